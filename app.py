@@ -1,0 +1,84 @@
+"""Application factory: ``uvicorn app:create_app --factory``. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from twilio.request_validator import RequestValidator
+
+from config import HelpdeskConfig, Settings, load_config
+from database import make_engine, make_sessionmaker
+from ivr import ops, webhooks
+from ivr.media import HoldMusic
+from ivr.runtime import Clock, Runtime, system_clock, twilio_token
+from ivr.twiml import XML_TYPE, Renderer, last_resort
+from routing import fail_safe
+
+log = logging.getLogger("ivr")
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, config: HelpdeskConfig | None = None
+) -> FastAPI:
+    """Build the service from the environment (or the given settings); refuses a bad config.
+
+    ``clock`` and ``config`` let the simulator run the real call flow on simulated time and
+    with dry-run overrides.
+    """
+    settings = settings or Settings()
+    config = config or load_config(settings.ivr_config)
+    engine = make_engine(settings.database_url)
+    runtime = Runtime(
+        settings=settings,
+        config=config,
+        renderer=Renderer(
+            config=config,
+            public_base_url=settings.public_base_url,
+            hold_music=HoldMusic.load(config, settings.ivr_config.parent),
+        ),
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        clock=clock or system_clock,
+        validator=RequestValidator(twilio_token(settings)),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="Vaccination helpdesk call flow",
+        summary="Twilio webhooks and APIs of the local COVID-19 vaccination helpdesks",
+        version="0.1.0",
+    )
+    app.state.runtime = runtime
+    app.include_router(webhooks.router)
+    app.include_router(ops.router)
+
+    @app.middleware("http")
+    async def never_an_application_error(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Whatever breaks inside a Twilio webhook, the caller still gets TwiML (PRODUCT.md)."""
+        try:
+            return await call_next(request)
+        except Exception:
+            if not request.url.path.startswith("/twilio/"):
+                raise
+            log.exception("webhook failed; answering the fail-safe", extra={"path": request.url.path})
+            return Response(content=_fail_safe_twiml(runtime), media_type=XML_TYPE)
+
+    return app
+
+
+def _fail_safe_twiml(runtime: Runtime) -> str:
+    try:
+        return runtime.renderer.unknown_number(fail_safe(runtime.config, None, runtime.clock()), "")
+    except Exception:
+        log.exception("fail-safe could not be rendered")
+        return last_resort()

@@ -1,0 +1,23 @@
+"""Citizen calls: the queue each helpdesk's callers wait in."""
+
+from calls.queue import (
+    LineState,
+    callers_waiting,
+    enter_queue,
+    leave_queue,
+    line_state,
+    longest_wait,
+    waiting_call_sids,
+)
+from calls.tables import QueueEntry
+
+__all__ = [
+    "LineState",
+    "QueueEntry",
+    "callers_waiting",
+    "enter_queue",
+    "leave_queue",
+    "line_state",
+    "longest_wait",
+    "waiting_call_sids",
+]

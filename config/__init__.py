@@ -1,0 +1,18 @@
+"""Configuration: deployment ``Settings`` from the environment and the business YAML file."""
+
+from config.loader import ConfigError, load_config, parse_config
+from config.models import Central, Helpdesk, HelpdeskConfig, Holidays, QueueSettings, Voice
+from config.settings import Settings
+
+__all__ = [
+    "Central",
+    "ConfigError",
+    "Helpdesk",
+    "HelpdeskConfig",
+    "Holidays",
+    "QueueSettings",
+    "Settings",
+    "Voice",
+    "load_config",
+    "parse_config",
+]

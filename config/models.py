@@ -1,0 +1,373 @@
+"""Business configuration: the YAML file that operations staff edit, as frozen pydantic models.
+
+The file shape is fixed by ``helpdesk.example.yaml`` (the product contract); rules for opening
+hours come from the playbook, section 1.2.1 ("bereikbaar minstens tijdens de uren 9-16u") and
+1.2.3.1 (central back-up hours). Unknown keys are refused so that a typo never silently changes
+the call flow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from messages import MessageKey, MessageOverride, check_template
+from schedules import HolidayCalendar, Schedule, TimeRange, WeeklyHours, parse_day_hours, parse_day_key
+
+Loc = tuple[str | int, ...]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+def problems_error(title: str, problems: Sequence[tuple[Loc, str]]) -> ValidationError:
+    """A ``ValidationError`` whose entries sit at ``loc`` relative to the value being validated.
+
+    Raised from a validator, pydantic keeps these locations, so a problem found while looking at a
+    whole mapping or list still points at the one key or item that is wrong.
+    """
+    details = [
+        InitErrorDetails(
+            type=PydanticCustomError("config", "{problem}", {"problem": text}), loc=loc, input=None
+        )
+        for loc, text in problems
+    ]
+    return ValidationError.from_exception_data(title, details)
+
+
+_E164_EXAMPLE = '"+3233100100"'
+
+
+def _quoted_number(value: object) -> object:
+    # Unquoted, YAML reads +3233100100 as the integer 3233100100 and the "+" is gone.
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(f"write phone numbers in quotes, like {_E164_EXAMPLE}")
+    return value
+
+
+def _e164(value: str) -> str:
+    problem = f'"{value}" is not a phone number in E.164 form like {_E164_EXAMPLE}'
+    if not value.startswith("+"):
+        raise ValueError(problem)
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(problem) from exc
+    if phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) != value or not (
+        phonenumbers.is_possible_number(parsed)
+    ):
+        raise ValueError(problem)
+    return value
+
+
+E164 = Annotated[str, BeforeValidator(_quoted_number), AfterValidator(_e164)]
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date(value: object) -> dt.date:
+    """A calendar date written as ``2026-12-24``, quoted or not; nothing else is guessed at."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    problem = f'"{value}" is not a date like "2026-12-24"'
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError(problem)
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(problem) from exc
+
+
+Date = Annotated[dt.date, BeforeValidator(_date)]
+
+
+def _day_key(value: str) -> str:
+    parse_day_key(value)
+    return value
+
+
+DayKey = Annotated[str, AfterValidator(_day_key)]
+
+
+def _day_hours(value: object) -> tuple[TimeRange, ...]:
+    if value is None:  # "sun:" with nothing after it
+        raise ValueError('no hours given; write closed, a range like "09:00-16:00" or a list of ranges')
+    if isinstance(value, tuple) and all(isinstance(item, TimeRange) for item in value):
+        return value
+    return parse_day_hours(value)
+
+
+DayHours = Annotated[tuple[TimeRange, ...], BeforeValidator(_day_hours)]
+
+
+def _weekly(value: Mapping[str, tuple[TimeRange, ...]]) -> Mapping[str, tuple[TimeRange, ...]]:
+    WeeklyHours.from_days(value)  # refuses a day given twice, e.g. in "mon-fri" and in "mon"
+    return value
+
+
+Hours = Annotated[Mapping[DayKey, DayHours], AfterValidator(_weekly)]
+
+_HELPDESK_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def _helpdesk_id(value: str) -> str:
+    # The id appears in URLs, metrics labels and the database, so it stays short and plain.
+    if not _HELPDESK_ID.fullmatch(value):
+        raise ValueError(
+            f'"{value}" is not a helpdesk id; use up to 40 lowercase letters, digits and "-", '
+            'like "voorkempen"'
+        )
+    return value
+
+
+HelpdeskId = Annotated[str, AfterValidator(_helpdesk_id)]
+
+# Whole numbers only: "60" in quotes or 60.5 is a typo worth reporting, not something to coerce.
+Seconds = Annotated[int, Strict()]
+
+
+def reuse_problems(central_number: object, helpdesks: object) -> list[tuple[Loc, str]]:
+    """Helpdesk ids and phone numbers that are given more than once, at their later occurrence.
+
+    A call is routed by the number dialled (Twilio "To"), so a number may belong to one helpdesk
+    only, either as a citizen line or as an agent line, and never be the central back-up number.
+    Works on the plain data read from the file as well as on validated models, so that the loader
+    can report these problems even when other parts of the file are invalid.
+    """
+    problems: list[tuple[Loc, str]] = []
+    owners: dict[str, str] = {}
+    if isinstance(central_number, str):
+        owners[central_number] = "central.number"
+    if not isinstance(helpdesks, Sequence) or isinstance(helpdesks, str):
+        return problems
+    ids: dict[str, str] = {}
+    for index, desk in enumerate(helpdesks):
+        if not isinstance(desk, Mapping):
+            continue
+        desk_id = desk.get("id")
+        if isinstance(desk_id, str):
+            if desk_id in ids:
+                problems.append(
+                    (("helpdesks", index, "id"), f'helpdesk id "{desk_id}" is already used by {ids[desk_id]}')
+                )
+            else:
+                ids[desk_id] = f"helpdesks[{index}]"
+        for field in ("numbers", "agent_numbers"):
+            numbers = desk.get(field)
+            if not isinstance(numbers, Sequence) or isinstance(numbers, str):
+                continue
+            for position, number in enumerate(numbers):
+                if not isinstance(number, str):
+                    continue
+                if number in owners:
+                    problems.append(
+                        (
+                            ("helpdesks", index, field, position),
+                            f'"{number}" is already used by {owners[number]}',
+                        )
+                    )
+                else:
+                    owners[number] = f"helpdesks[{index}].{field}"
+    return problems
+
+
+class Voice(_Frozen):
+    """How ``<Say>`` speaks: Twilio language code and voice name."""
+
+    language: str = Field("nl-BE", min_length=1)
+    voice: str = Field("Google.nl-BE-Standard-A", min_length=1)
+
+
+class Holidays(_Frozen):
+    """Public holidays from the ``holidays`` package, plus dates the site adds itself."""
+
+    country: str
+    subdivision: str | None = None
+    language: str = "nl"
+    extra: tuple[Date, ...] = ()
+
+    @model_validator(mode="after")
+    def _known(self) -> Holidays:
+        HolidayCalendar.check(self.country, self.subdivision, self.language)
+        return self
+
+    def calendar(self) -> HolidayCalendar:
+        return HolidayCalendar(
+            country=self.country,
+            subdivision=self.subdivision,
+            language=self.language,
+            extra=frozenset(self.extra),
+        )
+
+
+class Central(_Frozen):
+    """The Flemish central back-up helpdesk (playbook 1.2.3): number and hours."""
+
+    number: E164
+    hours: Hours
+    holidays: Holidays | None = None
+
+
+class QueueSettings(_Frozen):
+    """Queue timing (playbook 1.2.2: wait message every 60 s, back-up after 180 s) and size (1.2.1)."""
+
+    announce_every: Seconds = Field(60, ge=10, le=600)
+    overflow_after: Seconds = Field(180, ge=10, le=3600)
+    lines_per_agent: Seconds = Field(4, ge=1, le=50)
+    min_agents: Seconds = Field(2, ge=0, le=1000)
+    short_abandon: Seconds = Field(5, ge=0, le=120)
+    service_level_s: Seconds = Field(60, ge=1, le=3600)
+
+
+class Helpdesk(_Frozen):
+    """One local helpdesk (one vaccination centre) with its own numbers, hours and messages."""
+
+    id: HelpdeskId
+    name: str = Field(min_length=1)
+    municipalities: tuple[Annotated[str, Field(min_length=1)], ...] = Field(min_length=1)
+    numbers: tuple[E164, ...] = Field(min_length=1)
+    agent_numbers: tuple[E164, ...] = ()
+    hours: Hours
+    holidays: Holidays | None = None
+    exceptions: Mapping[Date, DayHours] = Field(default_factory=dict)
+    when_closed: Literal["route_to_central", "closing_message"] = "route_to_central"
+    overflow: Literal["route", "announce"] = "route"
+    queue: QueueSettings = QueueSettings()
+    hold_music: str | None = Field(None, min_length=1)
+    messages: Mapping[MessageKey, MessageOverride] = Field(default_factory=dict)
+    voice: Voice | None = None
+
+    @field_validator("messages")
+    @classmethod
+    def _placeholders(
+        cls, value: Mapping[MessageKey, MessageOverride]
+    ) -> Mapping[MessageKey, MessageOverride]:
+        problems: list[tuple[Loc, str]] = [
+            ((key,), problem) for key, override in value.items() for problem in check_template(key, override)
+        ]
+        if problems:
+            raise problems_error("messages", problems)
+        return value
+
+
+class HelpdeskConfig(_Frozen):
+    """The whole file: shared settings, the central back-up and the local helpdesks.
+
+    Schedules and the number lookups are built once per loaded file, because the call flow asks
+    for them on every webhook.
+    """
+
+    timezone: str = "Europe/Brussels"
+    website: str = Field(min_length=1)
+    voice: Voice = Voice()
+    central: Central
+    helpdesks: tuple[Helpdesk, ...] = Field(min_length=1)
+
+    _base_dir: Path | None = PrivateAttr(None)
+    _central_schedule: tuple[Central, Schedule] | None = PrivateAttr(None)
+    _schedules: dict[str, tuple[Helpdesk, Schedule]] = PrivateAttr(default_factory=dict)
+    _by_number: dict[str, Helpdesk] = PrivateAttr(default_factory=dict)
+    _by_agent_number: dict[str, Helpdesk] = PrivateAttr(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f'unknown time zone "{value}"; use an IANA name like "Europe/Brussels"') from exc
+        return value
+
+    @model_validator(mode="after")
+    def _unique(self) -> HelpdeskConfig:
+        desks = [{"id": d.id, "numbers": d.numbers, "agent_numbers": d.agent_numbers} for d in self.helpdesks]
+        problems = reuse_problems(self.central.number, desks)
+        if problems:
+            raise problems_error("HelpdeskConfig", problems)
+        return self
+
+    def model_post_init(self, context: Any, /) -> None:
+        base_dir = context.get("base_dir") if isinstance(context, Mapping) else None
+        self._base_dir = Path(base_dir) if base_dir is not None else None
+        self._central_schedule = (self.central, self._build_central_schedule())
+        for desk in self.helpdesks:
+            self._schedules[desk.id] = (desk, self._build_schedule(desk))
+            for number in desk.numbers:
+                self._by_number[number] = desk
+            for number in desk.agent_numbers:
+                self._by_agent_number[number] = desk
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def base_dir(self) -> Path | None:
+        """Folder of the file this config was read from (validation context ``base_dir``)."""
+        return self._base_dir
+
+    def media_path(self, path: str) -> Path:
+        """Where a ``hold_music`` or audio path from the file lives: relative to ``base_dir``."""
+        return (self._base_dir or Path()) / path
+
+    def central_schedule(self) -> Schedule:
+        cached = self._central_schedule
+        if cached is not None and cached[0] is self.central:
+            return cached[1]
+        return self._build_central_schedule()
+
+    def schedule(self, helpdesk: Helpdesk) -> Schedule:
+        cached = self._schedules.get(helpdesk.id)
+        # A helpdesk from another config (one held across a reload) gets its own hours, not ours.
+        if cached is not None and cached[0] is helpdesk:
+            return cached[1]
+        return self._build_schedule(helpdesk)
+
+    def _build_central_schedule(self) -> Schedule:
+        holidays = self.central.holidays
+        return Schedule(
+            zone=self.zone,
+            weekly=WeeklyHours.from_days(self.central.hours),
+            holidays=holidays.calendar() if holidays else None,
+            exceptions={},
+        )
+
+    def _build_schedule(self, helpdesk: Helpdesk) -> Schedule:
+        return Schedule(
+            zone=self.zone,
+            weekly=WeeklyHours.from_days(helpdesk.hours),
+            holidays=helpdesk.holidays.calendar() if helpdesk.holidays else None,
+            exceptions=dict(helpdesk.exceptions),
+        )
+
+    def voice_for(self, helpdesk: Helpdesk) -> Voice:
+        return helpdesk.voice or self.voice
+
+    def helpdesk(self, helpdesk_id: str) -> Helpdesk | None:
+        return next((desk for desk in self.helpdesks if desk.id == helpdesk_id), None)
+
+    def by_number(self, number: str) -> Helpdesk | None:
+        return self._by_number.get(number)
+
+    def by_agent_number(self, number: str) -> Helpdesk | None:
+        return self._by_agent_number.get(number)

@@ -1,0 +1,25 @@
+"""Database plumbing shared by the data domains: metadata, engine, sessions and migrations.
+
+The tables themselves live with the domain that owns them (``agents``, ``calls``); this package
+only knows how to connect, how timestamps are stored and how to bring a database to the newest
+schema.
+"""
+
+from database.base import NAMING_CONVENTION, Base
+from database.engine import DEFAULT_URL, make_engine, make_sessionmaker, ping
+from database.migrations import alembic_config, upgrade
+from database.statements import dialect_insert
+from database.types import UtcDateTime
+
+__all__ = [
+    "DEFAULT_URL",
+    "NAMING_CONVENTION",
+    "Base",
+    "UtcDateTime",
+    "alembic_config",
+    "dialect_insert",
+    "make_engine",
+    "make_sessionmaker",
+    "ping",
+    "upgrade",
+]

@@ -1,0 +1,91 @@
+"""Engines and sessions for the two supported databases: SQLite (one instance) and PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import cast
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_URL = "sqlite:///var/ivr.sqlite3"
+
+# A webhook must answer within Twilio's patience even when PostgreSQL is unreachable, so a
+# connection attempt gives up quickly instead of waiting for the operating system's TCP timeout.
+_POSTGRES_CONNECT_TIMEOUT_S = 3
+_SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``).
+
+    Anything else is refused: the data functions rely on ``INSERT ... ON CONFLICT``, which is
+    written for exactly these two databases.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed)
+    if backend == "postgresql":
+        connect_args: dict[str, object] = {}
+        if "connect_timeout" not in parsed.query:
+            connect_args["connect_timeout"] = _POSTGRES_CONNECT_TIMEOUT_S
+        # Instances behind a load balancer keep pooled connections across database restarts and
+        # failovers; pre-ping replaces a dead one instead of failing the request that drew it.
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    raise ValueError(
+        f"unsupported database {backend!r} in DATABASE_URL: use sqlite:///path/to/file.sqlite3 "
+        "or postgresql+psycopg://user@host:5432/name"
+    )
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for one unit of work each; the caller commits, the data functions never do."""
+    # Values already loaded stay readable after commit (for rendering the response) without a
+    # second round trip to reload them.
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def ping(engine: Engine) -> bool:
+    """Whether the database answers a trivial query right now."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        logger.warning("database unreachable: %s", exc.__class__.__name__, exc_info=exc)
+        return False
+    return True
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    connection = cast(sqlite3.Connection, dbapi_connection)
+    # Python's sqlite3 module skips BEGIN before SELECT, DDL and SAVEPOINT, which breaks
+    # savepoints and transactional migrations; SQLAlchemy emits BEGIN itself instead.
+    connection.isolation_level = None
+    # WAL lets readers proceed while a webhook writes; the busy timeout makes a second writer
+    # wait for the lock instead of failing at once; SQLite leaves foreign keys off by default.
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+    connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")

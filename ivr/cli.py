@@ -1,0 +1,111 @@
+"""Command line ``ivr``: serve, check-config, simulate, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from config import ConfigError, HelpdeskConfig, Settings, load_config
+from schedules import DayPlan, Schedule
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ivr", description="Call flow of the local vaccination helpdesks.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web service (Twilio webhooks and APIs)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+
+    check = commands.add_parser("check-config", help="validate the YAML and show the coming week")
+    check.add_argument("path", nargs="?", type=Path, help="config file (default: IVR_CONFIG)")
+    check.add_argument(
+        "--from", dest="start", type=date.fromisoformat, help="first day shown (default: today)"
+    )
+    check.add_argument("--days", type=int, default=7)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply all migrations to DATABASE_URL")
+
+    from ivr.simulate import add_arguments, run_simulation
+
+    simulate = commands.add_parser("simulate", help="play one call through the real call flow, offline")
+    add_arguments(simulate)
+
+    args = parser.parse_args(argv)
+    command: str = args.command
+    match command:
+        case "serve":
+            return _serve(args.host, args.port, args.workers)
+        case "check-config":
+            return _check_config(args.path or Settings().ivr_config, args.start, args.days)
+        case "db":
+            from database import upgrade
+
+            upgrade(Settings().database_url)
+            print("database is at the latest migration")
+            return 0
+        case "simulate":
+            return run_simulation(args)
+        case _:
+            parser.error(f"unknown command {command}")
+
+
+def _serve(host: str, port: int, workers: int) -> int:
+    import uvicorn
+
+    uvicorn.run("app:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+    return 0
+
+
+def _check_config(path: Path, start: date | None, days: int) -> int:
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        print(f"{path}: {len(exc.errors)} error(s); the service refuses this file", file=sys.stderr)
+        return 1
+    first = start or datetime.now(UTC).astimezone(config.zone).date()
+    print(f"{path}: OK, {len(config.helpdesks)} helpdesk(s), time zone {config.timezone}")
+    print(describe(config, first, days))
+    return 0
+
+
+def describe(config: HelpdeskConfig, first: date, days: int) -> str:
+    """Per helpdesk (and the central back-up) the coming days open/closed and the next holidays."""
+    blocks = [
+        _block(f"{desk.id}: {desk.name} ({', '.join(desk.numbers)})", config.schedule(desk), first, days)
+        for desk in config.helpdesks
+    ]
+    central = config.central_schedule()
+    blocks.append(_block(f"central back-up ({config.central.number})", central, first, days))
+    return "\n\n".join(blocks)
+
+
+def _block(title: str, schedule: Schedule, first: date, days: int) -> str:
+    lines = [title]
+    lines += [f"  {_day_line(plan)}" for plan in schedule.week(first, days)]
+    if schedule.holidays is not None:
+        coming = schedule.holidays.between(first, first + timedelta(days=365))[:3]
+        listed = ", ".join(f"{day.isoformat()} {name}" for day, name in coming) or "none within a year"
+        lines.append(f"  next holidays: {listed}")
+    return "\n".join(lines)
+
+
+def _day_line(plan: DayPlan) -> str:
+    hours = ", ".join(str(span) for span in plan.ranges) or "closed"
+    note = {"exception": "  (exception)", "holiday": f"  ({plan.holiday})", "weekday": ""}[plan.source]
+    if plan.source == "weekday" and plan.holiday:
+        note = f"  ({plan.holiday}, normal hours)"
+    return f"{WEEKDAYS[plan.day.weekday()]} {plan.day.isoformat()}  {hours}{note}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,234 @@
+"""``ivr simulate``: one call through the real call flow, in process, on a simulated clock.
+
+The app is built exactly as in production (same config, same routing, same TwiML) on a
+throw-away SQLite database; Twilio is played by the project's simulator. Operators use it to
+dry-run a config change: "what does a caller hear on Saturday at 09:30 with one agent?"
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from agents import PresenceStatus, set_presence
+from app import create_app
+from calls import enter_queue
+from config import ConfigError, Helpdesk, HelpdeskConfig, Settings, load_config
+from database import upgrade
+from ivr.twiml import prompt_for
+from messages import MessageKey, Speech
+from simulator import DestinationBehaviour, TwilioSimulator, format_timeline
+
+SIMULATED_BASE_URL = "https://ivr.simulated"
+DEFAULT_CALLER = "+32470123456"
+BRIEF_TEXT = 48
+REASONS = {
+    "closed": "the helpdesk is closed",
+    "no_agents": "no agent is logged in",
+    "queue_full": "the queue is full",
+    "wait_timeout": "the caller waited too long",
+    "error": "something went wrong",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="config file (default: IVR_CONFIG)")
+    parser.add_argument("--helpdesk", help="helpdesk id (default: the first in the file)")
+    parser.add_argument("--at", required=True, help='local time of the call, e.g. "2026-12-02 10:00"')
+    parser.add_argument("--agents", type=int, default=1, help="agents logged in (default 1)")
+    parser.add_argument("--waiting", type=int, default=0, help="callers already waiting (default 0)")
+    parser.add_argument("--caller", default=DEFAULT_CALLER, help="the citizen's number")
+    parser.add_argument("--hang-up-after", type=float, help="the caller hangs up after this many seconds")
+    parser.add_argument(
+        "--central",
+        choices=["answer", "busy", "no-answer", "failed"],
+        default="answer",
+        help="how the central back-up line behaves (default: answer)",
+    )
+    parser.add_argument("--overflow", choices=["route", "announce"], help="override the helpdesk's overflow")
+    parser.add_argument(
+        "--when-closed",
+        choices=["route_to_central", "closing_message"],
+        help="override the helpdesk's when_closed",
+    )
+    parser.add_argument("--max-seconds", type=int, default=900, help="stop the simulation after this long")
+    parser.add_argument("--verbose", action="store_true", help="also show webhooks and status callbacks")
+    parser.add_argument(
+        "--brief", action="store_true", help=f"shorten spoken texts to {BRIEF_TEXT} characters"
+    )
+
+
+def run_simulation(args: argparse.Namespace) -> int:
+    config_path: Path = args.config or Settings().ivr_config
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    desk = config.helpdesk(args.helpdesk) if args.helpdesk else config.helpdesks[0]
+    if desk is None:
+        known = ", ".join(d.id for d in config.helpdesks)
+        print(f"unknown helpdesk {args.helpdesk!r}; this file has: {known}", file=sys.stderr)
+        return 2
+    try:
+        start = datetime.fromisoformat(args.at).replace(tzinfo=config.zone)
+    except ValueError:
+        print(f'--at {args.at!r} is not a local time like "2026-12-02 10:00"', file=sys.stderr)
+        return 2
+    config, desk = _override(config, desk, args.overflow, args.when_closed)
+    print(simulate(config, config_path, desk, start, args))
+    return 0
+
+
+def _override(
+    config: HelpdeskConfig, desk: Helpdesk, overflow: str | None, when_closed: str | None
+) -> tuple[HelpdeskConfig, Helpdesk]:
+    changes = {key: value for key, value in (("overflow", overflow), ("when_closed", when_closed)) if value}
+    if not changes:
+        return config, desk
+    changed = desk.model_copy(update=changes)
+    helpdesks = tuple(changed if d.id == desk.id else d for d in config.helpdesks)
+    return config.model_copy(update={"helpdesks": helpdesks}), changed
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What the simulated call meets: the situation of the line and the central back-up."""
+
+    agents: int = 1
+    waiting: int = 0
+    caller: str = DEFAULT_CALLER
+    hang_up_after: float | None = None
+    central: Literal["answer", "busy", "no-answer", "failed"] = "answer"
+    max_seconds: int = 900
+
+
+def run_call(
+    config: HelpdeskConfig,
+    config_path: Path,
+    desk: Helpdesk,
+    start: datetime,
+    scenario: Scenario,
+    database_url: str,
+) -> tuple[TwilioSimulator, str]:
+    """Play one call on an already migrated database; returns the simulator and the call's sid."""
+    token = secrets.token_hex(16)
+    settings = Settings(
+        database_url=database_url,
+        ivr_config=config_path,
+        twilio_auth_token=SecretStr(token),
+        public_base_url=SIMULATED_BASE_URL,
+    )
+    clock = _Clock(start)
+    app = create_app(settings, clock=clock, config=config)
+    with TestClient(app, base_url=SIMULATED_BASE_URL) as client:
+        sim = TwilioSimulator(client, public_base_url=SIMULATED_BASE_URL, auth_token=token, start=start)
+        clock.source = sim
+        with app.state.runtime.session() as session:
+            for number in range(scenario.agents):
+                set_presence(session, desk.id, f"agent-{number + 1}", PresenceStatus.AVAILABLE, start)
+            for number in range(scenario.waiting):
+                enter_queue(session, f"CA{'f' * 28}{number:04d}", desk.id, start)
+        sim.set_destination(config.central.number, DestinationBehaviour(outcome=scenario.central))
+        call = sim.place_call(from_=scenario.caller, to=desk.numbers[0], hang_up_after=scenario.hang_up_after)
+        sim.run(until=start + timedelta(seconds=scenario.max_seconds))
+    return sim, call.sid
+
+
+def simulate(
+    config: HelpdeskConfig, config_path: Path, desk: Helpdesk, start: datetime, args: argparse.Namespace
+) -> str:
+    """Run the call on a throw-away database and return the report: situation, timeline, ending."""
+    scenario = Scenario(
+        agents=args.agents,
+        waiting=args.waiting,
+        caller=args.caller,
+        hang_up_after=args.hang_up_after,
+        central=args.central,
+        max_seconds=args.max_seconds,
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{scratch}/simulate.sqlite3"
+        upgrade(url)
+        sim, call_sid = run_call(config, config_path, desk, start, scenario, url)
+    timeline = format_timeline(
+        sim.events,
+        zone=config.zone,
+        start=start,
+        verbose=args.verbose,
+        max_text=BRIEF_TEXT if args.brief else None,
+    )
+    return f"{_header(config, desk, start, scenario)}\n{timeline}\n{_ending(config, desk, sim, call_sid)}"
+
+
+class _Clock:
+    """The app's clock: the simulator's once it exists (the app is built first)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.source: TwilioSimulator | None = None
+
+    def __call__(self) -> datetime:
+        return self.source.now if self.source is not None else self.start
+
+
+def _header(config: HelpdeskConfig, desk: Helpdesk, start: datetime, scenario: Scenario) -> str:
+    local = config.zone
+    schedule = config.schedule(desk)
+    plan = schedule.plan(start.date())
+    today = ", ".join(str(span) for span in plan.ranges) or "closed all day"
+    why = {"exception": "exception", "holiday": plan.holiday or "holiday", "weekday": "weekday"}[plan.source]
+    state = ("open" if schedule.is_open(start) else "closed") + f" (today {today}: {why})"
+    central = "open" if config.central_schedule().is_open(start) else "closed"
+    return (
+        f"{desk.id} ({desk.numbers[0]}), {start.strftime('%a %Y-%m-%d %H:%M')} {local.key}\n"
+        f"helpdesk {state}, central back-up {central}; {scenario.agents} agent(s) logged in, "
+        f"{scenario.waiting} caller(s) waiting; overflow: {desk.overflow}, when_closed: {desk.when_closed}"
+    )
+
+
+def _ending(config: HelpdeskConfig, desk: Helpdesk, sim: TwilioSimulator, call_sid: str) -> str:
+    """Where the call went, from what the app asked Twilio to do."""
+    call = sim.calls[call_sid]
+    events = call.events
+    kinds = {event.kind for event in events}
+    lasted = f"; the call lasted {call.duration} s" if call.duration is not None else ""
+    if "application-error" in kinds:
+        errors = [event.detail for event in events if event.kind == "application-error"]
+        return f"=> APPLICATION ERROR: {errors[0]}"
+    results = [event.data.get("QueueResult") for event in events if event.kind == "queue-result"]
+    reasons = [
+        parse_qs(urlsplit(request.url).query).get("reason", ["?"])[0]
+        for request in sim.webhooks
+        if request.call_sid == call_sid and urlsplit(request.url).path == "/twilio/central-result"
+    ]
+    if reasons:
+        status = [event.data.get("DialCallStatus", "?") for event in events if event.kind == "dial-result"]
+        return (
+            f"=> forwarded to the central back-up {config.central.number} because "
+            f"{REASONS.get(reasons[0], reasons[0])} (outcome overflowed / {reasons[0]}); "
+            f"central leg: {status[-1] if status else '?'}{lasted}"
+        )
+    if "bridged" in kinds:
+        return f"=> answered by an agent (outcome answered){lasted}"
+    if "hangup" in results:
+        return f"=> the caller hung up while waiting (outcome abandoned){lasted}"
+    spoken = [event.data.get("text", "") for event in events if event.kind == "say"]
+    endings: tuple[tuple[MessageKey, str], ...] = (("closing", "closing_message"), ("busy", "busy_message"))
+    for key, outcome in endings:
+        prompt = prompt_for(config, desk, key)
+        if spoken and isinstance(prompt, Speech) and spoken[-1] == prompt.text:
+            return f"=> {key} message, then the call ends (outcome {outcome}){lasted}"
+    if call.ended_at is None:
+        return "=> still going when the simulation stopped (see --max-seconds)"
+    return f"=> call ended ({call.status}){lasted}"

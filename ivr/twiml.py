@@ -1,0 +1,214 @@
+"""The one place where decisions become TwiML (house style 3 and 5: ``match`` + ``assert_never``)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import assert_never
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from config import Helpdesk, HelpdeskConfig
+from ivr.media import HoldMusic
+from messages import Audio, MessageContext, MessageKey, Prompt, Speech, estimated_seconds, render
+from routing import (
+    EndCall,
+    EnqueueCaller,
+    ForwardToCentral,
+    HoldInQueue,
+    LeaveQueue,
+    PlayBusy,
+    PlayClosing,
+)
+from schedules import WeeklyHours, describe_hours_nl
+
+CENTRAL_DIAL_TIMEOUT = 30
+XML_TYPE = "text/xml"
+
+
+@functools.lru_cache(maxsize=64)
+def _opening_hours(weekly: WeeklyHours) -> str:
+    return describe_hours_nl(weekly)
+
+
+def prompt_for(config: HelpdeskConfig, desk: Helpdesk, key: MessageKey) -> Prompt:
+    """The prompt ``key`` of a helpdesk: its override or the playbook's default, filled in."""
+    voice = config.voice_for(desk)
+    context = MessageContext(
+        helpdesk_name=desk.name,
+        municipalities=desk.municipalities,
+        website=config.website,
+        opening_hours=_opening_hours(WeeklyHours.from_days(desk.hours)),
+        central_number=config.central.number,
+    )
+    return render(key, context, desk.messages.get(key), voice.language, voice.voice)
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """Renders decisions for one loaded config; URLs are absolute on ``PUBLIC_BASE_URL``."""
+
+    config: HelpdeskConfig
+    public_base_url: str
+    hold_music: HoldMusic
+
+    def url(self, path: str, **query: str) -> str:
+        return f"{self.public_base_url}{path}" + (f"?{urlencode(query)}" if query else "")
+
+    def prompt(self, desk: Helpdesk, key: MessageKey) -> Prompt:
+        return prompt_for(self.config, desk, key)
+
+    def _speak(self, response: VoiceResponse, prompt: Prompt) -> None:
+        match prompt:
+            case Speech(text=text, language=language, voice=voice):
+                response.say(text, language=language, voice=voice)
+            case Audio(url=url):
+                response.play(self._media_url(url))
+            case _:
+                assert_never(prompt)
+
+    def _media_url(self, url: str) -> str:
+        if url.startswith(("http://", "https://")):
+            return url
+        return self.url(f"/media/audio/{url.lstrip('/')}")
+
+    def _prompt_seconds(self, prompt: Prompt) -> int:
+        if isinstance(prompt, Audio):
+            return self.hold_music.audio_seconds(prompt.url)
+        return estimated_seconds(prompt)
+
+    def arrival(
+        self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | PlayBusy | EnqueueCaller, caller: str
+    ) -> str:
+        response = VoiceResponse()
+        match decision:
+            case ForwardToCentral():
+                self._forward(response, desk, decision, caller)
+            case PlayClosing():
+                self._speak(response, self.prompt(desk, "closing"))
+                response.hangup()
+            case PlayBusy():
+                self._speak(response, self.prompt(desk, "busy"))
+                response.hangup()
+            case EnqueueCaller(queue_name=queue_name):
+                self._speak(response, self.prompt(desk, "welcome"))
+                response.enqueue(
+                    queue_name,
+                    action=self.url("/twilio/queue-exit", helpdesk=desk.id),
+                    method="POST",
+                    wait_url=self.url("/twilio/wait", helpdesk=desk.id),
+                    wait_url_method="POST",
+                )
+            case _:
+                assert_never(decision)
+        return str(response)
+
+    def wait(self, desk: Helpdesk, decision: HoldInQueue | LeaveQueue) -> str:
+        """One waitUrl document, lasting exactly until ``decision.until`` in QueueTime."""
+        response = VoiceResponse()
+        match decision:
+            case LeaveQueue():
+                response.leave()
+            case HoldInQueue(announce=announce, queue_time=queue_time, until=until):
+                remaining = until - queue_time
+                if announce is not None:
+                    prompt = self.prompt(desk, announce)
+                    self._speak(response, prompt)
+                    remaining -= self._prompt_seconds(prompt)
+                self._hold(response, desk, queue_time=until - remaining, seconds=max(remaining, 1))
+            case _:
+                assert_never(decision)
+        return str(response)
+
+    def _hold(self, response: VoiceResponse, desk: Helpdesk, *, queue_time: int, seconds: int) -> None:
+        if desk.hold_music is None:
+            response.pause(length=seconds)
+            return
+        start = self.hold_music.offset(desk.id, queue_time)
+        response.play(self.url(f"/media/hold/{desk.id}.wav", start=str(start), seconds=str(seconds)))
+
+    def after_queue(
+        self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | EndCall, caller: str
+    ) -> str:
+        response = VoiceResponse()
+        match decision:
+            case ForwardToCentral():
+                self._forward(response, desk, decision, caller)
+            case PlayClosing():
+                self._speak(response, self.prompt(desk, "closing"))
+                response.hangup()
+            case EndCall():
+                response.hangup()
+            case _:
+                assert_never(decision)
+        return str(response)
+
+    def after_central(self, desk: Helpdesk, decision: PlayClosing | EndCall) -> str:
+        response = VoiceResponse()
+        match decision:
+            case PlayClosing():
+                self._speak(response, self.prompt(desk, "closing"))
+                response.hangup()
+            case EndCall():
+                response.hangup()
+            case _:
+                assert_never(decision)
+        return str(response)
+
+    def _forward(
+        self, response: VoiceResponse, desk: Helpdesk, decision: ForwardToCentral, caller: str
+    ) -> None:
+        # The citizen's own number is kept as caller ID (PRODUCT.md); withheld numbers are not
+        # valid caller IDs, so Twilio's default applies then.
+        caller_id = caller if caller.startswith("+") else None
+        dial = response.dial(
+            action=self.url("/twilio/central-result", helpdesk=desk.id, reason=decision.reason),
+            method="POST",
+            timeout=CENTRAL_DIAL_TIMEOUT,
+            caller_id=caller_id,
+        )
+        dial.number(decision.number)
+
+    def unknown_number(self, decision: ForwardToCentral | PlayClosing, caller: str) -> str:
+        """A call to a number no helpdesk claims: the fail-safe without local details."""
+        response = VoiceResponse()
+        match decision:
+            case ForwardToCentral():
+                caller_id = caller if caller.startswith("+") else None
+                response.dial(decision.number, timeout=CENTRAL_DIAL_TIMEOUT, caller_id=caller_id)
+            case PlayClosing():
+                voice = self.config.voice
+                context = MessageContext(
+                    helpdesk_name="",
+                    municipalities=(),
+                    website=self.config.website,
+                    opening_hours="",
+                    central_number=self.config.central.number,
+                )
+                self._speak(response, render("closing", context, None, voice.language, voice.voice))
+                response.hangup()
+            case _:
+                assert_never(decision)
+        return str(response)
+
+    @staticmethod
+    def leave() -> str:
+        response = VoiceResponse()
+        response.leave()
+        return str(response)
+
+    @staticmethod
+    def empty() -> str:
+        return str(VoiceResponse())
+
+
+def last_resort() -> str:
+    """Answered when even the fail-safe cannot be rendered: a short apology, then hang up."""
+    response = VoiceResponse()
+    response.say(
+        "Onze excuses, de helpdesk is op dit ogenblik niet bereikbaar. Probeer het later opnieuw.",
+        language="nl-BE",
+    )
+    response.hangup()
+    return str(response)

@@ -1,0 +1,23 @@
+"""Dutch (nl-BE) prompts for citizens and agents, from the playbook section 1.2.2; pure Python."""
+
+from messages.overrides import MessageOverride, check_template
+from messages.render import Audio, MessageContext, Prompt, Speech, estimated_seconds, render
+from messages.spoken import join_dutch, spoken_phone_number
+from messages.texts import DEFAULT_TEXTS, MESSAGE_KEYS, PLACEHOLDERS, MessageKey
+
+__all__ = [
+    "DEFAULT_TEXTS",
+    "MESSAGE_KEYS",
+    "PLACEHOLDERS",
+    "Audio",
+    "MessageContext",
+    "MessageKey",
+    "MessageOverride",
+    "Prompt",
+    "Speech",
+    "check_template",
+    "estimated_seconds",
+    "join_dutch",
+    "render",
+    "spoken_phone_number",
+]

@@ -1,0 +1,97 @@
+"""Turning a message key into what the caller hears: spoken text or an audio file."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from messages.overrides import MessageOverride, check_template, placeholders
+from messages.spoken import join_dutch, spoken_phone_number
+from messages.texts import DEFAULT_TEXTS, MessageKey
+
+# A slow nl-BE text-to-speech rate in characters per second. Overestimating the length makes a
+# waitUrl document end a little early rather than late, so the next message is never delayed.
+_CHARS_PER_SECOND = 11
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """The values placeholders are filled with; ``central_number`` in E.164 form."""
+
+    helpdesk_name: str
+    municipalities: tuple[str, ...]
+    website: str
+    opening_hours: str
+    central_number: str
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Text for ``<Say>`` with the configured language and voice."""
+
+    text: str
+    language: str
+    voice: str
+
+
+@dataclass(frozen=True)
+class Audio:
+    """An audio file for ``<Play>``: an absolute URL or a path relative to the service's media."""
+
+    url: str
+
+
+Prompt = Speech | Audio
+
+
+def render(
+    key: MessageKey,
+    context: MessageContext,
+    override: MessageOverride | None,
+    language: str,
+    voice: str,
+) -> Prompt:
+    """The prompt for ``key``: the helpdesk's override if it has one, else the default text.
+
+    ``{municipalities}`` is said as a Dutch list and ``{central_number}`` digit by digit in its
+    national groups (playbook 1.2.2 and 1.2.3.1); ``{website}`` is read as written. Without known
+    opening hours the sentence naming them is left out rather than said half ("U kan ons bereiken .").
+    Audio overrides are played as they are.
+    """
+    if override is not None and override.audio is not None:
+        return Audio(url=override.audio)
+    template = override.text if override is not None and override.text is not None else DEFAULT_TEXTS[key]
+    problems = check_template(key, MessageOverride(text=template))
+    if problems:
+        raise ValueError(f"message {key}: {'; '.join(problems)}")
+    if not context.opening_hours.strip():
+        template = _without_sentences_using(template, "opening_hours")
+    values = {
+        "helpdesk_name": context.helpdesk_name,
+        "municipalities": join_dutch(context.municipalities),
+        "website": context.website,
+        "opening_hours": context.opening_hours,
+    }
+    if "central_number" in placeholders(template):
+        values["central_number"] = spoken_phone_number(context.central_number)
+    return Speech(text=template.format_map(values), language=language, voice=voice)
+
+
+def _without_sentences_using(template: str, name: str) -> str:
+    sentences = _SENTENCE_END.split(template.strip())
+    return " ".join(sentence for sentence in sentences if name not in placeholders(sentence))
+
+
+def estimated_seconds(prompt: Prompt) -> int:
+    """An upper bound, in whole seconds, of how long the prompt takes to play.
+
+    Speech is timed at a slow text-to-speech rate plus one second of start-up; the length of an
+    audio file is not known here, so it counts as 0 and the caller adds the real length.
+    """
+    match prompt:
+        case Speech(text=text):
+            return math.ceil(len(text) / _CHARS_PER_SECOND) + 1
+        case Audio():
+            return 0

@@ -1,0 +1,35 @@
+"""How lists and phone numbers are said aloud in Dutch prompts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import phonenumbers
+
+
+def join_dutch(items: Sequence[str]) -> str:
+    """Join names the Dutch way: "Brecht", "Brecht en Malle", "Brecht, Malle, Schilde en Zoersel".
+
+    Playbook 1.2.2 names the municipality or municipalities of the centre in the welcome message.
+    """
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} en {items[-1]}"
+
+
+def spoken_phone_number(e164: str) -> str:
+    """A phone number as text-to-speech should read it: digit by digit, pausing between groups.
+
+    The grouping is the national one callers write down ("02 713 87 00" for ``+3227138700``,
+    playbook 1.2.3.1), so the result is "0 2, 7 1 3, 8 7, 0 0": a voice would otherwise read
+    "713" as "zevenhonderddertien".
+    """
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"{e164!r} is not a phone number in E.164 form") from exc
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValueError(f"{e164!r} is not a possible phone number")
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return ", ".join(" ".join(group) for group in re.findall(r"\d+", national))

@@ -1,0 +1,91 @@
+"""The spoken prompts: their keys, the placeholders they may use and the default Dutch texts.
+
+The citizen-facing defaults follow the playbook word for word where it gives a text (section 1.2.2:
+"Welkomstboodschap", "Wachtboodschap", "Sluitingsboodschap"); the others are written in the same
+formal register ("u"). Texts are templates: ``{placeholder}`` is filled in when the prompt is spoken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Literal, get_args
+
+MessageKey = Literal[
+    "welcome",
+    "wait",
+    "closing",
+    "busy",
+    "overflow_wait",
+    "central_unreachable",
+    "agent_welcome",
+    "agent_pin_prompt",
+    "agent_pin_wrong",
+    "agent_locked",
+    "agent_logged_in",
+    "agent_next_caller",
+    "agent_on_break",
+    "agent_goodbye",
+]
+
+MESSAGE_KEYS: tuple[MessageKey, ...] = get_args(MessageKey)
+
+PLACEHOLDERS: frozenset[str] = frozenset(
+    {"municipalities", "website", "opening_hours", "central_number", "helpdesk_name"}
+)
+
+_WEBSITE_SENTENCE = (
+    "Wilt u een afspraak bevestigen, verplaatsen of weigeren? "
+    "Dat kan ook eenvoudig en zonder wachttijd via {website}."
+)
+
+DEFAULT_TEXTS: Mapping[MessageKey, str] = MappingProxyType(
+    {
+        # Playbook 1.2.2, "Welkomstboodschap".
+        "welcome": (
+            "Welkom bij de helpdesk van het COVID-vaccinatiecentrum van {municipalities}. "
+            "Houd uw uitnodigingsbrief met uw vaccinatiecode bij de hand."
+        ),
+        # Playbook 1.2.2, "Wachtboodschap", repeated every 60 seconds over hold music.
+        "wait": (
+            "Al onze medewerkers zijn op dit ogenblik in gesprek. We helpen u zo snel mogelijk verder. "
+            + _WEBSITE_SENTENCE
+        ),
+        # Playbook 1.2.2, "Sluitingsboodschap".
+        "closing": (
+            "Welkom bij de helpdesk van het COVID-vaccinatiecentrum. "
+            "Onze lijnen zijn op dit ogenblik niet bereikbaar. U kan ons bereiken {opening_hours}. "
+            + _WEBSITE_SENTENCE
+        ),
+        # Queue full while the central back-up is closed (playbook 1.2.1: 3 to 5 lines per agent).
+        "busy": (
+            "Welkom bij de helpdesk van het COVID-vaccinatiecentrum. "
+            "Al onze lijnen zijn op dit ogenblik bezet. Probeer het later opnieuw. " + _WEBSITE_SENTENCE
+        ),
+        # Playbook 1.2.2: where forwarding after a long wait is not possible, a separate wait
+        # message may give 02 713 87 00 "als alternatief telefoonnummer bij grotere drukte".
+        "overflow_wait": (
+            "Al onze medewerkers zijn op dit ogenblik nog in gesprek. We helpen u zo snel mogelijk verder. "
+            "Bij grote drukte kan u ook bellen naar het alternatieve nummer {central_number}. "
+            "Ik herhaal: {central_number}. " + _WEBSITE_SENTENCE
+        ),
+        # The forward to the central back-up (playbook 1.2.3) did not connect.
+        "central_unreachable": (
+            "Het spijt ons, we kunnen u op dit ogenblik niet doorverbinden. "
+            "U kan ons bereiken {opening_hours}. " + _WEBSITE_SENTENCE
+        ),
+        "agent_welcome": "Welkom op de medewerkerslijn van {helpdesk_name}.",
+        "agent_pin_prompt": "Geef uw pincode in, gevolgd door hekje.",
+        "agent_pin_wrong": "Deze pincode is niet juist. Probeer het opnieuw.",
+        "agent_locked": (
+            "U hebt te vaak een verkeerde pincode ingegeven. "
+            "Aanmelden vanaf dit nummer is tijdelijk geblokkeerd. Probeer het later opnieuw."
+        ),
+        "agent_logged_in": (
+            "U bent aangemeld. Tussen twee gesprekken drukt u 9 voor een pauze. Haak in om u af te melden."
+        ),
+        "agent_next_caller": "Volgende beller. Druk 9 voor een pauze.",
+        "agent_on_break": "U bent in pauze. Druk 1 om weer oproepen te ontvangen.",
+        "agent_goodbye": "U bent afgemeld. Bedankt en tot ziens.",
+    }
+)

@@ -1,0 +1,215 @@
+"""The call-flow decisions: pure functions of the config, the local time and the line's state.
+
+Each function answers one Twilio request with one of a closed set of frozen outcomes; the web layer
+reads the clock and the line state once and renders the outcome as TwiML. The rules implement the
+playbook, section 1.2.1 (lines per agent), 1.2.2 (wait message every 60 s, routing after 180 s,
+closing message) and 1.2.3 (central back-up helpdesk and its hours), as laid down in PRODUCT.md's
+decision table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from config.models import Helpdesk, HelpdeskConfig
+
+ANNOUNCE_GRACE = 5
+"""Seconds: a wait message never starts later than this after its boundary (PRODUCT.md)."""
+
+OverflowReason = Literal["closed", "no_agents", "queue_full", "wait_timeout", "error"]
+QueueResult = Literal[
+    "bridged",
+    "bridging-in-process",
+    "error",
+    "hangup",
+    "leave",
+    "redirected",
+    "redirected-from-bridged",
+    "queue-full",
+    "system-error",
+]
+
+_ANSWERED_ELSEWHERE = frozenset({"bridged", "bridging-in-process", "redirected-from-bridged", "hangup"})
+_CENTRAL_ANSWERED = frozenset({"completed", "answered"})
+
+
+@dataclass(frozen=True)
+class LineState:
+    """What the line looks like at the moment of the request."""
+
+    agents_logged_in: int
+    callers_waiting: int
+
+
+@dataclass(frozen=True)
+class ForwardToCentral:
+    """Dial the central back-up helpdesk (playbook 1.2.3), keeping the citizen's caller ID."""
+
+    reason: OverflowReason
+    number: str
+
+
+@dataclass(frozen=True)
+class PlayClosing:
+    """The closing message (opening hours and website, playbook 1.2.2), then hang up."""
+
+
+@dataclass(frozen=True)
+class PlayBusy:
+    """The busy message (try later, or the website), then hang up."""
+
+
+@dataclass(frozen=True)
+class EnqueueCaller:
+    """The welcome message, then wait in the helpdesk's queue (``queue_name`` is the helpdesk id)."""
+
+    queue_name: str
+
+
+@dataclass(frozen=True)
+class HoldInQueue:
+    """One waitUrl document: an optional message, then hold music or silence up to ``until``.
+
+    ``until`` is the ``QueueTime`` at which the document must end, so that Twilio asks again exactly
+    at the next boundary and the announcements never drift.
+    """
+
+    announce: Literal["wait", "overflow_wait"] | None
+    queue_time: int
+    until: int
+
+
+@dataclass(frozen=True)
+class LeaveQueue:
+    """``<Leave/>``: the caller continues with the ``<Enqueue action>`` and goes to central."""
+
+    reason: OverflowReason
+
+
+@dataclass(frozen=True)
+class EndCall:
+    """Nothing more to do: the caller was answered or has hung up."""
+
+
+ArrivalDecision = ForwardToCentral | PlayClosing | PlayBusy | EnqueueCaller
+WaitDecision = HoldInQueue | LeaveQueue
+AfterQueueDecision = ForwardToCentral | PlayClosing | EndCall
+AfterCentralDecision = PlayClosing | EndCall
+
+
+def decide_arrival(config: HelpdeskConfig, desk: Helpdesk, now: datetime, line: LineState) -> ArrivalDecision:
+    """What a citizen gets when the call comes in.
+
+    Closed: forward to central when the helpdesk routes there and central is open, else the closing
+    message (playbook 1.2.2, "Sluitingsboodschap": either routing or a closing message). Open without
+    any agent logged in: central if open, else closing (1.2.2: route "ook wanneer geen enkele
+    telefoonagent is aangemeld"). Open with ``lines_per_agent`` callers per agent already waiting
+    (1.2.1: 3 to 5 lines per agent): central if open, else the busy message. Otherwise the caller
+    is welcomed and queued.
+    """
+    _require_aware(now)
+    if not config.schedule(desk).is_open(now):
+        if desk.when_closed == "route_to_central" and _central_open(config, now):
+            return _forward(config, "closed")
+        return PlayClosing()
+    if line.agents_logged_in <= 0:
+        return _forward(config, "no_agents") if _central_open(config, now) else PlayClosing()
+    if line.callers_waiting >= desk.queue.lines_per_agent * line.agents_logged_in:
+        return _forward(config, "queue_full") if _central_open(config, now) else PlayBusy()
+    return EnqueueCaller(queue_name=desk.id)
+
+
+def decide_wait(
+    config: HelpdeskConfig, desk: Helpdesk, now: datetime, queue_time: int, line: LineState
+) -> WaitDecision:
+    """The next waitUrl document for a caller who has waited ``queue_time`` seconds.
+
+    Playbook 1.2.2: the wait message repeats every ``announce_every`` seconds over hold music, and
+    after ``overflow_after`` seconds the caller is routed to central (``overflow: route``) or, where
+    that is not possible, hears a wait message naming the central number (``overflow: announce``).
+    Both need central to be open (1.2.3.1); while it is closed the caller keeps waiting with the
+    ordinary message. The helpdesk's own hours are not looked at: callers queued before closing
+    time are still served while agents are logged in.
+    """
+    if queue_time < 0:
+        raise ValueError(f"queue_time must not be negative, got {queue_time}")
+    queue = desk.queue
+    central_open = _central_open(config, now)
+    if line.agents_logged_in <= 0 and central_open:
+        return LeaveQueue(reason="no_agents")
+    routes = desk.overflow == "route" and central_open
+    if routes and queue_time >= queue.overflow_after:
+        return LeaveQueue(reason="wait_timeout")
+    boundary = queue_time // queue.announce_every * queue.announce_every
+    announce: Literal["wait", "overflow_wait"] | None = None
+    if queue_time - boundary < ANNOUNCE_GRACE:
+        overflowed = desk.overflow == "announce" and central_open and boundary >= queue.overflow_after
+        announce = "overflow_wait" if overflowed else "wait"
+    until = boundary + queue.announce_every
+    if routes:
+        until = min(until, queue.overflow_after)
+    return HoldInQueue(announce=announce, queue_time=queue_time, until=until)
+
+
+def decide_after_queue(
+    config: HelpdeskConfig,
+    desk: Helpdesk,
+    now: datetime,
+    result: QueueResult | str,
+    queue_time: int | None,
+    line: LineState,
+) -> AfterQueueDecision:
+    """What happens when the caller leaves the queue (Twilio's ``<Enqueue action>``, ``QueueResult``).
+
+    Answered or hung up: nothing more. ``leave`` comes from :func:`decide_wait`: routing after the
+    long wait of playbook 1.2.2 when ``QueueTime`` reached ``overflow_after`` (less the grace, as
+    Twilio's clock and ours differ by a second or two), else because no agent was left. A REST
+    redirect out of the queue happens when the last agent logs out. Every failure goes to central
+    with reason ``error``. When central has closed in the meantime, the closing message plays.
+    """
+    if result in _ANSWERED_ELSEWHERE:
+        return EndCall()
+    if not _central_open(config, now):
+        return PlayClosing()
+    if result == "leave":
+        timed_out = queue_time is not None and queue_time >= desk.queue.overflow_after - ANNOUNCE_GRACE
+        return _forward(config, "wait_timeout" if timed_out else "no_agents")
+    if result == "redirected":
+        return _forward(config, "no_agents")
+    return _forward(config, "error")
+
+
+def decide_after_central(
+    config: HelpdeskConfig, desk: Helpdesk, now: datetime, dial_status: str
+) -> AfterCentralDecision:
+    """After the forward to central (``<Dial action>``, ``DialCallStatus``).
+
+    When the central back-up (playbook 1.2.3) answered, the call is done; when it was busy, did not
+    answer or failed, the caller hears the closing message with the local opening hours.
+    """
+    return EndCall() if dial_status in _CENTRAL_ANSWERED else PlayClosing()
+
+
+def fail_safe(config: HelpdeskConfig, desk: Helpdesk | None, now: datetime) -> ForwardToCentral | PlayClosing:
+    """The answer when anything else breaks, so no citizen hears Twilio's application error.
+
+    Forward to the central back-up if it is open (playbook 1.2.3), else the closing message. It
+    holds for every helpdesk, and for a call whose helpdesk is unknown (``desk`` is ``None``).
+    """
+    return _forward(config, "error") if _central_open(config, now) else PlayClosing()
+
+
+def _require_aware(now: datetime) -> None:
+    if now.utcoffset() is None:
+        raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
+
+
+def _central_open(config: HelpdeskConfig, now: datetime) -> bool:
+    _require_aware(now)
+    return config.central_schedule().is_open(now)
+
+
+def _forward(config: HelpdeskConfig, reason: OverflowReason) -> ForwardToCentral:
+    return ForwardToCentral(reason=reason, number=config.central.number)

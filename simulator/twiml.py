@@ -1,0 +1,297 @@
+"""The TwiML the simulator understands, parsed into frozen verb records.
+
+Parsing is strict on purpose: whatever Twilio would refuse (not XML, a root other than
+``<Response>``, a verb that is not allowed where it appears) raises :class:`TwimlError`, which the
+simulator turns into an application error. Verbs, nouns and attributes Twilio supports but the
+simulator does not model (speech input, ``<Client>``, ``<Conference>``, TaskRouter) are refused
+too, so an unsupported feature never passes silently.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+Method: TypeAlias = Literal["GET", "POST"]
+
+MAIN_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Hangup", "Reject", "Enqueue", "Dial"})
+# Twilio's list for a waitUrl document (twilio-semantics §2).
+WAIT_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Hangup", "Leave"})
+# What a <Queue url> document may play to the dequeued caller (twilio-semantics §3).
+ANNOUNCE_VERBS = frozenset({"Say", "Play", "Pause", "Redirect"})
+PROMPT_VERBS = frozenset({"Say", "Play", "Pause"})
+
+# Twilio stops a loop="0" after this many iterations (twilio-semantics §4, <Play>).
+MAX_LOOPS = 1000
+
+
+class TwimlError(ValueError):
+    """The document is not TwiML that Twilio (as simulated) would execute."""
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+    language: str
+    voice: str
+    loop: int
+
+
+@dataclass(frozen=True)
+class Play:
+    url: str
+    loop: int
+
+
+@dataclass(frozen=True)
+class Pause:
+    length: int
+
+
+Prompt: TypeAlias = Say | Play | Pause
+
+
+@dataclass(frozen=True)
+class Hangup:
+    pass
+
+
+@dataclass(frozen=True)
+class Reject:
+    reason: Literal["rejected", "busy"]
+
+
+@dataclass(frozen=True)
+class Redirect:
+    url: str
+    method: Method
+
+
+@dataclass(frozen=True)
+class Gather:
+    action: str | None
+    method: Method
+    timeout: int
+    num_digits: int | None
+    finish_on_key: str
+    prompts: tuple[Prompt, ...]
+
+
+@dataclass(frozen=True)
+class Enqueue:
+    name: str
+    action: str | None
+    method: Method
+    wait_url: str | None
+    wait_url_method: Method
+    max_queue_size: int | None
+
+
+@dataclass(frozen=True)
+class Leave:
+    pass
+
+
+@dataclass(frozen=True)
+class DialNumber:
+    number: str
+
+
+@dataclass(frozen=True)
+class DialQueue:
+    name: str
+    url: str | None
+    method: Method
+
+
+@dataclass(frozen=True)
+class Dial:
+    action: str | None
+    method: Method
+    timeout: int
+    caller_id: str | None
+    target: DialNumber | DialQueue
+
+
+Verb: TypeAlias = Say | Play | Pause | Hangup | Reject | Redirect | Gather | Enqueue | Leave | Dial
+
+
+def parse_twiml(text: str, *, allowed: frozenset[str], where: str) -> tuple[Verb, ...]:
+    """Parse a TwiML document whose verbs must all be in ``allowed``.
+
+    ``where`` names the context ("the call", "a waitUrl document", …) for error messages.
+    """
+    try:
+        root = ET.fromstring(text)  # noqa: S314 - the XML comes from the application under test
+    except ET.ParseError as error:
+        raise TwimlError(f"not well-formed XML ({error})") from None
+    if root.tag != "Response":
+        raise TwimlError(f"the root element is <{root.tag}>, not <Response>")
+    return tuple(_verb(element, allowed, where) for element in root)
+
+
+def _verb(element: ET.Element, allowed: frozenset[str], where: str) -> Verb:
+    name = element.tag
+    if name not in allowed:
+        raise TwimlError(f"<{name}> is not allowed in {where}")
+    match name:
+        case "Say" | "Play" | "Pause":
+            return _prompt(element)
+        case "Hangup":
+            _no_content(element)
+            return Hangup()
+        case "Reject":
+            _no_content(element)
+            reason = element.get("reason", "rejected")
+            if reason not in ("rejected", "busy"):
+                raise TwimlError(f'<Reject reason="{reason}"> must be "rejected" or "busy"')
+            return Reject(reason="busy" if reason == "busy" else "rejected")
+        case "Redirect":
+            return Redirect(url=_required_text(element), method=_method(element, "method"))
+        case "Gather":
+            return _gather(element)
+        case "Enqueue":
+            return _enqueue(element)
+        case "Leave":
+            _no_content(element)
+            return Leave()
+        case "Dial":
+            return _dial(element)
+    raise TwimlError(f"<{name}> is not simulated")
+
+
+def _say(element: ET.Element) -> Say:
+    return Say(
+        text="".join(element.itertext()).strip(),
+        language=element.get("language", "en-US"),
+        voice=element.get("voice", "man"),
+        loop=_loop(element),
+    )
+
+
+def _play(element: ET.Element) -> Play:
+    if element.get("digits") is not None:
+        raise TwimlError('<Play digits="…"> is not simulated')
+    return Play(url=_required_text(element), loop=_loop(element))
+
+
+def _gather(element: ET.Element) -> Gather:
+    inputs = element.get("input", "dtmf").split()
+    if "dtmf" not in inputs:
+        raise TwimlError(f'<Gather input="{element.get("input")}">: only DTMF input is simulated')
+    finish_on_key = element.get("finishOnKey", "#")
+    if finish_on_key not in ("", "#", "*") and not (len(finish_on_key) == 1 and finish_on_key.isdigit()):
+        raise TwimlError(f'<Gather finishOnKey="{finish_on_key}"> must be one of 0-9, #, * or empty')
+    num_digits = element.get("numDigits")
+    return Gather(
+        action=element.get("action"),
+        method=_method(element, "method"),
+        timeout=_positive_int(element, "timeout", 5),
+        num_digits=None if num_digits is None else _positive_int(element, "numDigits", 1),
+        finish_on_key=finish_on_key,
+        prompts=tuple(_prompt(child) for child in element),
+    )
+
+
+def _prompt(element: ET.Element) -> Prompt:
+    match element.tag:
+        case "Say":
+            return _say(element)
+        case "Play":
+            return _play(element)
+        case "Pause":
+            return Pause(length=_positive_int(element, "length", 1))
+    raise TwimlError(f"<{element.tag}> is not allowed in <Gather>")
+
+
+def _enqueue(element: ET.Element) -> Enqueue:
+    if element.get("workflowSid") is not None or len(element):
+        raise TwimlError("<Enqueue> with TaskRouter (workflowSid, <Task>) is not simulated")
+    name = _required_text(element)
+    if len(name) > 64:
+        raise TwimlError(f"queue name «{name}» is longer than 64 characters")
+    max_queue_size = element.get("maxQueueSize")
+    return Enqueue(
+        name=name,
+        action=element.get("action"),
+        method=_method(element, "method"),
+        wait_url=element.get("waitUrl"),
+        wait_url_method=_method(element, "waitUrlMethod"),
+        max_queue_size=None if max_queue_size is None else _positive_int(element, "maxQueueSize", 1),
+    )
+
+
+def _dial(element: ET.Element) -> Dial:
+    text = (element.text or "").strip()
+    children = list(element)
+    if (text and children) or len(children) > 1:
+        raise TwimlError("<Dial> with more than one noun is not simulated")
+    target: DialNumber | DialQueue
+    if text:
+        target = DialNumber(number=text)
+    elif not children:
+        raise TwimlError("<Dial> has nothing to dial")
+    elif children[0].tag == "Number":
+        target = DialNumber(number=_required_text(children[0]))
+    elif children[0].tag == "Queue":
+        queue = children[0]
+        if queue.get("reservationSid") is not None:
+            raise TwimlError("<Queue reservationSid> (TaskRouter) is not simulated")
+        target = DialQueue(name=_required_text(queue), url=queue.get("url"), method=_method(queue, "method"))
+    else:
+        raise TwimlError(f"<Dial><{children[0].tag}> is not simulated")
+    return Dial(
+        action=element.get("action"),
+        method=_method(element, "method"),
+        timeout=_positive_int(element, "timeout", 30),
+        caller_id=element.get("callerId"),
+        target=target,
+    )
+
+
+def _required_text(element: ET.Element) -> str:
+    text = (element.text or "").strip()
+    if not text:
+        raise TwimlError(f"<{element.tag}> needs text content")
+    return text
+
+
+def _no_content(element: ET.Element) -> None:
+    if (element.text or "").strip() or len(element):
+        raise TwimlError(f"<{element.tag}> takes no content")
+
+
+def _method(element: ET.Element, attribute: str) -> Method:
+    value = element.get(attribute, "POST").upper()
+    if value == "GET":
+        return "GET"
+    if value == "POST":
+        return "POST"
+    raise TwimlError(f'<{element.tag} {attribute}="{element.get(attribute)}"> must be GET or POST')
+
+
+def _positive_int(element: ET.Element, attribute: str, default: int) -> int:
+    raw = element.get(attribute)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise TwimlError(f'<{element.tag} {attribute}="{raw}"> must be a positive integer')
+    return value
+
+
+def _loop(element: ET.Element) -> int:
+    raw = element.get("loop")
+    if raw is None:
+        return 1
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise TwimlError(f'<{element.tag} loop="{raw}"> must be 0 or a positive integer')
+    return MAX_LOOPS if value == 0 else min(value, MAX_LOOPS)

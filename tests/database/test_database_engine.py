@@ -1,0 +1,158 @@
+"""Engines: SQLite set up for concurrent webhooks, PostgreSQL with pre-ping, others refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, event, inspect, text
+from sqlalchemy.orm import Session
+
+from calls import QueueEntry
+from database import alembic_config, make_engine, make_sessionmaker, ping, upgrade
+
+AT = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def test_sqlite_creates_the_parent_directory_and_sets_its_pragmas(tmp_path: Path) -> None:
+    database = tmp_path / "var" / "nested" / "ivr.sqlite3"
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            pragmas = {
+                name: connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+                for name in ("journal_mode", "busy_timeout", "foreign_keys")
+            }
+    finally:
+        engine.dispose()
+
+    assert database.is_file()
+    assert pragmas == {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1}
+
+
+class _InterceptedError(Exception):
+    pass
+
+
+def _connect_parameters(engine: Engine) -> dict[str, Any]:
+    """What the engine would hand the driver, intercepted before any connection is attempted."""
+    seen: dict[str, Any] = {}
+
+    def intercept(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+        seen.update(cparams)
+        raise _InterceptedError
+
+    event.listen(engine, "do_connect", intercept)
+    with pytest.raises(_InterceptedError):
+        engine.connect()
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("url", "timeout"),
+    [
+        pytest.param("postgresql+psycopg://ivr@db.invalid:5432/ivr", 3, id="default-3s"),
+        pytest.param("postgresql+psycopg://ivr@db.invalid:5432/ivr?connect_timeout=10", "10", id="url-wins"),
+    ],
+)
+def test_postgresql_engine_pings_pooled_connections_and_gives_up_connecting_quickly(
+    url: str, timeout: int | str
+) -> None:
+    engine = make_engine(url)
+
+    assert engine.pool._pre_ping is True
+    assert _connect_parameters(engine)["connect_timeout"] == timeout
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("mysql+pymysql://ivr@localhost/ivr", id="mysql"),
+        pytest.param("oracle://ivr@localhost/ivr", id="oracle"),
+    ],
+)
+def test_other_databases_are_refused(url: str) -> None:
+    with pytest.raises(ValueError, match=r"unsupported database '(mysql|oracle)' in DATABASE_URL"):
+        make_engine(url)
+
+
+def test_ping_is_true_for_a_reachable_database(engine: Engine) -> None:
+    assert ping(engine) is True
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("postgresql+psycopg://postgres@127.0.0.1:1/test", id="postgresql-nothing-listening"),
+        pytest.param("sqlite:///{tmp}", id="sqlite-path-is-a-directory"),
+    ],
+)
+def test_ping_is_false_for_an_unreachable_database(
+    url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(url.format(tmp=tmp_path))
+    try:
+        assert ping(engine) is False
+    finally:
+        engine.dispose()
+    assert caplog.messages == ["database unreachable: OperationalError"]
+
+
+def test_rolled_back_transaction_undoes_ddl_and_writes(empty_db_url: str) -> None:
+    # Python's sqlite3 would commit the CREATE TABLE at once; a failed migration must leave
+    # nothing half-done behind on SQLite either.
+    engine = make_engine(empty_db_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("CREATE TABLE rollback_probe (n INTEGER)"))
+            connection.execute(text("INSERT INTO rollback_probe VALUES (1)"))
+            connection.rollback()
+        with engine.connect() as connection:
+            tables = inspect(connection).get_table_names()
+    finally:
+        engine.dispose()
+
+    assert tables == []
+
+
+def test_savepoint_rollback_undoes_only_the_inner_work(session: Session) -> None:
+    session.execute(text("CREATE TABLE savepoint_probe (n INTEGER)"))
+    session.execute(text("INSERT INTO savepoint_probe VALUES (1)"))
+    inner = session.begin_nested()
+    session.execute(text("INSERT INTO savepoint_probe VALUES (2)"))
+    inner.rollback()
+    with session.begin_nested():
+        session.execute(text("INSERT INTO savepoint_probe VALUES (3)"))
+
+    rows = session.execute(text("SELECT n FROM savepoint_probe ORDER BY n")).scalars().all()
+
+    assert rows == [1, 3]
+
+
+def test_sessions_keep_loaded_values_readable_after_commit(migrated_db_url: str) -> None:
+    # The request renders its response after committing, without reloading what it wrote.
+    engine = make_engine(migrated_db_url)
+    try:
+        entry = QueueEntry(call_sid="CA" + "1" * 32, helpdesk_id="voorkempen", enqueued_at=AT)
+        with make_sessionmaker(engine)() as unit_of_work:
+            unit_of_work.add(entry)
+            unit_of_work.commit()
+        assert (entry.call_sid, entry.enqueued_at) == ("CA" + "1" * 32, AT)
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_is_idempotent(migrated_db_url: str) -> None:
+    upgrade(migrated_db_url)
+
+    engine = make_engine(migrated_db_url)
+    try:
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    finally:
+        engine.dispose()
+    head = ScriptDirectory.from_config(alembic_config(migrated_db_url)).get_current_head()
+    assert versions == [head]

@@ -1,0 +1,124 @@
+"""Migrations: they build exactly the models' schema, on both databases, and undo cleanly."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+import agents
+import calls
+from database import Base, alembic_config, make_engine, upgrade
+
+VERSIONS = Path(__file__).resolve().parents[2] / "alembic" / "versions"
+TABLES = {agents.AgentPresence.__tablename__, calls.QueueEntry.__tablename__}
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return set(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_migrated_schema_matches_the_models(empty_db_url: str) -> None:
+    # The `alembic check` of this project: a model change without its migration fails here.
+    upgrade(empty_db_url)
+
+    engine = make_engine(empty_db_url)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(
+                MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+            )
+    finally:
+        engine.dispose()
+
+    assert differences == []
+    assert set(Base.metadata.tables) == TABLES
+
+
+def test_downgrade_to_base_removes_everything_and_upgrade_rebuilds_it(empty_db_url: str) -> None:
+    upgrade(empty_db_url)
+    command.downgrade(alembic_config(empty_db_url), "base")
+
+    after_downgrade = _tables(empty_db_url)
+    upgrade(empty_db_url)
+
+    assert after_downgrade == {"alembic_version"}
+    assert _tables(empty_db_url) == TABLES | {"alembic_version"}
+
+
+def test_constraints_and_indexes_carry_the_conventional_names(engine: Engine) -> None:
+    with engine.connect() as connection:
+        inspector = inspect(connection)
+        names = {
+            table: {
+                "pk": inspector.get_pk_constraint(table)["name"],
+                "uq": sorted(str(c["name"]) for c in inspector.get_unique_constraints(table)),
+                "ck": sorted(str(c["name"]) for c in inspector.get_check_constraints(table)),
+                # PostgreSQL also lists the index behind each unique constraint.
+                "ix": sorted(
+                    str(i["name"]) for i in inspector.get_indexes(table) if "duplicates_constraint" not in i
+                ),
+            }
+            for table in sorted(TABLES)
+        }
+
+    assert names == {
+        "agent_presence": {
+            "pk": "pk_agent_presence",
+            "uq": ["uq_agent_presence_helpdesk_id_agent"],
+            "ck": ["ck_agent_presence_presence_status"],
+            "ix": ["ix_agent_presence_call_sid"],
+        },
+        "queue_entries": {
+            "pk": "pk_queue_entries",
+            "uq": [],
+            "ck": [],
+            "ix": ["ix_queue_entries_helpdesk_id_left_at"],
+        },
+    }
+
+
+def test_migration_files_are_named_by_date_and_form_one_line() -> None:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    files = sorted(path.name for path in VERSIONS.glob("*.py"))
+
+    assert [name for name in files if not re.fullmatch(r"\d{8}_[a-z0-9_]+\.py", name)] == []
+    assert len(script.get_heads()) == 1
+    assert len(list(script.walk_revisions())) == len(files)
+
+
+@pytest.mark.parametrize(
+    ("url", "dialect_sql"),
+    [
+        pytest.param("sqlite:///ivr.sqlite3", "since DATETIME NOT NULL", id="sqlite"),
+        pytest.param(
+            "postgresql+psycopg://ivr@db.invalid/ivr",
+            "since TIMESTAMP WITH TIME ZONE NOT NULL",
+            id="postgresql",
+        ),
+    ],
+)
+def test_offline_mode_writes_the_sql_for_review(url: str, dialect_sql: str) -> None:
+    config = alembic_config(url)
+    config.output_buffer = io.StringIO()
+
+    command.upgrade(config, "head", sql=True)
+
+    sql = config.output_buffer.getvalue()
+    assert "CREATE TABLE agent_presence (" in sql
+    assert "CREATE TABLE queue_entries (" in sql
+    assert dialect_sql in sql
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert f"INSERT INTO alembic_version (version_num) VALUES ('{head}')" in sql  # noqa: S608

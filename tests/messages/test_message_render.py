@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+import pytest
+
+from messages import (
+    Audio,
+    MessageContext,
+    MessageKey,
+    MessageOverride,
+    Prompt,
+    Speech,
+    estimated_seconds,
+    render,
+)
+
+HOURS = "van maandag tot en met vrijdag van 9 tot 16 uur en op zaterdag van 9 tot 12 uur"
+WEBSITE_SENTENCE = (
+    "Wilt u een afspraak bevestigen, verplaatsen of weigeren? "
+    "Dat kan ook eenvoudig en zonder wachttijd via www.laatjevaccineren.be."
+)
+VOORKEMPEN = MessageContext(
+    helpdesk_name="Vaccinatiecentrum Voorkempen",
+    municipalities=("Brecht", "Malle", "Schilde", "Zoersel"),
+    website="www.laatjevaccineren.be",
+    opening_hours=HOURS,
+    central_number="+3227138700",
+)
+NO_HOURS = MessageContext(
+    helpdesk_name="Vaccinatiecentrum Kempen Zuid",
+    municipalities=("Herentals",),
+    website="www.laatjevaccineren.be",
+    opening_hours="",
+    central_number="+3227138700",
+)
+LANGUAGE = "nl-BE"
+VOICE = "Google.nl-BE-Standard-A"
+
+
+@pytest.mark.parametrize(
+    ("key", "context", "text"),
+    [
+        (
+            "welcome",
+            VOORKEMPEN,
+            "Welkom bij de helpdesk van het COVID-vaccinatiecentrum van Brecht, Malle, Schilde en Zoersel. "
+            "Houd uw uitnodigingsbrief met uw vaccinatiecode bij de hand.",
+        ),
+        (
+            "welcome",
+            NO_HOURS,
+            "Welkom bij de helpdesk van het COVID-vaccinatiecentrum van Herentals. "
+            "Houd uw uitnodigingsbrief met uw vaccinatiecode bij de hand.",
+        ),
+        (
+            "wait",
+            VOORKEMPEN,
+            "Al onze medewerkers zijn op dit ogenblik in gesprek. We helpen u zo snel mogelijk verder. "
+            + WEBSITE_SENTENCE,
+        ),
+        (
+            "closing",
+            VOORKEMPEN,
+            "Welkom bij de helpdesk van het COVID-vaccinatiecentrum. Onze lijnen zijn op dit ogenblik niet "
+            f"bereikbaar. U kan ons bereiken {HOURS}. " + WEBSITE_SENTENCE,
+        ),
+        (
+            "closing",
+            NO_HOURS,
+            "Welkom bij de helpdesk van het COVID-vaccinatiecentrum. Onze lijnen zijn op dit ogenblik niet "
+            "bereikbaar. " + WEBSITE_SENTENCE,
+        ),
+        (
+            "busy",
+            VOORKEMPEN,
+            "Welkom bij de helpdesk van het COVID-vaccinatiecentrum. "
+            "Al onze lijnen zijn op dit ogenblik bezet. Probeer het later opnieuw. " + WEBSITE_SENTENCE,
+        ),
+        (
+            "overflow_wait",
+            VOORKEMPEN,
+            "Al onze medewerkers zijn op dit ogenblik nog in gesprek. We helpen u zo snel mogelijk verder. "
+            "Bij grote drukte kan u ook bellen naar het alternatieve nummer 0 2, 7 1 3, 8 7, 0 0. "
+            "Ik herhaal: 0 2, 7 1 3, 8 7, 0 0. " + WEBSITE_SENTENCE,
+        ),
+        (
+            "central_unreachable",
+            VOORKEMPEN,
+            "Het spijt ons, we kunnen u op dit ogenblik niet doorverbinden. "
+            f"U kan ons bereiken {HOURS}. " + WEBSITE_SENTENCE,
+        ),
+        (
+            "central_unreachable",
+            NO_HOURS,
+            "Het spijt ons, we kunnen u op dit ogenblik niet doorverbinden. " + WEBSITE_SENTENCE,
+        ),
+        ("agent_welcome", VOORKEMPEN, "Welkom op de medewerkerslijn van Vaccinatiecentrum Voorkempen."),
+        ("agent_pin_prompt", VOORKEMPEN, "Geef uw pincode in, gevolgd door hekje."),
+        ("agent_pin_wrong", VOORKEMPEN, "Deze pincode is niet juist. Probeer het opnieuw."),
+        (
+            "agent_locked",
+            VOORKEMPEN,
+            "U hebt te vaak een verkeerde pincode ingegeven. "
+            "Aanmelden vanaf dit nummer is tijdelijk geblokkeerd. Probeer het later opnieuw.",
+        ),
+        (
+            "agent_logged_in",
+            VOORKEMPEN,
+            "U bent aangemeld. Tussen twee gesprekken drukt u 9 voor een pauze. Haak in om u af te melden.",
+        ),
+        ("agent_next_caller", VOORKEMPEN, "Volgende beller. Druk 9 voor een pauze."),
+        ("agent_on_break", VOORKEMPEN, "U bent in pauze. Druk 1 om weer oproepen te ontvangen."),
+        ("agent_goodbye", VOORKEMPEN, "U bent afgemeld. Bedankt en tot ziens."),
+    ],
+    ids=[
+        "welcome-four-municipalities",
+        "welcome-one-municipality",
+        "wait",
+        "closing",
+        "closing-without-hours-drops-the-sentence",
+        "busy",
+        "overflow-wait-spells-the-central-number",
+        "central-unreachable",
+        "central-unreachable-without-hours",
+        "agent-welcome",
+        "agent-pin-prompt",
+        "agent-pin-wrong",
+        "agent-locked",
+        "agent-logged-in",
+        "agent-next-caller",
+        "agent-on-break",
+        "agent-goodbye",
+    ],
+)
+def test_default_texts_render(key: MessageKey, context: MessageContext, text: str) -> None:
+    assert render(key, context, None, LANGUAGE, VOICE) == Speech(text=text, language=LANGUAGE, voice=VOICE)
+
+
+@pytest.mark.parametrize(
+    ("key", "override", "context", "expected"),
+    [
+        (
+            "welcome",
+            MessageOverride(text="Welkom bij de vaccinatiehelpdesk van {municipalities}."),
+            NO_HOURS,
+            Speech(
+                text="Welkom bij de vaccinatiehelpdesk van Herentals.", language="fr-BE", voice="Polly.Lea"
+            ),
+        ),
+        (
+            "closing",
+            MessageOverride(text="Gesloten. {helpdesk_name} is open {opening_hours}. Zie {website}."),
+            VOORKEMPEN,
+            Speech(
+                text=f"Gesloten. Vaccinatiecentrum Voorkempen is open {HOURS}. Zie www.laatjevaccineren.be.",
+                language="fr-BE",
+                voice="Polly.Lea",
+            ),
+        ),
+        (
+            "closing",
+            MessageOverride(text="Gesloten!  Open {opening_hours}?   Zie {website}."),
+            NO_HOURS,
+            Speech(text="Gesloten! Zie www.laatjevaccineren.be.", language="fr-BE", voice="Polly.Lea"),
+        ),
+        (
+            "wait",
+            MessageOverride(text="Even geduld {{alstublieft}}."),
+            VOORKEMPEN,
+            Speech(text="Even geduld {alstublieft}.", language="fr-BE", voice="Polly.Lea"),
+        ),
+        (
+            "wait",
+            MessageOverride(audio="media/wachten.wav"),
+            VOORKEMPEN,
+            Audio(url="media/wachten.wav"),
+        ),
+        (
+            "overflow_wait",
+            MessageOverride(audio="https://cdn.example.be/{central_number}.wav"),
+            VOORKEMPEN,
+            Audio(url="https://cdn.example.be/{central_number}.wav"),
+        ),
+    ],
+    ids=[
+        "text-override",
+        "text-override-all-placeholders",
+        "override-without-hours-drops-that-sentence",
+        "escaped-braces-are-literal",
+        "audio-override",
+        "audio-url-is-not-a-template",
+    ],
+)
+def test_overrides_render(
+    key: MessageKey, override: MessageOverride, context: MessageContext, expected: Prompt
+) -> None:
+    assert render(key, context, override, "fr-BE", "Polly.Lea") == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "override", "message"),
+    [
+        (
+            "wait",
+            MessageOverride(text="Bel {central_number}."),
+            "message wait: {central_number} may only be used in",
+        ),
+        ("closing", MessageOverride(text="Open {uren}."), "message closing: unknown placeholder {uren};"),
+        ("busy", MessageOverride(text="Bezet {website"), 'message busy: unbalanced "{" or "}" in the text'),
+    ],
+    ids=["central-number-outside-overflow", "unknown-placeholder", "unbalanced"],
+)
+def test_unchecked_override_is_refused(key: MessageKey, override: MessageOverride, message: str) -> None:
+    with pytest.raises(ValueError, match="^" + message.replace("{", r"\{").replace("}", r"\}")):
+        render(key, VOORKEMPEN, override, LANGUAGE, VOICE)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "seconds"),
+    [
+        (Speech(text="", language=LANGUAGE, voice=VOICE), 1),
+        (Speech(text="x" * 11, language=LANGUAGE, voice=VOICE), 2),
+        (Speech(text="x" * 12, language=LANGUAGE, voice=VOICE), 3),
+        (Speech(text="x" * 22, language=LANGUAGE, voice=VOICE), 3),
+        (Speech(text="x" * 23, language=LANGUAGE, voice=VOICE), 4),
+        (Audio(url="media/wachten.wav"), 0),
+    ],
+    ids=["empty", "eleven-chars", "twelve-chars", "twenty-two-chars", "twenty-three-chars", "audio-unknown"],
+)
+def test_estimated_seconds(prompt: Prompt, seconds: int) -> None:
+    assert estimated_seconds(prompt) == seconds
+
+
+@pytest.mark.parametrize(
+    ("key", "seconds"),
+    [("wait", 21), ("overflow_wait", 32)],
+    ids=["wait", "overflow-wait"],
+)
+def test_wait_messages_fit_well_inside_a_minute(key: MessageKey, seconds: int) -> None:
+    # Playbook 1.2.2 repeats the wait message every 60 s; it must leave room for hold music.
+    assert estimated_seconds(render(key, VOORKEMPEN, None, LANGUAGE, VOICE)) == seconds

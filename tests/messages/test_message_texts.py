@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+
+from messages import DEFAULT_TEXTS, MESSAGE_KEYS, MessageKey, MessageOverride, check_template
+
+
+def test_every_key_has_a_default_text() -> None:
+    assert tuple(DEFAULT_TEXTS) == MESSAGE_KEYS
+    assert len(MESSAGE_KEYS) == 14
+
+
+@pytest.mark.parametrize("key", MESSAGE_KEYS, ids=list(MESSAGE_KEYS))
+def test_default_texts_pass_the_config_check(key: MessageKey) -> None:
+    assert check_template(key, MessageOverride(text=DEFAULT_TEXTS[key])) == []
+
+
+def test_only_the_overflow_message_names_the_central_number() -> None:
+    using = [key for key, text in DEFAULT_TEXTS.items() if "{central_number}" in text]
+    assert using == ["overflow_wait"]
+
+
+def test_defaults_cannot_be_changed_at_run_time() -> None:
+    with pytest.raises(TypeError):
+        DEFAULT_TEXTS["wait"] = "x"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        (
+            "welcome",
+            "Welkom bij de helpdesk van het COVID-vaccinatiecentrum van {municipalities}. "
+            "Houd uw uitnodigingsbrief met uw vaccinatiecode bij de hand.",
+        ),
+        (
+            "wait",
+            "Al onze medewerkers zijn op dit ogenblik in gesprek. We helpen u zo snel mogelijk verder. "
+            "Wilt u een afspraak bevestigen, verplaatsen of weigeren? "
+            "Dat kan ook eenvoudig en zonder wachttijd via {website}.",
+        ),
+        (
+            "closing",
+            "Welkom bij de helpdesk van het COVID-vaccinatiecentrum. Onze lijnen zijn op dit ogenblik niet "
+            "bereikbaar. U kan ons bereiken {opening_hours}. Wilt u een afspraak bevestigen, verplaatsen of "
+            "weigeren? Dat kan ook eenvoudig en zonder wachttijd via {website}.",
+        ),
+        ("agent_pin_prompt", "Geef uw pincode in, gevolgd door hekje."),
+    ],
+    ids=["welcome-playbook", "wait-playbook", "closing-playbook", "agent-pin-prompt"],
+)
+def test_playbook_texts_are_kept_word_for_word(key: MessageKey, text: str) -> None:
+    assert DEFAULT_TEXTS[key] == text

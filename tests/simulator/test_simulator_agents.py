@@ -1,0 +1,198 @@
+"""<Dial><Queue> on the agent's side: FIFO dequeue, the <Queue url> announcement, the bridge."""
+
+from __future__ import annotations
+
+from simulator import TwilioSimulator
+from tests.simulator.conftest import TwimlApp, at
+
+CALLER = '<Enqueue waitUrl="/wait" action="/after">support</Enqueue>'
+AGENT = '<Dial action="/agent-after" timeout="20"><Queue url="/connect">support</Queue></Dial>'
+
+
+def queue_app(app: TwimlApp) -> None:
+    app.routes["/twilio/voice"] = CALLER
+    app.routes["/wait"] = '<Pause length="30"/>'
+    app.routes["/after"] = "<Say>Bedankt</Say>"
+    app.routes["/agent"] = AGENT
+    app.routes["/agent-after"] = AGENT
+    app.routes["/connect"] = "<Say>U wordt verbonden</Say>"  # 17 characters: 2 s
+
+
+def pick(params: dict[str, str], *keys: str) -> tuple[str, ...]:
+    return tuple(params.get(key, "-") for key in keys)
+
+
+def test_two_agents_take_three_callers_in_arrival_order(app: TwimlApp, sim: TwilioSimulator) -> None:
+    queue_app(app)
+    first = sim.place_call(from_="+32470000001", to="+3233100100", talk_seconds=60)
+    second = sim.place_call(from_="+32470000002", to="+3233100100", at=at(5), talk_seconds=30)
+    third = sim.place_call(from_="+32470000003", to="+3233100100", at=at(10), talk_seconds=20)
+    x = sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", at=at(20), hang_up_after=130)
+    y = sim.place_call(from_="+32490000002", to="+3233100199", path="/agent", at=at(25), hang_up_after=130)
+    sim.run()
+
+    assert [pick(params, "CallSid", "QueueTime", "DequeingCallSid") for params in app.params("/connect")] == [
+        (first.sid, "20", x.sid),
+        (second.sid, "20", y.sid),
+        (third.sid, "47", y.sid),
+    ]
+    assert [
+        (webhook.at, pick(dict(webhook.params), "CallSid", "QueueResult", "QueueTime"))
+        for webhook in sim.webhooks
+        if webhook.url.endswith("/after") and "QueueResult" in webhook.params
+    ] == [
+        (at(57), (second.sid, "bridged", "20")),
+        (at(79), (third.sid, "bridged", "47")),
+        (at(82), (first.sid, "bridged", "20")),
+    ]
+    completed = [params for params in app.params("/agent-after") if params["DialCallStatus"] == "completed"]
+    assert [
+        pick(params, "CallSid", "DialCallSid", "DialCallDuration", "DialBridged", "QueueTime")
+        for params in completed
+    ] == [
+        (y.sid, second.sid, "30", "true", "20"),
+        (y.sid, third.sid, "20", "true", "47"),
+        (x.sid, first.sid, "60", "true", "20"),
+    ]
+    assert {params["QueueSid"] for params in completed} == {"QU" + "0" * 31 + "1"}
+    assert [event.detail for event in first.events if event.kind == "say"] == [
+        "«U wordt verbonden»",
+        "«Bedankt»",
+    ]
+    assert (first.ended_at, second.ended_at, third.ended_at) == (at(83), at(58), at(80))
+    assert sim.errors == []
+
+
+def test_the_wait_audio_is_cut_when_an_agent_takes_the_caller(app: TwimlApp, sim: TwilioSimulator) -> None:
+    queue_app(app)
+    caller = sim.place_call(from_="+32470000001", to="+3233100100", talk_seconds=10)
+    sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", at=at(12), hang_up_after=5)
+    sim.run()
+
+    assert [
+        ((event.at - caller.started_at).total_seconds(), event.kind, event.detail)
+        for event in caller.events
+        if event.kind in ("pause", "cut", "leave", "say", "bridged", "bridge-end")
+    ] == [
+        (0, "pause", "silence (30 s)"),
+        (12, "leave", f"leaves «support» after 12 s: taken by {'CA' + '0' * 31 + '2'}"),
+        (12, "cut", "stopped after 12 s of 30 s"),
+        (12, "say", "«U wordt verbonden»"),
+        (14, "bridged", f"talks with {'CA' + '0' * 31 + '2'} (+32490000001)"),
+        (17, "bridge-end", "conversation ended after 3 s"),
+        (17, "say", "«Bedankt»"),
+    ]
+
+
+def test_a_waiting_agent_takes_a_caller_the_moment_it_joins(app: TwimlApp, sim: TwilioSimulator) -> None:
+    queue_app(app)
+    agent = sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", hang_up_after=60)
+    caller = sim.place_call(from_="+32470000001", to="+3233100100", at=at(10), talk_seconds=15)
+    sim.run()
+
+    assert [pick(params, "QueueTime", "DequeingCallSid") for params in app.params("/connect")] == [
+        ("0", agent.sid)
+    ]
+    assert pick(app.params("/agent-after")[0], "DialCallStatus", "DialCallDuration") == ("completed", "15")
+    assert caller.ended_at == at(28)
+
+
+def test_an_empty_queue_gives_no_answer_after_the_timeout_plus_five_seconds(
+    app: TwimlApp, sim: TwilioSimulator
+) -> None:
+    queue_app(app)
+    app.routes["/agent-after"] = "<Hangup/>"
+    agent = sim.place_call(from_="+32490000001", to="+3233100199", path="/agent")
+    sim.run()
+
+    assert [webhook.at for webhook in sim.webhooks if webhook.url.endswith("/agent-after")] == [at(25)]
+    [params] = app.params("/agent-after")
+    assert pick(params, "DialCallStatus", "DialBridged", "DialCallSid", "QueueSid") == (
+        "no-answer",
+        "false",
+        "-",
+        "QU" + "0" * 31 + "1",
+    )
+    assert agent.ended_at == at(25)
+
+
+def test_the_caller_hanging_up_ends_the_conversation_for_the_agent(
+    app: TwimlApp, sim: TwilioSimulator
+) -> None:
+    queue_app(app)
+    app.routes["/agent-after"] = "<Say>Volgende</Say><Hangup/>"
+    caller = sim.place_call(from_="+32470000001", to="+3233100100", hang_up_after=40, talk_seconds=100)
+    agent = sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", at=at(10))
+    sim.run()
+
+    assert pick(app.params("/after")[0], "QueueResult", "QueueTime", "CallStatus") == (
+        "bridged",
+        "10",
+        "completed",
+    )
+    assert pick(app.params("/agent-after")[0], "DialCallStatus", "DialCallDuration") == ("completed", "28")
+    assert [event.detail for event in caller.events if event.kind == "say"] == ["«U wordt verbonden»"]
+    assert (caller.ended_at, agent.ended_at) == (at(40), at(41))
+
+
+def test_the_agent_hanging_up_lets_the_caller_continue(app: TwimlApp, sim: TwilioSimulator) -> None:
+    queue_app(app)
+    caller = sim.place_call(from_="+32470000001", to="+3233100100", talk_seconds=100)
+    agent = sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", at=at(10), hang_up_after=20)
+    sim.run()
+
+    assert pick(app.params("/after")[0], "QueueResult", "CallStatus") == ("bridged", "in-progress")
+    assert pick(app.params("/agent-after")[0], "DialCallStatus", "DialCallDuration", "CallStatus") == (
+        "completed",
+        "18",
+        "completed",
+    )
+    assert [event.detail for event in caller.events if event.kind == "say"][-1] == "«Bedankt»"
+    assert (caller.ended_at, agent.ended_at) == (at(31), at(30))
+
+
+def test_a_caller_gone_during_the_announcement_cancels_the_agents_dial(
+    app: TwimlApp, sim: TwilioSimulator
+) -> None:
+    queue_app(app)
+    app.routes["/connect"] = '<Pause length="5"/>'
+    app.routes["/agent-after"] = "<Hangup/>"
+    sim.place_call(from_="+32470000001", to="+3233100100", hang_up_after=12)
+    sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", at=at(10))
+    sim.run()
+
+    assert pick(app.params("/after")[0], "QueueResult", "QueueTime") == ("hangup", "10")
+    assert pick(app.params("/agent-after")[0], "DialCallStatus", "DialBridged", "QueueTime") == (
+        "canceled",
+        "false",
+        "10",
+    )
+
+
+def test_the_announcement_may_only_play_audio_and_redirect(app: TwimlApp, sim: TwilioSimulator) -> None:
+    queue_app(app)
+    app.routes["/connect"] = "<Enqueue>other</Enqueue>"
+    app.routes["/agent-after"] = "<Hangup/>"
+    sim.place_call(from_="+32470000001", to="+3233100100")
+    sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", at=at(3))
+    sim.run()
+
+    assert [event.detail for event in sim.errors] == [
+        "POST /connect: <Enqueue> is not allowed in a <Queue url> document"
+    ]
+    assert pick(app.params("/agent-after")[0], "DialCallStatus") == ("canceled",)
+
+
+def test_an_agent_gone_during_the_announcement_leaves_the_caller_with_system_error(
+    app: TwimlApp, sim: TwilioSimulator
+) -> None:
+    queue_app(app)
+    app.routes["/connect"] = '<Pause length="5"/>'
+    caller = sim.place_call(from_="+32470000001", to="+3233100100")
+    sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", at=at(10), hang_up_after=2)
+    sim.run()
+
+    assert pick(app.params("/after")[0], "QueueResult", "QueueTime") == ("system-error", "10")
+    assert pick(app.params("/agent-after")[0], "DialCallStatus", "CallStatus") == ("canceled", "completed")
+    assert [event.detail for event in caller.events if event.kind == "say"] == ["«Bedankt»"]
+    assert caller.ended_at == at(16)
