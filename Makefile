@@ -85,8 +85,10 @@ run: $(SETUP)
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT) (database: $${DATABASE_URL:-sqlite:///var/ivr.sqlite3}). Try:"
 	@echo "  curl http://localhost:$(PORT)/health"
-	@echo "  Twilio webhook for the citizen line: POST http://localhost:$(PORT)/twilio/voice"
-	@echo "  $(IVR) simulate --to +3233100100 --at 2026-12-01T10:00 --agents 1 --waiting 0"
+	@echo "  Twilio webhook for the citizen line: POST http://localhost:$(PORT)/twilio/voice (signed)"
+	@echo "  $(IVR) check-config config/helpdesk.yaml"
+	@echo '  $(IVR) simulate --helpdesk voorkempen --at "2026-12-02 10:00" --agents 1 --brief'
+	@echo "  (to see the whole call without Twilio; README.md has more examples)"
 	@echo
 	$(IVR) serve --host $(HOST) --port $(PORT)
 
