@@ -5,15 +5,21 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI, Request, Response
+from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 
 from config import HelpdeskConfig, Settings, load_config
 from database import make_engine, make_sessionmaker
-from ivr import ops, webhooks
+from ivr import agent_line, agents_api, calllog_api, live_api, metrics, ops, webhooks
+from ivr.jobs import Jobs
 from ivr.media import HoldMusic
-from ivr.runtime import Clock, Runtime, system_clock, twilio_token
+from ivr.metrics import metrics_registry
+from ivr.redirects import redirect_if_unstaffed
+from ivr.runtime import Clock, Runtime, caller_hash_key, system_clock, twilio_token
+from ivr.twilio_rest import make_client
 from ivr.twiml import XML_TYPE, Renderer, last_resort
 from routing import fail_safe
 
@@ -21,16 +27,22 @@ log = logging.getLogger("ivr")
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Clock | None = None, config: HelpdeskConfig | None = None
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    config: HelpdeskConfig | None = None,
+    twilio_http_client: HttpClient | None = None,
 ) -> FastAPI:
     """Build the service from the environment (or the given settings); refuses a bad config.
 
     ``clock`` and ``config`` let the simulator run the real call flow on simulated time and
-    with dry-run overrides.
+    with dry-run overrides; ``twilio_http_client`` carries the REST requests to Twilio (the
+    simulator's, in tests).
     """
     settings = settings or Settings()
     config = config or load_config(settings.ivr_config)
     engine = make_engine(settings.database_url)
+    token = twilio_token(settings)
     runtime = Runtime(
         settings=settings,
         config=config,
@@ -42,13 +54,22 @@ def create_app(
         engine=engine,
         sessions=make_sessionmaker(engine),
         clock=clock or system_clock,
-        validator=RequestValidator(twilio_token(settings)),
+        validator=RequestValidator(token),
+        caller_key=caller_hash_key(settings, token),
+        twilio=make_client(settings, twilio_http_client),
     )
+    runtime.presence_listeners.append(partial(redirect_if_unstaffed, runtime))
+    jobs = Jobs(runtime)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        if settings.ivr_scheduler:
+            jobs.start()
+        try:
+            yield
+        finally:
+            jobs.shutdown()
+            engine.dispose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -57,8 +78,15 @@ def create_app(
         version="0.1.0",
     )
     app.state.runtime = runtime
+    app.state.jobs = jobs
+    app.state.metrics_registry = metrics_registry(runtime)
     app.include_router(webhooks.router)
+    app.include_router(agent_line.router)
+    app.include_router(agents_api.router)
+    app.include_router(calllog_api.router)
     app.include_router(ops.router)
+    app.include_router(metrics.router)
+    app.include_router(live_api.router)
 
     @app.middleware("http")
     async def never_an_application_error(

@@ -1,5 +1,34 @@
-"""Agents and their presence on the lines of each helpdesk."""
+"""Agents: who they are (code, name, hashed PIN), the lockout against PIN guessing, and their
+presence on the lines of each helpdesk."""
 
+from agents.accounts import (
+    Agent,
+    AgentDataError,
+    AgentError,
+    AgentState,
+    DuplicateAgentError,
+    UnknownAgentError,
+    agent_states,
+    create_agent,
+    find_agent,
+    list_agents,
+    remove_agent,
+    reset_pin,
+    set_enabled,
+    validate_code,
+    validate_name,
+    validate_pin,
+    verify_login,
+)
+from agents.lockouts import (
+    LOCK_MINUTES,
+    MAX_PIN_FAILURES,
+    caller_key,
+    clear_failures,
+    is_locked,
+    record_failure,
+)
+from agents.pins import hash_pin, is_valid_code, is_valid_pin, verify_pin
 from agents.presence import (
     AgentKey,
     Presence,
@@ -9,16 +38,45 @@ from agents.presence import (
     presence,
     set_presence,
 )
-from agents.tables import AgentPresence, PresenceStatus
+from agents.tables import AgentPresence, AgentRecord, PinLockout, PresenceStatus
 
 __all__ = [
+    "LOCK_MINUTES",
+    "MAX_PIN_FAILURES",
+    "Agent",
+    "AgentDataError",
+    "AgentError",
     "AgentKey",
     "AgentPresence",
+    "AgentRecord",
+    "AgentState",
+    "DuplicateAgentError",
+    "PinLockout",
     "Presence",
     "PresenceStatus",
+    "UnknownAgentError",
+    "agent_states",
     "agents_logged_in",
+    "caller_key",
+    "clear_failures",
+    "create_agent",
     "end_agent_call",
+    "find_agent",
+    "hash_pin",
+    "is_locked",
+    "is_valid_code",
+    "is_valid_pin",
+    "list_agents",
     "logged_in_query",
     "presence",
+    "record_failure",
+    "remove_agent",
+    "reset_pin",
+    "set_enabled",
     "set_presence",
+    "validate_code",
+    "validate_name",
+    "validate_pin",
+    "verify_login",
+    "verify_pin",
 ]

@@ -16,7 +16,9 @@ from alembic.autogenerate.api import AutogenContext
 # The domains register their tables on Base.metadata when imported; autogenerate and the
 # drift test compare the database against exactly that metadata.
 import agents  # noqa: F401
+import calllog  # noqa: F401
 import calls  # noqa: F401
+import staffing  # noqa: F401
 from database import DEFAULT_URL, Base, UtcDateTime, make_engine
 
 config = context.config

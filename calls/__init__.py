@@ -3,10 +3,12 @@
 from calls.queue import (
     LineState,
     callers_waiting,
+    claim_for_redirect,
     enter_queue,
     leave_queue,
     line_state,
     longest_wait,
+    mark_answered,
     waiting_call_sids,
 )
 from calls.tables import QueueEntry
@@ -15,9 +17,11 @@ __all__ = [
     "LineState",
     "QueueEntry",
     "callers_waiting",
+    "claim_for_redirect",
     "enter_queue",
     "leave_queue",
     "line_state",
     "longest_wait",
+    "mark_answered",
     "waiting_call_sids",
 ]

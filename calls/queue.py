@@ -61,7 +61,44 @@ def leave_queue(session: Session, call_sid: str, now: dt.datetime, result: str) 
 
 
 def _waiting(helpdesk_id: str) -> ColumnElement[bool]:
-    return (QueueEntry.helpdesk_id == helpdesk_id) & QueueEntry.left_at.is_(None)
+    # Twilio reports a bridged caller's departure only when the conversation ends, so a caller
+    # talking to an agent has no left_at yet but is not waiting any more.
+    return (
+        (QueueEntry.helpdesk_id == helpdesk_id)
+        & QueueEntry.left_at.is_(None)
+        & QueueEntry.answered_at.is_(None)
+    )
+
+
+def mark_answered(
+    session: Session, call_sid: str, agent: str, queue_time: int | None, now: dt.datetime
+) -> bool:
+    """Record that ``agent`` took call ``call_sid`` after ``queue_time`` seconds (Twilio's QueueTime).
+
+    The first answer wins (a retried ``<Queue url>`` request changes nothing).
+    """
+    answered = session.execute(
+        update(QueueEntry)
+        .where(QueueEntry.call_sid == call_sid, QueueEntry.answered_at.is_(None))
+        .values(answered_at=now, answered_by=agent, queue_time=queue_time)
+        .returning(QueueEntry.call_sid)
+    ).scalar_one_or_none()
+    return answered is not None
+
+
+def claim_for_redirect(session: Session, helpdesk_id: str, now: dt.datetime) -> list[str]:
+    """Claim every caller still waiting at ``helpdesk_id`` for a redirect to central.
+
+    A caller is claimed once: a second claim (another instance, a repeated logout) finds
+    nobody, so nobody is redirected twice.
+    """
+    claimed = session.execute(
+        update(QueueEntry)
+        .where(_waiting(helpdesk_id), QueueEntry.redirected_at.is_(None))
+        .values(redirected_at=now)
+        .returning(QueueEntry.call_sid, QueueEntry.enqueued_at)
+    ).all()
+    return [call_sid for call_sid, _ in sorted(claimed, key=lambda row: (row[1], row[0]))]
 
 
 def callers_waiting(session: Session, helpdesk_id: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database import Base, UtcDateTime
@@ -23,3 +23,10 @@ class QueueEntry(Base):
     # Twilio's QueueResult (bridged, hangup, leave, ...) or the reason we took the caller out.
     result: Mapped[str | None] = mapped_column(String(32))
     from_number: Mapped[str | None] = mapped_column(String(64))
+    # The code of the agent who took the call, and when (the agents' live view counts these).
+    answered_by: Mapped[str | None] = mapped_column(String(8))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # Twilio's QueueTime when the caller was taken by an agent (the ``<Queue url>`` request).
+    queue_time: Mapped[int | None] = mapped_column(Integer())
+    # Set when the caller was claimed for a REST redirect to central, so it happens at most once.
+    redirected_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())

@@ -1,10 +1,11 @@
 """Configuration: deployment ``Settings`` from the environment and the business YAML file."""
 
 from config.loader import ConfigError, load_config, parse_config
-from config.models import Central, Helpdesk, HelpdeskConfig, Holidays, QueueSettings, Voice
+from config.models import AgentLine, Central, Helpdesk, HelpdeskConfig, Holidays, QueueSettings, Voice
 from config.settings import Settings
 
 __all__ = [
+    "AgentLine",
     "Central",
     "ConfigError",
     "Helpdesk",

@@ -237,6 +237,27 @@ class QueueSettings(_Frozen):
     min_agents: Seconds = Field(2, ge=0, le=1000)
     short_abandon: Seconds = Field(5, ge=0, le=120)
     service_level_s: Seconds = Field(60, ge=1, le=3600)
+    # Twilio's own limit on the queue, set explicitly because its documented default differs
+    # between pages (100 or 1000); routing keeps the real limit (lines_per_agent x agents).
+    max_size: Seconds = Field(200, ge=1, le=5000)
+
+
+DtmfKey = Annotated[str, Field(pattern=r"^[0-9*#]$")]
+
+
+class AgentLine(_Frozen):
+    """How agents work on the phone line: the pause between callers and the menu keys."""
+
+    wrap_up: Seconds = Field(10, ge=1, le=120)
+    break_key: DtmfKey = "9"
+    resume_key: DtmfKey = "1"
+    wait_for_caller: Seconds = Field(300, ge=30, le=600)
+
+    @model_validator(mode="after")
+    def _distinct_keys(self) -> AgentLine:
+        if self.break_key == self.resume_key:
+            raise ValueError("break_key and resume_key must differ")
+        return self
 
 
 class Helpdesk(_Frozen):
@@ -253,6 +274,7 @@ class Helpdesk(_Frozen):
     when_closed: Literal["route_to_central", "closing_message"] = "route_to_central"
     overflow: Literal["route", "announce"] = "route"
     queue: QueueSettings = QueueSettings()
+    agent_line: AgentLine = AgentLine()
     hold_music: str | None = Field(None, min_length=1)
     messages: Mapping[MessageKey, MessageOverride] = Field(default_factory=dict)
     voice: Voice | None = None
@@ -279,6 +301,8 @@ class HelpdeskConfig(_Frozen):
 
     timezone: str = "Europe/Brussels"
     website: str = Field(min_length=1)
+    # Days a raw caller number is kept in the call log (then only its keyed hash and mask stay).
+    retention_days: Seconds = Field(30, ge=1, le=3650)
     voice: Voice = Voice()
     central: Central
     helpdesks: tuple[Helpdesk, ...] = Field(min_length=1)

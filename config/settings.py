@@ -133,3 +133,8 @@ class Settings(BaseSettings):
     twilio_account_sid: str | None = None
     public_base_url: BaseUrl = "http://localhost:8000"
     ivr_api_tokens: Annotated[ApiTokens, NoDecode] = ApiTokens()
+    # The once-a-minute jobs (staffing watch, reaper, Twilio queue sizes); off in tests and dry runs.
+    ivr_scheduler: bool = True
+    # Key of the keyed hash that stores caller numbers (repeat callers stay countable without the
+    # number). Set it in production and keep it: without it a key is derived from the Twilio token.
+    ivr_caller_hash_key: SecretStr | None = None

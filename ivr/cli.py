@@ -39,6 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulate = commands.add_parser("simulate", help="play one call through the real call flow, offline")
     add_arguments(simulate)
 
+    from ivr import agents_cli, report_cli
+
+    agents_cli.add_arguments(commands)
+    report = commands.add_parser("report", help="call KPIs of a period as a table or CSV")
+    report_cli.add_arguments(report)
+
     args = parser.parse_args(argv)
     command: str = args.command
     match command:
@@ -54,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         case "simulate":
             return run_simulation(args)
+        case "agents":
+            return agents_cli.run(args)
+        case "report":
+            return report_cli.run(args)
         case _:
             parser.error(f"unknown command {command}")
 

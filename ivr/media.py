@@ -64,7 +64,8 @@ class HoldMusic:
 
     base_dir: Path
     tracks: dict[str, Track] = field(default_factory=dict)
-    audio: dict[str, Track] = field(default_factory=dict)
+    # Local audio messages: the file as it is, and its length rounded up to whole seconds.
+    audio: dict[str, tuple[bytes, int]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, config: HelpdeskConfig, base_dir: Path) -> HoldMusic:
@@ -72,7 +73,7 @@ class HoldMusic:
             desk.id: read_track(base_dir / desk.hold_music) for desk in config.helpdesks if desk.hold_music
         }
         audio = {
-            override.audio: read_track(base_dir / override.audio)
+            override.audio: _audio_file(base_dir / override.audio)
             for desk in config.helpdesks
             for override in desk.messages.values()
             if override.audio and not override.audio.startswith(("http://", "https://"))
@@ -84,5 +85,10 @@ class HoldMusic:
         return queue_time % track.seconds if track else 0
 
     def audio_seconds(self, url: str) -> int:
-        track = self.audio.get(url)
-        return track.seconds if track else 0
+        _, seconds = self.audio.get(url, (b"", 0))
+        return seconds
+
+
+def _audio_file(path: Path) -> tuple[bytes, int]:
+    track = read_track(path)
+    return path.read_bytes(), math.ceil(len(track.frames) / (track.frame_size * track.frame_rate))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from fastapi import Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from twilio.request_validator import RequestValidator
+from twilio.rest import Client
 
 from config import HelpdeskConfig, Settings
 from ivr.twiml import Renderer
@@ -36,6 +39,13 @@ def twilio_token(settings: Settings) -> str:
     return token
 
 
+def caller_hash_key(settings: Settings, token: str) -> bytes:
+    """The key of the caller-number hash: configured, or derived from the Twilio token."""
+    if settings.ivr_caller_hash_key is not None:
+        return settings.ivr_caller_hash_key.get_secret_value().encode()
+    return hmac.new(token.encode(), b"ivr caller hash key", hashlib.sha256).digest()
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -45,12 +55,30 @@ class Runtime:
     sessions: sessionmaker[Session]
     clock: Clock
     validator: RequestValidator
+    caller_key: bytes
+    # Twilio's REST API; None without TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (REST actions off).
+    twilio: Client | None = None
+    # Called with the helpdesk id after an agent went on break or offline (callers may have to
+    # leave the queue now that fewer agents take calls).
+    presence_listeners: list[Callable[[str], object]] = field(default_factory=list)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """The request's unit of work: committed at the end, rolled back on error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    def presence_changed(self, helpdesk_id: str) -> None:
+        """Tell every listener that ``helpdesk_id`` has fewer agents taking calls.
+
+        Called after the change is committed; a failing listener is logged and does not keep the
+        others from running, nor fail the request that changed the presence.
+        """
+        for listener in self.presence_listeners:
+            try:
+                listener(helpdesk_id)
+            except Exception:
+                log.exception("presence listener failed", extra={"helpdesk": helpdesk_id})
 
 
 def runtime(request: Request) -> Runtime:

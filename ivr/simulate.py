@@ -25,6 +25,8 @@ from app import create_app
 from calls import enter_queue
 from config import ConfigError, Helpdesk, HelpdeskConfig, Settings, load_config
 from database import upgrade
+from ivr.runtime import Runtime
+from ivr.twilio_rest import make_client
 from ivr.twiml import prompt_for
 from messages import MessageKey, Speech
 from simulator import DestinationBehaviour, TwilioSimulator, format_timeline
@@ -113,6 +115,48 @@ class Scenario:
     max_seconds: int = 900
 
 
+class Deployment:
+    """The real app on a migrated database, with Twilio played by the simulator.
+
+    Webhooks go from the simulator to the app; the app's REST requests (redirects, queue sizes)
+    go to the simulator. Use as a context manager; ``sim`` drives the calls.
+    """
+
+    ACCOUNT_SID = "AC" + "5" * 32
+
+    def __init__(self, config: HelpdeskConfig, config_path: Path, start: datetime, database_url: str) -> None:
+        token = secrets.token_hex(16)
+        settings = Settings(
+            database_url=database_url,
+            ivr_config=config_path,
+            twilio_auth_token=SecretStr(token),
+            twilio_account_sid=self.ACCOUNT_SID,
+            public_base_url=SIMULATED_BASE_URL,
+            ivr_scheduler=False,
+        )
+        self.clock = _Clock(start)
+        self.app = create_app(settings, clock=self.clock, config=config)
+        self.runtime: Runtime = self.app.state.runtime
+        self.config = config
+        self.client = TestClient(self.app, base_url=SIMULATED_BASE_URL)
+        self.sim = TwilioSimulator(
+            self.client,
+            public_base_url=SIMULATED_BASE_URL,
+            auth_token=token,
+            start=start,
+            account_sid=self.ACCOUNT_SID,
+        )
+        self.clock.source = self.sim
+        self.runtime.twilio = make_client(settings, self.sim.rest_http_client())
+
+    def __enter__(self) -> Deployment:
+        self.client.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.__exit__(None, None, None)
+
+
 def run_call(
     config: HelpdeskConfig,
     config_path: Path,
@@ -122,19 +166,9 @@ def run_call(
     database_url: str,
 ) -> tuple[TwilioSimulator, str]:
     """Play one call on an already migrated database; returns the simulator and the call's sid."""
-    token = secrets.token_hex(16)
-    settings = Settings(
-        database_url=database_url,
-        ivr_config=config_path,
-        twilio_auth_token=SecretStr(token),
-        public_base_url=SIMULATED_BASE_URL,
-    )
-    clock = _Clock(start)
-    app = create_app(settings, clock=clock, config=config)
-    with TestClient(app, base_url=SIMULATED_BASE_URL) as client:
-        sim = TwilioSimulator(client, public_base_url=SIMULATED_BASE_URL, auth_token=token, start=start)
-        clock.source = sim
-        with app.state.runtime.session() as session:
+    with Deployment(config, config_path, start, database_url) as deployment:
+        sim = deployment.sim
+        with deployment.runtime.session() as session:
             for number in range(scenario.agents):
                 set_presence(session, desk.id, f"agent-{number + 1}", PresenceStatus.AVAILABLE, start)
             for number in range(scenario.waiting):

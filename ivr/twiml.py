@@ -64,11 +64,11 @@ class Renderer:
             case Speech(text=text, language=language, voice=voice):
                 response.say(text, language=language, voice=voice)
             case Audio(url=url):
-                response.play(self._media_url(url))
+                response.play(self.media_url(url))
             case _:
                 assert_never(prompt)
 
-    def _media_url(self, url: str) -> str:
+    def media_url(self, url: str) -> str:
         if url.startswith(("http://", "https://")):
             return url
         return self.url(f"/media/audio/{url.lstrip('/')}")
@@ -99,6 +99,9 @@ class Renderer:
                     method="POST",
                     wait_url=self.url("/twilio/wait", helpdesk=desk.id),
                     wait_url_method="POST",
+                    # Undocumented on Twilio's page but sent by its own library; the REST API sets
+                    # the same limit on the queue (ivr.twilio_rest.ensure_queue), so either works.
+                    max_queue_size=desk.queue.max_size,
                 )
             case _:
                 assert_never(decision)

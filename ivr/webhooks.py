@@ -7,11 +7,16 @@ error"); the only other answer is 403 for a bad signature.
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from agents import end_agent_call
+from calllog import local_arrival, record_event
 from calls import enter_queue, leave_queue, line_state
 from config import Helpdesk
 from ivr.params import (
@@ -27,7 +32,10 @@ from ivr.signature import BodyTooLargeError, FormParams, is_valid, read_form, si
 from ivr.twiml import XML_TYPE
 from routing import (
     EnqueueCaller,
+    ForwardToCentral,
     LineState,
+    PlayBusy,
+    PlayClosing,
     decide_after_central,
     decide_after_queue,
     decide_arrival,
@@ -60,6 +68,43 @@ def twiml(body: str) -> Response:
     return Response(content=body, media_type=XML_TYPE)
 
 
+CallLogEvent = tuple[str, dict[str, Any]]
+# What happens after the queue depends on the QueueResult and the clock only.
+_NO_LINE = LineState(agents_logged_in=0, callers_waiting=0)
+
+
+def _record(
+    session: Session, call_sid: str, desk: Helpdesk, at: datetime, events: Iterable[CallLogEvent | None]
+) -> None:
+    for event in events:
+        if event is not None:
+            kind, data = event
+            record_event(session, call_sid=call_sid, helpdesk_id=desk.id, kind=kind, at=at, **data)
+
+
+def call_log(rt: Runtime, call_sid: str, desk: Helpdesk, at: datetime, *events: CallLogEvent | None) -> None:
+    """Append to the call log; a failure there never changes what the caller hears."""
+    try:
+        with rt.session() as session:
+            _record(session, call_sid, desk, at, events)
+    except Exception:
+        log.exception("call log not updated", extra={"helpdesk": desk.id})
+
+
+def _outcome_event(decision: object) -> CallLogEvent | None:
+    """The call-log event of a routing decision (PRODUCT.md "outcome recorded")."""
+    match decision:
+        case ForwardToCentral(reason=reason):
+            return ("overflow", {"reason": reason})
+        case PlayClosing():
+            return ("closing_message", {})
+        case PlayBusy():
+            return ("busy_message", {})
+        case EnqueueCaller():
+            return ("entered_queue", {})
+    return None
+
+
 def _line(rt: Runtime, desk: Helpdesk) -> LineState:
     with rt.session() as session:
         agents, waiting = line_state(session, desk.id)
@@ -78,12 +123,24 @@ async def voice(rt: Rt, form: Form) -> Response:
     def decide() -> str:
         try:
             decision = decide_arrival(rt.config, desk, now, _line(rt, desk))
-            if isinstance(decision, EnqueueCaller):
-                with rt.session() as session:
-                    enter_queue(session, params.call_sid, desk.id, now)
         except Exception:
             log.exception("arrival failed; fail-safe routing", extra={"helpdesk": desk.id})
             decision = fail_safe(rt.config, desk, now)
+        arrival = local_arrival(now, rt.config.zone)
+        offered = {
+            "caller": params.from_,
+            "hash_key": rt.caller_key,
+            "arrival_date": arrival.date,
+            "arrival_minute": arrival.minute,
+            "open_on_arrival": rt.config.schedule(desk).is_open(now),
+        }
+        try:
+            with rt.session() as session:
+                if isinstance(decision, EnqueueCaller):
+                    enter_queue(session, params.call_sid, desk.id, now)
+                _record(session, params.call_sid, desk, now, [("offered", offered), _outcome_event(decision)])
+        except Exception:
+            log.exception("arrival not recorded", extra={"helpdesk": desk.id})
         return rt.renderer.arrival(desk, decision, params.from_)
 
     return twiml(await run_in_threadpool(decide))
@@ -124,17 +181,36 @@ async def queue_exit(rt: Rt, form: Form, helpdesk: str = "") -> Response:
         return twiml(rt.renderer.unknown_number(fail_safe(rt.config, None, now), params.from_))
 
     def decide() -> str:
+        result = params.queue_result or "unknown"
         try:
-            with rt.session() as session:
-                leave_queue(session, params.call_sid, now, params.queue_result or "unknown")
-            line = _line(rt, desk)
-            decision = decide_after_queue(rt.config, desk, now, params.queue_result, params.queue_time, line)
+            decision = decide_after_queue(rt.config, desk, now, result, params.queue_time, _NO_LINE)
         except Exception:
             log.exception("queue exit failed; fail-safe routing", extra={"helpdesk": desk.id})
             decision = fail_safe(rt.config, desk, now)
+        left = ("left_queue", {"result": result, "wait_s": params.queue_time})
+        try:
+            with rt.session() as session:
+                leave_queue(session, params.call_sid, now, result)
+                _record(session, params.call_sid, desk, now, [left, _outcome_event(decision)])
+        except Exception:
+            log.exception("queue exit not recorded", extra={"helpdesk": desk.id})
         return rt.renderer.after_queue(desk, decision, params.from_)
 
     return twiml(await run_in_threadpool(decide))
+
+
+@router.post("/forward", summary="Where a caller redirected out of the queue goes (REST redirect Url)")
+async def forward(rt: Rt, form: Form, helpdesk: str = "") -> Response:
+    params = parse_params(TwilioParams, form.first())
+    now = rt.clock()
+    desk = rt.config.helpdesk(helpdesk) or rt.config.by_number(params.to)
+    if desk is None:
+        return twiml(rt.renderer.unknown_number(fail_safe(rt.config, None, now), params.from_))
+    # The same decision as the Enqueue action's QueueResult=redirected: which of the two
+    # documents Twilio follows after a REST redirect is not documented, so both agree.
+    decision = decide_after_queue(rt.config, desk, now, "redirected", None, _NO_LINE)
+    await run_in_threadpool(call_log, rt, params.call_sid, desk, now, _outcome_event(decision))
+    return twiml(rt.renderer.after_queue(desk, decision, params.from_))
 
 
 @router.post("/central-result", summary="Dial action: result of the leg to the central back-up")
@@ -145,21 +221,39 @@ async def central_result(rt: Rt, form: Form, helpdesk: str = "", reason: str = "
     if desk is None:
         return twiml(rt.renderer.empty())
     decision = decide_after_central(rt.config, desk, now, params.dial_call_status)
+    central = ("central_result", {"status": params.dial_call_status, "duration_s": params.dial_call_duration})
+    await run_in_threadpool(call_log, rt, params.call_sid, desk, now, central, _outcome_event(decision))
     return twiml(rt.renderer.after_central(desk, decision))
 
 
-@router.post("/status", summary="Status callback of any call")
-async def status(rt: Rt, form: Form) -> Response:
+@router.post("/status", summary="Status callback of any call (citizen or agent)")
+async def status(rt: Rt, form: Form, background: BackgroundTasks) -> Response:
     params = parse_params(StatusParams, form.first())
+    # Agent calls are not in the call log: their To is an agent number, not a citizen line.
+    citizen_desk = rt.config.by_number(params.to)
+    if citizen_desk is not None and params.call_sid and params.sequence_number is not None:
+        reported = {
+            "status": params.call_status,
+            "sequence": params.sequence_number,
+            "duration_s": params.call_duration,
+            "timestamp": params.timestamp or None,
+        }
+        await run_in_threadpool(call_log, rt, params.call_sid, citizen_desk, rt.clock(), ("status", reported))
     if params.call_status in FINAL_STATUSES and params.call_sid:
         now = rt.clock()
 
-        def record() -> None:
+        def record() -> list[str]:
             with rt.session() as session:
                 leave_queue(session, params.call_sid, now, params.call_status)
+                logged_out = end_agent_call(session, params.call_sid, now)
+            return sorted({key.helpdesk_id for key in logged_out})
 
         try:
-            await run_in_threadpool(record)
+            helpdesks = await run_in_threadpool(record)
         except Exception:
             log.exception("status callback not recorded", extra={"call_sid": params.call_sid})
+        else:
+            for helpdesk_id in helpdesks:
+                log.info("agent logged out: the call ended", extra={"helpdesk": helpdesk_id})
+                background.add_task(rt.presence_changed, helpdesk_id)
     return twiml(rt.renderer.empty())

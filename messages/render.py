@@ -13,6 +13,7 @@ from messages.texts import DEFAULT_TEXTS, MessageKey
 # A slow nl-BE text-to-speech rate in characters per second. Overestimating the length makes a
 # waitUrl document end a little early rather than late, so the next message is never delayed.
 _CHARS_PER_SECOND = 11
+_KEY_NAMES = {"*": "sterretje", "#": "hekje"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -25,6 +26,8 @@ class MessageContext:
     website: str
     opening_hours: str
     central_number: str
+    break_key: str = "9"
+    resume_key: str = "1"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ def render(
         "municipalities": join_dutch(context.municipalities),
         "website": context.website,
         "opening_hours": context.opening_hours,
+        "break_key": _KEY_NAMES.get(context.break_key, context.break_key),
+        "resume_key": _KEY_NAMES.get(context.resume_key, context.resume_key),
     }
     if "central_number" in placeholders(template):
         values["central_number"] = spoken_phone_number(context.central_number)

@@ -17,21 +17,29 @@ MessageKey = Literal[
     "closing",
     "busy",
     "overflow_wait",
-    "central_unreachable",
     "agent_welcome",
+    "agent_code_prompt",
     "agent_pin_prompt",
     "agent_pin_wrong",
     "agent_locked",
     "agent_logged_in",
     "agent_next_caller",
+    "agent_no_caller",
     "agent_on_break",
-    "agent_goodbye",
 ]
 
 MESSAGE_KEYS: tuple[MessageKey, ...] = get_args(MessageKey)
 
 PLACEHOLDERS: frozenset[str] = frozenset(
-    {"municipalities", "website", "opening_hours", "central_number", "helpdesk_name"}
+    {
+        "municipalities",
+        "website",
+        "opening_hours",
+        "central_number",
+        "helpdesk_name",
+        "break_key",
+        "resume_key",
+    }
 )
 
 _WEBSITE_SENTENCE = (
@@ -69,12 +77,8 @@ DEFAULT_TEXTS: Mapping[MessageKey, str] = MappingProxyType(
             "Bij grote drukte kan u ook bellen naar het alternatieve nummer {central_number}. "
             "Ik herhaal: {central_number}. " + _WEBSITE_SENTENCE
         ),
-        # The forward to the central back-up (playbook 1.2.3) did not connect.
-        "central_unreachable": (
-            "Het spijt ons, we kunnen u op dit ogenblik niet doorverbinden. "
-            "U kan ons bereiken {opening_hours}. " + _WEBSITE_SENTENCE
-        ),
         "agent_welcome": "Welkom op de medewerkerslijn van {helpdesk_name}.",
+        "agent_code_prompt": "Geef uw medewerkerscode in, gevolgd door hekje.",
         "agent_pin_prompt": "Geef uw pincode in, gevolgd door hekje.",
         "agent_pin_wrong": "Deze pincode is niet juist. Probeer het opnieuw.",
         "agent_locked": (
@@ -82,10 +86,15 @@ DEFAULT_TEXTS: Mapping[MessageKey, str] = MappingProxyType(
             "Aanmelden vanaf dit nummer is tijdelijk geblokkeerd. Probeer het later opnieuw."
         ),
         "agent_logged_in": (
-            "U bent aangemeld. Tussen twee gesprekken drukt u 9 voor een pauze. Haak in om u af te melden."
+            "U bent aangemeld. Terwijl u op een beller wacht, drukt u sterretje voor het menu. "
+            "Haak in om u af te melden."
         ),
-        "agent_next_caller": "Volgende beller. Druk 9 voor een pauze.",
-        "agent_on_break": "U bent in pauze. Druk 1 om weer oproepen te ontvangen.",
-        "agent_goodbye": "U bent afgemeld. Bedankt en tot ziens.",
+        "agent_next_caller": (
+            "Het gesprek is beëindigd. Druk {break_key} voor een pauze, of wacht op de volgende beller."
+        ),
+        "agent_no_caller": (
+            "Er wacht op dit ogenblik niemand. Druk {break_key} voor een pauze, of blijf aan de lijn."
+        ),
+        "agent_on_break": "U bent in pauze. Druk {resume_key} om weer oproepen te ontvangen.",
     }
 )

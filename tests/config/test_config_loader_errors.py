@@ -251,7 +251,9 @@ CASES = [
         """,
         [
             "helpdesk.yaml:13: helpdesks[0].messages.welcome: unknown placeholder {gemeente}; use one of "
-            "{central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, {website}"
+            "{break_key}, {central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, "
+            "{resume_key}, "
+            "{website}"
         ],
         id="unknown-placeholder",
     ),
@@ -272,9 +274,9 @@ CASES = [
         """,
         [
             'helpdesk.yaml:12: helpdesks[0].messages.welkom: unknown key "welkom"; use "welcome", "wait", '
-            '"closing", "busy", "overflow_wait", "central_unreachable", "agent_welcome", "agent_pin_prompt", '
-            '"agent_pin_wrong", "agent_locked", "agent_logged_in", "agent_next_caller", "agent_on_break" '
-            'or "agent_goodbye"'
+            '"closing", "busy", "overflow_wait", "agent_welcome", "agent_code_prompt", "agent_pin_prompt", '
+            '"agent_pin_wrong", "agent_locked", "agent_logged_in", "agent_next_caller", "agent_no_caller" '
+            'or "agent_on_break"'
         ],
         id="unknown-message",
     ),
@@ -664,7 +666,9 @@ def test_every_problem_is_reported_at_once_in_file_order() -> None:
         'helpdesk.yaml:18: helpdesks[0].queue.annouce_every: unknown key "annouce_every"',
         "helpdesk.yaml:19: helpdesks[0].queue.lines_per_agent: must be at least 1",
         "helpdesk.yaml:21: helpdesks[0].messages.welcome: unknown placeholder {gemeente}; use one of "
-        "{central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, {website}",
+        "{break_key}, {central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, "
+        "{resume_key}, "
+        "{website}",
         'helpdesk.yaml:25: helpdesks[1].numbers[0]: "+3233100100" is already used by helpdesks[0].numbers',
         'helpdesk.yaml:27: helpdesks[1].hours.mon-fry: unknown day key "mon-fry"; '
         "use mon, tue, wed, thu, fri, sat, sun, a span like mon-fri, or holidays",

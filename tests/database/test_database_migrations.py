@@ -14,11 +14,23 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 import agents
+import calllog
 import calls
+import staffing
 from database import Base, alembic_config, make_engine, upgrade
 
 VERSIONS = Path(__file__).resolve().parents[2] / "alembic" / "versions"
-TABLES = {agents.AgentPresence.__tablename__, calls.QueueEntry.__tablename__}
+TABLES = {
+    agents.AgentPresence.__tablename__,
+    agents.AgentRecord.__tablename__,
+    agents.PinLockout.__tablename__,
+    calls.QueueEntry.__tablename__,
+    calllog.CallRecord.__tablename__,
+    calllog.CallEvent.__tablename__,
+    calllog.Invitation.__tablename__,
+    staffing.JobTick.__tablename__,
+    staffing.StaffingAlert.__tablename__,
+}
 
 
 def _tables(url: str) -> set[str]:
@@ -75,6 +87,7 @@ def test_constraints_and_indexes_carry_the_conventional_names(engine: Engine) ->
         }
 
     assert names == {
+        "agents": {"pk": "pk_agents", "uq": ["uq_agents_helpdesk_id_code"], "ck": [], "ix": []},
         "agent_presence": {
             "pk": "pk_agent_presence",
             "uq": ["uq_agent_presence_helpdesk_id_agent"],
@@ -86,6 +99,27 @@ def test_constraints_and_indexes_carry_the_conventional_names(engine: Engine) ->
             "uq": [],
             "ck": [],
             "ix": ["ix_queue_entries_helpdesk_id_left_at"],
+        },
+        "pin_lockouts": {"pk": "pk_pin_lockouts", "uq": [], "ck": [], "ix": []},
+        "job_ticks": {"pk": "pk_job_ticks", "uq": [], "ck": [], "ix": []},
+        "staffing_alerts": {
+            "pk": "pk_staffing_alerts",
+            "uq": ["uq_staffing_alerts_helpdesk_id_tick"],
+            "ck": [],
+            "ix": [],
+        },
+        "call_events": {"pk": "pk_call_events", "uq": ["uq_call_events_call_sid_dedupe"], "ck": [], "ix": []},
+        "call_records": {
+            "pk": "pk_call_records",
+            "uq": [],
+            "ck": [],
+            "ix": ["ix_call_records_arrival_date", "ix_call_records_arrived_at", "ix_call_records_kpis"],
+        },
+        "invitations": {
+            "pk": "pk_invitations",
+            "uq": ["uq_invitations_helpdesk_id_date"],
+            "ck": [],
+            "ix": [],
         },
     }
 
@@ -120,5 +154,13 @@ def test_offline_mode_writes_the_sql_for_review(url: str, dialect_sql: str) -> N
     assert "CREATE TABLE agent_presence (" in sql
     assert "CREATE TABLE queue_entries (" in sql
     assert dialect_sql in sql
-    head = ScriptDirectory.from_config(config).get_current_head()
-    assert f"INSERT INTO alembic_version (version_num) VALUES ('{head}')" in sql  # noqa: S608
+    script = ScriptDirectory.from_config(config)
+    head = script.get_current_head()
+    assert head is not None
+    previous = script.get_revision(head).down_revision
+    # Offline mode records the first revision, then moves the version along migration by migration.
+    assert "INSERT INTO alembic_version (version_num) VALUES ('0001')" in sql
+    last = (
+        f"UPDATE alembic_version SET version_num='{head}' WHERE alembic_version.version_num = '{previous}';"  # noqa: S608
+    )
+    assert sql.rstrip().removesuffix("COMMIT;").rstrip().endswith(last)

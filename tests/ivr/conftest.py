@@ -89,6 +89,7 @@ def make_settings(db_url: str) -> Settings:
         twilio_auth_token=SecretStr(TOKEN),
         public_base_url=BASE,
         ivr_api_tokens=ApiTokens.parse(f"ops:{OPS_TOKEN},supervisor:{SUPERVISOR_TOKEN}"),
+        ivr_scheduler=False,
     )
 
 

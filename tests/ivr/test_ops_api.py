@@ -1,4 +1,4 @@
-"""Health, readiness, hold music and the ops presence endpoint."""
+"""Health, readiness and hold music."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import io
 import wave
 
 import pytest
-from httpx2 import Response
 
-from tests.ivr.conftest import OPS_TOKEN, SUPERVISOR_TOKEN, Line
+from tests.ivr.conftest import Line
 
 
 def test_health(line: Line) -> None:
@@ -47,43 +46,3 @@ def test_hold_music_continues_from_the_offset(line: Line) -> None:
 )
 def test_hold_music_refuses_what_does_not_exist(line: Line, url: str) -> None:
     assert line.client.get(url).status_code in {404, 422}
-
-
-def _presence(line: Line, token: str | None, status: str = "available", desk: str = "voorkempen") -> Response:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return line.client.put(f"/api/presence/{desk}/an", json={"status": status}, headers=headers)
-
-
-def test_presence_needs_a_token(line: Line) -> None:
-    response = _presence(line, None)
-    assert response.status_code == 401
-    assert _presence(line, "not-a-token-of-anyone").status_code == 401
-
-
-def test_presence_needs_the_ops_role(line: Line) -> None:
-    assert _presence(line, SUPERVISOR_TOKEN).status_code == 403
-
-
-def test_presence_changes_what_routing_sees(line: Line) -> None:
-    response = _presence(line, OPS_TOKEN)
-    assert response.json() == {
-        "helpdesk": "voorkempen",
-        "agents_logged_in": 1,
-        "callers_waiting": 0,
-    }
-    queued = line.post("/twilio/voice", line.call())
-    assert "<Enqueue " in queued.text
-    on_break = _presence(line, OPS_TOKEN, "break")
-    assert on_break.json()["agents_logged_in"] == 0
-    assert on_break.json()["callers_waiting"] == 1
-    forwarded = line.post("/twilio/voice", line.call())
-    assert "reason=no_agents" in forwarded.text
-
-
-@pytest.mark.parametrize(
-    ("desk", "status", "code"),
-    [("nobody", "available", 404), ("voorkempen", "asleep", 422)],
-    ids=["unknown-helpdesk", "unknown-status"],
-)
-def test_presence_refuses_bad_input(line: Line, desk: str, status: str, code: int) -> None:
-    assert _presence(line, OPS_TOKEN, status, desk).status_code == code

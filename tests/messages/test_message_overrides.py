@@ -8,7 +8,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from messages import MessageKey, MessageOverride, check_template
 
-ALLOWED = "{central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, {website}"
+ALLOWED = (
+    "{break_key}, {central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, {resume_key}, "
+    "{website}"
+)
 
 
 class Site(BaseModel):

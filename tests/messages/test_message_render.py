@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from messages import (
@@ -32,6 +34,7 @@ NO_HOURS = MessageContext(
     opening_hours="",
     central_number="+3227138700",
 )
+STAR_KEYS = replace(VOORKEMPEN, break_key="*", resume_key="#")
 LANGUAGE = "nl-BE"
 VOICE = "Google.nl-BE-Standard-A"
 
@@ -82,18 +85,8 @@ VOICE = "Google.nl-BE-Standard-A"
             "Bij grote drukte kan u ook bellen naar het alternatieve nummer 0 2, 7 1 3, 8 7, 0 0. "
             "Ik herhaal: 0 2, 7 1 3, 8 7, 0 0. " + WEBSITE_SENTENCE,
         ),
-        (
-            "central_unreachable",
-            VOORKEMPEN,
-            "Het spijt ons, we kunnen u op dit ogenblik niet doorverbinden. "
-            f"U kan ons bereiken {HOURS}. " + WEBSITE_SENTENCE,
-        ),
-        (
-            "central_unreachable",
-            NO_HOURS,
-            "Het spijt ons, we kunnen u op dit ogenblik niet doorverbinden. " + WEBSITE_SENTENCE,
-        ),
         ("agent_welcome", VOORKEMPEN, "Welkom op de medewerkerslijn van Vaccinatiecentrum Voorkempen."),
+        ("agent_code_prompt", VOORKEMPEN, "Geef uw medewerkerscode in, gevolgd door hekje."),
         ("agent_pin_prompt", VOORKEMPEN, "Geef uw pincode in, gevolgd door hekje."),
         ("agent_pin_wrong", VOORKEMPEN, "Deze pincode is niet juist. Probeer het opnieuw."),
         (
@@ -105,11 +98,20 @@ VOICE = "Google.nl-BE-Standard-A"
         (
             "agent_logged_in",
             VOORKEMPEN,
-            "U bent aangemeld. Tussen twee gesprekken drukt u 9 voor een pauze. Haak in om u af te melden.",
+            "U bent aangemeld. Terwijl u op een beller wacht, drukt u sterretje voor het menu. "
+            "Haak in om u af te melden.",
         ),
-        ("agent_next_caller", VOORKEMPEN, "Volgende beller. Druk 9 voor een pauze."),
-        ("agent_on_break", VOORKEMPEN, "U bent in pauze. Druk 1 om weer oproepen te ontvangen."),
-        ("agent_goodbye", VOORKEMPEN, "U bent afgemeld. Bedankt en tot ziens."),
+        (
+            "agent_next_caller",
+            VOORKEMPEN,
+            "Het gesprek is beëindigd. Druk 9 voor een pauze, of wacht op de volgende beller.",
+        ),
+        (
+            "agent_no_caller",
+            STAR_KEYS,
+            "Er wacht op dit ogenblik niemand. Druk sterretje voor een pauze, of blijf aan de lijn.",
+        ),
+        ("agent_on_break", STAR_KEYS, "U bent in pauze. Druk hekje om weer oproepen te ontvangen."),
     ],
     ids=[
         "welcome-four-municipalities",
@@ -119,16 +121,15 @@ VOICE = "Google.nl-BE-Standard-A"
         "closing-without-hours-drops-the-sentence",
         "busy",
         "overflow-wait-spells-the-central-number",
-        "central-unreachable",
-        "central-unreachable-without-hours",
         "agent-welcome",
+        "agent-code-prompt",
         "agent-pin-prompt",
         "agent-pin-wrong",
         "agent-locked",
         "agent-logged-in",
         "agent-next-caller",
-        "agent-on-break",
-        "agent-goodbye",
+        "agent-no-caller-star-key",
+        "agent-on-break-hash-key",
     ],
 )
 def test_default_texts_render(key: MessageKey, context: MessageContext, text: str) -> None:

@@ -1,0 +1,65 @@
+"""The call log: what became of every citizen call, the events it is derived from, and the KPIs
+of PRODUCT.md "Metrics" (playbook 1.2.2 "rapportering", 1.4.1 and 1.4.2)."""
+
+from calllog.events import (
+    EVENT_KINDS,
+    FINAL_STATUSES,
+    OUTCOMES,
+    OVERFLOW_REASONS,
+    Event,
+    LocalArrival,
+    Projection,
+    local_arrival,
+    local_midnight,
+    project,
+    record_event,
+)
+from calllog.export import CALL_COLUMNS, KPI_COLUMNS, Cell, call_row, cell_text, kpi_row, to_csv
+from calllog.invitations import set_invitations
+from calllog.kpis import STEPS, Bucket, Kpis, Step, Thresholds, bucket_count, series, summary
+from calllog.listing import MAX_LIMIT, CallEntry, CallPage, InvalidCursorError, list_calls
+from calllog.privacy import DEFAULT_RETENTION_DAYS, Caller, caller_fields, mask_number, purge_raw_numbers
+from calllog.tables import CallEvent, CallRecord, Invitation
+
+__all__ = [
+    "CALL_COLUMNS",
+    "DEFAULT_RETENTION_DAYS",
+    "EVENT_KINDS",
+    "FINAL_STATUSES",
+    "KPI_COLUMNS",
+    "MAX_LIMIT",
+    "OUTCOMES",
+    "OVERFLOW_REASONS",
+    "STEPS",
+    "Bucket",
+    "CallEntry",
+    "CallEvent",
+    "CallPage",
+    "CallRecord",
+    "Caller",
+    "Cell",
+    "Event",
+    "InvalidCursorError",
+    "Invitation",
+    "Kpis",
+    "LocalArrival",
+    "Projection",
+    "Step",
+    "Thresholds",
+    "bucket_count",
+    "call_row",
+    "caller_fields",
+    "cell_text",
+    "kpi_row",
+    "list_calls",
+    "local_arrival",
+    "local_midnight",
+    "mask_number",
+    "project",
+    "purge_raw_numbers",
+    "record_event",
+    "series",
+    "set_invitations",
+    "summary",
+    "to_csv",
+]

@@ -1,0 +1,384 @@
+"""Recording what happens to a call, and deriving its one outcome from that (PRODUCT.md "Metrics").
+
+Each webhook appends events to ``call_events``; ``call_records`` holds what they add up to. The
+record is recomputed from the whole set of the call's events every time one is added, so Twilio's
+habits — a callback retried, late, or out of order by ``SequenceNumber`` — cannot change the
+result: the same events give the same record whatever order they came in.
+
+Outcome precedence, highest first: overflowed > answered > abandoned > busy_message >
+closing_message > in_progress. A call forwarded to the central back-up stays ``overflowed`` even
+when central does not answer and the caller then hears the closing message (playbook 1.2.3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Final, NamedTuple
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from calllog.privacy import Caller, caller_fields
+from calllog.tables import CallEvent, CallRecord
+from database import dialect_insert
+
+OUTCOMES: Final = ("answered", "abandoned", "overflowed", "closing_message", "busy_message", "in_progress")
+OVERFLOW_REASONS: Final = ("closed", "no_agents", "queue_full", "wait_timeout", "error")
+# Twilio's CallStatus values after which nothing more happens on the call.
+FINAL_STATUSES: Final = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+_Type = type[str] | type[int] | type[bool] | type[dt.date]
+# Per kind: the data it carries, with its type and whether it is required; an optional value may
+# be None (unknown). Seconds that Twilio reports as negative are unknown too.
+_DATA: Final[Mapping[str, Mapping[str, tuple[_Type, bool]]]] = {
+    "offered": {
+        "arrival_date": (dt.date, True),
+        "arrival_minute": (int, True),
+        "open_on_arrival": (bool, True),
+    },
+    "closing_message": {},
+    "busy_message": {},
+    "overflow": {"reason": (str, True)},
+    "entered_queue": {},
+    "connected": {"agent": (str, False), "wait_s": (int, False)},
+    "abandoned": {"wait_s": (int, False)},
+    "left_queue": {"result": (str, True), "wait_s": (int, False)},
+    "central_result": {"status": (str, True), "duration_s": (int, False)},
+    "talk_ended": {"agent": (str, False), "talk_s": (int, False)},
+    "status": {
+        "status": (str, True),
+        "sequence": (int, True),
+        "duration_s": (int, False),
+        "timestamp": (str, False),
+    },
+    "error": {"where": (str, True)},
+}
+EVENT_KINDS: Final = tuple(_DATA)
+_SECONDS: Final = frozenset({"wait_s", "talk_s", "duration_s"})
+_DEDUPE_LENGTH: Final = 40
+
+JsonValue = str | int | bool | None
+
+
+class LocalArrival(NamedTuple):
+    date: dt.date
+    minute: int
+
+
+def local_arrival(at: dt.datetime, zone: dt.tzinfo) -> LocalArrival:
+    """The local date of ``at`` in ``zone`` and the minutes elapsed since that date's midnight.
+
+    Elapsed real time, not the wall clock: 02:30 on the day summer time ends is minute 150 the
+    first time and minute 210 the second time, so the two hours stay apart.
+    """
+    if at.tzinfo is None:
+        raise ValueError(f"naive datetime {at.isoformat()} refused: pass a timezone-aware datetime")
+    day = at.astimezone(zone).date()
+    elapsed = at.astimezone(dt.UTC) - local_midnight(day, zone).astimezone(dt.UTC)
+    return LocalArrival(day, int(elapsed.total_seconds()) // 60)
+
+
+def local_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """The first instant of ``day`` in ``zone``."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One stored event of a call, as the projection reads it."""
+
+    at: dt.datetime
+    kind: str
+    dedupe: str
+    helpdesk_id: str
+    data: Mapping[str, JsonValue]
+
+
+@dataclass(frozen=True)
+class Projection:
+    """The fields of ``call_records`` that follow from a call's events."""
+
+    helpdesk_id: str
+    arrived_at: dt.datetime
+    arrival_date: dt.date | None
+    arrival_minute: int | None
+    open_on_arrival: bool
+    outcome: str
+    overflow_reason: str | None
+    entered_queue: bool
+    wait_s: int | None
+    answered_by: str | None
+    talk_s: int | None
+    central_status: str | None
+    call_status: str | None
+    call_duration_s: int | None
+    ended_at: dt.datetime | None
+    last_sequence: int
+
+
+def record_event(
+    session: Session,
+    *,
+    call_sid: str,
+    helpdesk_id: str,
+    kind: str,
+    at: dt.datetime,
+    dedupe: str | None = None,
+    **data: object,
+) -> bool:
+    """Append an event to call ``call_sid`` and bring its record up to date.
+
+    ``data`` is what the kind carries (see ``_DATA``). ``offered`` also takes ``caller`` (Twilio's
+    ``From``) and ``hash_key`` (bytes), which end up in the record as hash, mask and clear text,
+    never in the event. An event for a call not seen before creates a minimal record that its
+    ``offered`` event completes later.
+
+    ``dedupe`` identifies the event within the call; by default the kind, ``status:{sequence}``
+    for status callbacks and ``error:{where}`` for errors. A second event with the same key (a
+    Twilio retry) changes nothing and returns False; otherwise True. Never commits.
+    """
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"naive datetime {at.isoformat()} refused: pass a timezone-aware datetime")
+    if kind not in _DATA:
+        raise ValueError(f"unknown call event kind {kind!r}; kinds are {', '.join(EVENT_KINDS)}")
+    caller: Caller | None = None
+    if kind == "offered":
+        number, key = data.pop("caller", None), data.pop("hash_key", None)
+        if not isinstance(number, str) or not isinstance(key, bytes):
+            raise TypeError("offered events need caller (str) and hash_key (bytes)")
+        caller = caller_fields(number, key)
+    stored = _validated(kind, data)
+    if kind == "overflow" and stored["reason"] not in OVERFLOW_REASONS:
+        raise ValueError(
+            f"unknown overflow reason {stored['reason']!r}; reasons are {', '.join(OVERFLOW_REASONS)}"
+        )
+    key_text = dedupe if dedupe is not None else _default_dedupe(kind, stored)
+    if not 1 <= len(key_text) <= _DEDUPE_LENGTH:
+        raise ValueError(f"dedupe must be 1 to {_DEDUPE_LENGTH} characters")
+
+    inserted = session.execute(
+        dialect_insert(session, CallEvent)
+        .values(
+            call_sid=call_sid,
+            helpdesk_id=helpdesk_id,
+            at=at,
+            kind=kind,
+            dedupe=key_text,
+            data=json.dumps(stored, sort_keys=True, separators=(",", ":")),
+        )
+        .on_conflict_do_nothing(index_elements=[CallEvent.call_sid, CallEvent.dedupe])
+        .returning(CallEvent.id)
+    ).scalar_one_or_none()
+    if inserted is None:
+        return False
+
+    _ensure_record(session, call_sid, helpdesk_id, at, caller)
+    # Serialises the projection per call across instances: whoever folds last sees every event
+    # committed before it plus its own (SQLite has one writer at a time anyway).
+    session.execute(select(CallRecord.call_sid).where(CallRecord.call_sid == call_sid).with_for_update())
+    rows = session.execute(
+        select(CallEvent.at, CallEvent.kind, CallEvent.dedupe, CallEvent.helpdesk_id, CallEvent.data).where(
+            CallEvent.call_sid == call_sid
+        )
+    ).all()
+    projection = project(
+        [Event(when, what, key, desk, json.loads(text)) for when, what, key, desk, text in rows]
+    )
+    session.execute(
+        update(CallRecord)
+        .where(CallRecord.call_sid == call_sid)
+        .values(**asdict(projection))
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+def _ensure_record(
+    session: Session, call_sid: str, helpdesk_id: str, at: dt.datetime, caller: Caller | None
+) -> None:
+    insert = dialect_insert(session, CallRecord).values(
+        call_sid=call_sid,
+        helpdesk_id=helpdesk_id,
+        arrived_at=at,
+        open_on_arrival=False,
+        outcome="in_progress",
+        entered_queue=False,
+        last_sequence=-1,
+        caller_hash=caller.hash if caller else None,
+        caller_masked=caller.masked if caller else None,
+        caller_raw=caller.raw if caller else None,
+    )
+    if caller is None:
+        session.execute(insert.on_conflict_do_nothing(index_elements=[CallRecord.call_sid]))
+    else:
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[CallRecord.call_sid],
+                set_={
+                    "caller_hash": insert.excluded.caller_hash,
+                    "caller_masked": insert.excluded.caller_masked,
+                    "caller_raw": insert.excluded.caller_raw,
+                },
+            )
+        )
+
+
+def _validated(kind: str, data: Mapping[str, object]) -> dict[str, JsonValue]:
+    spec = _DATA[kind]
+    unknown = sorted(set(data) - set(spec))
+    if unknown:
+        raise ValueError(f"{kind} events do not carry {', '.join(unknown)}")
+    stored: dict[str, JsonValue] = {}
+    for name, (expected, required) in spec.items():
+        value = data.get(name)
+        if value is None:
+            if required:
+                raise ValueError(f"{kind} events need {name}")
+            stored[name] = None
+            continue
+        # bool is an int to Python; a flag is not a number of seconds, nor the other way round.
+        if not isinstance(value, expected) or (isinstance(value, bool) != (expected is bool)):
+            raise TypeError(f"{kind}.{name} must be {expected.__name__}, not {type(value).__name__}")
+        if isinstance(value, dt.date):
+            stored[name] = value.isoformat()
+        elif isinstance(value, int) and not isinstance(value, bool) and value < 0:
+            if name not in _SECONDS:
+                raise ValueError(f"{kind}.{name} must not be negative")
+            stored[name] = None
+        else:
+            assert isinstance(value, str | int)  # noqa: S101  # narrowed by the check above
+            stored[name] = value
+    return stored
+
+
+def _default_dedupe(kind: str, data: Mapping[str, JsonValue]) -> str:
+    if kind == "status":
+        return f"status:{data['sequence']}"
+    if kind == "error":
+        return f"error:{data['where']}"[:_DEDUPE_LENGTH]
+    return kind
+
+
+def project(events: Iterable[Event]) -> Projection:
+    """What a call's events add up to; depends on the set of events only, not on their order.
+
+    Where two events of one kind exist (only possible with explicit ``dedupe`` keys), the earlier
+    one by time counts. Status callbacks count by ``SequenceNumber``: a lower one never overrides
+    what a higher one says.
+    """
+    ordered = sorted(events, key=lambda event: (event.at, event.kind, event.dedupe))
+    if not ordered:
+        raise ValueError("a call without events has no record")
+    first: dict[str, Event] = {}
+    for event in ordered:
+        first.setdefault(event.kind, event)
+    statuses = sorted(
+        (event for event in ordered if event.kind == "status"),
+        key=lambda event: _int(event.data, "sequence") or 0,
+    )
+
+    offered, connected, left = first.get("offered"), first.get("connected"), first.get("left_queue")
+    result = _text(left.data, "result") if left else None
+    waits = [
+        wait
+        for event in ordered
+        if event.kind in ("connected", "abandoned", "left_queue")
+        for wait in [_int(event.data, "wait_s")]
+        if wait is not None
+    ]
+    ended = [event for event in statuses if _text(event.data, "status") in FINAL_STATUSES]
+    entered = any(kind in first for kind in ("entered_queue", "connected", "abandoned", "left_queue"))
+    answered = connected is not None or result == "bridged"
+    # A call that ended while still in the queue was abandoned; one taken out of the queue (to
+    # central, or to the closing message when central had just closed) was not.
+    still_queued = left is None or result == "hangup"
+    abandoned = "abandoned" in first or result == "hangup" or (bool(ended) and entered and still_queued)
+
+    outcome = _outcome(set(first), answered=answered, abandoned=abandoned)
+    wait_s = max(waits) if waits else None
+    if outcome == "answered" and connected is not None and _int(connected.data, "wait_s") is not None:
+        wait_s = _int(connected.data, "wait_s")
+    elif outcome == "abandoned" and wait_s is None:
+        # Twilio reports QueueTime whenever a caller leaves the queue; a call that ended without
+        # one hung up before reaching it (during the welcome), so it waited nothing.
+        wait_s = 0
+    if not entered:
+        wait_s = None
+
+    talk = first.get("talk_ended")
+    with_duration = [event for event in statuses if _int(event.data, "duration_s") is not None]
+    return Projection(
+        helpdesk_id=(offered or ordered[0]).helpdesk_id,
+        arrived_at=(offered or ordered[0]).at,
+        arrival_date=_date(offered.data, "arrival_date") if offered else None,
+        arrival_minute=_int(offered.data, "arrival_minute") if offered else None,
+        open_on_arrival=bool(offered.data.get("open_on_arrival")) if offered else False,
+        outcome=outcome,
+        overflow_reason=_text(first["overflow"].data, "reason") if outcome == "overflowed" else None,
+        entered_queue=entered,
+        wait_s=wait_s,
+        answered_by=_clip(
+            (_text(connected.data, "agent") if connected else None)
+            or (_text(talk.data, "agent") if talk else None),
+            100,
+        ),
+        talk_s=_int(talk.data, "talk_s") if talk else None,
+        central_status=_clip(_text(first["central_result"].data, "status"), 32)
+        if "central_result" in first
+        else None,
+        call_status=_clip(_text(statuses[-1].data, "status"), 32) if statuses else None,
+        call_duration_s=_int(with_duration[-1].data, "duration_s") if with_duration else None,
+        ended_at=_ended_at(ended[-1]) if ended else None,
+        last_sequence=(_int(statuses[-1].data, "sequence") or 0) if statuses else -1,
+    )
+
+
+def _outcome(kinds: set[str], *, answered: bool, abandoned: bool) -> str:
+    if "overflow" in kinds:
+        return "overflowed"
+    if answered:
+        return "answered"
+    if abandoned:
+        return "abandoned"
+    if "busy_message" in kinds:
+        return "busy_message"
+    if "closing_message" in kinds:
+        return "closing_message"
+    return "in_progress"
+
+
+def _ended_at(event: Event) -> dt.datetime:
+    # Twilio's own Timestamp (RFC 2822) says when the call ended; our clock only when we heard.
+    stamp = _text(event.data, "timestamp")
+    if stamp:
+        try:
+            parsed = email.utils.parsedate_to_datetime(stamp)
+        except (TypeError, ValueError):
+            return event.at
+        if parsed.tzinfo is not None:
+            return parsed.astimezone(dt.UTC)
+    return event.at
+
+
+def _clip(text: str | None, length: int) -> str | None:
+    # Twilio's values are short; a surprise must not make the record unwritable.
+    return text[:length] if text is not None else None
+
+
+def _int(data: Mapping[str, JsonValue], name: str) -> int | None:
+    value = data.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(data: Mapping[str, JsonValue], name: str) -> str | None:
+    value = data.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _date(data: Mapping[str, JsonValue], name: str) -> dt.date | None:
+    value = _text(data, name)
+    return dt.date.fromisoformat(value) if value else None

@@ -1,0 +1,306 @@
+"""The agent line: agents (often at home, with just a phone) log in with a code and PIN and
+take callers one after another (playbook 1.2.1: "groepsnummer", agents working from home).
+
+Flow: welcome → code → PIN (5 wrong PINs from one number lock it for 15 minutes) → logged in →
+``<Dial><Queue>`` on the helpdesk's queue → after each conversation a short menu (pause key) →
+the next caller. The agent's call ending (status callback) logs the agent out.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Response
+from starlette.concurrency import run_in_threadpool
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from agents import (
+    PresenceStatus,
+    clear_failures,
+    is_locked,
+    presence,
+    record_failure,
+    set_presence,
+    verify_login,
+)
+from calllog import record_event
+from calls import mark_answered
+from config import Helpdesk
+from ivr.params import DialResultParams, TwilioParams, WaitParams, parse_params
+from ivr.runtime import Runtime, runtime
+from ivr.signature import FormParams
+from ivr.twiml import prompt_for
+from ivr.webhooks import call_log, verified_form
+from messages import Audio, MessageKey, Speech
+
+log = logging.getLogger("ivr.agents")
+router = APIRouter(prefix="/twilio/agent", tags=["twilio"])
+Rt = Annotated[Runtime, Depends(runtime)]
+Form = Annotated[FormParams, Depends(verified_form)]
+CODE_DIGITS = 8
+PIN_DIGITS = 8
+ENTRY_TIMEOUT = 10
+BREAK_POLL_SECONDS = 60
+
+
+def _xml(response: VoiceResponse) -> Response:
+    return Response(content=str(response), media_type="text/xml")
+
+
+def _say(rt: Runtime, verb: VoiceResponse | Gather, desk: Helpdesk, key: MessageKey) -> None:
+    prompt = prompt_for(rt.config, desk, key)
+    if isinstance(prompt, Speech):
+        verb.say(prompt.text, language=prompt.language, voice=prompt.voice)
+    elif isinstance(prompt, Audio):
+        verb.play(rt.renderer.media_url(prompt.url))
+
+
+def _desk(rt: Runtime, helpdesk: str, to: str) -> Helpdesk | None:
+    return rt.config.helpdesk(helpdesk) or rt.config.by_agent_number(to)
+
+
+def _goodbye() -> Response:
+    response = VoiceResponse()
+    response.hangup()
+    return _xml(response)
+
+
+def _ask_code(rt: Runtime, desk: Helpdesk, *, welcome: bool) -> Response:
+    response = VoiceResponse()
+    if welcome:
+        _say(rt, response, desk, "agent_welcome")
+    gather = response.gather(
+        num_digits=CODE_DIGITS,
+        finish_on_key="#",
+        timeout=ENTRY_TIMEOUT,
+        action=rt.renderer.url("/twilio/agent/code", helpdesk=desk.id),
+        method="POST",
+    )
+    _say(rt, gather, desk, "agent_code_prompt")
+    response.hangup()
+    return _xml(response)
+
+
+@router.post("", summary="Agent line: an agent calls in")
+async def agent_call(rt: Rt, form: Form) -> Response:
+    params = parse_params(TwilioParams, form.first())
+    desk = rt.config.by_agent_number(params.to)
+    if desk is None:
+        return _goodbye()
+    now = rt.clock()
+    locked = await run_in_threadpool(_locked, rt, params.from_, now)
+    if locked:
+        return _locked_out(rt, desk)
+    return _ask_code(rt, desk, welcome=True)
+
+
+def _locked(rt: Runtime, caller: str, now: datetime) -> bool:
+    with rt.session() as session:
+        return is_locked(session, caller, now) is not None
+
+
+def _locked_out(rt: Runtime, desk: Helpdesk) -> Response:
+    response = VoiceResponse()
+    _say(rt, response, desk, "agent_locked")
+    response.hangup()
+    return _xml(response)
+
+
+@router.post("/start", summary="Agent line: ask the code again")
+async def start(rt: Rt, form: Form, helpdesk: str = "") -> Response:
+    params = parse_params(TwilioParams, form.first())
+    desk = _desk(rt, helpdesk, params.to)
+    return _goodbye() if desk is None else _ask_code(rt, desk, welcome=False)
+
+
+@router.post("/code", summary="Agent line: the code was entered")
+async def code(rt: Rt, form: Form, helpdesk: str = "") -> Response:
+    params = parse_params(TwilioParams, form.first())
+    desk = _desk(rt, helpdesk, params.to)
+    digits = form.first().get("Digits", "")
+    if desk is None:
+        return _goodbye()
+    if not digits.isdigit():
+        return _ask_code(rt, desk, welcome=False)
+    response = VoiceResponse()
+    gather = response.gather(
+        num_digits=PIN_DIGITS,
+        finish_on_key="#",
+        timeout=ENTRY_TIMEOUT,
+        action=rt.renderer.url("/twilio/agent/pin", helpdesk=desk.id, code=digits[:CODE_DIGITS]),
+        method="POST",
+    )
+    _say(rt, gather, desk, "agent_pin_prompt")
+    response.hangup()
+    return _xml(response)
+
+
+@router.post("/pin", summary="Agent line: the PIN was entered")
+async def pin(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Response:
+    params = parse_params(TwilioParams, form.first())
+    desk = _desk(rt, helpdesk, params.to)
+    if desk is None:
+        return _goodbye()
+    entered = form.first().get("Digits", "")
+    now = rt.clock()
+
+    def check() -> str:
+        with rt.session() as session:
+            if is_locked(session, params.from_, now) is not None:
+                return "locked"
+            agent = verify_login(session, desk.id, code, entered) if entered.isdigit() else None
+            if agent is None:
+                return "locked" if record_failure(session, params.from_, now) is not None else "wrong"
+            clear_failures(session, params.from_)
+            set_presence(session, desk.id, code, PresenceStatus.AVAILABLE, now, call_sid=params.call_sid)
+            return "ok"
+
+    outcome = await run_in_threadpool(check)
+    if outcome == "locked":
+        log.warning("agent line locked for a caller after repeated wrong PINs", extra={"helpdesk": desk.id})
+        return _locked_out(rt, desk)
+    response = VoiceResponse()
+    if outcome == "wrong":
+        _say(rt, response, desk, "agent_pin_wrong")
+        response.redirect(rt.renderer.url("/twilio/agent/start", helpdesk=desk.id), method="POST")
+        return _xml(response)
+    log.info("agent logged in", extra={"helpdesk": desk.id, "agent": code})
+    _say(rt, response, desk, "agent_logged_in")
+    response.redirect(rt.renderer.url("/twilio/agent/next", helpdesk=desk.id, code=code), method="POST")
+    return _xml(response)
+
+
+def _status(rt: Runtime, desk: Helpdesk, code: str, call_sid: str) -> PresenceStatus:
+    """This call's presence: OFFLINE when the agent logged in again elsewhere or was removed."""
+    with rt.session() as session:
+        current = next((row for row in presence(session, desk.id) if row.agent == code), None)
+    if current is None or current.call_sid != call_sid:
+        return PresenceStatus.OFFLINE
+    return current.status
+
+
+@router.post("/next", summary="Agent line: wait for the next caller")
+async def next_caller(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Response:
+    params = parse_params(TwilioParams, form.first())
+    desk = _desk(rt, helpdesk, params.to)
+    if desk is None:
+        return _goodbye()
+    status = await run_in_threadpool(_status, rt, desk, code, params.call_sid)
+    if status is PresenceStatus.OFFLINE:
+        return _goodbye()
+    if status is PresenceStatus.BREAK:
+        return _on_break(rt, desk, code, announce=False)
+    response = VoiceResponse()
+    # hangupOnStar: while waiting for a caller, * leaves the queue to reach the menu (pause).
+    dial = response.dial(
+        action=rt.renderer.url("/twilio/agent/after", helpdesk=desk.id, code=code),
+        method="POST",
+        timeout=desk.agent_line.wait_for_caller,
+        hangup_on_star=True,
+    )
+    dial.queue(
+        desk.id, url=rt.renderer.url("/twilio/agent/connect", helpdesk=desk.id, code=code), method="POST"
+    )
+    return _xml(response)
+
+
+@router.post("/connect", summary="Queue url: a caller is about to be connected to an agent")
+async def connect(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Response:
+    params = parse_params(WaitParams, form.first())
+    now = rt.clock()
+    desk = _desk(rt, helpdesk, params.to)
+
+    def record() -> None:
+        with rt.session() as session:
+            mark_answered(session, params.call_sid, code, params.queue_time, now)
+            if desk is not None:
+                record_event(
+                    session,
+                    call_sid=params.call_sid,
+                    helpdesk_id=desk.id,
+                    kind="connected",
+                    at=now,
+                    agent=code,
+                    wait_s=params.queue_time,
+                )
+
+    try:
+        await run_in_threadpool(record)
+    except Exception:
+        log.exception("answer not recorded", extra={"helpdesk": helpdesk})
+    return _xml(VoiceResponse())
+
+
+@router.post("/after", summary="Dial action: the conversation ended or no caller came")
+async def after(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Response:
+    params = parse_params(DialResultParams, form.first())
+    desk = _desk(rt, helpdesk, params.to)
+    if desk is None:
+        return _goodbye()
+    talked = params.dial_call_status == "completed" and bool(params.dial_call_duration)
+    caller_sid = form.first().get("DialCallSid", "")
+    if talked and caller_sid:
+        # Talk time from Twilio's own field: the agent leg's DialCallDuration.
+        talk = ("talk_ended", {"agent": code, "talk_s": params.dial_call_duration})
+        await run_in_threadpool(call_log, rt, caller_sid, desk, rt.clock(), talk)
+    response = VoiceResponse()
+    gather = response.gather(
+        num_digits=1,
+        timeout=desk.agent_line.wrap_up,
+        action=rt.renderer.url("/twilio/agent/menu", helpdesk=desk.id, code=code),
+        method="POST",
+    )
+    _say(rt, gather, desk, "agent_next_caller" if talked else "agent_no_caller")
+    response.redirect(rt.renderer.url("/twilio/agent/next", helpdesk=desk.id, code=code), method="POST")
+    return _xml(response)
+
+
+def _on_break(rt: Runtime, desk: Helpdesk, code: str, *, announce: bool) -> Response:
+    response = VoiceResponse()
+    gather = response.gather(
+        num_digits=1,
+        timeout=BREAK_POLL_SECONDS,
+        action=rt.renderer.url("/twilio/agent/menu", helpdesk=desk.id, code=code),
+        method="POST",
+    )
+    if announce:
+        _say(rt, gather, desk, "agent_on_break")
+    response.redirect(rt.renderer.url("/twilio/agent/next", helpdesk=desk.id, code=code), method="POST")
+    return _xml(response)
+
+
+@router.post("/menu", summary="Agent line: a key was pressed between callers")
+async def menu(
+    rt: Rt, form: Form, background: BackgroundTasks, helpdesk: str = "", code: str = ""
+) -> Response:
+    params = parse_params(TwilioParams, form.first())
+    desk = _desk(rt, helpdesk, params.to)
+    if desk is None:
+        return _goodbye()
+    key = form.first().get("Digits", "")[:1]
+    now = rt.clock()
+    current = await run_in_threadpool(_status, rt, desk, code, params.call_sid)
+    if current is PresenceStatus.OFFLINE:
+        return _goodbye()
+    wanted = {
+        desk.agent_line.break_key: PresenceStatus.BREAK,
+        desk.agent_line.resume_key: PresenceStatus.AVAILABLE,
+    }
+    status = wanted.get(key, current)
+    if status is not current:
+
+        def change() -> None:
+            with rt.session() as session:
+                set_presence(session, desk.id, code, status, now, call_sid=params.call_sid)
+
+        await run_in_threadpool(change)
+        log.info("agent presence changed", extra={"helpdesk": desk.id, "agent": code, "status": status.value})
+        if status is PresenceStatus.BREAK:
+            background.add_task(rt.presence_changed, desk.id)
+    if status is PresenceStatus.BREAK:
+        return _on_break(rt, desk, code, announce=True)
+    response = VoiceResponse()
+    response.redirect(rt.renderer.url("/twilio/agent/next", helpdesk=desk.id, code=code), method="POST")
+    return _xml(response)

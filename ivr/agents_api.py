@@ -1,0 +1,246 @@
+"""The agents API: operations staff manage agents and their presence, supervisors follow them.
+
+PINs come in (create, reset) and never go out: no response, log line or validation error
+carries one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from datetime import datetime, time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict
+
+from agents import (
+    Agent,
+    AgentDataError,
+    AgentState,
+    DuplicateAgentError,
+    PresenceStatus,
+    UnknownAgentError,
+    agent_states,
+    create_agent,
+    find_agent,
+    presence,
+    remove_agent,
+    reset_pin,
+    set_enabled,
+    set_presence,
+)
+from calls import line_state
+from ivr.auth import require_role
+from ivr.runtime import Runtime, runtime
+
+log = logging.getLogger("ivr")
+
+
+class _NoInputEcho(APIRoute):
+    """Validation errors without the ``input`` FastAPI normally echoes: it may hold a PIN."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]
+                raise RequestValidationError(errors) from None
+
+        return route
+
+
+router = APIRouter(prefix="/api/agents", tags=["agents"], route_class=_NoInputEcho)
+Rt = Annotated[Runtime, Depends(runtime)]
+OPS = [Depends(require_role("ops"))]
+SUPERVISION = [Depends(require_role("supervisor", "ops"))]
+
+
+class AgentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    helpdesk: str
+    code: str
+    name: str
+    pin: str
+
+
+class PinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pin: str
+
+
+class EnabledIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool
+
+
+class PresenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["available", "break", "offline"]
+
+
+class AgentOut(BaseModel):
+    helpdesk: str
+    code: str
+    name: str
+    enabled: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, agent: Agent) -> AgentOut:
+        return cls(
+            helpdesk=agent.helpdesk_id,
+            code=agent.code,
+            name=agent.name,
+            enabled=agent.enabled,
+            created_at=agent.created_at,
+        )
+
+
+class AgentStateOut(BaseModel):
+    helpdesk: str
+    code: str
+    name: str
+    enabled: bool
+    status: Literal["available", "break", "offline"]
+    since: datetime | None
+    calls_taken_today: int
+    on_call_now: bool
+
+    @classmethod
+    def of(cls, state: AgentState) -> AgentStateOut:
+        return cls(
+            helpdesk=state.helpdesk_id,
+            code=state.code,
+            name=state.name,
+            enabled=state.enabled,
+            status=state.status.value,
+            since=state.since,
+            calls_taken_today=state.calls_taken_today,
+            on_call_now=state.on_call_now,
+        )
+
+
+class LineOut(BaseModel):
+    helpdesk: str
+    agents_logged_in: int
+    callers_waiting: int
+
+
+def _known_helpdesk(rt: Runtime, helpdesk_id: str) -> None:
+    if rt.config.helpdesk(helpdesk_id) is None:
+        raise HTTPException(status_code=404, detail=f"unknown helpdesk {helpdesk_id!r}")
+
+
+@contextmanager
+def _as_http() -> Iterator[None]:
+    try:
+        yield
+    except DuplicateAgentError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    except UnknownAgentError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except AgentDataError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+@router.post("", status_code=201, summary="Add an agent to a helpdesk", dependencies=OPS)
+def post_agent(rt: Rt, body: AgentIn) -> AgentOut:
+    _known_helpdesk(rt, body.helpdesk)
+    with _as_http(), rt.session() as session:
+        agent = create_agent(session, body.helpdesk, body.code, body.name, body.pin, rt.clock())
+    log.info("agent added", extra={"helpdesk": agent.helpdesk_id, "agent": agent.code})
+    return AgentOut.of(agent)
+
+
+@router.get("", summary="Every agent with status and today's calls", dependencies=SUPERVISION)
+def get_agents(
+    rt: Rt, helpdesk: Annotated[str | None, Query(description="only this helpdesk")] = None
+) -> list[AgentStateOut]:
+    if helpdesk is not None:
+        _known_helpdesk(rt, helpdesk)
+    now = rt.clock()
+    # "Today" is the helpdesk's local day, whatever the server's time zone.
+    zone = rt.config.zone
+    day_start = datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone)
+    with rt.session() as session:
+        states = agent_states(session, helpdesk, day_start, now)
+    return [AgentStateOut.of(state) for state in states]
+
+
+@router.put(
+    "/{helpdesk_id}/{code}/pin",
+    status_code=204,
+    response_class=Response,
+    summary="Give an agent a new PIN",
+    dependencies=OPS,
+)
+def put_pin(rt: Rt, helpdesk_id: str, code: str, body: PinIn) -> None:
+    _known_helpdesk(rt, helpdesk_id)
+    with _as_http(), rt.session() as session:
+        reset_pin(session, helpdesk_id, code, body.pin)
+    log.info("agent PIN reset", extra={"helpdesk": helpdesk_id, "agent": code})
+
+
+@router.put(
+    "/{helpdesk_id}/{code}/enabled",
+    summary="Allow or refuse an agent's logins (refusing also takes the agent offline)",
+    dependencies=OPS,
+)
+def put_enabled(rt: Rt, helpdesk_id: str, code: str, body: EnabledIn) -> AgentOut:
+    _known_helpdesk(rt, helpdesk_id)
+    with _as_http(), rt.session() as session:
+        agent = set_enabled(session, helpdesk_id, code, body.enabled, rt.clock())
+    log.info(
+        "agent %s", "enabled" if body.enabled else "disabled", extra={"helpdesk": helpdesk_id, "agent": code}
+    )
+    if not body.enabled:
+        rt.presence_changed(helpdesk_id)
+    return AgentOut.of(agent)
+
+
+@router.delete(
+    "/{helpdesk_id}/{code}",
+    status_code=204,
+    response_class=Response,
+    summary="Remove an agent (also takes the agent offline)",
+    dependencies=OPS,
+)
+def delete_agent(rt: Rt, helpdesk_id: str, code: str) -> None:
+    _known_helpdesk(rt, helpdesk_id)
+    with _as_http(), rt.session() as session:
+        remove_agent(session, helpdesk_id, code, rt.clock())
+    log.info("agent removed", extra={"helpdesk": helpdesk_id, "agent": code})
+    rt.presence_changed(helpdesk_id)
+
+
+@router.put(
+    "/{helpdesk_id}/{code}/presence",
+    summary="Set an agent available, on break or offline (agents on another client)",
+    dependencies=OPS,
+)
+def put_presence(rt: Rt, helpdesk_id: str, code: str, body: PresenceIn) -> LineOut:
+    _known_helpdesk(rt, helpdesk_id)
+    status = PresenceStatus(body.status)
+    with rt.session() as session:
+        agent = find_agent(session, helpdesk_id, code)
+        if agent is None:
+            raise HTTPException(
+                status_code=404, detail=f"helpdesk {helpdesk_id} has no agent with code {code}"
+            )
+        if not agent.enabled and status is not PresenceStatus.OFFLINE:
+            raise HTTPException(status_code=409, detail=f"agent {code} of {helpdesk_id} is disabled")
+        # An agent logged in by phone stays tied to that call, so hanging up still logs them out.
+        current = next((p for p in presence(session, helpdesk_id) if p.agent == code), None)
+        call_sid = current.call_sid if current is not None and status is not PresenceStatus.OFFLINE else None
+        set_presence(session, helpdesk_id, code, status, rt.clock(), call_sid=call_sid)
+        agents, waiting = line_state(session, helpdesk_id)
+    if status is not PresenceStatus.AVAILABLE:
+        rt.presence_changed(helpdesk_id)
+    return LineOut(helpdesk=helpdesk_id, agents_logged_in=agents, callers_waiting=waiting)

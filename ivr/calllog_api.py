@@ -1,0 +1,330 @@
+"""Supervisor API of the call log: KPIs, their time series, the call list (JSON or CSV) and the
+invitations sent per day (PRODUCT.md "Interfaces" and "Metrics")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Final, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from calllog import (
+    CALL_COLUMNS,
+    KPI_COLUMNS,
+    MAX_LIMIT,
+    CallEntry,
+    Cell,
+    InvalidCursorError,
+    Kpis,
+    Step,
+    Thresholds,
+    bucket_count,
+    call_row,
+    kpi_row,
+    list_calls,
+    series,
+    set_invitations,
+    summary,
+    to_csv,
+)
+from config import HelpdeskConfig
+from ivr.auth import require_role
+from ivr.runtime import Runtime, runtime
+
+router = APIRouter(prefix="/api", tags=["metrics"])
+Rt = Annotated[Runtime, Depends(runtime)]
+readers = [Depends(require_role("supervisor", "ops"))]
+
+MAX_DAYS: Final = 366
+# A 15-minute series over a whole year would be 35,000 rows; past this, ask for a coarser step.
+MAX_BUCKETS: Final = 10_000
+CSV_TYPE: Final = "text/csv; charset=utf-8"
+CSV_RESPONSE: Final[dict[int | str, dict[str, object]]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV on request"}
+}
+
+HelpdeskQuery = Annotated[
+    str | None, Query(description="helpdesk id; all helpdesks when left out", max_length=40)
+]
+FromQuery = Annotated[dt.date, Query(alias="from", description="first local date, YYYY-MM-DD")]
+ToQuery = Annotated[dt.date, Query(alias="to", description="last local date (included), YYYY-MM-DD")]
+FormatQuery = Annotated[
+    Literal["json", "csv"] | None,
+    Query(alias="format", description="csv for CSV; the Accept header text/csv does the same"),
+]
+
+
+class OverflowByReason(BaseModel):
+    closed: int
+    no_agents: int
+    queue_full: int
+    wait_timeout: int
+    error: int
+
+
+class KpisOut(BaseModel):
+    """The KPIs of PRODUCT.md "Metrics"; ratios 0..1 to 4 decimals, seconds to 1 decimal."""
+
+    offered: int
+    offered_open: int
+    answered: int
+    abandoned: int
+    short_abandoned: int
+    overflowed: int
+    overflowed_by_reason: OverflowByReason
+    closing_message: int
+    busy_message: int
+    in_progress: int
+    entered_queue: int
+    reachability: float | None
+    service_level: float | None
+    asa_s: float | None
+    avg_abandon_wait_s: float | None
+    max_wait_s: int | None
+    avg_talk_s: float | None
+    invitations: int | None
+    contact_rate: float | None
+
+    @classmethod
+    def of(cls, kpis: Kpis) -> KpisOut:
+        return cls(
+            **{name: getattr(kpis, name) for name in cls.model_fields if name != "overflowed_by_reason"},
+            overflowed_by_reason=OverflowByReason(**kpis.overflowed_by_reason),
+        )
+
+
+class Period(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    helpdesk: str | None
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+
+
+class MetricsOut(Period):
+    kpis: KpisOut
+
+
+class BucketOut(BaseModel):
+    start: dt.datetime = Field(description="first instant of the bucket, local time with its UTC offset")
+    kpis: KpisOut
+
+
+class SeriesOut(Period):
+    step: Step
+    timezone: str
+    buckets: list[BucketOut]
+
+
+class CallOut(BaseModel):
+    """One call; the caller's number only masked."""
+
+    call_sid: str
+    helpdesk: str
+    arrived_at: dt.datetime
+    arrival_date: dt.date
+    open_on_arrival: bool
+    caller: str | None
+    outcome: str
+    overflow_reason: str | None
+    entered_queue: bool
+    wait_s: int | None
+    answered_by: str | None
+    talk_s: int | None
+    central_status: str | None
+    call_status: str | None
+    call_duration_s: int | None
+    ended_at: dt.datetime | None
+
+
+class CallsOut(Period):
+    calls: list[CallOut]
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null on the last page")
+
+
+class InvitationsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    helpdesk: str = Field(max_length=40)
+    date: dt.date
+    count: int = Field(ge=0, le=10_000_000)
+
+
+class InvitationsOut(BaseModel):
+    helpdesk: str
+    date: dt.date
+    count: int
+
+
+def _period(config: HelpdeskConfig, helpdesk: str | None, first: dt.date, last: dt.date) -> None:
+    if helpdesk is not None and config.helpdesk(helpdesk) is None:
+        raise HTTPException(status_code=404, detail=f"unknown helpdesk {helpdesk!r}")
+    if first > last:
+        raise HTTPException(status_code=422, detail=f"from ({first}) is after to ({last})")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise HTTPException(status_code=422, detail=f"the period is longer than {MAX_DAYS} days")
+
+
+def thresholds_for(config: HelpdeskConfig, helpdesk: str | None) -> Thresholds | Mapping[str, Thresholds]:
+    """The helpdesk's ``short_abandon`` and ``service_level_s``, or every helpdesk's for ``None``."""
+    by_desk = {
+        desk.id: Thresholds(
+            short_abandon=desk.queue.short_abandon, service_level_s=desk.queue.service_level_s
+        )
+        for desk in config.helpdesks
+    }
+    return by_desk[helpdesk] if helpdesk is not None else by_desk
+
+
+def _wants_csv(request: Request, format_: str | None) -> bool:
+    if format_ is not None:
+        return format_ == "csv"
+    accepted = (part.split(";")[0].strip().lower() for part in request.headers.get("accept", "").split(","))
+    return "text/csv" in accepted
+
+
+def _csv(columns: Sequence[str], rows: list[dict[str, Cell]], name: str) -> Response:
+    return Response(
+        content=to_csv(columns, rows),
+        media_type=CSV_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def _name(kind: str, helpdesk: str | None, first: dt.date, last: dt.date) -> str:
+    return f"{kind}-{helpdesk or 'all'}-{first.isoformat()}-{last.isoformat()}"
+
+
+@router.get(
+    "/metrics",
+    summary="Call KPIs of a helpdesk (or all) for a range of local dates",
+    dependencies=readers,
+    response_model=MetricsOut,
+    responses=CSV_RESPONSE,
+)
+def get_metrics(
+    rt: Rt,
+    request: Request,
+    first: FromQuery,
+    last: ToQuery,
+    helpdesk: HelpdeskQuery = None,
+    format_: FormatQuery = None,
+) -> MetricsOut | Response:
+    config = rt.config
+    _period(config, helpdesk, first, last)
+    with rt.session() as session:
+        kpis = summary(session, helpdesk, first, last, thresholds_for(config, helpdesk))
+    if _wants_csv(request, format_):
+        row: dict[str, Cell] = {"helpdesk": helpdesk, "from": first.isoformat(), "to": last.isoformat()}
+        row.update(kpi_row(kpis))
+        return _csv(("helpdesk", "from", "to", *KPI_COLUMNS), [row], _name("metrics", helpdesk, first, last))
+    return MetricsOut(helpdesk=helpdesk, from_=first, to=last, kpis=KpisOut.of(kpis))
+
+
+@router.get(
+    "/metrics/series",
+    summary="Call KPIs per 15 minutes, hour or day of local time (empty buckets included)",
+    dependencies=readers,
+    response_model=SeriesOut,
+    responses=CSV_RESPONSE,
+)
+def get_series(
+    rt: Rt,
+    request: Request,
+    first: FromQuery,
+    last: ToQuery,
+    step: Annotated[Step, Query(description="bucket length")] = "hour",
+    helpdesk: HelpdeskQuery = None,
+    format_: FormatQuery = None,
+) -> SeriesOut | Response:
+    config = rt.config
+    _period(config, helpdesk, first, last)
+    if bucket_count(first, last, step, config.zone) > MAX_BUCKETS:
+        raise HTTPException(
+            status_code=422,
+            detail=f"more than {MAX_BUCKETS} buckets; choose a longer step or a shorter period",
+        )
+    with rt.session() as session:
+        buckets = series(session, helpdesk, first, last, step, config.zone, thresholds_for(config, helpdesk))
+    if _wants_csv(request, format_):
+        rows = [{"start": bucket.start.isoformat(), **kpi_row(bucket.kpis)} for bucket in buckets]
+        return _csv(("start", *KPI_COLUMNS), rows, _name(f"series-{step}", helpdesk, first, last))
+    return SeriesOut(
+        helpdesk=helpdesk,
+        from_=first,
+        to=last,
+        step=step,
+        timezone=config.timezone,
+        buckets=[BucketOut(start=bucket.start, kpis=KpisOut.of(bucket.kpis)) for bucket in buckets],
+    )
+
+
+@router.get(
+    "/calls",
+    summary="The call log, by arrival, a page at a time (caller numbers masked)",
+    dependencies=readers,
+    response_model=CallsOut,
+    responses={
+        200: {
+            **CSV_RESPONSE[200],
+            "headers": {
+                "X-Next-Cursor": {"description": "CSV only: cursor of the next page, absent on the last"}
+            },
+        }
+    },
+)
+def get_calls(
+    rt: Rt,
+    request: Request,
+    first: FromQuery,
+    last: ToQuery,
+    helpdesk: HelpdeskQuery = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="next_cursor of the previous page")
+    ] = None,
+    format_: FormatQuery = None,
+) -> CallsOut | Response:
+    config = rt.config
+    _period(config, helpdesk, first, last)
+    try:
+        with rt.session() as session:
+            page = list_calls(session, helpdesk, first, last, limit=limit, cursor=cursor)
+    except InvalidCursorError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    if _wants_csv(request, format_):
+        response = _csv(
+            CALL_COLUMNS,
+            [call_row(call, config.zone) for call in page.calls],
+            _name("calls", helpdesk, first, last),
+        )
+        if page.next_cursor is not None:
+            response.headers["X-Next-Cursor"] = page.next_cursor
+        return response
+    return CallsOut(
+        helpdesk=helpdesk,
+        from_=first,
+        to=last,
+        calls=[_call_out(call, config.zone) for call in page.calls],
+        next_cursor=page.next_cursor,
+    )
+
+
+def _call_out(call: CallEntry, zone: dt.tzinfo) -> CallOut:
+    row = call_row(call, zone)
+    return CallOut.model_validate(row)
+
+
+@router.post(
+    "/invitations",
+    summary="How many invitation letters went out on a day (again for the same day replaces it)",
+    dependencies=[Depends(require_role("ops"))],
+)
+def post_invitations(rt: Rt, body: InvitationsIn) -> InvitationsOut:
+    if rt.config.helpdesk(body.helpdesk) is None:
+        raise HTTPException(status_code=422, detail=f"unknown helpdesk {body.helpdesk!r}")
+    with rt.session() as session:
+        set_invitations(session, body.helpdesk, body.date, body.count)
+    return InvitationsOut(helpdesk=body.helpdesk, date=body.date, count=body.count)

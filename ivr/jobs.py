@@ -1,0 +1,269 @@
+"""The once-a-minute jobs: staffing watch, the reaper of ended calls, the Twilio queue sizes.
+
+Every instance runs the same scheduler; each job claims the minute in the database first
+(``staffing.claim_tick``), so across all instances a job runs once per minute.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from agents import agents_logged_in, end_agent_call
+from calllog import purge_raw_numbers
+from calls import leave_queue
+from config import HelpdeskConfig
+from ivr.runtime import Runtime
+from ivr.twilio_rest import FINAL_CALL_STATUSES, call_status, ensure_queue
+from staffing import (
+    agent_call_sids,
+    claim_tick,
+    open_alerts,
+    prune_ticks,
+    raise_alert,
+    resolve_alert,
+    stale_queue_call_sids,
+    tick_of,
+    understaffed,
+)
+
+log = logging.getLogger("ivr.jobs")
+staffing_log = logging.getLogger("ivr.staffing")
+
+TICK_SECONDS = 60
+# Callers mostly leave the queue within overflow_after (3 minutes); one counted as waiting for
+# longer is checked with Twilio, and stays in the queue if the call is still up (central closed).
+STALE_QUEUE_ENTRY = timedelta(minutes=10)
+# Bounds the REST requests of one tick so that it ends well before the next one.
+REAP_LIMIT = 100
+KEEP_TICKS = timedelta(days=7)
+
+
+class Job(enum.StrEnum):
+    STAFFING_WATCH = "staffing-watch"
+    REAPER = "reaper"
+    QUEUES = "twilio-queues"
+    RETENTION = "retention"
+
+
+@dataclass(frozen=True, slots=True)
+class _StaffingEvent:
+    kind: Literal["alert", "recovered", "closed"]
+    helpdesk_id: str
+    agents: int
+    required: int
+
+
+class Jobs:
+    """The scheduled jobs of one app instance; ``run_tick`` is what the scheduler calls."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._queues_set_for: HelpdeskConfig | None = None
+        self._scheduler: BackgroundScheduler | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None
+
+    def start(self) -> None:
+        """Run ``run_tick`` every minute on the minute, in a background thread."""
+        if self._scheduler is not None:
+            return
+        # The scheduler only paces the ticks; the jobs read the time through runtime.clock.
+        now = datetime.now(UTC)
+        first = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        scheduler = BackgroundScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(1)})
+        scheduler.add_job(
+            self._scheduled_tick,
+            IntervalTrigger(seconds=TICK_SECONDS, start_date=first, timezone=UTC),
+            id="ivr-tick",
+            name="once-a-minute jobs",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=30,
+            next_run_time=first,
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("scheduled jobs started", extra={"first_tick": first.isoformat()})
+
+    def next_run(self) -> datetime | None:
+        """When the scheduler runs the next tick (None when not started)."""
+        if self._scheduler is None:
+            return None
+        job = self._scheduler.get_job("ivr-tick")
+        when: datetime | None = None if job is None else job.next_run_time
+        return when
+
+    def shutdown(self) -> None:
+        """Stop the scheduler, waiting for a tick in progress to finish."""
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+            log.info("scheduled jobs stopped")
+
+    def _scheduled_tick(self) -> None:
+        try:
+            self.run_tick(self._runtime.clock())
+        except Exception:
+            log.exception("scheduled jobs failed")
+
+    def run_tick(self, now: datetime) -> list[Job]:
+        """Run each job of the minute ``now`` falls in that no instance has run yet.
+
+        Returns the jobs this instance ran. One failing job does not keep the others from
+        running; it is not retried within the same minute.
+        """
+        tick = tick_of(now)
+        ran: list[Job] = []
+        for job, run in (
+            (Job.STAFFING_WATCH, self._watch_staffing),
+            (Job.REAPER, self._reap),
+            (Job.QUEUES, self._set_up_queues),
+            (Job.RETENTION, self._purge_numbers),
+        ):
+            try:
+                if run(tick, now):
+                    ran.append(job)
+            except Exception:
+                log.exception("scheduled job failed", extra={"job": job.value, "tick": tick.isoformat()})
+        return ran
+
+    def _watch_staffing(self, tick: datetime, now: datetime) -> bool:
+        """Alert when an open helpdesk has fewer agents logged in than ``queue.min_agents``.
+
+        Playbook 1.2.1: at least 2 agents logged in during opening hours. Claim, reading and
+        recording share one short transaction: on PostgreSQL a second instance waits for it and
+        then skips; if it fails, the next instance to claim the minute runs the watch instead.
+        """
+        rt = self._runtime
+        config = rt.config
+        events: list[_StaffingEvent] = []
+        with rt.session() as session:
+            if not claim_tick(session, Job.STAFFING_WATCH, tick, ran_at=now):
+                return False
+            ongoing = open_alerts(session)
+            for desk in config.helpdesks:
+                open_now = config.schedule(desk).is_open(tick)
+                agents = agents_logged_in(session, desk.id)
+                required = desk.queue.min_agents
+                if understaffed(open_now, agents, required):
+                    if desk.id not in ongoing and raise_alert(session, desk.id, tick, agents, required):
+                        events.append(_StaffingEvent("alert", desk.id, agents, required))
+                elif desk.id in ongoing and resolve_alert(session, desk.id, tick) is not None:
+                    ended = _StaffingEvent("recovered" if open_now else "closed", desk.id, agents, required)
+                    events.append(ended)
+            # A helpdesk removed from the config by a reload cannot recover any more.
+            for helpdesk_id in ongoing.keys() - {desk.id for desk in config.helpdesks}:
+                resolve_alert(session, helpdesk_id, tick)
+            for job in Job:
+                prune_ticks(session, job, tick - KEEP_TICKS)
+        # Logged once committed, so that a rolled-back watch never reports what it did not record.
+        for event in events:
+            extra = {"helpdesk": event.helpdesk_id, "agents": event.agents, "required": event.required}
+            if event.kind == "alert":
+                staffing_log.warning(
+                    "too few agents logged in: %s has %d of the %d required while open",
+                    event.helpdesk_id,
+                    event.agents,
+                    event.required,
+                    extra=extra,
+                )
+            elif event.kind == "recovered":
+                staffing_log.info(
+                    "staffing recovered: %s has %d agents logged in (%d required)",
+                    event.helpdesk_id,
+                    event.agents,
+                    event.required,
+                    extra=extra,
+                )
+            else:
+                staffing_log.info("staffing alert ended: %s closed", event.helpdesk_id, extra=extra)
+        return True
+
+    def _reap(self, tick: datetime, now: datetime) -> bool:
+        """End the agent logins and queue places of calls that Twilio says are over.
+
+        Covers status callbacks that never arrived or failed: without this an agent whose call
+        dropped would count as logged in, and a caller who hung up as waiting, until restart.
+        """
+        rt = self._runtime
+        client = rt.twilio
+        if client is None:
+            return False
+        with rt.session() as session:
+            if not claim_tick(session, Job.REAPER, tick, ran_at=now):
+                return False
+            agent_calls = agent_call_sids(session, REAP_LIMIT)
+            queue_calls = stale_queue_call_sids(session, now - STALE_QUEUE_ENTRY, REAP_LIMIT)
+        # Twilio is asked outside any transaction: a slow answer must not hold database locks.
+        for call_sid in agent_calls:
+            status = call_status(client, call_sid)
+            if status in FINAL_CALL_STATUSES:
+                with rt.session() as session:
+                    agents = end_agent_call(session, call_sid, now)
+                for helpdesk_id, agent in agents:
+                    log.info(
+                        "agent logged out: the call had ended",
+                        extra={
+                            "helpdesk": helpdesk_id,
+                            "agent": agent,
+                            "call_sid": call_sid,
+                            "status": status,
+                        },
+                    )
+                # Callers waiting at a helpdesk left without agents must not wait for nobody.
+                for helpdesk_id in sorted({key.helpdesk_id for key in agents}):
+                    rt.presence_changed(helpdesk_id)
+        for call_sid in queue_calls:
+            status = call_status(client, call_sid)
+            if status in FINAL_CALL_STATUSES:
+                with rt.session() as session:
+                    left = leave_queue(session, call_sid, now, f"reaped-{status}")
+                if left:
+                    log.info(
+                        "caller taken out of the queue: the call had ended",
+                        extra={"call_sid": call_sid, "status": status},
+                    )
+        return True
+
+    def _purge_numbers(self, tick: datetime, now: datetime) -> bool:
+        """Forget raw caller numbers older than the retention period (PRODUCT.md: 30 days).
+
+        Only the keyed hash and the masked number stay, so repeat callers remain countable.
+        """
+        rt = self._runtime
+        with rt.session() as session:
+            if not claim_tick(session, Job.RETENTION, tick, ran_at=now):
+                return False
+            purged = purge_raw_numbers(session, now - timedelta(days=rt.config.retention_days))
+        if purged:
+            log.info("raw caller numbers purged", extra={"records": purged})
+        return True
+
+    def _set_up_queues(self, tick: datetime, now: datetime) -> bool:
+        """Set every helpdesk's Twilio queue to ``queue.max_size``, once per loaded config.
+
+        The minute is claimed so that instances starting together do not create the same queue
+        twice; an instance that loses the claim tries again on the next tick.
+        """
+        rt = self._runtime
+        client = rt.twilio
+        config = rt.config
+        if client is None or self._queues_set_for is config:
+            return False
+        with rt.session() as session:
+            if not claim_tick(session, Job.QUEUES, tick, ran_at=now):
+                return False
+        done = [ensure_queue(client, desk.id, desk.queue.max_size) is not None for desk in config.helpdesks]
+        if all(done):
+            self._queues_set_for = config
+        return True

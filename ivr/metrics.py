@@ -1,0 +1,96 @@
+"""``GET /metrics``: live line state in the Prometheus text format, for the monitoring scraper.
+
+The values are read from the database at scrape time, so every instance behind the load
+balancer reports the same numbers. Unauthenticated, like the usual exporters: it shows counts
+per helpdesk, never a caller or an agent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
+
+from calls import LineState, line_state
+from ivr.runtime import Runtime
+from staffing import understaffed
+
+log = logging.getLogger("ivr.metrics")
+router = APIRouter(tags=["health"])
+# The classic text format every Prometheus version reads (generate_latest writes exactly that).
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+
+
+class LineCollector(Collector):
+    """Gauges per helpdesk, computed at each scrape from the config, the clock and the database."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def describe(self) -> list[Metric]:
+        # Registering must not touch the database; the names are fixed anyway.
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        rt = self._runtime
+        config = rt.config
+        now = rt.clock()
+        lines: dict[str, LineState] | None
+        try:
+            with rt.session() as session:
+                lines = {desk.id: line_state(session, desk.id) for desk in config.helpdesks}
+        except SQLAlchemyError:
+            log.warning("database unreachable: /metrics answers without line state", exc_info=True)
+            lines = None
+
+        opened = GaugeMetricFamily(
+            "ivr_helpdesk_open", "1 while the helpdesk is open by its hours, else 0", labels=["helpdesk"]
+        )
+        agents = GaugeMetricFamily(
+            "ivr_agents_logged_in", "Agents available to take callers (not on break)", labels=["helpdesk"]
+        )
+        waiting = GaugeMetricFamily("ivr_callers_waiting", "Callers in the queue", labels=["helpdesk"])
+        alert = GaugeMetricFamily(
+            "ivr_staffing_alert",
+            "1 while the helpdesk is open with fewer agents logged in than queue.min_agents",
+            labels=["helpdesk"],
+        )
+        for desk in config.helpdesks:
+            open_now = config.schedule(desk).is_open(now)
+            opened.add_metric([desk.id], int(open_now))
+            if lines is not None:
+                line = lines[desk.id]
+                agents.add_metric([desk.id], line.agents_logged_in)
+                waiting.add_metric([desk.id], line.callers_waiting)
+                required = desk.queue.min_agents
+                alert.add_metric([desk.id], int(understaffed(open_now, line.agents_logged_in, required)))
+        yield opened
+        if lines is not None:
+            yield from (agents, waiting, alert)
+        yield GaugeMetricFamily(
+            "ivr_database_up", "1 when the database answered this scrape", value=int(lines is not None)
+        )
+
+
+def metrics_registry(runtime: Runtime) -> CollectorRegistry:
+    """A registry of this app's own: apps in one process (tests, dry runs) do not share gauges."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(LineCollector(runtime))
+    return registry
+
+
+@router.get(
+    "/metrics",
+    summary="Live line state per helpdesk (Prometheus text format)",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE: {}}}},
+)
+def metrics(request: Request) -> Response:
+    registry: CollectorRegistry = request.app.state.metrics_registry
+    return Response(content=generate_latest(registry), media_type=CONTENT_TYPE)

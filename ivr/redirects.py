@@ -1,0 +1,45 @@
+"""When the last agent of a helpdesk goes while callers wait, send those callers to central.
+
+PRODUCT.md: "If the last agent logs out while callers wait: those callers leave to central (if
+open) within 5 s — use the Twilio REST API to redirect them, not the next waitUrl tick." Each
+waiting caller is claimed in the database first, so a caller is redirected at most once even
+when several instances notice the same logout.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from calls import claim_for_redirect, line_state
+from ivr.runtime import Runtime
+
+log = logging.getLogger("ivr.redirects")
+REASON = "no_agents"
+
+
+def redirect_if_unstaffed(rt: Runtime, helpdesk_id: str) -> list[str]:
+    """Redirect the waiting callers of an unstaffed helpdesk to central; returns their CallSids."""
+    desk = rt.config.helpdesk(helpdesk_id)
+    now = rt.clock()
+    if desk is None or not rt.config.central_schedule().is_open(now):
+        return []
+    with rt.session() as session:
+        agents, waiting = line_state(session, helpdesk_id)
+        if agents > 0 or waiting == 0:
+            return []
+        if rt.twilio is None:
+            log.error(
+                "no REST access to Twilio: waiting callers leave at their next waitUrl request",
+                extra={"helpdesk": helpdesk_id, "waiting": waiting},
+            )
+            return []
+        claimed = claim_for_redirect(session, helpdesk_id, now)
+    url = rt.renderer.url("/twilio/forward", helpdesk=helpdesk_id, reason=REASON)
+    for call_sid in claimed:
+        try:
+            rt.twilio.calls(call_sid).update(url=url, method="POST")
+        except Exception:
+            # The caller still leaves at the next waitUrl request (routing's safety net).
+            log.exception("redirect to central failed", extra={"helpdesk": helpdesk_id, "call_sid": call_sid})
+    log.info("waiting callers sent to central", extra={"helpdesk": helpdesk_id, "count": len(claimed)})
+    return claimed

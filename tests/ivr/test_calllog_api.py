@@ -1,0 +1,380 @@
+"""The call-log API: tokens and roles, date checks, and CSV that says exactly what the JSON says."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx2 import Response
+from starlette.routing import NoMatchFound
+
+from app import create_app
+from calllog import KPI_COLUMNS
+from ivr import calllog_api
+from tests.calllog.conftest import abandoned, answered, local, overflowed, play, sid
+from tests.calllog.test_calllog_kpis import build_calls
+from tests.conftest import _new_database
+from tests.ivr.conftest import BASE, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, make_settings
+
+PERIOD = {"helpdesk": "voorkempen", "from": "2026-12-01", "to": "2026-12-02"}
+
+
+def _app(db_url: str) -> FastAPI:
+    app: FastAPI = create_app(make_settings(db_url), clock=Clock())
+    # Until the app factory includes the router itself.
+    try:
+        app.url_path_for("get_metrics")
+    except NoMatchFound:
+        app.include_router(calllog_api.router)
+    return app
+
+
+@pytest.fixture(scope="module")
+def client(
+    db_backend: str, _migrated_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """An app on a database of this module's own, loaded once: the tests through it only read."""
+    with _new_database(
+        db_backend, tmp_path_factory.mktemp("calllog-api"), template=_migrated_template
+    ) as url:
+        app = _app(url)
+        with TestClient(app, base_url=BASE) as test_client:
+            with app.state.runtime.session() as session:
+                build_calls(session)
+                play(session, sid(400), "voorkempen", local("2026-10-25T02:30:00+02:00"), abandoned(3))
+                play(session, sid(401), "voorkempen", local("2026-10-25T02:30:00+01:00"), answered(8, 30))
+                play(
+                    session,
+                    sid(402),
+                    "voorkempen",
+                    local("2026-10-25T10:00:00+01:00"),
+                    overflowed("no_agents"),
+                )
+            yield test_client
+
+
+@pytest.fixture
+def writer(migrated_db_url: str) -> Iterator[TestClient]:
+    """An app on a fresh database, for the tests that write."""
+    app = _app(migrated_db_url)
+    with TestClient(app, base_url=BASE) as test_client:
+        with app.state.runtime.session() as session:
+            for number in range(31):
+                play(session, sid(number), "voorkempen", local("2026-12-01 10:00:00"), abandoned(3))
+        yield test_client
+
+
+def _get(client: TestClient, path: str, token: str | None = SUPERVISOR_TOKEN, **params: str) -> Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.get(path, params=params, headers=headers)
+
+
+def _csv(response: Response) -> list[dict[str, str]]:
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+def _as_csv_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _flat(kpis: dict[str, Any]) -> dict[str, str]:
+    flat = {name: value for name, value in kpis.items() if name != "overflowed_by_reason"}
+    flat.update({f"overflowed_{reason}": count for reason, count in kpis["overflowed_by_reason"].items()})
+    return {name: _as_csv_text(value) for name, value in flat.items()}
+
+
+ENDPOINTS = ["/api/metrics", "/api/metrics/series", "/api/calls"]
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_reading_needs_a_valid_token(client: TestClient, path: str) -> None:
+    missing = _get(client, path, None, **PERIOD)
+    wrong = _get(client, path, "no-such-token-0123456789", **PERIOD)
+    assert (missing.status_code, wrong.status_code) == (401, 401)
+    assert missing.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+@pytest.mark.parametrize("token", [SUPERVISOR_TOKEN, OPS_TOKEN], ids=["supervisor", "ops"])
+def test_supervisors_and_ops_may_read(client: TestClient, path: str, token: str) -> None:
+    assert _get(client, path, token, **PERIOD).status_code == 200
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [
+        pytest.param(
+            {"from": "2026-12-02", "to": "2026-12-01"},
+            "from (2026-12-02) is after to (2026-12-01)",
+            id="reversed",
+        ),
+        pytest.param(
+            {"from": "2026-01-01", "to": "2027-01-02"}, "the period is longer than 366 days", id="367-days"
+        ),
+    ],
+)
+def test_bad_periods_are_refused(client: TestClient, path: str, params: dict[str, str], detail: str) -> None:
+    response = _get(client, path, **params)
+    assert (response.status_code, response.json()) == (422, {"detail": detail})
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"from": "2026-12-01"}, id="no-to"),
+        pytest.param({"from": "1 december", "to": "2026-12-02"}, id="not-a-date"),
+        pytest.param({"from": "2026-02-30", "to": "2026-03-01"}, id="no-such-day"),
+        pytest.param({**PERIOD, "format": "xml"}, id="unknown-format"),
+    ],
+)
+def test_malformed_queries_are_refused(client: TestClient, path: str, params: dict[str, str]) -> None:
+    assert _get(client, path, **params).status_code == 422
+
+
+def test_a_leap_year_is_not_too_long(client: TestClient) -> None:
+    response = _get(client, "/api/metrics", **{"from": "2028-01-01", "to": "2028-12-31"})
+    assert (response.status_code, response.json()["kpis"]["offered"]) == (200, 0)
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_an_unknown_helpdesk_is_not_found(client: TestClient, path: str) -> None:
+    response = _get(client, path, **{**PERIOD, "helpdesk": "nergens"})
+    assert (response.status_code, response.json()) == (404, {"detail": "unknown helpdesk 'nergens'"})
+
+
+def test_metrics_json(client: TestClient) -> None:
+    response = _get(client, "/api/metrics", **PERIOD)
+    body = response.json()
+    assert (body["helpdesk"], body["from"], body["to"]) == ("voorkempen", "2026-12-01", "2026-12-02")
+    assert body["kpis"] == {
+        "offered": 31,
+        "offered_open": 27,
+        "answered": 12,
+        "abandoned": 7,
+        "short_abandoned": 3,
+        "overflowed": 6,
+        "overflowed_by_reason": {"closed": 2, "no_agents": 1, "queue_full": 1, "wait_timeout": 1, "error": 1},
+        "closing_message": 2,
+        "busy_message": 1,
+        "in_progress": 3,
+        "entered_queue": 22,
+        "reachability": 0.4444,
+        "service_level": 0.3684,
+        "asa_s": 63.4,
+        "avg_abandon_wait_s": 45.7,
+        "max_wait_s": 180,
+        "avg_talk_s": 196.4,
+        "invitations": 500,
+        "contact_rate": 0.062,
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "headers"),
+    [
+        pytest.param({"format": "csv"}, {}, id="format-parameter"),
+        pytest.param({}, {"Accept": "text/csv"}, id="accept-header"),
+        pytest.param({}, {"Accept": "application/json;q=0.5, text/csv"}, id="accept-list"),
+    ],
+)
+def test_metrics_csv_equals_the_json(
+    client: TestClient, params: dict[str, str], headers: dict[str, str]
+) -> None:
+    auth = {"Authorization": f"Bearer {SUPERVISOR_TOKEN}"}
+    as_json = client.get("/api/metrics", params=PERIOD, headers=auth).json()
+    as_csv = client.get("/api/metrics", params={**PERIOD, **params}, headers={**auth, **headers})
+
+    (row,) = _csv(as_csv)
+    assert list(row) == ["helpdesk", "from", "to", *KPI_COLUMNS]
+    assert row == {
+        "helpdesk": "voorkempen",
+        "from": "2026-12-01",
+        "to": "2026-12-02",
+        **_flat(as_json["kpis"]),
+    }
+    assert (
+        as_csv.headers["content-disposition"]
+        == 'attachment; filename="metrics-voorkempen-2026-12-01-2026-12-02.csv"'
+    )
+
+
+def test_all_helpdesks_when_none_is_named(client: TestClient) -> None:
+    body = _get(client, "/api/metrics", **{"from": "2026-12-01", "to": "2026-12-02"}).json()
+    assert (body["helpdesk"], body["kpis"]["offered"], body["kpis"]["invitations"]) == (None, 33, 600)
+
+
+@pytest.mark.parametrize("step", ["15m", "hour", "day"])
+def test_series_csv_equals_the_json(client: TestClient, step: str) -> None:
+    params = {**PERIOD, "step": step}
+    as_json = _get(client, "/api/metrics/series", **params).json()
+    rows = _csv(_get(client, "/api/metrics/series", **params, format="csv"))
+
+    assert [{"start": bucket["start"], **_flat(bucket["kpis"])} for bucket in as_json["buckets"]] == rows
+    assert len(rows) == {"15m": 192, "hour": 48, "day": 2}[step]
+
+
+def test_series_on_the_day_summer_time_ends(client: TestClient) -> None:
+    body = _get(
+        client, "/api/metrics/series", **{"helpdesk": "voorkempen", "from": "2026-10-25", "to": "2026-10-25"}
+    ).json()
+    assert (body["step"], body["timezone"], len(body["buckets"])) == ("hour", "Europe/Brussels", 25)
+    assert [(b["start"], b["kpis"]["offered"]) for b in body["buckets"] if b["kpis"]["offered"]] == [
+        ("2026-10-25T02:00:00+02:00", 1),
+        ("2026-10-25T02:00:00+01:00", 1),
+        ("2026-10-25T10:00:00+01:00", 1),
+    ]
+    assert [b["kpis"]["overflowed"] for b in body["buckets"]].count(1) == 1
+
+
+def test_series_refuses_too_many_buckets(client: TestClient) -> None:
+    response = _get(
+        client, "/api/metrics/series", **{"from": "2026-01-01", "to": "2026-12-31", "step": "15m"}
+    )
+    assert (response.status_code, response.json()["detail"]) == (
+        422,
+        "more than 10000 buckets; choose a longer step or a shorter period",
+    )
+
+
+def test_series_refuses_an_unknown_step(client: TestClient) -> None:
+    assert _get(client, "/api/metrics/series", **PERIOD, step="week").status_code == 422
+
+
+def _all_pages(client: TestClient, fmt: str | None, limit: int) -> tuple[list[dict[str, Any]], int]:
+    calls: list[dict[str, Any]] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        params = {**PERIOD, "limit": str(limit), **({"cursor": cursor} if cursor else {})}
+        if fmt == "csv":
+            response = _get(client, "/api/calls", **params, format="csv")
+            calls += _csv(response)
+            cursor = response.headers.get("x-next-cursor")
+        else:
+            body = _get(client, "/api/calls", **params).json()
+            calls += body["calls"]
+            cursor = body["next_cursor"]
+        pages += 1
+        if cursor is None:
+            return calls, pages
+
+
+def test_call_pages_return_every_call_once_and_csv_equals_the_json(client: TestClient) -> None:
+    as_json, pages = _all_pages(client, None, 7)
+    as_csv, csv_pages = _all_pages(client, "csv", 7)
+
+    assert (len(as_json), pages, csv_pages) == (31, 5, 5)
+    assert len({call["call_sid"] for call in as_json}) == 31
+    assert as_csv == [{name: _as_csv_text(value) for name, value in call.items()} for call in as_json]
+
+
+def test_a_call_in_the_list(client: TestClient) -> None:
+    body = _get(client, "/api/calls", **{**PERIOD, "limit": "1"}).json()
+    assert body["calls"] == [
+        {
+            "call_sid": sid(100),
+            "helpdesk": "voorkempen",
+            "arrived_at": "2026-12-01T00:30:00+01:00",
+            "arrival_date": "2026-12-01",
+            "open_on_arrival": False,
+            "caller": "+32 4** ** ** 56",
+            "outcome": "in_progress",
+            "overflow_reason": None,
+            "entered_queue": False,
+            "wait_s": None,
+            "answered_by": None,
+            "talk_s": None,
+            "central_status": None,
+            "call_status": None,
+            "call_duration_s": None,
+            "ended_at": None,
+        }
+    ]
+
+
+def test_the_call_list_never_shows_a_number_or_its_hash(client: TestClient) -> None:
+    as_json = _get(client, "/api/calls", **{**PERIOD, "limit": "1000"}).text
+    as_csv = _get(client, "/api/calls", **{**PERIOD, "limit": "1000"}, format="csv").text
+    for text in (as_json, as_csv):
+        assert "470123456" not in text
+        assert "caller_hash" not in text
+        assert "caller_raw" not in text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"cursor": "bm90LWEtY3Vyc29y"}, {"limit": "0"}, {"limit": "1001"}],
+    ids=["foreign-cursor", "limit-0", "limit-1001"],
+)
+def test_call_list_refuses_bad_paging(client: TestClient, params: dict[str, str]) -> None:
+    assert _get(client, "/api/calls", **PERIOD, **params).status_code == 422
+
+
+def _invite(client: TestClient, token: str | None, body: dict[str, Any]) -> Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.post("/api/invitations", json=body, headers=headers)
+
+
+def test_invitations_need_the_ops_role(writer: TestClient) -> None:
+    body = {"helpdesk": "voorkempen", "date": "2026-12-01", "count": 10}
+    assert _invite(writer, None, body).status_code == 401
+    assert _invite(writer, SUPERVISOR_TOKEN, body).status_code == 403
+
+
+def test_invitations_given_again_replace_the_day(writer: TestClient) -> None:
+    first = _invite(writer, OPS_TOKEN, {"helpdesk": "voorkempen", "date": "2026-12-01", "count": 1000})
+    second = _invite(writer, OPS_TOKEN, {"helpdesk": "voorkempen", "date": "2026-12-01", "count": 420})
+    kpis = _get(writer, "/api/metrics", **PERIOD).json()["kpis"]
+
+    assert (first.status_code, second.json()) == (
+        200,
+        {"helpdesk": "voorkempen", "date": "2026-12-01", "count": 420},
+    )
+    assert (kpis["invitations"], kpis["contact_rate"]) == (420, 0.0738)  # 31 / 420
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"helpdesk": "nergens", "date": "2026-12-01", "count": 1},
+        {"helpdesk": "voorkempen", "date": "2026-12-01", "count": -1},
+        {"helpdesk": "voorkempen", "date": "gisteren", "count": 1},
+        {"helpdesk": "voorkempen", "date": "2026-12-01", "count": 1, "extra": 1},
+    ],
+    ids=["unknown-helpdesk", "negative", "not-a-date", "unknown-field"],
+)
+def test_invitations_refuse_bad_input(writer: TestClient, body: dict[str, Any]) -> None:
+    assert _invite(writer, OPS_TOKEN, body).status_code == 422
+
+
+def test_the_openapi_document_describes_json_and_csv(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    responses = {path: document["paths"][path]["get"]["responses"]["200"]["content"] for path in ENDPOINTS}
+    assert {path: sorted(content) for path, content in responses.items()} == {
+        path: ["application/json", "text/csv"] for path in ENDPOINTS
+    }
+    assert [responses[path]["application/json"]["schema"]["$ref"] for path in ENDPOINTS] == [
+        "#/components/schemas/MetricsOut",
+        "#/components/schemas/SeriesOut",
+        "#/components/schemas/CallsOut",
+    ]
+    invitations = document["paths"]["/api/invitations"]["post"]
+    assert invitations["responses"]["200"]["content"]["application/json"]["schema"]["$ref"] == (
+        "#/components/schemas/InvitationsOut"
+    )
+    assert set(document["components"]["schemas"]["KpisOut"]["properties"]) == {
+        *(name for name in KPI_COLUMNS if not name.startswith("overflowed_")),
+        "overflowed_by_reason",
+    }

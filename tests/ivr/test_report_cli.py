@@ -1,0 +1,150 @@
+"""``ivr report``: the KPIs of a small day of calls, as an aligned table and as CSV."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+import pytest
+
+from calllog import set_invitations
+from database import make_engine, make_sessionmaker
+from ivr.report_cli import add_arguments, run
+from tests.calllog.conftest import abandoned, answered, local, overflowed, play, sid
+from tests.ivr.conftest import CONFIG
+
+
+@pytest.fixture
+def database(migrated_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Six calls of voorkempen on 2 December 2026 and 100 invitations that day."""
+    monkeypatch.setenv("DATABASE_URL", migrated_db_url)
+    monkeypatch.setenv("IVR_CONFIG", str(CONFIG))
+    engine = make_engine(migrated_db_url)
+    try:
+        with make_sessionmaker(engine)() as session, session.begin():
+            play(session, sid(1), "voorkempen", local("2026-12-02 10:00:00"), answered(20, 100))
+            play(session, sid(2), "voorkempen", local("2026-12-02 10:05:00"), answered(70, 200))
+            play(session, sid(3), "voorkempen", local("2026-12-02 10:20:00"), abandoned(3))
+            play(session, sid(4), "voorkempen", local("2026-12-02 10:50:00"), abandoned(40))
+            play(session, sid(5), "voorkempen", local("2026-12-02 11:10:00"), overflowed("wait_timeout", 180))
+            play(
+                session, sid(6), "voorkempen", local("2026-12-02 18:00:00"), overflowed("closed"), open_=False
+            )
+            play(session, sid(7), "kempen-zuid", local("2026-12-02 10:00:00"), answered(5, 60))
+            set_invitations(session, "voorkempen", date(2026, 12, 2), 100)
+    finally:
+        engine.dispose()
+    return migrated_db_url
+
+
+def report(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="ivr report")
+    add_arguments(parser)
+    return run(parser.parse_args(list(argv)))
+
+
+DAY = ("--helpdesk", "voorkempen", "--from", "2026-12-02", "--to", "2026-12-02")
+
+TABLE = """\
+voorkempen, 2026-12-02 to 2026-12-02 (Europe/Brussels)
+offered                      6
+offered_open                 5
+answered                     2
+abandoned                    2
+short_abandoned              1
+overflowed                   2
+overflowed_closed            1
+overflowed_no_agents         0
+overflowed_queue_full        0
+overflowed_wait_timeout      1
+overflowed_error             0
+closing_message              0
+busy_message                 0
+in_progress                  0
+entered_queue                5
+reachability               0.4
+service_level             0.25
+asa_s                     45.0
+avg_abandon_wait_s        21.5
+max_wait_s                 180
+avg_talk_s               150.0
+invitations                100
+contact_rate              0.06
+"""
+
+
+def test_table(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report(*DAY) == 0
+    assert capsys.readouterr().out == TABLE
+
+
+def test_csv(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report(*DAY, "--format", "csv") == 0
+    assert capsys.readouterr().out == (
+        "helpdesk,from,to,offered,offered_open,answered,abandoned,short_abandoned,overflowed,"
+        "overflowed_closed,overflowed_no_agents,overflowed_queue_full,overflowed_wait_timeout,"
+        "overflowed_error,closing_message,busy_message,in_progress,entered_queue,reachability,"
+        "service_level,asa_s,avg_abandon_wait_s,max_wait_s,avg_talk_s,invitations,contact_rate\r\n"
+        "voorkempen,2026-12-02,2026-12-02,6,5,2,2,1,2,1,0,0,1,0,0,0,0,5,0.4,0.25,45.0,21.5,180,150.0,100,0.06\r\n"
+    )
+
+
+def test_all_helpdesks_per_day(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report("--from", "2026-12-01", "--to", "2026-12-02", "--step", "day", "--format", "csv") == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "2026-12-01T00:00:00+01:00,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,0,",
+        "2026-12-02T00:00:00+01:00,7,6,3,2,1,2,1,0,0,1,0,0,0,0,6,0.5,0.4,31.7,21.5,180,120.0,100,0.07",
+    ]
+
+
+def test_a_series_as_a_table(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report(*DAY, "--step", "hour") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "voorkempen, 2026-12-02 to 2026-12-02, per hour (Europe/Brussels)"
+    assert lines[1].split() == ["start", *TABLE.split()[5::2]]
+    assert len(lines) == 2 + 24
+    assert lines[12].split() == [
+        "2026-12-02T10:00:00+01:00",
+        *(
+            ["4", "4", "2", "2", "1"]
+            + ["0"] * 9
+            + ["4", "0.5", "0.3333", "45.0", "21.5", "70", "150.0", "-", "-"]
+        ),
+    ]
+    assert lines[2].split()[1:] == ["0"] * 15 + ["-"] * 8
+    # Columns line up: every line as long as the header.
+    assert {len(line) for line in lines[1:]} == {len(lines[1])}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(
+            ("--helpdesk", "nergens", "--from", "2026-12-02", "--to", "2026-12-02"),
+            "ivr report: unknown helpdesk 'nergens'; this file has: voorkempen, kempen-zuid\n",
+            id="unknown-helpdesk",
+        ),
+        pytest.param(
+            ("--from", "2026-12-03", "--to", "2026-12-02"),
+            "ivr report: --from 2026-12-03 is after --to 2026-12-02\n",
+            id="reversed",
+        ),
+        pytest.param(
+            ("--from", "2026-01-01", "--to", "2027-01-02"),
+            "ivr report: the period is longer than 366 days\n",
+            id="too-long",
+        ),
+    ],
+)
+def test_bad_requests(
+    database: str, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
+) -> None:
+    assert report(*argv) == 2
+    assert capsys.readouterr() == ("", message)
+
+
+def test_a_date_that_is_not_one(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        report("--from", "gisteren", "--to", "2026-12-02")
+    assert exit_info.value.code == 2
+    assert "argument --from: 'gisteren' is not a date like 2026-12-01" in capsys.readouterr().err
