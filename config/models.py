@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -292,6 +293,14 @@ class Helpdesk(_Frozen):
         return value
 
 
+@dataclass(frozen=True)
+class _Index:
+    helpdesks: tuple[Helpdesk, ...]
+    by_id: dict[str, Helpdesk]
+    by_number: dict[str, Helpdesk]
+    by_agent_number: dict[str, Helpdesk]
+
+
 class HelpdeskConfig(_Frozen):
     """The whole file: shared settings, the central back-up and the local helpdesks.
 
@@ -310,8 +319,7 @@ class HelpdeskConfig(_Frozen):
     _base_dir: Path | None = PrivateAttr(None)
     _central_schedule: tuple[Central, Schedule] | None = PrivateAttr(None)
     _schedules: dict[str, tuple[Helpdesk, Schedule]] = PrivateAttr(default_factory=dict)
-    _by_number: dict[str, Helpdesk] = PrivateAttr(default_factory=dict)
-    _by_agent_number: dict[str, Helpdesk] = PrivateAttr(default_factory=dict)
+    _index: _Index | None = PrivateAttr(None)
 
     @field_validator("timezone")
     @classmethod
@@ -336,10 +344,24 @@ class HelpdeskConfig(_Frozen):
         self._central_schedule = (self.central, self._build_central_schedule())
         for desk in self.helpdesks:
             self._schedules[desk.id] = (desk, self._build_schedule(desk))
-            for number in desk.numbers:
-                self._by_number[number] = desk
-            for number in desk.agent_numbers:
-                self._by_agent_number[number] = desk
+        self._lookups()
+
+    def _lookups(self) -> _Index:
+        """Helpdesks by id and by number, built once for these helpdesks.
+
+        A copy with other helpdesks (``model_copy``, as the simulator's dry-run overrides do)
+        shares the private attributes of the original, so the index checks whom it was built for.
+        """
+        index = self._index
+        if index is None or index.helpdesks is not self.helpdesks:
+            index = _Index(
+                helpdesks=self.helpdesks,
+                by_id={desk.id: desk for desk in self.helpdesks},
+                by_number={number: desk for desk in self.helpdesks for number in desk.numbers},
+                by_agent_number={number: desk for desk in self.helpdesks for number in desk.agent_numbers},
+            )
+            self._index = index
+        return index
 
     @property
     def zone(self) -> ZoneInfo:
@@ -388,10 +410,10 @@ class HelpdeskConfig(_Frozen):
         return helpdesk.voice or self.voice
 
     def helpdesk(self, helpdesk_id: str) -> Helpdesk | None:
-        return next((desk for desk in self.helpdesks if desk.id == helpdesk_id), None)
+        return self._lookups().by_id.get(helpdesk_id)
 
     def by_number(self, number: str) -> Helpdesk | None:
-        return self._by_number.get(number)
+        return self._lookups().by_number.get(number)
 
     def by_agent_number(self, number: str) -> Helpdesk | None:
-        return self._by_agent_number.get(number)
+        return self._lookups().by_agent_number.get(number)

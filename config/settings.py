@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, GetCoreSchemaHandler, SecretStr
+from pydantic import AfterValidator, Field, GetCoreSchemaHandler, SecretStr
 from pydantic_core import CoreSchema, core_schema
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -135,6 +135,8 @@ class Settings(BaseSettings):
     ivr_api_tokens: Annotated[ApiTokens, NoDecode] = ApiTokens()
     # The once-a-minute jobs (staffing watch, reaper, Twilio queue sizes); off in tests and dry runs.
     ivr_scheduler: bool = True
+    # Seconds between the scheduler's attempts (each job still runs once per minute in all).
+    ivr_scheduler_interval: int = Field(60, ge=1, le=60)
     # Key of the keyed hash that stores caller numbers (repeat callers stay countable without the
     # number). Set it in production and keep it: without it a key is derived from the Twilio token.
     ivr_caller_hash_key: SecretStr | None = None

@@ -239,9 +239,10 @@ async def after(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Respo
     desk = _desk(rt, helpdesk, params.to)
     if desk is None:
         return _goodbye()
-    talked = params.dial_call_status == "completed" and bool(params.dial_call_duration)
     caller_sid = form.first().get("DialCallSid", "")
-    if talked and caller_sid:
+    # A caller was put through (even one who hung up at once: DialCallDuration 0).
+    talked = params.dial_call_status == "completed" and bool(caller_sid)
+    if talked and params.dial_call_duration is not None:
         # Talk time from Twilio's own field: the agent leg's DialCallDuration.
         talk = ("talk_ended", {"agent": code, "talk_s": params.dial_call_duration})
         await run_in_threadpool(call_log, rt, caller_sid, desk, rt.clock(), talk)

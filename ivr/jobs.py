@@ -79,11 +79,16 @@ class Jobs:
             return
         # The scheduler only paces the ticks; the jobs read the time through runtime.clock.
         now = datetime.now(UTC)
-        first = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        every = self._runtime.settings.ivr_scheduler_interval
+        # Paced on the minute; a shorter pace only makes the instances try each minute sooner.
+        if every >= TICK_SECONDS:
+            first = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        else:
+            first = now + timedelta(seconds=every)
         scheduler = BackgroundScheduler(timezone=UTC, executors={"default": ThreadPoolExecutor(1)})
         scheduler.add_job(
             self._scheduled_tick,
-            IntervalTrigger(seconds=TICK_SECONDS, start_date=first, timezone=UTC),
+            IntervalTrigger(seconds=min(every, TICK_SECONDS), start_date=first, timezone=UTC),
             id="ivr-tick",
             name="once-a-minute jobs",
             coalesce=True,

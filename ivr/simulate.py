@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi.testclient import TestClient
@@ -124,7 +124,14 @@ class Deployment:
 
     ACCOUNT_SID = "AC" + "5" * 32
 
-    def __init__(self, config: HelpdeskConfig, config_path: Path, start: datetime, database_url: str) -> None:
+    def __init__(
+        self,
+        config: HelpdeskConfig,
+        config_path: Path,
+        start: datetime,
+        database_url: str,
+        **simulator_options: Any,
+    ) -> None:
         token = secrets.token_hex(16)
         settings = Settings(
             database_url=database_url,
@@ -145,6 +152,7 @@ class Deployment:
             auth_token=token,
             start=start,
             account_sid=self.ACCOUNT_SID,
+            **simulator_options,
         )
         self.clock.source = self.sim
         self.runtime.twilio = make_client(settings, self.sim.rest_http_client())

@@ -1,0 +1,146 @@
+"""Two service processes on one database, as behind a load balancer.
+
+Presence set through one process is what the other one routes by, and the once-a-minute jobs
+run once per minute in all, not once per process (each minute is claimed in the database).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from database import make_engine
+from staffing import JobTick, StaffingAlert
+
+ROOT = Path(__file__).resolve().parents[2]
+OPS = "ops-token-0123456789abcdef"
+ALWAYS_OPEN = """\
+timezone: Europe/Brussels
+website: www.laatjevaccineren.be
+central:
+  number: "+3227138700"
+  hours:
+    mon-sun: "00:00-24:00"
+helpdesks:
+  - id: dag-en-nacht
+    name: Vaccinatiecentrum Dag en Nacht
+    municipalities: [Brecht]
+    numbers: ["+3233100100"]
+    agent_numbers: ["+3233100199"]
+    hours:
+      mon-sun: "00:00-24:00"
+    queue:
+      min_agents: 2
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the service exited at start-up"
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not become healthy")
+
+
+@pytest.fixture
+def two_processes(migrated_db_url: str, tmp_path: Path) -> Iterator[tuple[list[str], list[Path]]]:
+    config = tmp_path / "helpdesk.yaml"
+    config.write_text(ALWAYS_OPEN, encoding="utf-8")
+    env = os.environ | {
+        "DATABASE_URL": migrated_db_url,
+        "IVR_CONFIG": str(config),
+        "TWILIO_AUTH_TOKEN": "two-processes-token",
+        "IVR_API_TOKENS": f"ops:{OPS}",
+        "IVR_SCHEDULER": "true",
+        "IVR_SCHEDULER_INTERVAL": "1",
+        "PUBLIC_BASE_URL": "https://helpdesk.example.org",
+    }
+    urls, logs, processes = [], [], []
+    try:
+        for number in range(2):
+            port = _free_port()
+            log = tmp_path / f"instance-{number}.log"
+            with log.open("wb") as out:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "uvicorn", "app:create_app", "--factory", "--port", str(port)],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+            urls.append(f"http://127.0.0.1:{port}")
+            logs.append(log)
+        for url, process in zip(urls, processes, strict=True):
+            _wait_healthy(url, process)
+        yield urls, logs
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=20)
+
+
+def test_presence_and_jobs_are_shared(
+    two_processes: tuple[list[str], list[Path]], migrated_db_url: str
+) -> None:
+    (first, second), logs = two_processes
+    auth = {"Authorization": f"Bearer {OPS}"}
+    created = httpx.post(
+        f"{first}/api/agents",
+        json={"helpdesk": "dag-en-nacht", "code": "101", "name": "An", "pin": "1234"},
+        headers=auth,
+    )
+    assert created.status_code == 201
+    presence = httpx.put(
+        f"{first}/api/agents/dag-en-nacht/101/presence", json={"status": "available"}, headers=auth
+    )
+    assert presence.status_code == 200
+
+    seen = httpx.get(f"{second}/api/agents?helpdesk=dag-en-nacht", headers=auth).json()
+    assert [(agent["code"], agent["status"]) for agent in seen] == [("101", "available")]
+    live = httpx.get(f"{second}/api/helpdesks", headers=auth).json()
+    assert [(desk["id"], desk["agents_logged_in"], desk["staffing_alert"]) for desk in live] == [
+        ("dag-en-nacht", 1, True)
+    ]
+
+    # Both processes try the jobs every second; within a minute each job runs in one of them.
+    time.sleep(4)
+    engine = make_engine(migrated_db_url)
+    try:
+        with engine.connect() as connection:
+            ticks = connection.execute(
+                select(JobTick.job, func.count()).group_by(JobTick.job).order_by(JobTick.job)
+            ).all()
+            alerts = connection.execute(select(func.count()).select_from(StaffingAlert)).scalar_one()
+    finally:
+        engine.dispose()
+    minutes = {count for _, count in ticks}
+    assert {job for job, _ in ticks} >= {"staffing-watch", "retention"}
+    assert minutes <= {1, 2}  # one row per job and minute (two if the test crossed a minute)
+    assert alerts == 1
+    output = [log.read_text(encoding="utf-8", errors="replace") for log in logs]
+    assert sum(text.count("too few agents logged in") for text in output) == 1
+    assert all("Application startup complete" in text for text in output)
