@@ -11,16 +11,17 @@ from fastapi import FastAPI, Request, Response
 from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 
-from config import HelpdeskConfig, Settings, load_config
+from config import HelpdeskConfig, Settings
 from database import make_engine, make_sessionmaker
-from ivr import agent_line, agents_api, calllog_api, live_api, metrics, ops, webhooks
+from ivr import agent_line, agents_api, calllog_api, live_api, metrics, ops, reload, webhooks
 from ivr.jobs import Jobs
-from ivr.media import HoldMusic
 from ivr.metrics import metrics_registry
 from ivr.redirects import redirect_if_unstaffed
+from ivr.reload import ConfigWatcher, build_renderer, config_version, load_file
 from ivr.runtime import Clock, Runtime, caller_hash_key, system_clock, twilio_token
+from ivr.security import SecurityHeaders
 from ivr.twilio_rest import make_client
-from ivr.twiml import XML_TYPE, Renderer, last_resort
+from ivr.twiml import XML_TYPE, last_resort
 from routing import fail_safe
 
 log = logging.getLogger("ivr")
@@ -40,34 +41,41 @@ def create_app(
     simulator's, in tests).
     """
     settings = settings or Settings()
-    config = config or load_config(settings.ivr_config)
+    # Only a config this app read itself is watched and reloaded: an explicit one is a dry run.
+    config_file = settings.ivr_config if config is None else None
+    if config is None:
+        config, version = load_file(settings.ivr_config)
+    else:
+        version = config_version(config)
     engine = make_engine(settings.database_url)
     token = twilio_token(settings)
     runtime = Runtime(
         settings=settings,
         config=config,
-        renderer=Renderer(
-            config=config,
-            public_base_url=settings.public_base_url,
-            hold_music=HoldMusic.load(config, settings.ivr_config.parent),
-        ),
+        renderer=build_renderer(config, settings, version),
         engine=engine,
         sessions=make_sessionmaker(engine),
         clock=clock or system_clock,
         validator=RequestValidator(token),
         caller_key=caller_hash_key(settings, token),
         twilio=make_client(settings, twilio_http_client),
+        config_file=config_file,
     )
     runtime.presence_listeners.append(partial(redirect_if_unstaffed, runtime))
     jobs = Jobs(runtime)
+    watcher = ConfigWatcher(runtime) if config_file is not None else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.ivr_scheduler:
             jobs.start()
+        if watcher is not None:
+            watcher.start()
         try:
             yield
         finally:
+            if watcher is not None:
+                watcher.stop()
             jobs.shutdown()
             engine.dispose()
 
@@ -79,6 +87,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.jobs = jobs
+    app.state.config_watcher = watcher
     app.state.metrics_registry = metrics_registry(runtime)
     app.include_router(webhooks.router)
     app.include_router(agent_line.router)
@@ -87,6 +96,7 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(metrics.router)
     app.include_router(live_api.router)
+    app.include_router(reload.router)
 
     @app.middleware("http")
     async def never_an_application_error(
@@ -101,6 +111,8 @@ def create_app(
             log.exception("webhook failed; answering the fail-safe", extra={"path": request.url.path})
             return Response(content=_fail_safe_twiml(runtime), media_type=XML_TYPE)
 
+    # Outermost, so that the fail-safe answers carry the headers too.
+    app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     return app
 
 

@@ -122,7 +122,7 @@ async def code(rt: Rt, form: Form, helpdesk: str = "") -> Response:
     digits = form.first().get("Digits", "")
     if desk is None:
         return _goodbye()
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         return _ask_code(rt, desk, welcome=False)
     response = VoiceResponse()
     gather = response.gather(
@@ -150,7 +150,11 @@ async def pin(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Respons
         with rt.session() as session:
             if is_locked(session, params.from_, now) is not None:
                 return "locked"
-            agent = verify_login(session, desk.id, code, entered) if entered.isdigit() else None
+            agent = (
+                verify_login(session, desk.id, code, entered)
+                if entered.isascii() and entered.isdigit()
+                else None
+            )
             if agent is None:
                 return "locked" if record_failure(session, params.from_, now) is not None else "wrong"
             clear_failures(session, params.from_)

@@ -22,12 +22,17 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready", tags=["health"], summary="Config loaded and database reachable")
+@router.get("/ready", tags=["health"], summary="Config loaded (its file not refused) and database reachable")
 async def ready(rt: Rt, response: Response) -> dict[str, object]:
     database = await run_in_threadpool(ping, rt.engine)
-    if not database:
+    errors = rt.config_errors
+    if not database or errors:
         response.status_code = 503
-    return {"config": "loaded", "database": "reachable" if database else "unreachable"}
+    answer: dict[str, object] = {"config": "loaded", "database": "reachable" if database else "unreachable"}
+    if errors:
+        # The last good config still serves, but the file on disk is refused: fix it before a restart.
+        answer["config_errors"] = list(errors)
+    return answer
 
 
 @router.get(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from fastapi import Request
 from sqlalchemy import Engine
@@ -21,6 +22,7 @@ from config import HelpdeskConfig, Settings
 from ivr.twiml import Renderer
 
 Clock = Callable[[], datetime]
+KEPT_VERSIONS = 8
 log = logging.getLogger("ivr")
 
 
@@ -61,6 +63,34 @@ class Runtime:
     # Called with the helpdesk id after an agent went on break or offline (callers may have to
     # leave the queue now that fewer agents take calls).
     presence_listeners: list[Callable[[str], object]] = field(default_factory=list)
+    # The YAML file the config was read from and is reloaded from; None when the config was
+    # given explicitly (a dry run), which is then never reloaded.
+    config_file: Path | None = None
+    # When the serving config was loaded (wall clock, also under a simulated clock).
+    loaded_at: datetime = field(default_factory=system_clock)
+    # The problems of the last refused edit of ``config_file``; empty while the file is good.
+    config_errors: tuple[str, ...] = ()
+    # Renderers of the last few configs by version: a call in progress keeps the config it
+    # started with, as its webhook URLs carry ``v=<version>``.
+    versions: dict[str, Renderer] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.versions = {**self.versions, self.renderer.version: self.renderer}
+
+    def renderer_for(self, version: str) -> Renderer:
+        """The renderer (and with it the config) of ``version`` if still kept, else the current one."""
+        return self.versions.get(version, self.renderer)
+
+    def install(self, renderer: Renderer, loaded_at: datetime) -> None:
+        """Serve ``renderer``'s config from now on; keeps the last ``KEPT_VERSIONS`` versions."""
+        kept = {v: r for v, r in self.versions.items() if v != renderer.version}
+        kept[renderer.version] = renderer
+        # Each assignment is atomic; readers take ``renderer`` (which holds its config) once.
+        self.versions = dict(list(kept.items())[-KEPT_VERSIONS:])
+        self.renderer = renderer
+        self.config = renderer.config
+        self.loaded_at = loaded_at
+        self.config_errors = ()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -33,7 +33,11 @@ class FormParams:
         return self._values[name]
 
     def first(self) -> dict[str, str]:
-        return {name: values[0] for name, values in self._values.items()}
+        """The first value of each name, for parsing (the signature uses every value as sent).
+
+        NUL bytes are dropped: Twilio never sends them and PostgreSQL text cannot hold them.
+        """
+        return {name: values[0].replace("\x00", "") for name, values in self._values.items()}
 
 
 class BodyTooLargeError(Exception):

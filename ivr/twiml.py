@@ -52,6 +52,9 @@ class Renderer:
     config: HelpdeskConfig
     public_base_url: str
     hold_music: HoldMusic
+    # Short hash of the config, carried in the URLs of a call's later webhooks (``v=``) so that
+    # a reload in the middle of a call does not change the rules it was started under.
+    version: str
 
     def url(self, path: str, **query: str) -> str:
         return f"{self.public_base_url}{path}" + (f"?{urlencode(query)}" if query else "")
@@ -95,9 +98,9 @@ class Renderer:
                 self._speak(response, self.prompt(desk, "welcome"))
                 response.enqueue(
                     queue_name,
-                    action=self.url("/twilio/queue-exit", helpdesk=desk.id),
+                    action=self.url("/twilio/queue-exit", helpdesk=desk.id, v=self.version),
                     method="POST",
-                    wait_url=self.url("/twilio/wait", helpdesk=desk.id),
+                    wait_url=self.url("/twilio/wait", helpdesk=desk.id, v=self.version),
                     wait_url_method="POST",
                     # Undocumented on Twilio's page but sent by its own library; the REST API sets
                     # the same limit on the queue (ivr.twilio_rest.ensure_queue), so either works.
@@ -166,7 +169,9 @@ class Renderer:
         # valid caller IDs, so Twilio's default applies then.
         caller_id = caller if caller.startswith("+") else None
         dial = response.dial(
-            action=self.url("/twilio/central-result", helpdesk=desk.id, reason=decision.reason),
+            action=self.url(
+                "/twilio/central-result", helpdesk=desk.id, reason=decision.reason, v=self.version
+            ),
             method="POST",
             timeout=CENTRAL_DIAL_TIMEOUT,
             caller_id=caller_id,

@@ -1,7 +1,8 @@
 """Twilio webhooks: verify → parse → load state → decide → record → render.
 
 Every handler answers valid TwiML, whatever fails (PRODUCT.md: never Twilio's "application
-error"); the only other answer is 403 for a bad signature.
+error"); the only other answer is 403 for a bad signature. The webhooks of a call in progress
+carry ``v=<config version>`` and keep using that config after a reload while it is still kept.
 """
 
 from __future__ import annotations
@@ -115,24 +116,27 @@ def _line(rt: Runtime, desk: Helpdesk) -> LineState:
 async def voice(rt: Rt, form: Form) -> Response:
     params = parse_params(TwilioParams, form.first())
     now = rt.clock()
-    desk = rt.config.by_number(params.to)
+    # One read: a reload during the request cannot mix two configs.
+    renderer = rt.renderer
+    config = renderer.config
+    desk = config.by_number(params.to)
     if desk is None:
         log.warning("call to a number no helpdesk has", extra={"to": params.to})
-        return twiml(rt.renderer.unknown_number(fail_safe(rt.config, None, now), params.from_))
+        return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_))
 
     def decide() -> str:
         try:
-            decision = decide_arrival(rt.config, desk, now, _line(rt, desk))
+            decision = decide_arrival(config, desk, now, _line(rt, desk))
         except Exception:
             log.exception("arrival failed; fail-safe routing", extra={"helpdesk": desk.id})
-            decision = fail_safe(rt.config, desk, now)
-        arrival = local_arrival(now, rt.config.zone)
+            decision = fail_safe(config, desk, now)
+        arrival = local_arrival(now, config.zone)
         offered = {
             "caller": params.from_,
             "hash_key": rt.caller_key,
             "arrival_date": arrival.date,
             "arrival_minute": arrival.minute,
-            "open_on_arrival": rt.config.schedule(desk).is_open(now),
+            "open_on_arrival": config.schedule(desk).is_open(now),
         }
         try:
             with rt.session() as session:
@@ -141,18 +145,20 @@ async def voice(rt: Rt, form: Form) -> Response:
                 _record(session, params.call_sid, desk, now, [("offered", offered), _outcome_event(decision)])
         except Exception:
             log.exception("arrival not recorded", extra={"helpdesk": desk.id})
-        return rt.renderer.arrival(desk, decision, params.from_)
+        return renderer.arrival(desk, decision, params.from_)
 
     return twiml(await run_in_threadpool(decide))
 
 
 @router.post("/wait", summary="Queue waitUrl: what a waiting caller hears next")
-async def wait(rt: Rt, form: Form, helpdesk: str = "") -> Response:
+async def wait(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Response:
     params = parse_params(WaitParams, form.first())
     now = rt.clock()
-    desk = rt.config.helpdesk(helpdesk) or rt.config.by_number(params.to)
+    renderer = rt.renderer_for(v)
+    config = renderer.config
+    desk = config.helpdesk(helpdesk) or config.by_number(params.to)
     if desk is None:
-        return twiml(rt.renderer.leave())
+        return twiml(renderer.leave())
     queue_time = params.queue_time if params.queue_time is not None and params.queue_time >= 0 else 0
 
     def decide() -> str:
@@ -164,29 +170,31 @@ async def wait(rt: Rt, form: Form, helpdesk: str = "") -> Response:
             log.exception("line state unavailable while waiting", extra={"helpdesk": desk.id})
             line = LineState(agents_logged_in=1, callers_waiting=0)
         try:
-            return rt.renderer.wait(desk, decide_wait(rt.config, desk, now, queue_time, line))
+            return renderer.wait(desk, decide_wait(config, desk, now, queue_time, line))
         except Exception:
             log.exception("wait decision failed; leaving the queue", extra={"helpdesk": desk.id})
-            return rt.renderer.leave()
+            return renderer.leave()
 
     return twiml(await run_in_threadpool(decide))
 
 
 @router.post("/queue-exit", summary="Enqueue action: the caller left the queue")
-async def queue_exit(rt: Rt, form: Form, helpdesk: str = "") -> Response:
+async def queue_exit(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Response:
     params = parse_params(QueueExitParams, form.first())
     now = rt.clock()
-    desk = rt.config.helpdesk(helpdesk) or rt.config.by_number(params.to)
+    renderer = rt.renderer_for(v)
+    config = renderer.config
+    desk = config.helpdesk(helpdesk) or config.by_number(params.to)
     if desk is None:
-        return twiml(rt.renderer.unknown_number(fail_safe(rt.config, None, now), params.from_))
+        return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_))
 
     def decide() -> str:
         result = params.queue_result or "unknown"
         try:
-            decision = decide_after_queue(rt.config, desk, now, result, params.queue_time, _NO_LINE)
+            decision = decide_after_queue(config, desk, now, result, params.queue_time, _NO_LINE)
         except Exception:
             log.exception("queue exit failed; fail-safe routing", extra={"helpdesk": desk.id})
-            decision = fail_safe(rt.config, desk, now)
+            decision = fail_safe(config, desk, now)
         left = ("left_queue", {"result": result, "wait_s": params.queue_time})
         try:
             with rt.session() as session:
@@ -194,36 +202,40 @@ async def queue_exit(rt: Rt, form: Form, helpdesk: str = "") -> Response:
                 _record(session, params.call_sid, desk, now, [left, _outcome_event(decision)])
         except Exception:
             log.exception("queue exit not recorded", extra={"helpdesk": desk.id})
-        return rt.renderer.after_queue(desk, decision, params.from_)
+        return renderer.after_queue(desk, decision, params.from_)
 
     return twiml(await run_in_threadpool(decide))
 
 
 @router.post("/forward", summary="Where a caller redirected out of the queue goes (REST redirect Url)")
-async def forward(rt: Rt, form: Form, helpdesk: str = "") -> Response:
+async def forward(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Response:
     params = parse_params(TwilioParams, form.first())
     now = rt.clock()
-    desk = rt.config.helpdesk(helpdesk) or rt.config.by_number(params.to)
+    renderer = rt.renderer_for(v)
+    config = renderer.config
+    desk = config.helpdesk(helpdesk) or config.by_number(params.to)
     if desk is None:
-        return twiml(rt.renderer.unknown_number(fail_safe(rt.config, None, now), params.from_))
+        return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_))
     # The same decision as the Enqueue action's QueueResult=redirected: which of the two
     # documents Twilio follows after a REST redirect is not documented, so both agree.
-    decision = decide_after_queue(rt.config, desk, now, "redirected", None, _NO_LINE)
+    decision = decide_after_queue(config, desk, now, "redirected", None, _NO_LINE)
     await run_in_threadpool(call_log, rt, params.call_sid, desk, now, _outcome_event(decision))
-    return twiml(rt.renderer.after_queue(desk, decision, params.from_))
+    return twiml(renderer.after_queue(desk, decision, params.from_))
 
 
 @router.post("/central-result", summary="Dial action: result of the leg to the central back-up")
-async def central_result(rt: Rt, form: Form, helpdesk: str = "", reason: str = "") -> Response:
+async def central_result(rt: Rt, form: Form, helpdesk: str = "", reason: str = "", v: str = "") -> Response:
     params = parse_params(DialResultParams, form.first())
     now = rt.clock()
-    desk = rt.config.helpdesk(helpdesk) or rt.config.by_number(params.to)
+    renderer = rt.renderer_for(v)
+    config = renderer.config
+    desk = config.helpdesk(helpdesk) or config.by_number(params.to)
     if desk is None:
-        return twiml(rt.renderer.empty())
-    decision = decide_after_central(rt.config, desk, now, params.dial_call_status)
+        return twiml(renderer.empty())
+    decision = decide_after_central(config, desk, now, params.dial_call_status)
     central = ("central_result", {"status": params.dial_call_status, "duration_s": params.dial_call_duration})
     await run_in_threadpool(call_log, rt, params.call_sid, desk, now, central, _outcome_event(decision))
-    return twiml(rt.renderer.after_central(desk, decision))
+    return twiml(renderer.after_central(desk, decision))
 
 
 @router.post("/status", summary="Status callback of any call (citizen or agent)")

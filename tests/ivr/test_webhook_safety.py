@@ -7,8 +7,9 @@ from xml.etree import ElementTree
 
 import pytest
 
+from ivr.reload import file_version
 from routing import ArrivalDecision
-from tests.ivr.conftest import Line, build_line
+from tests.ivr.conftest import CONFIG, Line, build_line
 
 # A request signed once with the test token for https://helpdesk.example.org/twilio/voice and
 # pinned here: if URL reconstruction or parameter handling changes, this stops verifying.
@@ -24,7 +25,8 @@ PINNED_PARAMS = {
 PINNED_SIGNATURE = "km4w4IAQPCDhqLtiLqPNIq97Brc="
 FORWARD = (
     '<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="https://helpdesk.example.org/twilio/'
-    'central-result?helpdesk=voorkempen&amp;reason=error" callerId="+32470123456" method="POST" '
+    f'central-result?helpdesk=voorkempen&amp;reason=error&amp;v={file_version(CONFIG.read_bytes())}" '
+    'callerId="+32470123456" method="POST" '
     'timeout="30"><Number>+3227138700</Number></Dial></Response>'
 )
 TWILIO_ROUTES = [
@@ -118,3 +120,12 @@ def test_unreachable_database_never_breaks_a_webhook(unreachable_line: Line, pat
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/xml; charset=utf-8"
     assert ElementTree.fromstring(response.text).tag == "Response"
+
+
+def test_a_nul_byte_in_a_parameter_is_dropped(line: Line, caplog: pytest.LogCaptureFixture) -> None:
+    params = line.call(CallStatus="completed", SequenceNumber="3", CallDuration="12")
+    params["CallSid"] = "CA\x00" + "7" * 32
+    with caplog.at_level("ERROR"):
+        response = line.post("/twilio/status", params)
+    assert response.status_code == 200
+    assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []

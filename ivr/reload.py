@@ -1,0 +1,222 @@
+"""Config reloads without a restart: an edit of the YAML file is served within seconds.
+
+A refused edit never takes the service down: the last good config keeps serving, and the problems
+are shown by ``GET /api/config`` and ``/ready`` (503) and logged until the file is fixed. Calls in
+progress keep the config they started with (``Runtime.versions``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from config import ConfigError, HelpdeskConfig, Settings, parse_config
+from ivr.auth import require_role
+from ivr.media import HoldMusic
+from ivr.runtime import Runtime, runtime
+from ivr.twiml import Renderer
+
+log = logging.getLogger("ivr.reload")
+router = APIRouter(prefix="/api/config", tags=["operations"])
+Rt = Annotated[Runtime, Depends(runtime)]
+POLL_SECONDS = 1.0
+VERSION_LENGTH = 12
+
+ReloadStatus = Literal["unchanged", "reloaded", "refused"]
+
+
+def file_version(raw: bytes) -> str:
+    """The version of a config file: a short hash of its bytes."""
+    return hashlib.sha256(raw).hexdigest()[:VERSION_LENGTH]
+
+
+def config_version(config: HelpdeskConfig) -> str:
+    """The version of a config given without a file (a dry run): a short hash of its content."""
+    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:VERSION_LENGTH]
+
+
+def build_renderer(config: HelpdeskConfig, settings: Settings, version: str) -> Renderer:
+    """Everything built from a config; media paths are relative to the config file."""
+    return Renderer(
+        config=config,
+        public_base_url=settings.public_base_url,
+        hold_music=HoldMusic.load(config, settings.ivr_config.parent),
+        version=version,
+    )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What was read of the file in one poll."""
+
+    mtime_ns: int
+    size: int
+    version: str
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    """The outcome of one check: ``version`` is the one serving afterwards."""
+
+    status: ReloadStatus
+    version: str
+    errors: tuple[str, ...] = ()
+
+
+def load_file(path: Path) -> tuple[HelpdeskConfig, str]:
+    """``config.load_config`` that also answers the version of the bytes it parsed."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read the file: {exc.strerror or exc}"]) from exc
+    return read_config(path, raw), file_version(raw)
+
+
+def read_config(path: Path, raw: bytes) -> HelpdeskConfig:
+    """Parse ``raw``, the bytes read from ``path``; errors as ``config.load_config`` words them."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError([f"{path}:{line}: the file is not UTF-8 text"]) from exc
+    return parse_config(text, str(path), path.parent)
+
+
+class ConfigWatcher:
+    """Polls the config file and swaps in every good edit; ``check`` runs one poll."""
+
+    def __init__(self, rt: Runtime, *, interval: float = POLL_SECONDS) -> None:
+        if rt.config_file is None:
+            raise ValueError("the config was given explicitly: there is no file to watch")
+        self.runtime = rt
+        self.path = rt.config_file
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        # The file as last examined: an unchanged file is not parsed (nor logged) again.
+        self._seen: tuple[int, int, str] | None = None
+
+    def _read(self) -> Snapshot | ConfigError:
+        try:
+            stat = self.path.stat()
+            raw = self.path.read_bytes()
+        except OSError as exc:
+            return ConfigError([f"{self.path}: cannot read the file: {exc.strerror or exc}"])
+        return Snapshot(mtime_ns=stat.st_mtime_ns, size=stat.st_size, version=file_version(raw), raw=raw)
+
+    def check(self, *, force: bool = False) -> ReloadResult:
+        """Load the file if it changed (or always, with ``force``); a bad file changes nothing served."""
+        with self._lock:
+            rt = self.runtime
+            snapshot = self._read()
+            if isinstance(snapshot, ConfigError):
+                self._seen = None
+                return self._refuse(snapshot.errors, None, force)
+            seen = (snapshot.mtime_ns, snapshot.size, snapshot.version)
+            if seen == self._seen and not force:
+                return ReloadResult(
+                    "refused" if rt.config_errors else "unchanged", rt.renderer.version, rt.config_errors
+                )
+            self._seen = seen
+            if snapshot.version == rt.renderer.version and not force:
+                # Back to the content being served (an undone bad edit): nothing to swap.
+                if rt.config_errors:
+                    log.info("config file %s is good again; serving version %s", self.path, snapshot.version)
+                rt.config_errors = ()
+                return ReloadResult("unchanged", snapshot.version)
+            try:
+                config = read_config(self.path, snapshot.raw)
+                renderer = build_renderer(config, rt.settings, snapshot.version)
+            except ConfigError as exc:
+                return self._refuse(exc.errors, seen, force)
+            except (OSError, EOFError, ValueError) as exc:
+                # A media file named by the config could not be read (hold music, audio prompt).
+                return self._refuse((f"{self.path}: media not loaded: {exc}",), seen, force)
+            previous = rt.renderer.version
+            rt.install(renderer, datetime.now(UTC))
+            if previous != snapshot.version:
+                log.info(
+                    "config reloaded from %s: version %s (was %s)", self.path, snapshot.version, previous
+                )
+                return ReloadResult("reloaded", snapshot.version)
+            return ReloadResult("unchanged", snapshot.version)
+
+    def _refuse(
+        self, errors: tuple[str, ...], seen: tuple[int, int, str] | None, force: bool
+    ) -> ReloadResult:
+        rt = self.runtime
+        # A missing file has no fingerprint: log it once until it comes back.
+        repeated = seen is None and rt.config_errors == errors
+        rt.config_errors = errors
+        if force or not repeated:
+            log.warning(
+                "config file %s refused; still serving version %s:\n%s",
+                self.path,
+                rt.renderer.version,
+                "\n".join(errors),
+            )
+        return ReloadResult("refused", rt.renderer.version, errors)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.check()
+            except Exception:
+                log.exception("config check failed", extra={"path": str(self.path)})
+
+    def start(self) -> None:
+        """Poll in a daemon thread until ``stop``."""
+        if self._thread is not None:
+            return
+        # The file as loaded at start-up is the one being served.
+        snapshot = self._read()
+        if isinstance(snapshot, Snapshot) and snapshot.version == self.runtime.renderer.version:
+            self._seen = (snapshot.mtime_ns, snapshot.size, snapshot.version)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="config-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stop.set()
+            thread.join()
+
+
+require_ops = require_role("ops")
+
+
+def _watcher(request: Request) -> ConfigWatcher:
+    watcher: ConfigWatcher | None = request.app.state.config_watcher
+    if watcher is None:
+        raise HTTPException(
+            status_code=409, detail="the config was given explicitly; there is no file to reload"
+        )
+    return watcher
+
+
+@router.get("", summary="ops: the config being served, and the problems of a refused edit")
+def config_state(rt: Rt, _: Annotated[None, Depends(require_ops)]) -> dict[str, object]:
+    return {
+        "path": str(rt.config_file) if rt.config_file is not None else None,
+        "version": rt.renderer.version,
+        "loaded_at": rt.loaded_at.isoformat(),
+        "errors": list(rt.config_errors),
+    }
+
+
+@router.post("/reload", summary="ops: reload the config file now")
+def reload_now(
+    _: Annotated[None, Depends(require_ops)], watcher: Annotated[ConfigWatcher, Depends(_watcher)]
+) -> dict[str, object]:
+    result = watcher.check(force=True)
+    return {"status": result.status, "version": result.version, "errors": list(result.errors)}
