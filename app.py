@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
 from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 
@@ -20,6 +21,7 @@ from ivr.redirects import redirect_if_unstaffed
 from ivr.reload import ConfigWatcher, build_renderer, config_version, load_file
 from ivr.runtime import Clock, Runtime, caller_hash_key, system_clock, twilio_token
 from ivr.security import SecurityHeaders
+from ivr.spool import Spool
 from ivr.twilio_rest import make_client
 from ivr.twiml import XML_TYPE, last_resort
 from routing import fail_safe
@@ -49,6 +51,7 @@ def create_app(
         version = config_version(config)
     engine = make_engine(settings.database_url)
     token = twilio_token(settings)
+    caller_key = caller_hash_key(settings, token)
     runtime = Runtime(
         settings=settings,
         config=config,
@@ -57,9 +60,10 @@ def create_app(
         sessions=make_sessionmaker(engine),
         clock=clock or system_clock,
         validator=RequestValidator(token),
-        caller_key=caller_hash_key(settings, token),
+        caller_key=caller_key,
         twilio=make_client(settings, twilio_http_client),
         config_file=config_file,
+        spool=Spool(settings.ivr_spool_dir, caller_key),
     )
     runtime.presence_listeners.append(partial(redirect_if_unstaffed, runtime))
     jobs = Jobs(runtime)
@@ -67,6 +71,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Writes a previous run spooled while the database was down.
+        await run_in_threadpool(runtime.replay_spool)
         if settings.ivr_scheduler:
             jobs.start()
         if watcher is not None:

@@ -135,6 +135,8 @@ class Settings(BaseSettings):
     ivr_api_tokens: Annotated[ApiTokens, NoDecode] = ApiTokens()
     # The once-a-minute jobs (staffing watch, reaper, Twilio queue sizes); off in tests and dry runs.
     ivr_scheduler: bool = True
+    # Where webhooks keep their writes while the database is unreachable, until it is back.
+    ivr_spool_dir: Path = Path("var/spool")
     # Seconds between the scheduler's attempts (each job still runs once per minute in all).
     ivr_scheduler_interval: int = Field(60, ge=1, le=60)
     # Key of the keyed hash that stores caller numbers (repeat callers stay countable without the

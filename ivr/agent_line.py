@@ -25,14 +25,13 @@ from agents import (
     set_presence,
     verify_login,
 )
-from calllog import record_event
-from calls import mark_answered
 from config import Helpdesk
 from ivr.params import DialResultParams, TwilioParams, WaitParams, parse_params
 from ivr.runtime import Runtime, runtime
 from ivr.signature import FormParams
+from ivr.spool import Operation
 from ivr.twiml import prompt_for
-from ivr.webhooks import call_log, verified_form
+from ivr.webhooks import call_log, log_events, verified_form
 from messages import Audio, MessageKey, Speech
 
 log = logging.getLogger("ivr.agents")
@@ -191,7 +190,12 @@ async def next_caller(rt: Rt, form: Form, helpdesk: str = "", code: str = "") ->
     desk = _desk(rt, helpdesk, params.to)
     if desk is None:
         return _goodbye()
-    status = await run_in_threadpool(_status, rt, desk, code, params.call_sid)
+    try:
+        status = await run_in_threadpool(_status, rt, desk, code, params.call_sid)
+    except Exception:
+        # Without the database the agent keeps taking callers: Twilio's queue still works.
+        log.warning("presence unavailable; the agent keeps taking callers", extra={"helpdesk": desk.id})
+        status = PresenceStatus.AVAILABLE
     if status is PresenceStatus.OFFLINE:
         return _goodbye()
     if status is PresenceStatus.BREAK:
@@ -217,18 +221,13 @@ async def connect(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Res
     desk = _desk(rt, helpdesk, params.to)
 
     def record() -> None:
-        with rt.session() as session:
-            mark_answered(session, params.call_sid, code, params.queue_time, now)
-            if desk is not None:
-                record_event(
-                    session,
-                    call_sid=params.call_sid,
-                    helpdesk_id=desk.id,
-                    kind="connected",
-                    at=now,
-                    agent=code,
-                    wait_s=params.queue_time,
-                )
+        answered: Operation = (
+            "mark_answered",
+            {"call_sid": params.call_sid, "agent": code, "queue_time": params.queue_time, "now": now},
+        )
+        connected = ("connected", {"agent": code, "wait_s": params.queue_time})
+        events = log_events(params.call_sid, desk, now, [connected]) if desk is not None else []
+        rt.write([answered, *events])
 
     try:
         await run_in_threadpool(record)

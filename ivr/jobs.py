@@ -128,6 +128,8 @@ class Jobs:
         running; it is not retried within the same minute.
         """
         tick = tick_of(now)
+        # Local to this instance (its spool is on its own disk), so not claimed per minute.
+        self._runtime.replay_spool()
         ran: list[Job] = []
         for job, run in (
             (Job.STAFFING_WATCH, self._watch_staffing),

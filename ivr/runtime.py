@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from config import HelpdeskConfig, Settings
+from ivr.spool import Operation, Spool, apply
 from ivr.twiml import Renderer
 
 Clock = Callable[[], datetime]
@@ -73,6 +74,8 @@ class Runtime:
     # Renderers of the last few configs by version: a call in progress keeps the config it
     # started with, as its webhook URLs carry ``v=<version>``.
     versions: dict[str, Renderer] = field(default_factory=dict)
+    # Where writes go while the database is unreachable (None: they are only logged).
+    spool: Spool | None = None
 
     def __post_init__(self) -> None:
         self.versions = {**self.versions, self.renderer.version: self.renderer}
@@ -97,6 +100,39 @@ class Runtime:
         """The request's unit of work: committed at the end, rolled back on error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    def write(self, operations: Sequence[Operation]) -> bool:
+        """Apply ``operations`` in one transaction, or spool them when the database fails.
+
+        Returns whether they reached the database now. Nothing is lost either way: a spooled
+        batch is replayed (idempotently) once the database answers again.
+        """
+        try:
+            with self.session() as session:
+                apply(session, operations)
+        except Exception:
+            if self.spool is None:
+                log.exception("write lost: the database failed and no spool is configured")
+                return False
+            log.warning("database unavailable: writes spooled", exc_info=True)
+            try:
+                self.spool.append(operations)
+            except OSError:
+                log.exception("write lost: the database failed and the spool cannot be written")
+            return False
+        if self.spool is not None and self.spool.pending():
+            self.replay_spool()
+        return True
+
+    def replay_spool(self) -> int:
+        """Replay spooled writes; 0 when there are none or the database still fails."""
+        if self.spool is None:
+            return 0
+        try:
+            return self.spool.replay(self.sessions)
+        except Exception:
+            log.warning("spooled writes kept: the database still fails", exc_info=True)
+            return 0
 
     def presence_changed(self, helpdesk_id: str) -> None:
         """Tell every listener that ``helpdesk_id`` has fewer agents taking calls.

@@ -130,6 +130,7 @@ class Deployment:
         config_path: Path,
         start: datetime,
         database_url: str,
+        spool_dir: Path | None = None,
         **simulator_options: Any,
     ) -> None:
         token = secrets.token_hex(16)
@@ -140,6 +141,8 @@ class Deployment:
             twilio_account_sid=self.ACCOUNT_SID,
             public_base_url=SIMULATED_BASE_URL,
             ivr_scheduler=False,
+            # A dry run keeps its spooled writes (if any) apart from a real run's.
+            ivr_spool_dir=spool_dir or Path(tempfile.mkdtemp(prefix="ivr-spool-")),
         )
         self.clock = _Clock(start)
         self.app = create_app(settings, clock=self.clock, config=config)

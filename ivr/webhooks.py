@@ -13,12 +13,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from agents import end_agent_call
-from calllog import local_arrival, record_event
-from calls import enter_queue, leave_queue, line_state
+from calllog import local_arrival
+from calls import leave_queue, line_state
 from config import Helpdesk
 from ivr.params import (
     DialResultParams,
@@ -30,6 +29,7 @@ from ivr.params import (
 )
 from ivr.runtime import Runtime, runtime
 from ivr.signature import BodyTooLargeError, FormParams, is_valid, read_form, signed_url
+from ivr.spool import Operation
 from ivr.twiml import XML_TYPE
 from routing import (
     EnqueueCaller,
@@ -74,22 +74,19 @@ CallLogEvent = tuple[str, dict[str, Any]]
 _NO_LINE = LineState(agents_logged_in=0, callers_waiting=0)
 
 
-def _record(
-    session: Session, call_sid: str, desk: Helpdesk, at: datetime, events: Iterable[CallLogEvent | None]
-) -> None:
-    for event in events:
-        if event is not None:
-            kind, data = event
-            record_event(session, call_sid=call_sid, helpdesk_id=desk.id, kind=kind, at=at, **data)
+def log_events(
+    call_sid: str, desk: Helpdesk, at: datetime, events: Iterable[CallLogEvent | None]
+) -> list[Operation]:
+    """The writes that append ``events`` to the call log of one call."""
+    return [
+        ("record_event", {"call_sid": call_sid, "helpdesk_id": desk.id, "kind": kind, "at": at, **data})
+        for kind, data in (event for event in events if event is not None)
+    ]
 
 
 def call_log(rt: Runtime, call_sid: str, desk: Helpdesk, at: datetime, *events: CallLogEvent | None) -> None:
-    """Append to the call log; a failure there never changes what the caller hears."""
-    try:
-        with rt.session() as session:
-            _record(session, call_sid, desk, at, events)
-    except Exception:
-        log.exception("call log not updated", extra={"helpdesk": desk.id})
+    """Append to the call log (spooled while the database is down); never changes what is heard."""
+    rt.write(log_events(call_sid, desk, at, events))
 
 
 def _outcome_event(decision: object) -> CallLogEvent | None:
@@ -138,13 +135,12 @@ async def voice(rt: Rt, form: Form) -> Response:
             "arrival_minute": arrival.minute,
             "open_on_arrival": config.schedule(desk).is_open(now),
         }
-        try:
-            with rt.session() as session:
-                if isinstance(decision, EnqueueCaller):
-                    enter_queue(session, params.call_sid, desk.id, now)
-                _record(session, params.call_sid, desk, now, [("offered", offered), _outcome_event(decision)])
-        except Exception:
-            log.exception("arrival not recorded", extra={"helpdesk": desk.id})
+        queued: list[Operation] = []
+        if isinstance(decision, EnqueueCaller):
+            queued.append(("enter_queue", {"call_sid": params.call_sid, "helpdesk_id": desk.id, "now": now}))
+        rt.write(
+            queued + log_events(params.call_sid, desk, now, [("offered", offered), _outcome_event(decision)])
+        )
         return renderer.arrival(desk, decision, params.from_)
 
     return twiml(await run_in_threadpool(decide))
@@ -196,12 +192,8 @@ async def queue_exit(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Res
             log.exception("queue exit failed; fail-safe routing", extra={"helpdesk": desk.id})
             decision = fail_safe(config, desk, now)
         left = ("left_queue", {"result": result, "wait_s": params.queue_time})
-        try:
-            with rt.session() as session:
-                leave_queue(session, params.call_sid, now, result)
-                _record(session, params.call_sid, desk, now, [left, _outcome_event(decision)])
-        except Exception:
-            log.exception("queue exit not recorded", extra={"helpdesk": desk.id})
+        leave: Operation = ("leave_queue", {"call_sid": params.call_sid, "now": now, "result": result})
+        rt.write([leave, *log_events(params.call_sid, desk, now, [left, _outcome_event(decision)])])
         return renderer.after_queue(desk, decision, params.from_)
 
     return twiml(await run_in_threadpool(decide))
@@ -263,7 +255,12 @@ async def status(rt: Rt, form: Form, background: BackgroundTasks) -> Response:
         try:
             helpdesks = await run_in_threadpool(record)
         except Exception:
-            log.exception("status callback not recorded", extra={"call_sid": params.call_sid})
+            log.warning("status callback spooled: the database failed", extra={"call_sid": params.call_sid})
+            ended: list[Operation] = [
+                ("leave_queue", {"call_sid": params.call_sid, "now": now, "result": params.call_status}),
+                ("end_agent_call", {"call_sid": params.call_sid, "now": now}),
+            ]
+            await run_in_threadpool(rt.write, ended)
         else:
             for helpdesk_id in helpdesks:
                 log.info("agent logged out: the call ended", extra={"helpdesk": helpdesk_id})

@@ -9,6 +9,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from agents import create_agent
 from calllog import Kpis, Thresholds, set_invitations, summary
@@ -105,7 +106,9 @@ def _is_open(desk: str, moment: datetime) -> bool:
     return any(start <= moment < end for start, end in OPEN[desk])
 
 
-def _classify(desk: str, call: SimCall, talks: dict[str, int]) -> Seen:
+def _classify(
+    desk: str, call: SimCall, talks: dict[str, int], outage: tuple[datetime, datetime] | None = None
+) -> Seen:
     events = call.events
     kinds = [event.kind for event in events]
     said = [event.data.get("text", "") for event in events if event.kind == "say"]
@@ -127,6 +130,8 @@ def _classify(desk: str, call: SimCall, talks: dict[str, int]) -> Seen:
                 seen.reason = "no_agents"
             else:
                 seen.reason = "error"
+        elif outage is not None and outage[0] <= call.started_at < outage[1]:
+            seen.reason = "error"  # the database was down: the fail-safe forwards to central
         elif not _is_open(desk, call.started_at):
             seen.reason = "closed"
         elif _agents_logged_in(desk, call.started_at) == 0:
@@ -150,11 +155,14 @@ def _classify(desk: str, call: SimCall, talks: dict[str, int]) -> Seen:
 
 
 def _expected(seen: list[Seen], invitations: int, thresholds: Thresholds) -> dict[str, object]:
+    # Rounded half up, as the product documents (Python's round() would round half to even).
     def mean(values: list[int]) -> float | None:
-        return round(sum(values) / len(values), 1) if values else None
+        if not values:
+            return None
+        return float((Decimal(sum(values)) / len(values)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
     def ratio(a: int, b: int) -> float | None:
-        return round(a / b, 4) if b else None
+        return float((Decimal(a) / b).quantize(Decimal("0.0001"), ROUND_HALF_UP)) if b else None
 
     count = Counter(call.outcome for call in seen)
     answered = [call for call in seen if call.outcome == "answered"]
