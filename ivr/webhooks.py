@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from agents import end_agent_call
 from calllog import local_arrival
 from calls import leave_queue, line_state
-from config import Helpdesk
+from config import Helpdesk, HelpdeskConfig
 from ivr.params import (
     DialResultParams,
     QueueExitParams,
@@ -30,7 +30,7 @@ from ivr.params import (
 from ivr.runtime import Runtime, runtime
 from ivr.signature import BodyTooLargeError, FormParams, is_valid, read_form, signed_url
 from ivr.spool import Operation
-from ivr.twiml import XML_TYPE
+from ivr.twiml import XML_TYPE, Renderer
 from routing import (
     EnqueueCaller,
     ForwardToCentral,
@@ -103,6 +103,15 @@ def _outcome_event(decision: object) -> CallLogEvent | None:
     return None
 
 
+def _versioned(
+    rt: Runtime, v: str, helpdesk: str, to: str
+) -> tuple[Renderer, HelpdeskConfig, Helpdesk | None]:
+    """The config a call started with (``v`` in its URLs), and its helpdesk."""
+    renderer = rt.renderer_for(v)
+    config = renderer.config
+    return renderer, config, config.helpdesk(helpdesk) or config.by_number(to)
+
+
 def _line(rt: Runtime, desk: Helpdesk) -> LineState:
     with rt.session() as session:
         agents, waiting = line_state(session, desk.id)
@@ -150,9 +159,7 @@ async def voice(rt: Rt, form: Form) -> Response:
 async def wait(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Response:
     params = parse_params(WaitParams, form.first())
     now = rt.clock()
-    renderer = rt.renderer_for(v)
-    config = renderer.config
-    desk = config.helpdesk(helpdesk) or config.by_number(params.to)
+    renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
     if desk is None:
         return twiml(renderer.leave())
     queue_time = params.queue_time if params.queue_time is not None and params.queue_time >= 0 else 0
@@ -178,9 +185,7 @@ async def wait(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Response:
 async def queue_exit(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Response:
     params = parse_params(QueueExitParams, form.first())
     now = rt.clock()
-    renderer = rt.renderer_for(v)
-    config = renderer.config
-    desk = config.helpdesk(helpdesk) or config.by_number(params.to)
+    renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
     if desk is None:
         return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_))
 
@@ -203,9 +208,7 @@ async def queue_exit(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Res
 async def forward(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Response:
     params = parse_params(TwilioParams, form.first())
     now = rt.clock()
-    renderer = rt.renderer_for(v)
-    config = renderer.config
-    desk = config.helpdesk(helpdesk) or config.by_number(params.to)
+    renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
     if desk is None:
         return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_))
     # The same decision as the Enqueue action's QueueResult=redirected: which of the two
@@ -219,9 +222,7 @@ async def forward(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Respon
 async def central_result(rt: Rt, form: Form, helpdesk: str = "", reason: str = "", v: str = "") -> Response:
     params = parse_params(DialResultParams, form.first())
     now = rt.clock()
-    renderer = rt.renderer_for(v)
-    config = renderer.config
-    desk = config.helpdesk(helpdesk) or config.by_number(params.to)
+    renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
     if desk is None:
         return twiml(renderer.empty())
     decision = decide_after_central(config, desk, now, params.dial_call_status)

@@ -24,7 +24,6 @@ from agents import (
     verify_login,
 )
 from calls import QueueEntry
-from ivr import agents_api
 from tests.ivr.conftest import OPS_TOKEN, SUPERVISOR_TOKEN, Line, build_line
 
 CALLER = "+32470123456"
@@ -35,12 +34,7 @@ BART = {"helpdesk": "voorkempen", "code": "102", "name": "Bart", "pin": "551177"
 
 @pytest.fixture
 def api(migrated_db_url: str) -> Iterator[Line]:
-    for line in build_line(migrated_db_url):
-        app = line.client.app
-        # The app factory may already serve the router; a second copy would only shadow it.
-        if not any(getattr(route, "path", None) == "/api/agents" for route in app.routes):  # type: ignore[attr-defined]
-            app.include_router(agents_api.router)  # type: ignore[attr-defined]
-        yield line
+    yield from build_line(migrated_db_url)
 
 
 def send(line: Line, method: str, path: str, token: str | None = OPS_TOKEN, body: Any = None) -> Response:

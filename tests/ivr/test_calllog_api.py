@@ -11,11 +11,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
-from starlette.routing import NoMatchFound
 
 from app import create_app
 from calllog import KPI_COLUMNS
-from ivr import calllog_api
 from tests.calllog.conftest import abandoned, answered, local, overflowed, play, sid
 from tests.calllog.test_calllog_kpis import build_calls
 from tests.conftest import _new_database
@@ -26,11 +24,6 @@ PERIOD = {"helpdesk": "voorkempen", "from": "2026-12-01", "to": "2026-12-02"}
 
 def _app(db_url: str) -> FastAPI:
     app: FastAPI = create_app(make_settings(db_url), clock=Clock())
-    # Until the app factory includes the router itself.
-    try:
-        app.url_path_for("get_metrics")
-    except NoMatchFound:
-        app.include_router(calllog_api.router)
     return app
 
 
