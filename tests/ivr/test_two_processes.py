@@ -7,18 +7,23 @@ run once per minute in all, not once per process (each minute is claimed in the 
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from calllog import CallRecord, Thresholds, summary
 from database import make_engine
+from simulator import TwilioSimulator
 from staffing import JobTick, StaffingAlert
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +45,15 @@ helpdesks:
       mon-sun: "00:00-24:00"
     queue:
       min_agents: 2
+  - id: nacht-en-dag
+    name: Vaccinatiecentrum Nacht en Dag
+    municipalities: [Brecht]
+    numbers: ["+3233100300"]
+    agent_numbers: ["+3233100399"]
+    hours:
+      mon-sun: "00:00-24:00"
+    queue:
+      min_agents: 0
 """
 
 
@@ -123,7 +137,8 @@ def test_presence_and_jobs_are_shared(
     assert [(agent["code"], agent["status"]) for agent in seen] == [("101", "available")]
     live = httpx.get(f"{second}/api/helpdesks", headers=auth).json()
     assert [(desk["id"], desk["agents_logged_in"], desk["staffing_alert"]) for desk in live] == [
-        ("dag-en-nacht", 1, True)
+        ("dag-en-nacht", 1, True),
+        ("nacht-en-dag", 0, False),
     ]
 
     # Both processes try the jobs every second; within a minute each job runs in one of them.
@@ -144,3 +159,85 @@ def test_presence_and_jobs_are_shared(
     output = [log.read_text(encoding="utf-8", errors="replace") for log in logs]
     assert sum(text.count("too few agents logged in") for text in output) == 1
     assert all("Application startup complete" in text for text in output)
+
+
+class RoundRobin:
+    """An HTTP client for the simulator that sends each request to the next process in turn,
+    as a load balancer without sticky sessions would."""
+
+    def __init__(self, urls: list[str]) -> None:
+        self._clients = [httpx.Client(base_url=url, timeout=10) for url in urls]
+        self._next = 0
+
+    def _client(self) -> httpx.Client:
+        client = self._clients[self._next % len(self._clients)]
+        self._next += 1
+        return client
+
+    def get(self, url: str, *, headers: Mapping[str, str] = {}) -> httpx.Response:
+        return self._client().get(url, headers=headers)
+
+    def post(self, url: str, *, data: Mapping[str, str], headers: Mapping[str, str]) -> httpx.Response:
+        return self._client().post(url, data=data, headers=headers)
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+
+
+def _busy_quarter(client: RoundRobin, line: str, agent_line: str, pin: str, run: int) -> None:
+    """One agent by phone and 30 callers in a quarter of an hour (simulated), same every time."""
+    sim = TwilioSimulator(
+        client,
+        public_base_url="https://helpdesk.example.org",
+        auth_token="two-processes-token",
+        start=datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
+    )
+    rng = random.Random(11)  # noqa: S311 - a reproducible scenario, not a secret
+    sim.place_call(
+        from_="+32499000101", to=agent_line, path="/twilio/agent", digits=[(2, "101#"), (2, f"{pin}#")]
+    )
+    for number in range(30):
+        sim.place_call(
+            from_=f"+32472{number:06d}",
+            to=line,
+            at=sim.now + timedelta(seconds=30 + rng.randint(0, 900)),
+            hang_up_after=rng.choice([None, None, rng.uniform(2, 240)]),
+            talk_seconds=rng.randint(20, 200),
+            call_sid=f"CA{run:04d}{number + 1:028x}",
+        )
+    sim.run(until=sim.now + timedelta(minutes=30))
+    assert list(sim.errors) == []
+
+
+def test_two_processes_count_like_one(
+    two_processes: tuple[list[str], list[Path]], migrated_db_url: str
+) -> None:
+    (first, second), _ = two_processes
+    auth = {"Authorization": f"Bearer {OPS}"}
+    for desk in ("dag-en-nacht", "nacht-en-dag"):
+        agent = {"helpdesk": desk, "code": "101", "name": "An", "pin": "1234"}
+        assert httpx.post(f"{first}/api/agents", json=agent, headers=auth).status_code == 201
+
+    one, both = RoundRobin([first]), RoundRobin([first, second])
+    try:
+        _busy_quarter(one, "+3233100100", "+3233100199", "1234", run=1)
+        _busy_quarter(both, "+3233100300", "+3233100399", "1234", run=2)
+    finally:
+        one.close()
+        both.close()
+
+    today = httpx.get(f"{second}/api/helpdesks", headers=auth).json()
+    # Both agents still on their line, nobody left waiting, in either setup.
+    assert [(d["agents_logged_in"], d["callers_waiting"]) for d in today] == [(1, 0), (1, 0)]
+    engine = make_engine(migrated_db_url)
+    try:
+        with Session(engine) as session:
+            day = session.execute(select(func.max(CallRecord.arrival_date))).scalar_one()
+            solo = summary(session, "dag-en-nacht", day, day, Thresholds())
+            duo = summary(session, "nacht-en-dag", day, day, Thresholds())
+    finally:
+        engine.dispose()
+    assert solo.offered == 30
+    assert solo.answered > 0
+    assert duo == solo
