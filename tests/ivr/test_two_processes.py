@@ -234,6 +234,7 @@ def test_two_processes_count_like_one(
     try:
         with Session(engine) as session:
             day = session.execute(select(func.max(CallRecord.arrival_date))).scalar_one()
+            assert day is not None
             solo = summary(session, "dag-en-nacht", day, day, Thresholds())
             duo = summary(session, "nacht-en-dag", day, day, Thresholds())
     finally:
