@@ -5,6 +5,7 @@
 #   make fmt        format and apply safe lint fixes
 #   make lock       re-resolve requirements.lock after editing dependencies in pyproject.toml
 #   make clean      remove caches and build leftovers (keeps .venv and the database in var/)
+#   make soak       bounded soak test of the webhooks on 127.0.0.1 (not run by CI; SOAK_MINUTES=10)
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -24,7 +25,7 @@ LINT_IMPORTS ?= $(BIN)/lint-imports
 PYTEST ?= $(BIN)/pytest
 IVR ?= $(BIN)/ivr
 
-PACKAGES := ivr routing messages schedules config agents calls staffing calllog database simulator
+PACKAGES := ivr routing messages schedules config agents calls staffing calllog database simulator bench
 # Only packages that exist yet, so that the checks run on a partly written tree.
 EXISTING_PACKAGES = $(patsubst %/__init__.py,%,$(wildcard $(addsuffix /__init__.py,$(PACKAGES))))
 TYPED = $(EXISTING_PACKAGES) $(wildcard app.py) $(wildcard tests) \
@@ -35,8 +36,9 @@ PYTEST_ARGS ?=
 SETUP ?= setup
 HOST ?= 0.0.0.0
 PORT ?= 8000
+SOAK_MINUTES ?= 10
 
-.PHONY: setup test lint typecheck imports pytest fmt run lock clean
+.PHONY: setup test lint typecheck imports pytest fmt run soak lock clean
 
 setup: $(STAMP)
 
@@ -91,6 +93,11 @@ run: $(SETUP)
 	@echo "  (to see the whole call without Twilio; README.md has more examples)"
 	@echo
 	$(IVR) serve --host $(HOST) --port $(PORT)
+
+# Starts its own service on a free port of 127.0.0.1 with a throw-away database; fractions of a
+# minute (SOAK_MINUTES=0.5) make a quick smoke check.
+soak: $(SETUP)
+	$(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES)
 
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o $(LOCK)

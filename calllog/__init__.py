@@ -16,7 +16,18 @@ from calllog.events import (
 )
 from calllog.export import CALL_COLUMNS, KPI_COLUMNS, Cell, call_row, cell_text, kpi_row, to_csv
 from calllog.invitations import set_invitations
-from calllog.kpis import STEPS, Bucket, Kpis, Step, Thresholds, bucket_count, series, summary
+from calllog.kpis import (
+    FIRST_REPORT_DATE,
+    LAST_REPORT_DATE,
+    STEPS,
+    Bucket,
+    Kpis,
+    Step,
+    Thresholds,
+    bucket_count,
+    series,
+    summary,
+)
 from calllog.listing import MAX_LIMIT, CallEntry, CallPage, InvalidCursorError, list_calls
 from calllog.privacy import DEFAULT_RETENTION_DAYS, Caller, caller_fields, mask_number, purge_raw_numbers
 from calllog.tables import CallEvent, CallRecord, Invitation
@@ -26,7 +37,9 @@ __all__ = [
     "DEFAULT_RETENTION_DAYS",
     "EVENT_KINDS",
     "FINAL_STATUSES",
+    "FIRST_REPORT_DATE",
     "KPI_COLUMNS",
+    "LAST_REPORT_DATE",
     "MAX_LIMIT",
     "OUTCOMES",
     "OVERFLOW_REASONS",

@@ -84,6 +84,12 @@ class Bucket:
 ThresholdsArg = Thresholds | Mapping[str, Thresholds]
 
 
+# Dates a report may ask for: far wider than any call log, and far from the calendar's ends,
+# where local midnights cannot be converted to UTC.
+FIRST_REPORT_DATE: Final = dt.date(2000, 1, 1)
+LAST_REPORT_DATE: Final = dt.date(2999, 12, 31)
+
+
 def summary(
     session: Session,
     helpdesk: str | None,

@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from calllog import (
     CALL_COLUMNS,
+    FIRST_REPORT_DATE,
     KPI_COLUMNS,
+    LAST_REPORT_DATE,
     MAX_LIMIT,
     CallEntry,
     Cell,
@@ -163,6 +165,10 @@ def _period(config: HelpdeskConfig, helpdesk: str | None, first: dt.date, last: 
         raise HTTPException(status_code=404, detail=f"unknown helpdesk {helpdesk!r}")
     if first > last:
         raise HTTPException(status_code=422, detail=f"from ({first}) is after to ({last})")
+    if first < FIRST_REPORT_DATE or last > LAST_REPORT_DATE:
+        raise HTTPException(
+            status_code=422, detail=f"dates must lie between {FIRST_REPORT_DATE} and {LAST_REPORT_DATE}"
+        )
     if (last - first).days + 1 > MAX_DAYS:
         raise HTTPException(status_code=422, detail=f"the period is longer than {MAX_DAYS} days")
 

@@ -13,7 +13,18 @@ from typing import get_args
 
 from sqlalchemy.orm import Session
 
-from calllog import KPI_COLUMNS, Cell, Step, cell_text, kpi_row, series, summary, to_csv
+from calllog import (
+    FIRST_REPORT_DATE,
+    KPI_COLUMNS,
+    LAST_REPORT_DATE,
+    Cell,
+    Step,
+    cell_text,
+    kpi_row,
+    series,
+    summary,
+    to_csv,
+)
 from config import ConfigError, HelpdeskConfig, Settings, load_config
 from database import make_engine, make_sessionmaker
 from ivr.calllog_api import MAX_DAYS, thresholds_for
@@ -129,6 +140,8 @@ def _problem(config: HelpdeskConfig, helpdesk: str | None, first: dt.date, last:
         return f"unknown helpdesk {helpdesk!r}; this file has: {known}"
     if first > last:
         return f"--from {first.isoformat()} is after --to {last.isoformat()}"
+    if first < FIRST_REPORT_DATE or last > LAST_REPORT_DATE:
+        return f"dates must lie between {FIRST_REPORT_DATE} and {LAST_REPORT_DATE}"
     if (last - first).days + 1 > MAX_DAYS:
         return f"the period is longer than {MAX_DAYS} days"
     return None

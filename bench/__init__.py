@@ -1,0 +1,1 @@
+"""Load and soak testing of the webhook service, on the loopback interface only."""
