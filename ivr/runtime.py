@@ -120,7 +120,8 @@ class Runtime:
             except OSError:
                 log.exception("write lost: the database failed and the spool cannot be written")
             return False
-        if self.spool is not None and self.spool.pending():
+        # A flag, not a directory listing: this runs after every webhook's write.
+        if self.spool is not None and self.spool.spooled_here:
             self.replay_spool()
         return True
 

@@ -75,6 +75,9 @@ class Spool:
         self._caller_key = caller_key
         self._name = f"spool-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
         self._lock = threading.Lock()
+        # Set when this process spooled something: the webhook path then tries a replay after
+        # its next successful write; other processes' files wait for the tick or a start-up.
+        self.spooled_here = False
 
     @property
     def _path(self) -> Path:
@@ -99,6 +102,7 @@ class Spool:
                     spool.write(line + "\n")
                     spool.flush()
                     os.fsync(spool.fileno())
+                    self.spooled_here = True
                     return
 
     def pending(self) -> bool:
@@ -128,6 +132,8 @@ class Spool:
                     for batch in decoded:
                         apply(session, batch)
                 path.unlink()
+                if path.name == self._name:
+                    self.spooled_here = False
             replayed += len(batches)
         if replayed:
             log.info("spooled writes replayed", extra={"batches": replayed})

@@ -35,6 +35,7 @@ from tests.ivr.test_simulated_day import (
     _config,
     _expected,
     _reported,
+    _talk_times,
     at,
 )
 
@@ -126,14 +127,7 @@ def test_an_outage_loses_nothing_and_counts_nothing_twice(
         assert list(sim.errors) == []  # valid TwiML all along, no application error
         assert during > 50
         assert elapsed / during < 1.0  # seconds per webhook while the database was down
-        talks = {
-            event.data["DialCallSid"]: int(event.data["DialCallDuration"])
-            for agent in agents.values()
-            for event in agent.events
-            if event.kind == "dial-result"
-            and "DialCallDuration" in event.data
-            and "DialCallSid" in event.data
-        }
+        talks = _talk_times(agents.values())
         seen = [_classify(desk, call, talks, OUTAGE) for desk, call in placed]
         assert any(s.reason == "error" for s in seen)
         with deployment.runtime.session() as session:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -104,6 +105,16 @@ class Seen:
 
 def _is_open(desk: str, moment: datetime) -> bool:
     return any(start <= moment < end for start, end in OPEN[desk])
+
+
+def _talk_times(agents: Iterable[SimCall]) -> dict[str, int]:
+    """Talk time per caller's sid, as Twilio reports it on the agents' legs (DialCallDuration)."""
+    return {
+        event.data["DialCallSid"]: int(event.data["DialCallDuration"])
+        for agent in agents
+        for event in agent.events
+        if event.kind == "dial-result" and "DialCallDuration" in event.data and "DialCallSid" in event.data
+    }
 
 
 def _classify(
@@ -246,14 +257,7 @@ def test_a_day_of_calls_gives_exactly_the_kpis_seen_on_the_line(
         sim.run(until=at("20:00"))
         assert list(sim.errors) == []
 
-        talks = {
-            event.data["DialCallSid"]: int(event.data["DialCallDuration"])
-            for agent in agents.values()
-            for event in agent.events
-            if event.kind == "dial-result"
-            and "DialCallDuration" in event.data
-            and "DialCallSid" in event.data
-        }
+        talks = _talk_times(agents.values())
         seen = [_classify(desk, call, talks) for desk, call in placed]
         by_desk = {desk: [s for s in seen if s.desk == desk] for desk in LINES}
         outcomes = Counter(s.outcome for s in seen)
