@@ -5,7 +5,10 @@
 #   make fmt        format and apply safe lint fixes
 #   make lock       re-resolve requirements.lock after editing dependencies in pyproject.toml
 #   make clean      remove caches and build leftovers (keeps .venv and the database in var/)
-#   make soak       bounded soak test of the webhooks on 127.0.0.1 (not run by CI; SOAK_MINUTES=10)
+#   make bench      webhook throughput/latency of whole calls vs a bare FastAPI endpoint (needs wrk)
+#   make bench-metrics  GET /api/metrics with 100,000 and 1,000,000 calls stored, SQLite and PostgreSQL
+#   make soak       bounded soak test of the webhooks on 127.0.0.1 (SOAK_MINUTES=10, SOAK_RPS=make bench's rate)
+#   (bench, bench-metrics and soak are not run by CI; BENCH_ARGS passes options, e.g. --database sqlite)
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -37,8 +40,10 @@ SETUP ?= setup
 HOST ?= 0.0.0.0
 PORT ?= 8000
 SOAK_MINUTES ?= 10
+SOAK_RPS ?=
+BENCH_ARGS ?=
 
-.PHONY: setup test lint typecheck imports pytest fmt run soak lock clean
+.PHONY: setup test lint typecheck imports pytest fmt run bench bench-metrics soak lock clean
 
 setup: $(STAMP)
 
@@ -94,10 +99,21 @@ run: $(SETUP)
 	@echo
 	$(IVR) serve --host $(HOST) --port $(PORT)
 
-# Starts its own service on a free port of 127.0.0.1 with a throw-away database; fractions of a
-# minute (SOAK_MINUTES=0.5) make a quick smoke check.
+# The benchmarks start their own service (uvicorn, one worker per core) on a free port of
+# 127.0.0.1 with throw-away databases: SQLite files and databases created on the PostgreSQL of
+# BENCH_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test). They print
+# medians and the ratio to the baseline measured in the same run, and fail when a target is missed.
+bench: $(SETUP)
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk (or brew install wrk)" >&2; exit 1; }
+	$(BIN)/python -m bench.webhooks $(BENCH_ARGS)
+
+bench-metrics: $(SETUP)
+	$(BIN)/python -m bench.metrics $(BENCH_ARGS)
+
+# Half the maximum rate: SOAK_RPS is make bench's whole-call mix requests/s on this machine
+# (without it a short ramp finds a rate). Fractions of a minute (SOAK_MINUTES=0.5) make a smoke check.
 soak: $(SETUP)
-	$(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES)
+	$(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES) $(if $(SOAK_RPS),--rps $(SOAK_RPS))
 
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o $(LOCK)

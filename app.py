@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from config import HelpdeskConfig, Settings
 from database import make_engine, make_sessionmaker
 from ivr import agent_line, agents_api, calllog_api, live_api, metrics, ops, reload, webhooks
+from ivr.failsafe import FailSafeTwiML
 from ivr.jobs import Jobs
 from ivr.metrics import metrics_registry
 from ivr.redirects import redirect_if_unstaffed
@@ -23,7 +24,8 @@ from ivr.runtime import Clock, Runtime, caller_hash_key, system_clock, twilio_to
 from ivr.security import SecurityHeaders
 from ivr.spool import Spool
 from ivr.twilio_rest import make_client
-from ivr.twiml import XML_TYPE, last_resort
+from ivr.twiml import last_resort
+from ivr.writer import RecentLines, WriteBehind
 from routing import fail_safe
 
 log = logging.getLogger("ivr")
@@ -65,6 +67,9 @@ def create_app(
         config_file=config_file,
         spool=Spool(settings.ivr_spool_dir, caller_key),
     )
+    if settings.ivr_write_interval_ms > 0:
+        runtime.writer = WriteBehind(runtime.write, settings.ivr_write_interval_ms / 1000)
+        runtime.lines = RecentLines(settings.ivr_write_interval_ms / 1000)
     runtime.presence_listeners.append(partial(redirect_if_unstaffed, runtime))
     jobs = Jobs(runtime)
     watcher = ConfigWatcher(runtime) if config_file is not None else None
@@ -73,6 +78,8 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Writes a previous run spooled while the database was down.
         await run_in_threadpool(runtime.replay_spool)
+        if runtime.writer is not None:
+            runtime.writer.start()
         if settings.ivr_scheduler:
             jobs.start()
         if watcher is not None:
@@ -82,6 +89,8 @@ def create_app(
         finally:
             if watcher is not None:
                 watcher.stop()
+            if runtime.writer is not None:
+                await run_in_threadpool(runtime.writer.stop)
             jobs.shutdown()
             engine.dispose()
 
@@ -104,19 +113,7 @@ def create_app(
     app.include_router(live_api.router)
     app.include_router(reload.router)
 
-    @app.middleware("http")
-    async def never_an_application_error(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """Whatever breaks inside a Twilio webhook, the caller still gets TwiML (PRODUCT.md)."""
-        try:
-            return await call_next(request)
-        except Exception:
-            if not request.url.path.startswith("/twilio/"):
-                raise
-            log.exception("webhook failed; answering the fail-safe", extra={"path": request.url.path})
-            return Response(content=_fail_safe_twiml(runtime), media_type=XML_TYPE)
-
+    app.add_middleware(FailSafeTwiML, fail_safe=partial(_fail_safe_twiml, runtime))
     # Outermost, so that the fail-safe answers carry the headers too.
     app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
     return app

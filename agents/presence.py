@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from agents.tables import AgentPresence, PresenceStatus
 from database import dialect_insert
@@ -78,7 +79,7 @@ def end_agent_call(session: Session, call_sid: str, now: dt.datetime) -> list[Ag
     return sorted(AgentKey(helpdesk_id, agent) for helpdesk_id, agent in rows)
 
 
-def logged_in_query(helpdesk_id: str) -> Select[int]:
+def logged_in_query(helpdesk_id: str | BindParameter[str]) -> Select[int]:
     """The count of agents taking callers for ``helpdesk_id``, as a query to embed or run."""
     return (
         select(func.count())

@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import functools
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
-from typing import Final, NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Final, NamedTuple, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import BindParameter
 
 from calllog.privacy import Caller, caller_fields
 from calllog.tables import CallEvent, CallRecord
-from database import dialect_insert
 
 OUTCOMES: Final = ("answered", "abandoned", "overflowed", "closing_message", "busy_message", "in_progress")
 OVERFLOW_REASONS: Final = ("closed", "no_agents", "queue_full", "wait_timeout", "error")
@@ -141,6 +144,33 @@ def record_event(
     for status callbacks and ``error:{where}`` for errors. A second event with the same key (a
     Twilio retry) changes nothing and returns False; otherwise True. Never commits.
     """
+    event = new_event(call_sid=call_sid, helpdesk_id=helpdesk_id, kind=kind, at=at, dedupe=dedupe, **data)
+    return record_events(session, [event]) == 1
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event checked and ready to store (see :func:`new_event`)."""
+
+    call_sid: str
+    helpdesk_id: str
+    kind: str
+    at: dt.datetime
+    dedupe: str
+    data: str
+    caller: Caller | None
+
+
+def new_event(
+    *,
+    call_sid: str,
+    helpdesk_id: str,
+    kind: str,
+    at: dt.datetime,
+    dedupe: str | None = None,
+    **data: object,
+) -> NewEvent:
+    """The event :func:`record_event` would store; raises on what it would refuse."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"naive datetime {at.isoformat()} refused: pass a timezone-aware datetime")
     if kind not in _DATA:
@@ -159,72 +189,129 @@ def record_event(
     key_text = dedupe if dedupe is not None else _default_dedupe(kind, stored)
     if not 1 <= len(key_text) <= _DEDUPE_LENGTH:
         raise ValueError(f"dedupe must be 1 to {_DEDUPE_LENGTH} characters")
+    text = json.dumps(stored, sort_keys=True, separators=(",", ":"))
+    return NewEvent(call_sid, helpdesk_id, kind, at, key_text, text, caller)
 
-    inserted = session.execute(
-        dialect_insert(session, CallEvent)
-        .values(
-            call_sid=call_sid,
-            helpdesk_id=helpdesk_id,
-            at=at,
-            kind=kind,
-            dedupe=key_text,
-            data=json.dumps(stored, sort_keys=True, separators=(",", ":")),
-        )
-        .on_conflict_do_nothing(index_elements=[CallEvent.call_sid, CallEvent.dedupe])
-        .returning(CallEvent.id)
-    ).scalar_one_or_none()
-    if inserted is None:
-        return False
 
-    _ensure_record(session, call_sid, helpdesk_id, at, caller)
+def record_events(session: Session, events: Sequence[NewEvent]) -> int:
+    """Store ``events`` (of any calls) and bring the records of their calls up to date.
+
+    A handful of statements whatever the number of events or calls, so that a batch of webhooks
+    costs little more than one. Events already stored (same call and dedupe key) change nothing.
+    Rows are written and locked in call order, so two instances storing events of the same calls
+    at once wait for each other instead of deadlocking. Returns how many events were new. Never
+    commits.
+    """
+    if not events:
+        return 0
+    statements = _statements(session.get_bind().dialect.name)
+    connection = session.connection()
+    unique = {(event.call_sid, event.dedupe): event for event in reversed(events)}
+    rows = [
+        {
+            "call_sid": event.call_sid,
+            "helpdesk_id": event.helpdesk_id,
+            "at": event.at,
+            "kind": event.kind,
+            "dedupe": event.dedupe,
+            "data": event.data,
+        }
+        for _, event in sorted(unique.items())
+    ]
+    stored = {(sid, key) for sid, key in connection.execute(statements.insert_events, rows)}
+    if not stored:
+        return 0
+    calls = sorted({call_sid for call_sid, _ in stored})
+    first: dict[str, NewEvent] = {}
+    callers: dict[str, Caller] = {}
+    for key in sorted(stored, key=lambda key: (unique[key].at, key)):
+        event = unique[key]
+        first.setdefault(event.call_sid, event)
+        if event.caller is not None:
+            callers.setdefault(event.call_sid, event.caller)
+    plain = [_record_row(first[sid], None) for sid in calls if sid not in callers]
+    with_caller = [_record_row(first[sid], callers[sid]) for sid in calls if sid in callers]
+    if plain:
+        connection.execute(statements.ensure_record, plain)
+    if with_caller:
+        connection.execute(statements.ensure_record_with_caller, with_caller)
     # Serialises the projection per call across instances: whoever folds last sees every event
     # committed before it plus its own (SQLite has one writer at a time anyway).
-    session.execute(select(CallRecord.call_sid).where(CallRecord.call_sid == call_sid).with_for_update())
-    rows = session.execute(
-        select(CallEvent.at, CallEvent.kind, CallEvent.dedupe, CallEvent.helpdesk_id, CallEvent.data).where(
-            CallEvent.call_sid == call_sid
-        )
-    ).all()
-    projection = project(
-        [Event(when, what, key, desk, json.loads(text)) for when, what, key, desk, text in rows]
-    )
-    session.execute(
-        update(CallRecord)
-        .where(CallRecord.call_sid == call_sid)
-        .values(**asdict(projection))
-        .execution_options(synchronize_session=False)
-    )
-    return True
+    connection.execute(statements.lock_records, {"calls": calls}).all()
+    by_call: dict[str, list[Event]] = {sid: [] for sid in calls}
+    for sid, when, what, key, desk, text in connection.execute(statements.events_of, {"calls": calls}):
+        by_call[sid].append(Event(when, what, key, desk, json.loads(text)))
+    # Shallow: asdict() would deep-copy every value of every record.
+    updates = [{"b_call_sid": sid, **vars(project(by_call[sid]))} for sid in calls]
+    connection.execute(statements.update_record, updates)
+    return len(stored)
 
 
-def _ensure_record(
-    session: Session, call_sid: str, helpdesk_id: str, at: dt.datetime, caller: Caller | None
-) -> None:
-    insert = dialect_insert(session, CallRecord).values(
-        call_sid=call_sid,
-        helpdesk_id=helpdesk_id,
-        arrived_at=at,
-        open_on_arrival=False,
-        outcome="in_progress",
-        entered_queue=False,
-        last_sequence=-1,
-        caller_hash=caller.hash if caller else None,
-        caller_masked=caller.masked if caller else None,
-        caller_raw=caller.raw if caller else None,
+def _record_row(event: NewEvent, caller: Caller | None) -> dict[str, object]:
+    return {
+        "call_sid": event.call_sid,
+        "helpdesk_id": event.helpdesk_id,
+        "arrived_at": event.at,
+        "open_on_arrival": False,
+        "outcome": "in_progress",
+        "entered_queue": False,
+        "last_sequence": -1,
+        "caller_hash": caller.hash if caller else None,
+        "caller_masked": caller.masked if caller else None,
+        "caller_raw": caller.raw if caller else None,
+    }
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """Built once per database dialect: SQLAlchemy then reuses their compiled SQL."""
+
+    insert_events: Executable
+    ensure_record: Executable
+    ensure_record_with_caller: Executable
+    lock_records: Executable
+    events_of: Executable
+    update_record: Executable
+
+
+@functools.cache
+def _statements(dialect: str) -> _Statements:
+    events, records = cast(Table, CallEvent.__table__), cast(Table, CallRecord.__table__)
+    make: Callable[[Table], postgresql.Insert | sqlite.Insert] = (
+        postgresql.insert if dialect == "postgresql" else sqlite.insert
     )
-    if caller is None:
-        session.execute(insert.on_conflict_do_nothing(index_elements=[CallRecord.call_sid]))
-    else:
-        session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[CallRecord.call_sid],
-                set_={
-                    "caller_hash": insert.excluded.caller_hash,
-                    "caller_masked": insert.excluded.caller_masked,
-                    "caller_raw": insert.excluded.caller_raw,
-                },
-            )
-        )
+    insert_record = make(records)
+    calls: BindParameter[str] = bindparam("calls", expanding=True)
+    projected = [field.name for field in fields(Projection)]
+    return _Statements(
+        insert_events=make(events)
+        .on_conflict_do_nothing(index_elements=[events.c.call_sid, events.c.dedupe])
+        .returning(events.c.call_sid, events.c.dedupe),
+        ensure_record=insert_record.on_conflict_do_nothing(index_elements=[records.c.call_sid]),
+        ensure_record_with_caller=insert_record.on_conflict_do_update(
+            index_elements=[records.c.call_sid],
+            set_={
+                "caller_hash": insert_record.excluded.caller_hash,
+                "caller_masked": insert_record.excluded.caller_masked,
+                "caller_raw": insert_record.excluded.caller_raw,
+            },
+        ),
+        lock_records=select(records.c.call_sid)
+        .where(records.c.call_sid.in_(calls))
+        .order_by(records.c.call_sid)
+        .with_for_update(),
+        events_of=select(
+            events.c.call_sid,
+            events.c.at,
+            events.c.kind,
+            events.c.dedupe,
+            events.c.helpdesk_id,
+            events.c.data,
+        ).where(events.c.call_sid.in_(calls)),
+        update_record=update(records)
+        .where(records.c.call_sid == bindparam("b_call_sid"))
+        .values({name: bindparam(name) for name in projected}),
+    )
 
 
 def _validated(kind: str, data: Mapping[str, object]) -> dict[str, JsonValue]:

@@ -2,6 +2,8 @@
 
 from calls.queue import (
     LineState,
+    QueueChanges,
+    apply_queue_changes,
     callers_waiting,
     claim_for_redirect,
     enter_queue,
@@ -15,7 +17,9 @@ from calls.tables import QueueEntry
 
 __all__ = [
     "LineState",
+    "QueueChanges",
     "QueueEntry",
+    "apply_queue_changes",
     "callers_waiting",
     "claim_for_redirect",
     "enter_queue",

@@ -9,10 +9,14 @@ commit: the request owns the unit of work.
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+import functools
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import BindParameter
 
 from agents import logged_in_query
 from calls.tables import QueueEntry
@@ -60,7 +64,7 @@ def leave_queue(session: Session, call_sid: str, now: dt.datetime, result: str) 
     return left is not None
 
 
-def _waiting(helpdesk_id: str) -> ColumnElement[bool]:
+def _waiting(helpdesk_id: str | BindParameter[str]) -> ColumnElement[bool]:
     # Twilio reports a bridged caller's departure only when the conversation ends, so a caller
     # talking to an agent has no left_at yet but is not waiting any more.
     return (
@@ -141,8 +145,114 @@ def longest_wait(session: Session, helpdesk_id: str, now: dt.datetime) -> int | 
 
 def line_state(session: Session, helpdesk_id: str) -> LineState:
     """Agents logged in and callers waiting for ``helpdesk_id``, read in one round trip."""
-    waiting = select(func.count()).select_from(QueueEntry).where(_waiting(helpdesk_id))
-    row = session.execute(
-        select(logged_in_query(helpdesk_id).scalar_subquery(), waiting.scalar_subquery())
-    ).one()
+    row = session.execute(_line_state_query(), {"helpdesk_id": helpdesk_id}).one()
     return LineState(agents_logged_in=row[0], callers_waiting=row[1])
+
+
+@functools.cache
+def _line_state_query() -> Select[Any]:
+    # Built once (it runs for most webhooks): SQLAlchemy then reuses its compiled SQL.
+    helpdesk_id: BindParameter[str] = bindparam("helpdesk_id")
+    waiting = select(func.count()).select_from(QueueEntry).where(_waiting(helpdesk_id))
+    return select(logged_in_query(helpdesk_id).scalar_subquery(), waiting.scalar_subquery())
+
+
+class QueueChanges(NamedTuple):
+    """Queue changes of many calls, applied together by :func:`apply_queue_changes`.
+
+    Each entry holds the keyword arguments of :func:`enter_queue`, :func:`mark_answered` or
+    :func:`leave_queue` (without the session).
+    """
+
+    entered: list[dict[str, Any]]
+    answered: list[dict[str, Any]]
+    left: list[dict[str, Any]]
+
+
+def apply_queue_changes(session: Session, changes: QueueChanges) -> None:
+    """Apply the changes of many calls in three statements, with the rules of the single ones.
+
+    Entries first, then answers, then departures: a call's own order whatever order its
+    webhooks were handed in within the batch. Rows are written in call order, so that two
+    instances writing the same calls at once wait for each other rather than deadlock.
+    """
+    statements = _queue_statements(session.get_bind().dialect.name)
+    connection = session.connection()
+    if changes.entered:
+        rows = [
+            {
+                "call_sid": change["call_sid"],
+                "helpdesk_id": change["helpdesk_id"],
+                "enqueued_at": change["now"],
+                "from_number": change.get("from_number"),
+            }
+            for change in sorted(changes.entered, key=lambda change: str(change["call_sid"]))
+        ]
+        connection.execute(statements.enter, rows)
+    if changes.answered:
+        rows = [
+            {
+                "b_call_sid": change["call_sid"],
+                "b_answered_at": change["now"],
+                "b_answered_by": change["agent"],
+                "b_queue_time": change.get("queue_time"),
+            }
+            for change in sorted(changes.answered, key=lambda change: str(change["call_sid"]))
+        ]
+        connection.execute(statements.answer, rows)
+    left = sorted(changes.left, key=lambda change: str(change["call_sid"]))
+    # A departure that knows its helpdesk also stands in for an entry not written yet: another
+    # instance may still hold the arrival in its write-behind, and it must not then revive the
+    # call as waiting (its later INSERT finds this row and changes nothing).
+    known = [
+        {
+            "call_sid": change["call_sid"],
+            "helpdesk_id": change["helpdesk_id"],
+            "enqueued_at": change["now"],
+            "left_at": change["now"],
+            "result": change["result"],
+        }
+        for change in left
+        if change.get("helpdesk_id")
+    ]
+    plain = [
+        {"b_call_sid": change["call_sid"], "b_left_at": change["now"], "b_result": change["result"]}
+        for change in left
+        if not change.get("helpdesk_id")
+    ]
+    if known:
+        connection.execute(statements.leave_or_stand_in, known)
+    if plain:
+        connection.execute(statements.leave, plain)
+
+
+class _QueueStatements(NamedTuple):
+    enter: Executable
+    answer: Executable
+    leave: Executable
+    leave_or_stand_in: Executable
+
+
+@functools.cache
+def _queue_statements(dialect: str) -> _QueueStatements:
+    table = cast(Table, QueueEntry.__table__)
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    call_sid: BindParameter[str] = bindparam("b_call_sid")
+    return _QueueStatements(
+        enter=insert.on_conflict_do_nothing(index_elements=[table.c.call_sid]),
+        answer=update(table)
+        .where(table.c.call_sid == call_sid, table.c.answered_at.is_(None))
+        .values(
+            answered_at=bindparam("b_answered_at"),
+            answered_by=bindparam("b_answered_by"),
+            queue_time=bindparam("b_queue_time"),
+        ),
+        leave=update(table)
+        .where(table.c.call_sid == call_sid, table.c.left_at.is_(None))
+        .values(left_at=bindparam("b_left_at"), result=bindparam("b_result")),
+        leave_or_stand_in=insert.on_conflict_do_update(
+            index_elements=[table.c.call_sid],
+            set_={"left_at": insert.excluded.left_at, "result": insert.excluded.result},
+            where=table.c.left_at.is_(None),
+        ),
+    )

@@ -9,7 +9,7 @@ from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.engine.interfaces import DBAPIConnection, ExceptionContext
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -72,6 +72,7 @@ def _sqlite_engine(url: URL) -> Engine:
     engine = create_engine(url)
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
+    event.listen(engine, "handle_error", _discard_read_only_connection)
     return engine
 
 
@@ -83,9 +84,23 @@ def _configure_sqlite_connection(dbapi_connection: DBAPIConnection, _record: Con
     # WAL lets readers proceed while a webhook writes; the busy timeout makes a second writer
     # wait for the lock instead of failing at once; SQLite leaves foreign keys off by default.
     connection.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit survives a crash of
+    # the process (the spool covers a failing database), only a power cut may undo the last ones.
+    connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA foreign_keys=ON")
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
+
+
+def _discard_read_only_connection(context: ExceptionContext) -> None:
+    # SQLite opens a file it may not write (read-only file system, immutable or write-protected
+    # file) read-only instead of failing, and that connection stays read-only after the file is
+    # writable again. Dropped from the pool, it is replaced by a fresh one on the next checkout;
+    # the other pooled connections are fine and stay.
+    error = context.original_exception
+    if isinstance(error, sqlite3.Error) and error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_READONLY:
+        context.is_disconnect = True
+        context.invalidate_pool_on_disconnect = False

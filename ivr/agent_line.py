@@ -161,6 +161,8 @@ async def pin(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Respons
             return "ok"
 
     outcome = await run_in_threadpool(check)
+    if outcome == "ok":
+        rt.lines.forget(desk.id)  # one agent more from now on
     if outcome == "locked":
         log.warning("agent line locked for a caller after repeated wrong PINs", extra={"helpdesk": desk.id})
         return _locked_out(rt, desk)
@@ -220,17 +222,14 @@ async def connect(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Res
     now = rt.clock()
     desk = _desk(rt, helpdesk, params.to)
 
-    def record() -> None:
-        answered: Operation = (
-            "mark_answered",
-            {"call_sid": params.call_sid, "agent": code, "queue_time": params.queue_time, "now": now},
-        )
-        connected = ("connected", {"agent": code, "wait_s": params.queue_time})
-        events = log_events(params.call_sid, desk, now, [connected]) if desk is not None else []
-        rt.write([answered, *events])
-
+    answered: Operation = (
+        "mark_answered",
+        {"call_sid": params.call_sid, "agent": code, "queue_time": params.queue_time, "now": now},
+    )
+    connected = ("connected", {"agent": code, "wait_s": params.queue_time})
+    events = log_events(params.call_sid, desk, now, [connected]) if desk is not None else []
     try:
-        await run_in_threadpool(record)
+        await rt.hand_in([answered, *events])
     except Exception:
         log.exception("answer not recorded", extra={"helpdesk": helpdesk})
     return _xml(VoiceResponse())
@@ -248,7 +247,7 @@ async def after(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Respo
     if talked and params.dial_call_duration is not None:
         # Talk time from Twilio's own field: the agent leg's DialCallDuration.
         talk = ("talk_ended", {"agent": code, "talk_s": params.dial_call_duration})
-        await run_in_threadpool(call_log, rt, caller_sid, desk, rt.clock(), talk)
+        await call_log(rt, caller_sid, desk, rt.clock(), talk)
     response = VoiceResponse()
     gather = response.gather(
         num_digits=1,
@@ -300,6 +299,7 @@ async def menu(
                 set_presence(session, desk.id, code, status, now, call_sid=params.call_sid)
 
         await run_in_threadpool(change)
+        rt.lines.forget(desk.id)
         log.info("agent presence changed", extra={"helpdesk": desk.id, "agent": code, "status": status.value})
         if status is PresenceStatus.BREAK:
             background.add_task(rt.presence_changed, desk.id)

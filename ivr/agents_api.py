@@ -34,6 +34,7 @@ from agents import (
     set_presence,
 )
 from calls import line_state
+from ivr.api_errors import REFUSED
 from ivr.auth import require_role
 from ivr.runtime import Runtime, runtime
 
@@ -150,7 +151,7 @@ def _as_http() -> Iterator[None]:
         raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
-@router.post("", status_code=201, summary="Add an agent to a helpdesk", dependencies=OPS)
+@router.post("", status_code=201, summary="Add an agent to a helpdesk", dependencies=OPS, responses=REFUSED)
 def post_agent(rt: Rt, body: AgentIn) -> AgentOut:
     _known_helpdesk(rt, body.helpdesk)
     with _as_http(), rt.session() as session:
@@ -180,6 +181,7 @@ def get_agents(
     response_class=Response,
     summary="Give an agent a new PIN",
     dependencies=OPS,
+    responses=REFUSED,
 )
 def put_pin(rt: Rt, helpdesk_id: str, code: str, body: PinIn) -> None:
     _known_helpdesk(rt, helpdesk_id)
@@ -241,6 +243,7 @@ def put_presence(rt: Rt, helpdesk_id: str, code: str, body: PresenceIn) -> LineO
         call_sid = current.call_sid if current is not None and status is not PresenceStatus.OFFLINE else None
         set_presence(session, helpdesk_id, code, status, rt.clock(), call_sid=call_sid)
         agents, waiting = line_state(session, helpdesk_id)
+    rt.lines.forget(helpdesk_id)
     if status is not PresenceStatus.AVAILABLE:
         rt.presence_changed(helpdesk_id)
     return LineOut(helpdesk=helpdesk_id, agents_logged_in=agents, callers_waiting=waiting)

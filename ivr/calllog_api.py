@@ -32,6 +32,7 @@ from calllog import (
     to_csv,
 )
 from config import HelpdeskConfig
+from ivr.api_errors import REFUSED
 from ivr.auth import require_role
 from ivr.runtime import Runtime, runtime
 
@@ -208,7 +209,7 @@ def _name(kind: str, helpdesk: str | None, first: dt.date, last: dt.date) -> str
     summary="Call KPIs of a helpdesk (or all) for a range of local dates",
     dependencies=readers,
     response_model=MetricsOut,
-    responses=CSV_RESPONSE,
+    responses={**CSV_RESPONSE, **REFUSED},
 )
 def get_metrics(
     rt: Rt,
@@ -234,7 +235,7 @@ def get_metrics(
     summary="Call KPIs per 15 minutes, hour or day of local time (empty buckets included)",
     dependencies=readers,
     response_model=SeriesOut,
-    responses=CSV_RESPONSE,
+    responses={**CSV_RESPONSE, **REFUSED},
 )
 def get_series(
     rt: Rt,
@@ -278,7 +279,8 @@ def get_series(
             "headers": {
                 "X-Next-Cursor": {"description": "CSV only: cursor of the next page, absent on the last"}
             },
-        }
+        },
+        **REFUSED,
     },
 )
 def get_calls(
@@ -327,6 +329,7 @@ def _call_out(call: CallEntry, zone: dt.tzinfo) -> CallOut:
     "/invitations",
     summary="How many invitation letters went out on a day (again for the same day replaces it)",
     dependencies=[Depends(require_role("ops"))],
+    responses=REFUSED,
 )
 def post_invitations(rt: Rt, body: InvitationsIn) -> InvitationsOut:
     if rt.config.helpdesk(body.helpdesk) is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from config import ConfigError, HelpdeskConfig, Settings, load_config
 from schedules import DayPlan, Schedule
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+LAZY_COMMANDS = ("simulate", "report")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,19 +35,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations to DATABASE_URL")
 
-    from ivr.simulate import add_arguments, run_simulation
+    # simulate loads the whole app and FastAPI, report the call-log API: their modules are imported
+    # only when that command runs, so that the other commands start without them. Their
+    # sub-parsers here take no options (not even -h); what follows the command is parsed by the
+    # options the module defines, once imported.
+    commands.add_parser("simulate", help="play one call through the real call flow, offline", add_help=False)
 
-    simulate = commands.add_parser("simulate", help="play one call through the real call flow, offline")
-    add_arguments(simulate)
-
-    from ivr import agents_cli, report_cli
+    from ivr import agents_cli
 
     agents_cli.add_arguments(commands)
-    report = commands.add_parser("report", help="call KPIs of a period as a table or CSV")
-    report_cli.add_arguments(report)
+    commands.add_parser("report", help="call KPIs of a period as a table or CSV", add_help=False)
 
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
     command: str = args.command
+    if rest and command not in LAZY_COMMANDS:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     match command:
         case "serve":
             return _serve(args.host, args.port, args.workers)
@@ -59,13 +62,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("database is at the latest migration")
             return 0
         case "simulate":
-            return run_simulation(args)
+            from ivr.simulate import add_arguments, run_simulation
+
+            return run_simulation(_lazy_arguments(command, add_arguments, rest))
         case "agents":
             return agents_cli.run(args)
         case "report":
-            return report_cli.run(args)
+            from ivr import report_cli
+
+            return report_cli.run(_lazy_arguments(command, report_cli.add_arguments, rest))
         case _:
             parser.error(f"unknown command {command}")
+
+
+def _lazy_arguments(
+    command: str, add_arguments: Callable[[argparse.ArgumentParser], None], argv: Sequence[str]
+) -> argparse.Namespace:
+    """The options of a lazily imported sub-command, parsed as its sub-parser would have."""
+    parser = argparse.ArgumentParser(prog=f"ivr {command}")
+    add_arguments(parser)
+    return parser.parse_args(argv, argparse.Namespace(command=command))
 
 
 def _serve(host: str, port: int, workers: int) -> int:

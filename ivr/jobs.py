@@ -128,6 +128,8 @@ class Jobs:
         running; it is not retried within the same minute.
         """
         tick = tick_of(now)
+        # The reaper reads the queue: first what this instance's webhooks handed in.
+        self._runtime.flush()
         # Local to this instance (its spool is on its own disk), so not claimed per minute.
         self._runtime.replay_spool()
         ran: list[Job] = []

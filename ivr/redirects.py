@@ -23,6 +23,8 @@ def redirect_if_unstaffed(rt: Runtime, helpdesk_id: str) -> list[str]:
     now = rt.clock()
     if desk is None or not rt.config.central_schedule().is_open(now):
         return []
+    # A caller whose answer is still in the write-behind is not waiting any more.
+    rt.flush()
     with rt.session() as session:
         agents, waiting = line_state(session, helpdesk_id)
         if agents > 0 or waiting == 0:

@@ -15,12 +15,14 @@ from pathlib import Path
 from fastapi import Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from config import HelpdeskConfig, Settings
 from ivr.spool import Operation, Spool, apply
 from ivr.twiml import Renderer
+from ivr.writer import RecentLines, WriteBehind
 
 Clock = Callable[[], datetime]
 KEPT_VERSIONS = 8
@@ -76,6 +78,10 @@ class Runtime:
     versions: dict[str, Renderer] = field(default_factory=dict)
     # Where writes go while the database is unreachable (None: they are only logged).
     spool: Spool | None = None
+    # Batches the webhooks' writes (None: each webhook writes before it answers).
+    writer: WriteBehind | None = None
+    # Line states read in the last write interval (none are kept without a write-behind).
+    lines: RecentLines = field(default_factory=lambda: RecentLines(0.0))
 
     def __post_init__(self) -> None:
         self.versions = {**self.versions, self.renderer.version: self.renderer}
@@ -125,6 +131,31 @@ class Runtime:
             self.replay_spool()
         return True
 
+    def submit(self, operations: Sequence[Operation]) -> None:
+        """A webhook's writes: handed to the write-behind, or written now when there is none."""
+        if self.writer is None:
+            self.write(operations)
+        else:
+            self.writer.submit(operations)
+
+    @property
+    def writes_behind(self) -> bool:
+        """Whether webhook writes are handed to a running write-behind (never block the loop)."""
+        return self.writer is not None and self.writer.running
+
+    async def hand_in(self, operations: Sequence[Operation]) -> None:
+        """:meth:`submit` from the event loop: a direct write runs in the thread pool."""
+        if self.writes_behind:
+            assert self.writer is not None  # noqa: S101 - writes_behind says so
+            self.writer.submit(operations)
+        else:
+            await run_in_threadpool(self.write, operations)
+
+    def flush(self) -> None:
+        """Write what the webhooks handed in, before reading what must include it."""
+        if self.writer is not None:
+            self.writer.flush()
+
     def replay_spool(self) -> int:
         """Replay spooled writes; 0 when there are none or the database still fails."""
         if self.spool is None:
@@ -141,6 +172,7 @@ class Runtime:
         Called after the change is committed; a failing listener is logged and does not keep the
         others from running, nor fail the request that changed the presence.
         """
+        self.lines.forget(helpdesk_id)
         for listener in self.presence_listeners:
             try:
                 listener(helpdesk_id)

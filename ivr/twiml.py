@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import assert_never
 from urllib.parse import urlencode
 
@@ -25,6 +26,8 @@ from schedules import WeeklyHours, describe_hours_nl
 
 CENTRAL_DIAL_TIMEOUT = 30
 XML_TYPE = "text/xml"
+# Documents kept per config version; the waitUrl ones differ by QueueTime (up to an hour).
+MAX_KEPT_DOCUMENTS = 8192
 
 
 @functools.lru_cache(maxsize=64)
@@ -55,6 +58,20 @@ class Renderer:
     # Short hash of the config, carried in the URLs of a call's later webhooks (``v=``) so that
     # a reload in the middle of a call does not change the rules it was started under.
     version: str
+    # Documents that are the same for every caller (the welcome and queue, a waitUrl document),
+    # by helpdesk and decision: most webhooks answer one of a few dozen documents.
+    _documents: dict[tuple[str, object], str] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def _kept(self, desk: Helpdesk, decision: object, build: Callable[[], str]) -> str:
+        key = (desk.id, decision)
+        document = self._documents.get(key)
+        if document is None:
+            if len(self._documents) >= MAX_KEPT_DOCUMENTS:
+                self._documents.clear()
+            document = self._documents[key] = build()
+        return document
 
     def url(self, path: str, **query: str) -> str:
         return f"{self.public_base_url}{path}" + (f"?{urlencode(query)}" if query else "")
@@ -82,6 +99,13 @@ class Renderer:
         return estimated_seconds(prompt)
 
     def arrival(
+        self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | PlayBusy | EnqueueCaller, caller: str
+    ) -> str:
+        if isinstance(decision, ForwardToCentral):
+            return self._arrival(desk, decision, caller)  # the caller's own number is in it
+        return self._kept(desk, decision, lambda: self._arrival(desk, decision, caller))
+
+    def _arrival(
         self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | PlayBusy | EnqueueCaller, caller: str
     ) -> str:
         response = VoiceResponse()
@@ -112,6 +136,9 @@ class Renderer:
 
     def wait(self, desk: Helpdesk, decision: HoldInQueue | LeaveQueue) -> str:
         """One waitUrl document, lasting exactly until ``decision.until`` in QueueTime."""
+        return self._kept(desk, decision, lambda: self._wait(desk, decision))
+
+    def _wait(self, desk: Helpdesk, decision: HoldInQueue | LeaveQueue) -> str:
         response = VoiceResponse()
         match decision:
             case LeaveQueue():

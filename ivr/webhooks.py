@@ -8,7 +8,7 @@ carry ``v=<config version>`` and keep using that config after a reload while it 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -84,9 +84,11 @@ def log_events(
     ]
 
 
-def call_log(rt: Runtime, call_sid: str, desk: Helpdesk, at: datetime, *events: CallLogEvent | None) -> None:
+async def call_log(
+    rt: Runtime, call_sid: str, desk: Helpdesk, at: datetime, *events: CallLogEvent | None
+) -> None:
     """Append to the call log (spooled while the database is down); never changes what is heard."""
-    rt.write(log_events(call_sid, desk, at, events))
+    await rt.hand_in(log_events(call_sid, desk, at, events))
 
 
 def _outcome_event(decision: object) -> CallLogEvent | None:
@@ -112,10 +114,20 @@ def _versioned(
     return renderer, config, config.helpdesk(helpdesk) or config.by_number(to)
 
 
-def _line(rt: Runtime, desk: Helpdesk) -> LineState:
-    with rt.session() as session:
+def _line(rt: Runtime, desk: Helpdesk, recent: LineState | None = None) -> LineState:
+    """The agents logged in and callers waiting: ``recent`` if given, else read (and remembered)."""
+    if recent is not None:
+        return recent
+    with rt.sessions() as session:
         agents, waiting = line_state(session, desk.id)
-    return LineState(agents_logged_in=agents, callers_waiting=waiting)
+    return rt.lines.remember(desk.id, LineState(agents_logged_in=agents, callers_waiting=waiting))
+
+
+async def _off_the_loop(rt: Runtime, work: Callable[[], str], reads: bool) -> str:
+    """Runs ``work`` in the thread pool when it reads or writes the database, else right here."""
+    if reads or not rt.writes_behind:
+        return await run_in_threadpool(work)
+    return work()
 
 
 @router.post("/voice", summary="Citizen line: a call arrives")
@@ -130,9 +142,11 @@ async def voice(rt: Rt, form: Form) -> Response:
         log.warning("call to a number no helpdesk has", extra={"to": params.to})
         return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_))
 
+    recent = rt.lines.recent(desk.id)
+
     def decide() -> str:
         try:
-            decision = decide_arrival(config, desk, now, _line(rt, desk))
+            decision = decide_arrival(config, desk, now, _line(rt, desk, recent))
         except Exception:
             log.exception("arrival failed; fail-safe routing", extra={"helpdesk": desk.id})
             decision = fail_safe(config, desk, now)
@@ -147,12 +161,12 @@ async def voice(rt: Rt, form: Form) -> Response:
         queued: list[Operation] = []
         if isinstance(decision, EnqueueCaller):
             queued.append(("enter_queue", {"call_sid": params.call_sid, "helpdesk_id": desk.id, "now": now}))
-        rt.write(
+        rt.submit(
             queued + log_events(params.call_sid, desk, now, [("offered", offered), _outcome_event(decision)])
         )
         return renderer.arrival(desk, decision, params.from_)
 
-    return twiml(await run_in_threadpool(decide))
+    return twiml(await _off_the_loop(rt, decide, reads=recent is None))
 
 
 @router.post("/wait", summary="Queue waitUrl: what a waiting caller hears next")
@@ -164,9 +178,11 @@ async def wait(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Response:
         return twiml(renderer.leave())
     queue_time = params.queue_time if params.queue_time is not None and params.queue_time >= 0 else 0
 
+    recent = rt.lines.recent(desk.id)
+
     def decide() -> str:
         try:
-            line = _line(rt, desk)
+            line = _line(rt, desk, recent)
         except Exception:
             # Twilio's queue keeps working without our database: keep the caller waiting (the
             # overflow timing depends on QueueTime only) rather than dropping a place in line.
@@ -178,7 +194,7 @@ async def wait(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Response:
             log.exception("wait decision failed; leaving the queue", extra={"helpdesk": desk.id})
             return renderer.leave()
 
-    return twiml(await run_in_threadpool(decide))
+    return twiml(await _off_the_loop(rt, decide, reads=recent is None))
 
 
 @router.post("/queue-exit", summary="Enqueue action: the caller left the queue")
@@ -189,19 +205,19 @@ async def queue_exit(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Res
     if desk is None:
         return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_))
 
-    def decide() -> str:
-        result = params.queue_result or "unknown"
-        try:
-            decision = decide_after_queue(config, desk, now, result, params.queue_time, _NO_LINE)
-        except Exception:
-            log.exception("queue exit failed; fail-safe routing", extra={"helpdesk": desk.id})
-            decision = fail_safe(config, desk, now)
-        left = ("left_queue", {"result": result, "wait_s": params.queue_time})
-        leave: Operation = ("leave_queue", {"call_sid": params.call_sid, "now": now, "result": result})
-        rt.write([leave, *log_events(params.call_sid, desk, now, [left, _outcome_event(decision)])])
-        return renderer.after_queue(desk, decision, params.from_)
-
-    return twiml(await run_in_threadpool(decide))
+    result = params.queue_result or "unknown"
+    try:
+        decision = decide_after_queue(config, desk, now, result, params.queue_time, _NO_LINE)
+    except Exception:
+        log.exception("queue exit failed; fail-safe routing", extra={"helpdesk": desk.id})
+        decision = fail_safe(config, desk, now)
+    left = ("left_queue", {"result": result, "wait_s": params.queue_time})
+    leave: Operation = (
+        "leave_queue",
+        {"call_sid": params.call_sid, "now": now, "result": result, "helpdesk_id": desk.id},
+    )
+    await rt.hand_in([leave, *log_events(params.call_sid, desk, now, [left, _outcome_event(decision)])])
+    return twiml(renderer.after_queue(desk, decision, params.from_))
 
 
 @router.post("/forward", summary="Where a caller redirected out of the queue goes (REST redirect Url)")
@@ -214,7 +230,7 @@ async def forward(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Respon
     # The same decision as the Enqueue action's QueueResult=redirected: which of the two
     # documents Twilio follows after a REST redirect is not documented, so both agree.
     decision = decide_after_queue(config, desk, now, "redirected", None, _NO_LINE)
-    await run_in_threadpool(call_log, rt, params.call_sid, desk, now, _outcome_event(decision))
+    await call_log(rt, params.call_sid, desk, now, _outcome_event(decision))
     return twiml(renderer.after_queue(desk, decision, params.from_))
 
 
@@ -227,7 +243,7 @@ async def central_result(rt: Rt, form: Form, helpdesk: str = "", reason: str = "
         return twiml(renderer.empty())
     decision = decide_after_central(config, desk, now, params.dial_call_status)
     central = ("central_result", {"status": params.dial_call_status, "duration_s": params.dial_call_duration})
-    await run_in_threadpool(call_log, rt, params.call_sid, desk, now, central, _outcome_event(decision))
+    await call_log(rt, params.call_sid, desk, now, central, _outcome_event(decision))
     return twiml(renderer.after_central(desk, decision))
 
 
@@ -243,8 +259,17 @@ async def status(rt: Rt, form: Form, background: BackgroundTasks) -> Response:
             "duration_s": params.call_duration,
             "timestamp": params.timestamp or None,
         }
-        await run_in_threadpool(call_log, rt, params.call_sid, citizen_desk, rt.clock(), ("status", reported))
-    if params.call_status in FINAL_STATUSES and params.call_sid:
+        await call_log(rt, params.call_sid, citizen_desk, rt.clock(), ("status", reported))
+    if params.call_status in FINAL_STATUSES and params.call_sid and citizen_desk is not None:
+        # A citizen's call: it leaves the queue if it was still in it (no agent had this call).
+        gone = {
+            "call_sid": params.call_sid,
+            "now": rt.clock(),
+            "result": params.call_status,
+            "helpdesk_id": citizen_desk.id,
+        }
+        await rt.hand_in([("leave_queue", gone)])
+    elif params.call_status in FINAL_STATUSES and params.call_sid:
         now = rt.clock()
 
         def record() -> list[str]:

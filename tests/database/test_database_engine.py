@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, inspect, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from calls import QueueEntry
@@ -99,6 +105,54 @@ def test_ping_is_false_for_an_unreachable_database(
     finally:
         engine.dispose()
     assert caplog.messages == ["database unreachable: OperationalError"]
+
+
+@contextmanager
+def _unwritable(path: Path) -> Iterator[None]:
+    """``path`` may not be opened for writing: immutable as root (whom modes do not stop),
+    read-only otherwise."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            # With the write-ahead log and index SQLite created meanwhile (with the file's mode).
+            for file in path.parent.glob(f"{path.name}*"):
+                file.chmod(0o644)
+        return
+    if shutil.which("chattr") is None:
+        pytest.skip("making a file unwritable to root needs chattr")
+    subprocess.run(["chattr", "+i", str(path)], check=True)  # noqa: S607 - chattr from PATH
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)  # noqa: S607 - chattr from PATH
+
+
+def test_a_connection_opened_while_the_sqlite_file_was_unwritable_is_not_kept(tmp_path: Path) -> None:
+    # SQLite opens such a file read-only instead of failing; kept in the pool, that connection
+    # would refuse every write after the file is writable again.
+    database = tmp_path / "ivr.sqlite3"
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE write_probe (n INTEGER)"))
+        engine.dispose()  # the next connection is opened while the file cannot be written
+        with (
+            _unwritable(database),
+            pytest.raises(OperationalError, match="readonly database") as refused,
+            engine.begin() as connection,
+        ):
+            connection.execute(text("INSERT INTO write_probe VALUES (1)"))
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO write_probe VALUES (2)"))
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT n FROM write_probe")).scalars().all()
+    finally:
+        engine.dispose()
+
+    assert refused.value.connection_invalidated is True
+    assert rows == [2]
 
 
 def test_rolled_back_transaction_undoes_ddl_and_writes(empty_db_url: str) -> None:

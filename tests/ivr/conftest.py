@@ -82,7 +82,8 @@ class Line:
                 enter_queue(session, self.new_sid(), helpdesk, self.clock())
 
 
-def make_settings(db_url: str) -> Settings:
+def make_settings(db_url: str, *, write_interval_ms: int = 0) -> Settings:
+    """Settings of a test app; its webhooks write before they answer unless ``write_interval_ms``."""
     return Settings(
         database_url=db_url,
         ivr_config=CONFIG,
@@ -90,6 +91,7 @@ def make_settings(db_url: str) -> Settings:
         public_base_url=BASE,
         ivr_api_tokens=ApiTokens.parse(f"ops:{OPS_TOKEN},supervisor:{SUPERVISOR_TOKEN}"),
         ivr_scheduler=False,
+        ivr_write_interval_ms=write_interval_ms,
     )
 
 

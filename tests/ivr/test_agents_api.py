@@ -24,6 +24,7 @@ from agents import (
     verify_login,
 )
 from calls import QueueEntry
+from ivr.api_errors import Refusal
 from tests.ivr.conftest import OPS_TOKEN, SUPERVISOR_TOKEN, Line, build_line
 
 CALLER = "+32470123456"
@@ -135,6 +136,50 @@ def test_malformed_bodies_are_refused_without_echoing_them(api: Line, body: dict
     assert response.status_code == 422
     assert "482913" not in response.text
     assert all("input" not in error for error in response.json()["detail"])
+
+
+def test_a_bad_pin_answers_the_documented_one_line_422(api: Line) -> None:
+    response = add(api, {**AN, "pin": "12"})
+    document = send(api, "GET", "/openapi.json", token=None).json()
+
+    assert (response.status_code, response.json()) == (422, {"detail": "the PIN must be 4 to 8 digits"})
+    assert Refusal.model_validate(response.json()) == Refusal(detail="the PIN must be 4 to 8 digits")
+    refused = document["paths"]["/api/agents"]["post"]["responses"]["422"]
+    assert refused == {
+        "description": "A malformed parameter (a list), or a request that cannot be answered (one line)",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/InvalidRequest"},
+                        {"$ref": "#/components/schemas/Refusal"},
+                    ],
+                    "title": "Response 422 Post Agent Api Agents Post",
+                }
+            }
+        },
+    }
+
+
+def test_only_the_routes_that_check_codes_names_or_pins_declare_the_one_line_422(api: Line) -> None:
+    paths = send(api, "GET", "/openapi.json", token=None).json()["paths"]
+    operations = [("/api/agents", "post"), ("/api/agents/{helpdesk_id}/{code}/pin", "put")]
+    others = [
+        ("/api/agents/{helpdesk_id}/{code}/enabled", "put"),
+        ("/api/agents/{helpdesk_id}/{code}", "delete"),
+        ("/api/agents/{helpdesk_id}/{code}/presence", "put"),
+        ("/api/agents", "get"),
+    ]
+
+    def schema_of_422(path: str, method: str) -> Any:
+        return paths[path][method]["responses"]["422"]["content"]["application/json"]["schema"]
+
+    assert [schema_of_422(path, method).get("anyOf") for path, method in operations] == [
+        [{"$ref": "#/components/schemas/InvalidRequest"}, {"$ref": "#/components/schemas/Refusal"}]
+    ] * 2
+    assert [schema_of_422(path, method) for path, method in others] == [
+        {"$ref": "#/components/schemas/HTTPValidationError"}
+    ] * 4
 
 
 def test_the_live_view_counts_calls_of_the_local_day(api: Line) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
@@ -49,6 +50,12 @@ def client(
                     overflowed("no_agents"),
                 )
             yield test_client
+
+
+@pytest.fixture(scope="module")
+def document(client: TestClient) -> schemathesis.BaseSchema:
+    """The app's own OpenAPI document, to hold each refusal to the body it promises."""
+    return schemathesis.openapi.from_dict(client.get("/openapi.json").json())
 
 
 @pytest.fixture
@@ -97,6 +104,12 @@ def test_reading_needs_a_valid_token(client: TestClient, path: str) -> None:
     assert missing.headers["www-authenticate"] == "Bearer"
 
 
+def _refusal(response: Response) -> tuple[int, str | list[list[str]]]:
+    """The status and why: a refusal's one line, or where each malformed parameter is."""
+    detail = response.json()["detail"]
+    return response.status_code, detail if isinstance(detail, str) else [error["loc"] for error in detail]
+
+
 @pytest.mark.parametrize("path", ENDPOINTS)
 @pytest.mark.parametrize("token", [SUPERVISOR_TOKEN, OPS_TOKEN], ids=["supervisor", "ops"])
 def test_supervisors_and_ops_may_read(client: TestClient, path: str, token: str) -> None:
@@ -115,25 +128,37 @@ def test_supervisors_and_ops_may_read(client: TestClient, path: str, token: str)
         pytest.param(
             {"from": "2026-01-01", "to": "2027-01-02"}, "the period is longer than 366 days", id="367-days"
         ),
+        pytest.param(
+            {"from": "1999-12-31", "to": "2000-01-01"},
+            "dates must lie between 2000-01-01 and 2999-12-31",
+            id="before-2000",
+        ),
     ],
 )
-def test_bad_periods_are_refused(client: TestClient, path: str, params: dict[str, str], detail: str) -> None:
+def test_bad_periods_are_refused(
+    client: TestClient, document: schemathesis.BaseSchema, path: str, params: dict[str, str], detail: str
+) -> None:
     response = _get(client, path, **params)
     assert (response.status_code, response.json()) == (422, {"detail": detail})
+    assert document[path]["GET"].is_valid_response(response)
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
 @pytest.mark.parametrize(
-    "params",
+    ("params", "where"),
     [
-        pytest.param({"from": "2026-12-01"}, id="no-to"),
-        pytest.param({"from": "1 december", "to": "2026-12-02"}, id="not-a-date"),
-        pytest.param({"from": "2026-02-30", "to": "2026-03-01"}, id="no-such-day"),
-        pytest.param({**PERIOD, "format": "xml"}, id="unknown-format"),
+        pytest.param({"from": "2026-12-01"}, ["query", "to"], id="no-to"),
+        pytest.param({"from": "1 december", "to": "2026-12-02"}, ["query", "from"], id="not-a-date"),
+        pytest.param({"from": "2026-02-30", "to": "2026-03-01"}, ["query", "from"], id="no-such-day"),
+        pytest.param({**PERIOD, "format": "xml"}, ["query", "format"], id="unknown-format"),
     ],
 )
-def test_malformed_queries_are_refused(client: TestClient, path: str, params: dict[str, str]) -> None:
-    assert _get(client, path, **params).status_code == 422
+def test_malformed_queries_are_refused(
+    client: TestClient, document: schemathesis.BaseSchema, path: str, params: dict[str, str], where: list[str]
+) -> None:
+    response = _get(client, path, **params)
+    assert _refusal(response) == (422, [where])
+    assert document[path]["GET"].is_valid_response(response)
 
 
 def test_a_leap_year_is_not_too_long(client: TestClient) -> None:
@@ -231,14 +256,15 @@ def test_series_on_the_day_summer_time_ends(client: TestClient) -> None:
     assert [b["kpis"]["overflowed"] for b in body["buckets"]].count(1) == 1
 
 
-def test_series_refuses_too_many_buckets(client: TestClient) -> None:
+def test_series_refuses_too_many_buckets(client: TestClient, document: schemathesis.BaseSchema) -> None:
     response = _get(
         client, "/api/metrics/series", **{"from": "2026-01-01", "to": "2026-12-31", "step": "15m"}
     )
-    assert (response.status_code, response.json()["detail"]) == (
+    assert (response.status_code, response.json()) == (
         422,
-        "more than 10000 buckets; choose a longer step or a shorter period",
+        {"detail": "more than 10000 buckets; choose a longer step or a shorter period"},
     )
+    assert document["/api/metrics/series"]["GET"].is_valid_response(response)
 
 
 def test_series_refuses_an_unknown_step(client: TestClient) -> None:
@@ -307,12 +333,23 @@ def test_the_call_list_never_shows_a_number_or_its_hash(client: TestClient) -> N
 
 
 @pytest.mark.parametrize(
-    "params",
-    [{"cursor": "bm90LWEtY3Vyc29y"}, {"limit": "0"}, {"limit": "1001"}],
+    ("params", "detail"),
+    [
+        ({"cursor": "bm90LWEtY3Vyc29y"}, "not a cursor of this call list"),
+        ({"limit": "0"}, [["query", "limit"]]),
+        ({"limit": "1001"}, [["query", "limit"]]),
+    ],
     ids=["foreign-cursor", "limit-0", "limit-1001"],
 )
-def test_call_list_refuses_bad_paging(client: TestClient, params: dict[str, str]) -> None:
-    assert _get(client, "/api/calls", **PERIOD, **params).status_code == 422
+def test_call_list_refuses_bad_paging(
+    client: TestClient,
+    document: schemathesis.BaseSchema,
+    params: dict[str, str],
+    detail: str | list[list[str]],
+) -> None:
+    response = _get(client, "/api/calls", **PERIOD, **params)
+    assert _refusal(response) == (422, detail)
+    assert document["/api/calls"]["GET"].is_valid_response(response)
 
 
 def _invite(client: TestClient, token: str | None, body: dict[str, Any]) -> Response:
@@ -339,17 +376,21 @@ def test_invitations_given_again_replace_the_day(writer: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "detail"),
     [
-        {"helpdesk": "nergens", "date": "2026-12-01", "count": 1},
-        {"helpdesk": "voorkempen", "date": "2026-12-01", "count": -1},
-        {"helpdesk": "voorkempen", "date": "gisteren", "count": 1},
-        {"helpdesk": "voorkempen", "date": "2026-12-01", "count": 1, "extra": 1},
+        ({"helpdesk": "nergens", "date": "2026-12-01", "count": 1}, "unknown helpdesk 'nergens'"),
+        ({"helpdesk": "voorkempen", "date": "2026-12-01", "count": -1}, [["body", "count"]]),
+        ({"helpdesk": "voorkempen", "date": "gisteren", "count": 1}, [["body", "date"]]),
+        ({"helpdesk": "voorkempen", "date": "2026-12-01", "count": 1, "extra": 1}, [["body", "extra"]]),
     ],
     ids=["unknown-helpdesk", "negative", "not-a-date", "unknown-field"],
 )
-def test_invitations_refuse_bad_input(writer: TestClient, body: dict[str, Any]) -> None:
-    assert _invite(writer, OPS_TOKEN, body).status_code == 422
+def test_invitations_refuse_bad_input(
+    writer: TestClient, document: schemathesis.BaseSchema, body: dict[str, Any], detail: str | list[list[str]]
+) -> None:
+    response = _invite(writer, OPS_TOKEN, body)
+    assert _refusal(response) == (422, detail)
+    assert document["/api/invitations"]["POST"].is_valid_response(response)
 
 
 def test_the_openapi_document_describes_json_and_csv(client: TestClient) -> None:
@@ -371,3 +412,27 @@ def test_the_openapi_document_describes_json_and_csv(client: TestClient) -> None
         *(name for name in KPI_COLUMNS if not name.startswith("overflowed_")),
         "overflowed_by_reason",
     }
+
+
+def test_the_openapi_document_describes_both_kinds_of_422(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    operations = [*((path, "get") for path in ENDPOINTS), ("/api/invitations", "post")]
+    refused = {
+        (path, method): document["paths"][path][method]["responses"]["422"]["content"]["application/json"]
+        for path, method in operations
+    }
+    schemas = document["components"]["schemas"]
+
+    assert {operation: content["schema"]["anyOf"] for operation, content in refused.items()} == {
+        operation: [{"$ref": "#/components/schemas/InvalidRequest"}, {"$ref": "#/components/schemas/Refusal"}]
+        for operation in operations
+    }
+    assert (schemas["Refusal"]["required"], schemas["Refusal"]["properties"]["detail"]) == (
+        ["detail"],
+        {"type": "string", "minLength": 1, "title": "Detail", "description": "why, in one line"},
+    )
+    assert (schemas["InvalidRequest"]["required"], schemas["InvalidRequest"]["properties"]["detail"]) == (
+        ["detail"],
+        {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}, "title": "Detail"},
+    )
+    assert schemas["FieldError"]["required"] == ["loc", "msg", "type"]

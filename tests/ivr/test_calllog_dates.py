@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import schemathesis
 
 from tests.ivr.conftest import SUPERVISOR_TOKEN, Line
 
@@ -21,5 +22,9 @@ def test_series_refuses_dates_out_of_range(line: Line, query: str) -> None:
     response = line.client.get(
         f"/api/metrics/series?{query}", headers={"Authorization": f"Bearer {SUPERVISOR_TOKEN}"}
     )
-    assert response.status_code == 422
-    assert response.json() == {"detail": "dates must lie between 2000-01-01 and 2999-12-31"}
+    document = schemathesis.openapi.from_dict(line.client.get("/openapi.json").json())
+    assert (response.status_code, response.json()) == (
+        422,
+        {"detail": "dates must lie between 2000-01-01 and 2999-12-31"},
+    )
+    assert document["/api/metrics/series"]["GET"].is_valid_response(response)

@@ -1,0 +1,290 @@
+"""Metrics benchmark (``make bench-metrics``): ``GET /api/metrics`` with 100,000 and 1,000,000 calls.
+
+For each database (SQLite, PostgreSQL) and each size, a fresh migrated database is filled with a
+year (2026) of calls over ten helpdesks: the example config's two plus eight more. ``voorkempen``
+gets the same 10,000 calls at both sizes and the other nine share the rest, so that
+
+- ``voorkempen``'s month has the same rows at 100,000 and at 1,000,000 calls: its time shows
+  whether the queries grow with the table (they must not);
+- ``kempen-zuid``'s month grows with the size (about 9,200 calls in a month at 1,000,000): the
+  target of PRODUCT.md, at most 50 ms for one helpdesk and one month.
+
+The service runs as in production (uvicorn) and each request is timed over HTTP on 127.0.0.1:
+the month's KPIs and the month's hourly series. Printed: rows in the period, median and p95
+milliseconds, and microseconds per row of the period.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import yaml
+from sqlalchemy import Table, func, insert, select
+
+from bench.service import Service, start_uvicorn, stop
+from bench.webhooks import DEFAULT_POSTGRES, EXAMPLE_CONFIG, drop_postgres_database, postgres_database
+from calllog import CallRecord
+from database import make_engine
+from database.migrations import upgrade
+
+YEAR = 2026
+MONTH = (dt.date(YEAR, 3, 1), dt.date(YEAR, 3, 31))
+STEADY = "voorkempen"  # the same calls at every size
+GROWING = "kempen-zuid"
+EXTRA_HELPDESKS = 8
+STEADY_CALLS = 10_000
+CHUNK = 20_000
+REPEAT = 20
+MAX_MONTH_MS = 50.0
+ZONE = ZoneInfo("Europe/Brussels")
+OUTCOMES = (
+    ("answered", 0.70),
+    ("abandoned", 0.10),
+    ("overflowed", 0.12),
+    ("closing_message", 0.05),
+    ("busy_message", 0.03),
+)
+REASONS = ("closed", "no_agents", "queue_full", "wait_timeout", "error")
+
+
+def bench_config(path: Path) -> list[str]:
+    """The example config plus eight helpdesks; returns the helpdesk ids."""
+    data = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    template = dict(data["helpdesks"][1])
+    for number in range(EXTRA_HELPDESKS):
+        desk = dict(template)
+        desk["id"] = f"centrum-{number + 3:02d}"
+        desk["name"] = f"Vaccinatiecentrum {number + 3:02d}"
+        desk["numbers"] = [f"+321450{number:04d}"]
+        desk["agent_numbers"] = [f"+321460{number:04d}"]
+        data["helpdesks"].append(desk)
+    for desk in data["helpdesks"]:
+        desk.pop("hold_music", None)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return [desk["id"] for desk in data["helpdesks"]]
+
+
+def calls_per_helpdesk(total: int, helpdesks: Sequence[str]) -> dict[str, int]:
+    others = [desk for desk in helpdesks if desk != STEADY]
+    share, rest = divmod(total - STEADY_CALLS, len(others))
+    counts = {desk: share + (1 if index < rest else 0) for index, desk in enumerate(others)}
+    return {STEADY: STEADY_CALLS, **counts}
+
+
+def rows(helpdesk: str, count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    """``count`` calls of one helpdesk spread over the weekdays of the year, in opening hours."""
+    days = [dt.date(YEAR, 1, 1) + dt.timedelta(days=n) for n in range(365)]
+    weights = [0.2 if day.weekday() >= 5 else 1.0 for day in days]
+    outcomes = [outcome for outcome, _ in OUTCOMES]
+    outcome_weights = [weight for _, weight in OUTCOMES]
+    for day in rng.choices(days, weights, k=count):
+        minute = rng.randint(8 * 60, 17 * 60 - 1)
+        midnight = dt.datetime.combine(day, dt.time(), tzinfo=ZONE).astimezone(dt.UTC)
+        local = midnight + dt.timedelta(minutes=minute)
+        outcome = rng.choices(outcomes, outcome_weights)[0]
+        queued = outcome in ("answered", "abandoned") or (outcome == "overflowed" and rng.random() < 0.5)
+        yield {
+            "call_sid": "CA" + secrets.token_hex(16),
+            "helpdesk_id": helpdesk,
+            "arrived_at": local,
+            "arrival_date": day,
+            "arrival_minute": minute,
+            "open_on_arrival": outcome != "closing_message",
+            "caller_hash": secrets.token_hex(32),
+            "caller_masked": "+32 4** ** ** 12",
+            "caller_raw": None,
+            "outcome": outcome,
+            "overflow_reason": rng.choice(REASONS) if outcome == "overflowed" else None,
+            "entered_queue": queued,
+            "wait_s": rng.randint(0, 180) if queued else None,
+            "answered_by": "101" if outcome == "answered" else None,
+            "talk_s": rng.randint(30, 600) if outcome == "answered" else None,
+            "central_status": "completed" if outcome == "overflowed" else None,
+            "call_status": "completed",
+            "call_duration_s": rng.randint(10, 900),
+            "ended_at": local + dt.timedelta(minutes=5),
+            "last_sequence": 3,
+        }
+
+
+def fill(url: str, total: int, helpdesks: Sequence[str]) -> float:
+    """Inserts ``total`` calls; returns the seconds it took."""
+    started = time.monotonic()
+    engine = make_engine(url)
+    table = CallRecord.__table__
+    assert isinstance(table, Table)  # noqa: S101 - a mapped class has its table
+    rng = random.Random(2026)  # noqa: S311 - reproducible data, not a secret
+    try:
+        for helpdesk, count in calls_per_helpdesk(total, helpdesks).items():
+            pending: list[dict[str, Any]] = []
+            for row in rows(helpdesk, count, rng):
+                pending.append(row)
+                if len(pending) == CHUNK:
+                    with engine.begin() as connection:
+                        connection.execute(insert(table), pending)
+                    pending = []
+            if pending:
+                with engine.begin() as connection:
+                    connection.execute(insert(table), pending)
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.exec_driver_sql("ANALYZE call_records")
+            else:
+                connection.exec_driver_sql("ANALYZE")
+    finally:
+        engine.dispose()
+    return time.monotonic() - started
+
+
+def rows_in_month(url: str, helpdesk: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(
+                connection.execute(
+                    select(func.count())
+                    .select_from(CallRecord)
+                    .where(
+                        CallRecord.helpdesk_id == helpdesk,
+                        CallRecord.arrival_date.between(*MONTH),
+                    )
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class Timing:
+    what: str
+    helpdesk: str
+    rows: int
+    median_ms: float
+    p95_ms: float
+
+    @property
+    def us_per_row(self) -> float:
+        return self.median_ms * 1000 / max(self.rows, 1)
+
+
+def time_request(service: Service, token: str, path: str) -> tuple[float, float]:
+    """Median and p95 milliseconds of ``REPEAT`` GETs of ``path`` (after three warm-ups)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    took: list[float] = []
+    with httpx.Client(base_url=service.base_url, headers=headers, timeout=30) as client:
+        for attempt in range(REPEAT + 3):
+            started = time.perf_counter()
+            response = client.get(path)
+            elapsed = time.perf_counter() - started
+            response.raise_for_status()
+            if attempt >= 3:
+                took.append(elapsed * 1000)
+    took.sort()
+    return statistics.median(took), took[int(0.95 * (len(took) - 1))]
+
+
+def measure(database: str, total: int, postgres_url: str, workdir: Path) -> list[Timing]:
+    helpdesks = bench_config(workdir / "helpdesk.yaml")
+    dropped: str | None = None
+    if database == "sqlite":
+        url = f"sqlite:///{workdir / f'metrics-{total}.sqlite3'}"
+    else:
+        url, dropped = postgres_database(postgres_url)
+    try:
+        upgrade(url)
+        seconds = fill(url, total, helpdesks)
+        print(f"  {database}: {total:,} calls stored in {seconds:.0f} s", flush=True)
+        token = secrets.token_hex(16)
+        env = {
+            "DATABASE_URL": url,
+            "IVR_CONFIG": str(workdir / "helpdesk.yaml"),
+            "IVR_API_TOKENS": f"supervisor:{token}",
+            "IVR_SCHEDULER": "false",
+            "IVR_SPOOL_DIR": str(workdir / "spool"),
+            "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        }
+        service = start_uvicorn(
+            "app:create_app", env, workdir / "metrics.log", extra_args=("--no-access-log",)
+        )
+        timings: list[Timing] = []
+        try:
+            period = f"from={MONTH[0]}&to={MONTH[1]}"
+            for helpdesk in (STEADY, GROWING):
+                count = rows_in_month(url, helpdesk)
+                for what, path in (
+                    ("month KPIs", f"/api/metrics?helpdesk={helpdesk}&{period}"),
+                    ("month hourly series", f"/api/metrics/series?helpdesk={helpdesk}&{period}&step=hour"),
+                ):
+                    median, p95 = time_request(service, token, path)
+                    timings.append(Timing(what, helpdesk, count, median, p95))
+        finally:
+            stop(service)
+        return timings
+    finally:
+        if dropped is not None:
+            drop_postgres_database(postgres_url, dropped)
+
+
+def report(database: str, results: dict[int, list[Timing]]) -> bool:
+    passed = True
+    print(f"\n{database}: GET over HTTP, median and p95 of {REPEAT} requests")
+    columns = ("calls stored", "request", "helpdesk", "rows", "median", "p95", "us/row")
+    print("  {:>12}  {:<20} {:<12} {:>6} {:>9} {:>9} {:>7}".format(*columns))
+    for total, timings in results.items():
+        for timing in timings:
+            print(
+                f"  {total:>12,}  {timing.what:<20} {timing.helpdesk:<12} {timing.rows:>6,} "
+                f"{timing.median_ms:>6.1f} ms {timing.p95_ms:>6.1f} ms {timing.us_per_row:>7.2f}"
+            )
+    sizes = sorted(results)
+    small, large = results[sizes[0]], results[sizes[-1]]
+    for before, after in zip(small, large, strict=True):
+        if before.helpdesk == STEADY:
+            print(
+                f"  {STEADY} {before.what}: same {after.rows:,} rows, table x{sizes[-1] // sizes[0]}: "
+                f"time x{after.median_ms / before.median_ms:.2f}"
+            )
+    month = next(t for t in large if t.helpdesk == GROWING and t.what == "month KPIs")
+    ok = month.median_ms <= MAX_MONTH_MS
+    passed = passed and ok
+    print(
+        f"  one helpdesk, one month at {sizes[-1]:,} calls: {month.median_ms:.1f} ms "
+        f"(target <= {MAX_MONTH_MS:g} ms) {'PASS' if ok else 'FAIL'}"
+    )
+    return passed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.metrics", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), action="append")
+    args = parser.parse_args(argv)
+    if any(size <= STEADY_CALLS for size in args.sizes):
+        parser.error(f"every size must be more than {STEADY_CALLS:,} calls")
+    passed = True
+    for database in args.database or ("sqlite", "postgresql"):
+        results: dict[int, list[Timing]] = {}
+        for size in sorted(args.sizes):
+            with tempfile.TemporaryDirectory(prefix="ivr-bench-metrics-") as workdir:
+                results[size] = measure(database, size, args.postgres_url, Path(workdir))
+        passed = report(database, results) and passed
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

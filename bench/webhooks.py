@@ -1,0 +1,484 @@
+"""Webhook benchmark (``make bench``): whole calls against a bare FastAPI endpoint, same run.
+
+For each database (SQLite, PostgreSQL) the service starts as in production: uvicorn with one
+worker per core and the Dockerfile's flags, a fresh migrated database, a config open all day,
+agents available. ``wrk`` (compiled, on 127.0.0.1) replays whole signed citizen calls with unique
+CallSids, one call after another on each connection:
+
+    voice → waitUrl at QueueTime 0 (60, 120, 180) → the agent's <Queue url> when bridged →
+    Enqueue action (bridged, hangup or leave) → central Dial action when forwarded → status callback
+
+Then the same server settings serve a bare FastAPI app answering fixed TwiML to the same
+requests. Printed per database: requests/s, p50/p99 latency, the ratio to the bare endpoint,
+resident memory per worker, and how many simultaneously waiting callers that rate carries.
+Exits non-zero when a target of PRODUCT.md ("Scale and speed") is missed or a request failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+import yaml
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench.load import LOOPBACK, next_urls, sign
+from bench.service import ROOT, Service, free_port, start_uvicorn, stop
+from database.migrations import upgrade
+
+REPLAY = Path(__file__).resolve().parent / "replay.lua"
+EXAMPLE_CONFIG = ROOT / "config" / "helpdesk.yaml"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# The Dockerfile's command; the benchmark adds --workers (one per core), as in production.
+PRODUCTION_FLAGS = ("--proxy-headers",)
+ACCOUNT = "AC" + "0" * 32
+QUEUE = "QU" + "0" * 32
+# PRODUCT.md "Scale and speed" and issue targets.
+MIN_RATIO = 0.5
+MAX_P99_MS = 25.0
+MAX_RSS_MIB = 150.0
+MIN_WAITING_CALLERS = 20_000
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the calls of one helpdesk go, as written in the service's TwiML (absolute URLs)."""
+
+    helpdesk: str
+    line: str
+    wait: str
+    queue_exit: str
+    central_result: str
+    connect: str
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    failures: int
+    wrapped: int
+    bad_sample: str
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+def bench_config(path: Path) -> Path:
+    """The example config, open every day around the clock (so the mix does not depend on the time)."""
+    data = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    always = {"mon-sun": "00:00-24:00", "holidays": "00:00-24:00"}
+    data["central"]["hours"] = dict(always)
+    for desk in data["helpdesks"]:
+        desk["hours"] = dict(always)
+        desk.pop("exceptions", None)
+        desk.pop("hold_music", None)
+        desk["when_closed"] = "route_to_central"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def probe_endpoints(base_url: str, token: str, helpdesk: str, line: str) -> Endpoints:
+    """Plays one call by hand to read the waitUrl and actions the service writes in its TwiML."""
+    call = {"AccountSid": ACCOUNT, "CallSid": call_sid(), "From": "+32470000000", "To": line}
+    with httpx.Client(timeout=10) as client:
+
+        def post(url: str, params: Mapping[str, str]) -> str:
+            headers = {"X-Twilio-Signature": sign(token, url, params)}
+            response = client.post(url, data=dict(params), headers=headers)
+            response.raise_for_status()
+            return response.text
+
+        arrival = next_urls(post(f"{base_url}/twilio/voice", call | {"CallStatus": "ringing"}))
+        if arrival.wait_url is None or arrival.enqueue_action is None:
+            raise RuntimeError(f"{helpdesk}: the probe call was not queued; are agents available?")
+        queued = call | {"CallStatus": "in-progress", "QueueSid": QUEUE}
+        left = queued | {"QueueResult": "leave", "QueueTime": "180"}
+        forwarded = next_urls(post(arrival.enqueue_action, left))
+        if forwarded.dial_action is None:
+            raise RuntimeError(f"{helpdesk}: the probe call was not forwarded to central")
+        post(f"{base_url}/twilio/status", call | {"CallStatus": "completed", "SequenceNumber": "0"})
+    connect = f"{base_url}/twilio/agent/connect?" + urlencode({"helpdesk": helpdesk, "code": "901"})
+    return Endpoints(helpdesk, line, arrival.wait_url, arrival.enqueue_action, forwarded.dial_action, connect)
+
+
+def call_sid() -> str:
+    return "CA" + secrets.token_hex(16)
+
+
+def whole_call(endpoints: Endpoints, result: str, sid: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """The webhook requests Twilio sends for one citizen call ending in ``result``."""
+    call = {
+        "AccountSid": ACCOUNT,
+        "ApiVersion": "2010-04-01",
+        "CallSid": sid,
+        "Direction": "inbound",
+        "From": f"+32470{secrets.randbelow(10**6):06d}",
+        "To": endpoints.line,
+    }
+    yield "/twilio/voice", call | {"CallStatus": "ringing"}
+    queued = call | {"CallStatus": "in-progress", "QueueSid": QUEUE}
+    ticks = {"bridged": (0, 60), "hangup": (0,), "leave": (0, 60, 120, 180)}[result]
+    for tick in ticks:
+        yield endpoints.wait, queued | {"QueueTime": str(tick), "QueuePosition": "1", "CurrentQueueSize": "3"}
+    waited = {"bridged": 75, "hangup": 30, "leave": 180}[result]
+    if result == "bridged":
+        yield endpoints.connect, queued | {"QueueTime": str(waited), "DequeingCallSid": call_sid()}
+    yield endpoints.queue_exit, queued | {"QueueResult": result, "QueueTime": str(waited)}
+    if result == "leave":
+        central = {"DialCallStatus": "completed", "DialCallSid": call_sid(), "DialCallDuration": "95"}
+        yield endpoints.central_result, call | {"CallStatus": "in-progress"} | central
+    ended = call | {"CallStatus": "completed", "CallDuration": "240", "SequenceNumber": "3"}
+    yield "/twilio/status", ended
+
+
+def raw_request(base_url: str, token: str, url: str, params: Mapping[str, str]) -> bytes:
+    """The HTTP/1.1 request, signed on ``url`` as Twilio would sign it."""
+    absolute = url if url.startswith("http") else base_url + url
+    parts = urlsplit(absolute)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    body = urlencode(params).encode("ascii")
+    head = (
+        f"POST {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        f"X-Twilio-Signature: {sign(token, absolute, params)}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+def write_requests(
+    directory: Path, endpoints: Sequence[Endpoints], base_url: str, token: str, threads: int, per_thread: int
+) -> int:
+    """One file of whole calls per wrk thread; returns the number of requests written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    results = itertools.cycle(("bridged", "hangup", "leave"))
+    desks = itertools.cycle(endpoints)
+    total = 0
+    for thread in range(threads):
+        written = 0
+        with (directory / f"{thread}.req").open("wb") as out:
+            while written < per_thread:
+                for url, params in whole_call(next(desks), next(results), call_sid()):
+                    out.write(raw_request(base_url, token, url, params) + b"\0")
+                    written += 1
+        total += written
+    return total
+
+
+def run_wrk(base_url: str, requests_dir: Path, connections: int, seconds: float) -> WrkResult:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (Debian/Ubuntu) or brew install wrk")
+    # wrk takes whole seconds.
+    command = [wrk, "-t", str(connections), "-c", str(connections), "-d", f"{max(1, round(seconds))}s"]
+    command += ["--timeout", "10s", "-s", str(REPLAY), base_url, "--", str(requests_dir)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
+    line = next((row for row in done.stdout.splitlines() if row.startswith("WRK_RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
+    data = json.loads(line.removeprefix("WRK_RESULT "))
+    failures = sum(
+        data[key]
+        for key in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts", "bad")
+    )
+    return WrkResult(
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        failures=failures,
+        wrapped=data["wrapped"],
+        bad_sample=data["bad_sample"],
+    )
+
+
+def postgres_database(server_url: str) -> tuple[str, str]:
+    """A new empty database on the server of ``server_url``: (its URL, its name)."""
+    name = f"ivr_bench_{secrets.token_hex(4)}"
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False), name
+
+
+def drop_postgres_database(server_url: str, name: str) -> None:
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+def log_agents_in(base_url: str, ops_token: str, helpdesks: Sequence[str], per_helpdesk: int) -> None:
+    """Agents available on every helpdesk, so that callers are queued rather than forwarded."""
+    auth = {"Authorization": f"Bearer {ops_token}"}
+    with httpx.Client(headers=auth, timeout=10) as client:
+        for helpdesk in helpdesks:
+            for number in range(per_helpdesk):
+                code = f"{901 + number}"
+                agent = {"helpdesk": helpdesk, "code": code, "name": f"Bench {code}", "pin": "4321"}
+                client.post(f"{base_url}/api/agents", json=agent).raise_for_status()
+                presence = f"{base_url}/api/agents/{helpdesk}/{code}/presence"
+                client.put(presence, json={"status": "available"}).raise_for_status()
+
+
+@dataclass(frozen=True)
+class Options:
+    workers: int
+    connections: int
+    seconds: float
+    warm_up_s: float
+    rounds: int
+    requests_per_thread: int
+    postgres_url: str
+    databases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Measured:
+    database: str
+    app: list[WrkResult]
+    bare: list[WrkResult]
+    rss_kib: dict[int, int]
+    announce_every: int
+    overflow_after: int
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def bench_database(database: str, options: Options, workdir: Path) -> Measured:
+    """Alternating rounds of the app and the bare endpoint on the same server settings."""
+    config = bench_config(workdir / "helpdesk.yaml")
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    queue = data["helpdesks"][0].get("queue", {})
+    dropped: str | None = None
+    if database == "sqlite":
+        url = f"sqlite:///{workdir / 'ivr.sqlite3'}"
+    else:
+        url, dropped = postgres_database(options.postgres_url)
+    try:
+        upgrade(url)
+        token, ops_token = secrets.token_hex(16), secrets.token_hex(16)
+        env = {
+            "DATABASE_URL": url,
+            "IVR_CONFIG": str(config),
+            "TWILIO_AUTH_TOKEN": token,
+            "IVR_API_TOKENS": f"ops:{ops_token}",
+            "IVR_SPOOL_DIR": str(workdir / "spool"),
+            "IVR_CALLER_HASH_KEY": secrets.token_hex(16),
+        }
+        app_results: list[WrkResult] = []
+        bare_results: list[WrkResult] = []
+        rss: dict[int, int] = {}
+        for round_number in range(options.rounds):
+            port = free_port()
+            app = start_uvicorn(
+                "app:create_app",
+                env | {"PUBLIC_BASE_URL": f"http://{LOOPBACK}:{port}"},
+                workdir / "app.log",
+                workers=options.workers,
+                extra_args=PRODUCTION_FLAGS,
+                port=port,
+            )
+            try:
+                app_results.append(measure_app(app, token, ops_token, data, options, workdir, round_number))
+                for pid, kib in app.rss_kib().items():
+                    rss[pid] = max(rss.get(pid, 0), kib)
+            finally:
+                stop(app)
+            bare = start_uvicorn(
+                "bench.bare:create_app",
+                {},
+                workdir / "bare.log",
+                workers=options.workers,
+                extra_args=PRODUCTION_FLAGS,
+            )
+            try:
+                requests_dir = workdir / f"bare-{round_number}"
+                endpoints = [
+                    fake_endpoints(bare.base_url, desk["id"], desk["numbers"][0])
+                    for desk in data["helpdesks"]
+                ]
+                write_requests(
+                    requests_dir,
+                    endpoints,
+                    bare.base_url,
+                    token,
+                    options.connections,
+                    options.requests_per_thread,
+                )
+                run_wrk(bare.base_url, requests_dir, options.connections, options.warm_up_s)
+                bare_results.append(
+                    run_wrk(bare.base_url, requests_dir, options.connections, options.seconds)
+                )
+            finally:
+                stop(bare)
+            print_round(database, round_number, app_results[-1], bare_results[-1])
+        return Measured(
+            database,
+            app_results,
+            bare_results,
+            rss,
+            int(queue.get("announce_every", 60)),
+            int(queue.get("overflow_after", 180)),
+        )
+    finally:
+        if dropped is not None:
+            drop_postgres_database(options.postgres_url, dropped)
+
+
+def fake_endpoints(base_url: str, helpdesk: str, line: str) -> Endpoints:
+    """URLs of the same shape as the service's, for the bare endpoint (which ignores them)."""
+    query = urlencode({"helpdesk": helpdesk, "v": "0" * 12})
+    return Endpoints(
+        helpdesk,
+        line,
+        f"{base_url}/twilio/wait?{query}",
+        f"{base_url}/twilio/queue-exit?{query}",
+        f"{base_url}/twilio/central-result?"
+        + urlencode({"helpdesk": helpdesk, "reason": "wait_timeout", "v": "0" * 12}),
+        f"{base_url}/twilio/agent/connect?" + urlencode({"helpdesk": helpdesk, "code": "901"}),
+    )
+
+
+def measure_app(
+    app: Service,
+    token: str,
+    ops_token: str,
+    data: dict[str, object],
+    options: Options,
+    workdir: Path,
+    round_number: int,
+) -> WrkResult:
+    desks = [(desk["id"], desk["numbers"][0]) for desk in data["helpdesks"]]  # type: ignore[attr-defined]
+    if round_number == 0:
+        log_agents_in(app.base_url, ops_token, [desk for desk, _ in desks], options.connections)
+    endpoints = [probe_endpoints(app.base_url, token, desk, line) for desk, line in desks]
+    warm_dir = workdir / f"warm-{round_number}"
+    write_requests(warm_dir, endpoints, app.base_url, token, options.connections, 200)
+    run_wrk(app.base_url, warm_dir, options.connections, options.warm_up_s)
+    requests_dir = workdir / f"app-{round_number}"
+    write_requests(
+        requests_dir, endpoints, app.base_url, token, options.connections, options.requests_per_thread
+    )
+    return run_wrk(app.base_url, requests_dir, options.connections, options.seconds)
+
+
+def print_round(database: str, round_number: int, app: WrkResult, bare: WrkResult) -> None:
+    print(
+        f"  {database} round {round_number + 1}: calls mix {app.rps:8.0f} req/s p50 {app.p50_ms:6.2f} ms "
+        f"p99 {app.p99_ms:6.2f} ms failures {app.failures}{' WRAPPED' if app.wrapped else ''} | "
+        f"bare {bare.rps:8.0f} req/s p50 {bare.p50_ms:6.2f} ms p99 {bare.p99_ms:6.2f} ms | "
+        f"ratio {app.rps / bare.rps:.3f}",
+        flush=True,
+    )
+
+
+def report(measured: Measured) -> bool:
+    app_rps = median([r.rps for r in measured.app])
+    bare_rps = median([r.rps for r in measured.bare])
+    ratio = median([a.rps / b.rps for a, b in zip(measured.app, measured.bare, strict=True)])
+    p50 = median([r.p50_ms for r in measured.app])
+    p99 = median([r.p99_ms for r in measured.app])
+    failures = sum(r.failures for r in measured.app) + sum(r.failures for r in measured.bare)
+    wrapped = sum(r.wrapped for r in measured.app)
+    rss_mib = max(measured.rss_kib.values()) / 1024
+    # A caller waiting the whole overflow time costs its arrival and exit requests and one
+    # waitUrl request per announce_every: (2 + overflow_after / announce_every) requests.
+    per_caller = 2 + measured.overflow_after / measured.announce_every
+    waiting = int(app_rps * measured.overflow_after / per_caller)
+    print(f"\n{measured.database}: medians of {len(measured.app)} rounds")
+    print(f"  whole-call mix  {app_rps:8.0f} requests/s  p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+    print(f"  bare endpoint   {bare_rps:8.0f} requests/s")
+    print(f"  ratio           {ratio:.3f} (target >= {MIN_RATIO})")
+    print(f"  p99             {p99:.2f} ms at {app_rps:.0f} requests/s (target <= {MAX_P99_MS:g} ms)")
+    print(
+        "  resident memory "
+        + ", ".join(f"{kib / 1024:.1f}" for kib in measured.rss_kib.values())
+        + " MiB per worker"
+    )
+    print(
+        f"  waiting callers {waiting:,} carried at once ({app_rps:.0f} req/s x {measured.overflow_after} s / "
+        f"{per_caller:g} requests per caller; target >= {MIN_WAITING_CALLERS:,})"
+    )
+    print(f"  failed requests {failures}" + (f"; request files wrapped {wrapped} times" if wrapped else ""))
+    samples = [r.bad_sample for r in measured.app + measured.bare if r.bad_sample]
+    if samples:
+        print(f"  first bad answer: {samples[0]}")
+    checks = {
+        "ratio": ratio >= MIN_RATIO,
+        "p99": p99 <= MAX_P99_MS,
+        "memory": rss_mib <= MAX_RSS_MIB,
+        "waiting callers": waiting >= MIN_WAITING_CALLERS,
+        "no failures": failures == 0,
+        "no repeated calls": wrapped == 0,
+    }
+    missed = [name for name, ok in checks.items() if not ok]
+    print("  PASS" if not missed else f"  FAIL: {', '.join(missed)}")
+    return not missed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.webhooks", description=__doc__.split("\n\n")[0])
+    cores = os.cpu_count() or 1
+    parser.add_argument("--workers", type=int, default=cores, help="uvicorn workers (default: one per core)")
+    parser.add_argument("--connections", type=int, default=2 * cores, help="wrk connections (one per thread)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured run")
+    parser.add_argument("--warm-up", type=float, default=2.0, help="warm-up before each measured run (s)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating app/bare rounds per database")
+    parser.add_argument("--requests-per-thread", type=int, default=6000)
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), action="append")
+    args = parser.parse_args(argv)
+    options = Options(
+        workers=args.workers,
+        connections=args.connections,
+        seconds=args.seconds,
+        warm_up_s=args.warm_up,
+        rounds=args.rounds,
+        requests_per_thread=args.requests_per_thread,
+        postgres_url=args.postgres_url,
+        databases=tuple(args.database or ("sqlite", "postgresql")),
+    )
+    print(
+        f"{cores} cores, {options.workers} workers, {options.connections} wrk connections, "
+        f"{options.rounds} rounds of {options.seconds:g} s per database",
+        flush=True,
+    )
+    passed = True
+    for database in options.databases:
+        with tempfile.TemporaryDirectory(prefix="ivr-bench-") as workdir:
+            started = time.monotonic()
+            measured = bench_database(database, options, Path(workdir))
+            passed = report(measured) and passed
+            print(f"  ({time.monotonic() - started:.0f} s)")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

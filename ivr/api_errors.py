@@ -1,0 +1,45 @@
+"""The two bodies of a 422 in the JSON API, declared once for every router that can answer either.
+
+FastAPI answers a malformed parameter with a list of field errors; a handler refuses a well-formed
+request it cannot serve with one line of text. Both share the status code, so the OpenAPI document
+lists both schemas under it and a client knows to expect either body.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from pydantic import BaseModel, Field
+
+
+class FieldError(BaseModel):
+    """One malformed parameter, as FastAPI reports it."""
+
+    loc: list[str | int] = Field(description="where: query or body, then the parameter's name")
+    msg: str
+    type: str
+    input: Any = None
+    ctx: dict[str, Any] = Field(default_factory=dict)
+
+
+class InvalidRequest(BaseModel):
+    """A parameter is missing or malformed: one entry per parameter."""
+
+    detail: list[FieldError]
+
+
+class Refusal(BaseModel):
+    """A well-formed request that cannot be answered: a period the wrong way round or too long, too many
+    buckets, a foreign cursor, an unknown helpdesk in a body, an agent code, name or PIN of the wrong
+    form."""
+
+    detail: str = Field(min_length=1, description="why, in one line")
+
+
+# Both kinds of 422 in the document, so that a client knows to expect either body.
+REFUSED: Final[dict[int | str, dict[str, Any]]] = {
+    422: {
+        "model": InvalidRequest | Refusal,
+        "description": "A malformed parameter (a list), or a request that cannot be answered (one line)",
+    }
+}

@@ -1,0 +1,125 @@
+"""Write-behind for the webhooks: their writes are committed in batches by one thread.
+
+A webhook's answer never waits for the database: it hands its writes (queue entries, call-log
+events) to :class:`WriteBehind` and answers at once. Every ``interval_s`` the writer thread
+commits everything handed in since, in one transaction, through the same path as a direct write
+(spooled on local disk when the database fails). At ten webhooks in an interval that is one
+transaction instead of ten, and on SQLite a few writers instead of one per request waiting for
+the lock. Writes of one process reach the database in the order they were handed in.
+
+What is read back soon after (the count of waiting callers, the KPIs) may lag the calls by up
+to one interval; what acts on the queue (REST redirects, the reaper) calls :meth:`flush` first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from ivr.spool import Operation
+from routing import LineState
+
+log = logging.getLogger("ivr.writer")
+# Handed-in operations that wake the writer before its interval is over.
+FLUSH_AT = 500
+
+
+class WriteBehind:
+    """Batches operations for ``write`` (one transaction per call); a thread flushes them."""
+
+    def __init__(self, write: Callable[[Sequence[Operation]], object], interval_s: float) -> None:
+        if interval_s <= 0:
+            raise ValueError("interval_s must be positive")
+        self._write = write
+        self._interval_s = interval_s
+        self._pending: list[Operation] = []
+        self._lock = threading.Lock()  # guards _pending
+        self._flushing = threading.Lock()  # one batch at a time, in order
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def submit(self, operations: Sequence[Operation]) -> None:
+        """Hand ``operations`` in; written now when the writer thread is not running."""
+        if not operations:
+            return
+        with self._lock:
+            self._pending.extend(operations)
+            full = len(self._pending) >= FLUSH_AT
+        if self._thread is None:
+            self.flush()
+        elif full:
+            self._wake.set()
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+    def flush(self) -> None:
+        """Write everything handed in so far (in the calling thread)."""
+        with self._flushing:
+            with self._lock:
+                batch, self._pending = self._pending, []
+            if batch:
+                self._write(batch)
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="ivr-write-behind", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread after writing what is pending."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stopping.set()
+            self._wake.set()
+            thread.join()
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self._interval_s)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:
+                # write() spools what the database refuses; this is a bug, not an outage.
+                log.exception("write-behind batch failed")
+
+
+class RecentLines:
+    """Line states (agents logged in, callers waiting) read within the last ``ttl_s``, per helpdesk.
+
+    With a write-behind the database already lags the webhooks by up to one interval, so a line
+    state read within that interval is as current as a new read: at a busy helpdesk most arrivals
+    and waitUrl requests then need no database round trip. An instance that changes presence
+    forgets its helpdesk's entry at once. ``ttl_s`` 0 keeps nothing.
+    """
+
+    def __init__(self, ttl_s: float) -> None:
+        self._ttl_s = ttl_s
+        self._lines: dict[str, tuple[float, LineState]] = {}
+
+    def recent(self, helpdesk_id: str) -> LineState | None:
+        found = self._lines.get(helpdesk_id)
+        if found is None or time.monotonic() >= found[0]:
+            return None
+        return found[1]
+
+    def remember(self, helpdesk_id: str, line: LineState) -> LineState:
+        if self._ttl_s > 0:
+            # One assignment: atomic for readers on other threads.
+            self._lines[helpdesk_id] = (time.monotonic() + self._ttl_s, line)
+        return line
+
+    def forget(self, helpdesk_id: str) -> None:
+        self._lines.pop(helpdesk_id, None)

@@ -1,0 +1,144 @@
+"""The benchmarks' parts: the whole calls wrk replays, the configs and data they run on, and a
+short run of each against a real uvicorn (SQLite) so that ``make bench`` and
+``make bench-metrics`` keep working."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from bench import metrics, webhooks
+from bench.webhooks import Endpoints, Options, raw_request, whole_call, write_requests
+from config import load_config
+
+BASE = "http://127.0.0.1:8123"
+TOKEN = "bench-token-0123456789abcdef"
+ENDPOINTS = Endpoints(
+    helpdesk="voorkempen",
+    line="+3233100100",
+    wait=f"{BASE}/twilio/wait?helpdesk=voorkempen&v=abc",
+    queue_exit=f"{BASE}/twilio/queue-exit?helpdesk=voorkempen&v=abc",
+    central_result=f"{BASE}/twilio/central-result?helpdesk=voorkempen&reason=wait_timeout&v=abc",
+    connect=f"{BASE}/twilio/agent/connect?helpdesk=voorkempen&code=901",
+)
+
+
+def _paths(result: str) -> list[str]:
+    return [url.split("?")[0].replace(BASE, "") for url, _ in whole_call(ENDPOINTS, result, "CA" + "1" * 32)]
+
+
+def test_each_call_is_what_twilio_sends_for_its_ending() -> None:
+    assert _paths("bridged") == [
+        "/twilio/voice",
+        "/twilio/wait",
+        "/twilio/wait",
+        "/twilio/agent/connect",
+        "/twilio/queue-exit",
+        "/twilio/status",
+    ]
+    assert _paths("hangup") == ["/twilio/voice", "/twilio/wait", "/twilio/queue-exit", "/twilio/status"]
+    assert _paths("leave") == [
+        "/twilio/voice",
+        *["/twilio/wait"] * 4,
+        "/twilio/queue-exit",
+        "/twilio/central-result",
+        "/twilio/status",
+    ]
+    waits = [p["QueueTime"] for url, p in whole_call(ENDPOINTS, "leave", "CA" + "2" * 32) if "/wait" in url]
+    assert waits == ["0", "60", "120", "180"]
+    sids = {p["CallSid"] for _, p in whole_call(ENDPOINTS, "leave", "CA" + "3" * 32)}
+    assert sids == {"CA" + "3" * 32}
+
+
+def test_requests_are_signed_on_the_url_twilio_would_use() -> None:
+    params = {"CallSid": "CA" + "4" * 32, "QueueTime": "60", "To": "+3233100100"}
+    raw = raw_request(BASE, TOKEN, ENDPOINTS.wait, params).decode("ascii")
+    head, body = raw.split("\r\n\r\n")
+    lines = head.split("\r\n")
+    assert lines[0] == "POST /twilio/wait?helpdesk=voorkempen&v=abc HTTP/1.1"
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    assert headers["Host"] == "127.0.0.1:8123"
+    assert headers["Content-Length"] == str(len(body))
+    assert dict(parse_qsl(body)) == params
+    assert RequestValidator(TOKEN).validate(ENDPOINTS.wait, params, headers["X-Twilio-Signature"])
+    relative = raw_request(BASE, TOKEN, "/twilio/voice", params).decode("ascii")
+    assert relative.startswith("POST /twilio/voice HTTP/1.1\r\n")
+
+
+def test_one_file_of_whole_calls_per_thread(tmp_path: Path) -> None:
+    written = write_requests(tmp_path, [ENDPOINTS], BASE, TOKEN, threads=3, per_thread=20)
+    files = sorted(tmp_path.iterdir())
+    assert [f.name for f in files] == ["0.req", "1.req", "2.req"]
+    counts = []
+    for file in files:
+        data = file.read_bytes()
+        assert data.endswith(b"\0")
+        requests = data[:-1].split(b"\0")
+        assert all(request.startswith(b"POST /twilio/") for request in requests)
+        # Whole calls only: every file ends with a call's status callback.
+        assert requests[-1].startswith(b"POST /twilio/status ")
+        counts.append(len(requests))
+    assert sum(counts) == written
+    assert min(counts) >= 20
+
+
+def test_the_bench_config_is_open_around_the_clock(tmp_path: Path) -> None:
+    config = load_config(webhooks.bench_config(tmp_path / "helpdesk.yaml"))
+    moments = [
+        dt.datetime(2026, 12, 25, 3, 0, tzinfo=dt.UTC),  # Christmas, at night
+        dt.datetime(2026, 11, 29, 23, 59, tzinfo=dt.UTC),  # Sunday
+        dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC),
+    ]
+    for desk in config.helpdesks:
+        assert [config.schedule(desk).is_open(moment) for moment in moments] == [True, True, True]
+    assert all(config.central_schedule().is_open(moment) for moment in moments)
+
+
+def test_the_metrics_data_keeps_one_helpdesk_steady(tmp_path: Path) -> None:
+    helpdesks = metrics.bench_config(tmp_path / "helpdesk.yaml")
+    assert len(helpdesks) == 10
+    assert len(load_config(tmp_path / "helpdesk.yaml").helpdesks) == 10
+    for total in (100_000, 1_000_000):
+        counts = metrics.calls_per_helpdesk(total, helpdesks)
+        assert sum(counts.values()) == total
+        assert counts[metrics.STEADY] == 10_000
+
+
+def test_make_bench_metrics_runs_end_to_end(tmp_path: Path) -> None:
+    timings = metrics.measure("sqlite", 12_000, webhooks.DEFAULT_POSTGRES, tmp_path)
+    assert [(t.what, t.helpdesk) for t in timings] == [
+        ("month KPIs", "voorkempen"),
+        ("month hourly series", "voorkempen"),
+        ("month KPIs", "kempen-zuid"),
+        ("month hourly series", "kempen-zuid"),
+    ]
+    # voorkempen has 10,000 calls a year and March has 22 weekdays and 9 weekend days.
+    assert 700 < timings[0].rows < 1_000
+    assert all(t.median_ms > 0 for t in timings)
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="make bench needs wrk (apt-get install wrk)")
+def test_make_bench_runs_end_to_end(tmp_path: Path) -> None:
+    options = Options(
+        workers=1,
+        connections=2,
+        seconds=1.0,
+        warm_up_s=1.0,
+        rounds=1,
+        requests_per_thread=3_000,
+        postgres_url=webhooks.DEFAULT_POSTGRES,
+        databases=("sqlite",),
+    )
+    measured = webhooks.bench_database("sqlite", options, tmp_path)
+    (app,), (bare,) = measured.app, measured.bare
+    assert app.failures == 0
+    assert bare.failures == 0
+    assert app.wrapped == 0
+    assert app.requests > 50
+    assert bare.requests > app.requests
+    assert len(measured.rss_kib) == 1

@@ -1,0 +1,260 @@
+"""The write-behind: webhooks hand their writes in, one thread commits them in batches."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app import create_app
+from calllog import CallRecord
+from calls import QueueEntry
+from database.migrations import upgrade
+from ivr.spool import Operation
+from ivr.writer import FLUSH_AT, RecentLines, WriteBehind
+from routing import LineState
+from tests.ivr.conftest import Clock, Line, make_settings
+
+WAIT_S = 5.0
+
+
+class Recorder:
+    """A stand-in for ``Runtime.write``: keeps every batch, signals each one."""
+
+    def __init__(self, fail_first: bool = False) -> None:
+        self.batches: list[list[Operation]] = []
+        self.written = threading.Event()
+        self._fail_first = fail_first
+
+    def __call__(self, operations: Sequence[Operation]) -> bool:
+        if self._fail_first:
+            self._fail_first = False
+            raise RuntimeError("a bug in a batch")
+        self.batches.append(list(operations))
+        self.written.set()
+        return True
+
+
+def op(number: int) -> Operation:
+    return ("leave_queue", {"call_sid": f"CA{number:032x}", "result": "hangup"})
+
+
+def test_without_the_thread_a_submit_writes_at_once() -> None:
+    recorder = Recorder()
+    behind = WriteBehind(recorder, interval_s=60)
+    behind.submit([op(1), op(2)])
+    assert recorder.batches == [[op(1), op(2)]]
+    assert not behind.running
+    behind.submit([])
+    assert recorder.batches == [[op(1), op(2)]]
+
+
+def test_submits_are_kept_in_order_and_written_as_one_batch() -> None:
+    recorder = Recorder()
+    behind = WriteBehind(recorder, interval_s=60)
+    behind.start()
+    try:
+        behind.submit([op(1)])
+        behind.submit([op(2), op(3)])
+        assert behind.pending() == 3
+        assert recorder.batches == []
+        behind.flush()
+        assert recorder.batches == [[op(1), op(2), op(3)]]
+        assert behind.pending() == 0
+        behind.flush()  # nothing pending: no empty batch
+        assert recorder.batches == [[op(1), op(2), op(3)]]
+    finally:
+        behind.stop()
+
+
+def test_the_thread_writes_within_the_interval() -> None:
+    recorder = Recorder()
+    behind = WriteBehind(recorder, interval_s=0.02)
+    behind.start()
+    try:
+        behind.submit([op(1)])
+        assert recorder.written.wait(WAIT_S)
+        assert recorder.batches == [[op(1)]]
+    finally:
+        behind.stop()
+
+
+def test_a_full_batch_wakes_the_thread_before_the_interval() -> None:
+    recorder = Recorder()
+    behind = WriteBehind(recorder, interval_s=3600)
+    behind.start()
+    try:
+        behind.submit([op(n) for n in range(FLUSH_AT - 1)])
+        assert not recorder.written.wait(0.2)
+        behind.submit([op(FLUSH_AT - 1)])
+        assert recorder.written.wait(WAIT_S)
+        assert recorder.batches == [[op(n) for n in range(FLUSH_AT)]]
+    finally:
+        behind.stop()
+
+
+def test_stop_writes_what_is_pending_and_ends_the_thread() -> None:
+    recorder = Recorder()
+    behind = WriteBehind(recorder, interval_s=3600)
+    behind.start()
+    behind.submit([op(1)])
+    behind.stop()
+    assert recorder.batches == [[op(1)]]
+    assert not behind.running
+    assert "ivr-write-behind" not in [thread.name for thread in threading.enumerate()]
+
+
+def test_a_failing_batch_is_logged_and_the_thread_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    # Runtime.write spools what the database refuses and does not raise: a raise is a bug.
+    recorder = Recorder(fail_first=True)
+    behind = WriteBehind(recorder, interval_s=3600)
+    behind.start()
+    try:
+        behind.submit([op(1)])
+        with pytest.raises(RuntimeError, match="a bug in a batch"):
+            behind.flush()
+        behind.submit([op(n) for n in range(2, FLUSH_AT + 2)])  # a full batch wakes the thread
+        assert recorder.written.wait(WAIT_S)
+    finally:
+        behind.stop()
+    assert recorder.batches == [[op(n) for n in range(2, FLUSH_AT + 2)]]
+
+
+def test_the_thread_logs_a_failing_batch_and_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    recorder = Recorder(fail_first=True)
+    behind = WriteBehind(recorder, interval_s=3600)
+    behind.start()
+    try:
+        behind.submit([op(n) for n in range(FLUSH_AT)])  # the thread's batch fails
+        for _ in range(int(WAIT_S / 0.01)):
+            if caplog.records:
+                break
+            threading.Event().wait(0.01)
+        behind.submit([op(n) for n in range(FLUSH_AT, 2 * FLUSH_AT)])
+        assert recorder.written.wait(WAIT_S)
+    finally:
+        behind.stop()
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("ivr.writer", "write-behind batch failed")]
+    assert recorder.batches == [[op(n) for n in range(FLUSH_AT, 2 * FLUSH_AT)]]
+
+
+@pytest.mark.parametrize("interval", [0, -0.5])
+def test_the_interval_must_be_positive(interval: float) -> None:
+    with pytest.raises(ValueError, match="interval_s must be positive"):
+        WriteBehind(Recorder(), interval_s=interval)
+
+
+def test_recent_lines_are_kept_for_one_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [100.0]
+    monkeypatch.setattr("ivr.writer.time.monotonic", lambda: now[0])
+    lines = RecentLines(0.02)
+    line = LineState(agents_logged_in=2, callers_waiting=3)
+    assert lines.recent("voorkempen") is None
+    assert lines.remember("voorkempen", line) is line
+    assert lines.recent("voorkempen") == line
+    assert lines.recent("kempen-zuid") is None
+    now[0] = 100.019
+    assert lines.recent("voorkempen") == line
+    now[0] = 100.02
+    assert lines.recent("voorkempen") is None
+    lines.remember("voorkempen", line)
+    lines.forget("voorkempen")
+    assert lines.recent("voorkempen") is None
+    lines.forget("voorkempen")  # forgetting twice is fine
+
+
+def test_without_an_interval_no_line_is_kept() -> None:
+    lines = RecentLines(0.0)
+    lines.remember("voorkempen", LineState(agents_logged_in=1, callers_waiting=0))
+    assert lines.recent("voorkempen") is None
+
+
+# ------------------------------------------------------- the same call log either way
+
+
+def _records(line: Line) -> list[tuple[object, ...]]:
+    line.runtime.flush()
+    with line.runtime.session() as session:
+        records = session.execute(select(CallRecord).order_by(CallRecord.call_sid)).scalars().all()
+        entries = session.execute(select(QueueEntry).order_by(QueueEntry.call_sid)).scalars().all()
+        return [
+            *(
+                (r.call_sid, r.outcome, r.overflow_reason, r.wait_s, r.answered_by, r.call_status, r.ended_at)
+                for r in records
+            ),
+            *((e.call_sid, e.enqueued_at, e.left_at, e.result, e.answered_by, e.queue_time) for e in entries),
+        ]
+
+
+def _busy_morning(line: Line) -> None:
+    """Eight calls: answered, abandoned, overflowed after the wait, and a duplicate callback."""
+    line.agents("voorkempen", 1)
+    for number in range(8):
+        call = line.call(caller=f"+3247012345{number}")
+        assert line.post("/twilio/voice", call).status_code == 200
+        version = line.runtime.renderer.version
+        query = f"helpdesk=voorkempen&v={version}"
+        queued = call | {"CallStatus": "in-progress", "QueueSid": "QU" + "0" * 32}
+        line.post(f"/twilio/wait?{query}", queued | {"QueueTime": "0"})
+        result, waited = [("bridged", 40), ("hangup", 25), ("leave", 180)][number % 3]
+        if result == "bridged":
+            line.post(
+                "/twilio/agent/connect?helpdesk=voorkempen&code=agent-0", queued | {"QueueTime": str(waited)}
+            )
+        line.post(f"/twilio/queue-exit?{query}", queued | {"QueueResult": result, "QueueTime": str(waited)})
+        ended = call | {"CallStatus": "completed", "CallDuration": "200", "SequenceNumber": "3"}
+        line.post("/twilio/status", ended)
+        line.post("/twilio/status", ended)  # Twilio retried it
+        line.clock.now += timedelta(minutes=1)
+
+
+@pytest.fixture
+def two_lines(migrated_db_url: str, empty_db_url: str) -> Iterator[tuple[Line, Line]]:
+    upgrade(empty_db_url)
+    direct = create_app(make_settings(migrated_db_url), clock=Clock())
+    behind = create_app(make_settings(empty_db_url, write_interval_ms=20), clock=Clock())
+    with (
+        TestClient(direct, base_url="https://helpdesk.example.org") as one,
+        TestClient(behind, base_url="https://helpdesk.example.org") as other,
+    ):
+        yield (
+            Line(client=one, runtime=direct.state.runtime, clock=direct.state.runtime.clock),
+            Line(client=other, runtime=behind.state.runtime, clock=behind.state.runtime.clock),
+        )
+    direct.state.runtime.engine.dispose()
+    behind.state.runtime.engine.dispose()
+
+
+def test_batched_writes_give_the_same_call_log_as_direct_ones(two_lines: tuple[Line, Line]) -> None:
+    direct, behind = two_lines
+    assert direct.runtime.writer is None
+    assert behind.runtime.writer is not None
+    assert behind.runtime.writer.running
+    _busy_morning(direct)
+    _busy_morning(behind)
+    expected = _records(direct)
+    assert len(expected) == 8 + 8
+    assert _records(behind) == expected
+
+
+def test_stopping_the_app_writes_what_is_pending(migrated_db_url: str) -> None:
+    app = create_app(make_settings(migrated_db_url, write_interval_ms=1000), clock=Clock())
+    runtime = app.state.runtime
+    with TestClient(app, base_url="https://helpdesk.example.org") as client:
+        line = Line(client=client, runtime=runtime, clock=runtime.clock)
+        line.agents("voorkempen", 1)
+        call = line.call()
+        assert line.post("/twilio/voice", call).status_code == 200
+        assert runtime.writer.pending() > 0
+    try:
+        with runtime.session() as session:
+            outcome = session.execute(
+                select(CallRecord.outcome).where(CallRecord.call_sid == call["CallSid"])
+            ).scalar_one()
+    finally:
+        runtime.engine.dispose()
+    assert outcome == "in_progress"
