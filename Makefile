@@ -113,6 +113,7 @@ bench-metrics: $(SETUP)
 # Half the maximum rate: SOAK_RPS is make bench's whole-call mix requests/s on this machine
 # (without it a short ramp finds a rate). Fractions of a minute (SOAK_MINUTES=0.5) make a smoke check.
 soak: $(SETUP)
+	@command -v wrk >/dev/null || [ -n "$(SOAK_RPS)" ] || { echo "make soak needs wrk to measure the maximum rate, or SOAK_RPS" >&2; exit 1; }
 	$(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES) $(if $(SOAK_RPS),--rps $(SOAK_RPS))
 
 lock:

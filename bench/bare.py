@@ -22,8 +22,9 @@ def create_app() -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    # A coroutine, like the service's webhooks: no thread hop.
     @app.post("/{path:path}")
-    def webhook(path: str) -> Response:
+    async def webhook(path: str) -> Response:
         return Response(content=TWIML, media_type="text/xml")
 
     return app

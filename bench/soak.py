@@ -1,14 +1,14 @@
-"""Bounded soak test: ``python -m bench.soak --minutes 10 --rps 1700``.
+"""Bounded soak test: ``python -m bench.soak --minutes 10``.
 
 Starts the service as in production (uvicorn with one worker per core and the Dockerfile's
-flags, a fresh migrated SQLite database, the given config) on 127.0.0.1, logs two agents in per
-helpdesk through the ops API, then:
+flags, a fresh migrated SQLite database, the example config open around the clock, agents
+available) on 127.0.0.1, then:
 
-1. takes the maximum rate: ``--rps``, the whole-call mix's requests per second that ``make bench``
-   measured on this machine, or else ramps the call rate for 30 s to find the highest rate with
-   p99 latency within 100 ms and no errors;
-2. warms up for 30 s at half that rate and notes each worker's resident memory (VmRSS);
-3. soaks for ``--minutes`` at half that rate, sampling VmRSS every 10 s.
+1. takes the maximum rate: ``--rps`` (the whole-call mix's requests per second that ``make bench``
+   measured on this machine) or else measures it here the same way, with wrk for 10 s;
+2. plays whole signed calls open-loop at half that rate (a call starts on schedule whatever the
+   answers take) for a 30 s warm-up, and notes each worker's resident memory (VmRSS);
+3. goes on for ``--minutes``, sampling VmRSS every 10 s.
 
 Exits non-zero when any request failed or a worker's resident memory grew by more than 10 %.
 """
@@ -17,128 +17,211 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import math
 import os
 import secrets
 import sys
 import tempfile
+import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import httpx
+import yaml
 
-from bench.load import LOOPBACK, Stats, Target, run_load
-from bench.service import ROOT, Service, free_port, start_uvicorn, stop
-from bench.webhooks import PRODUCTION_FLAGS
-from config import load_config
+from bench.load import LOOPBACK, Stats
+from bench.service import Service, free_port, start_uvicorn, stop
+from bench.webhooks import (
+    PRODUCTION_FLAGS,
+    Endpoints,
+    bench_config,
+    call_sid,
+    log_agents_in,
+    probe_endpoints,
+    raw_request,
+    run_wrk,
+    whole_call,
+    write_requests,
+)
 from database.migrations import upgrade
 
-RAMP_STEP_S = 3.0
-RAMP_STEPS = 10  # 10 steps of 3 s: the 30 s ramp
-RAMP_START_RATE = 2.0
-RAMP_FACTOR = 1.5
-P99_LIMIT_MS = 100.0
 WARM_UP_S = 30.0
 RSS_EVERY_S = 10.0
 RSS_GROWTH_LIMIT = 1.10
-MAX_IN_FLIGHT = 200
-AGENTS_PER_HELPDESK = 2
-START_TIMEOUT_S = 30.0
+AGENTS_PER_HELPDESK = 10
+MAX_CONNECTIONS = 256
+# Connections opened before the first call, for the kernel to spread over the workers.
+OPEN_AT_START = 16
+# Idle connections older than this are closed rather than reused: uvicorn closes them at 5 s.
+MAX_IDLE_S = 2.0
+REQUEST_TIMEOUT_S = 10.0
 MAX_MINUTES = 24 * 60
-# Requests of one call in the load generator's mix, before the warm-up measures it.
+MEASURE_S = 10.0
+RESULTS = ("bridged", "hangup", "leave")
+# Requests of one call, averaged over the three endings the calls cycle through (6, 4 and 8).
 REQUESTS_PER_CALL = 6.0
 
 
 @dataclass(frozen=True)
 class Soaked:
-    """The service under soak: uvicorn, where to load it, and its ops token."""
+    """The service under soak: uvicorn, where its calls go, and its Twilio token."""
 
     service: Service
-    target: Target
-    ops_token: str
+    endpoints: list[Endpoints]
+    token: str
 
 
-def start_service(workdir: Path, config: Path, workers: int) -> Soaked:
+def start_service(workdir: Path, workers: int) -> Soaked:
+    config = bench_config(workdir / "helpdesk.yaml")
     database_url = f"sqlite:///{workdir / 'ivr.sqlite3'}"
     upgrade(database_url)
     port = free_port()
     base_url = f"http://{LOOPBACK}:{port}"
-    token = secrets.token_hex(16)
-    ops_token = secrets.token_hex(16)
+    token, ops_token = secrets.token_hex(16), secrets.token_hex(16)
     env = {
         "DATABASE_URL": database_url,
         "IVR_CONFIG": str(config),
         "TWILIO_AUTH_TOKEN": token,
         "PUBLIC_BASE_URL": base_url,
-        "IVR_SCHEDULER": "false",
         "IVR_SPOOL_DIR": str(workdir / "spool"),
         "IVR_API_TOKENS": f"ops:{ops_token}",
     }
+    log = workdir / "service.log"
     service = start_uvicorn(
-        "app:create_app",
-        env,
-        workdir / "service.log",
-        workers=workers,
-        extra_args=PRODUCTION_FLAGS,
-        port=port,
+        "app:create_app", env, log, workers=workers, extra_args=PRODUCTION_FLAGS, port=port
     )
-    return Soaked(service, Target(base_url, base_url, token), ops_token)
+    try:
+        desks = yaml.safe_load(config.read_text(encoding="utf-8"))["helpdesks"]
+        log_agents_in(base_url, ops_token, [desk["id"] for desk in desks], AGENTS_PER_HELPDESK)
+        endpoints = [probe_endpoints(base_url, token, desk["id"], desk["numbers"][0]) for desk in desks]
+    except BaseException:
+        stop(service)
+        raise
+    return Soaked(service, endpoints, token)
 
 
-def log_agents_in(soaked: Soaked, helpdesks: Sequence[str]) -> None:
-    """Creates agents and sets them available, so that calls are queued rather than forwarded."""
-    auth = {"Authorization": f"Bearer {soaked.ops_token}"}
-    base = soaked.target.base_url
-    with httpx.Client(headers=auth, timeout=10) as client:
-        for helpdesk in helpdesks:
-            for number in range(AGENTS_PER_HELPDESK):
-                code = f"{901 + number}"
-                agent = {"helpdesk": helpdesk, "code": code, "name": f"Soak {code}", "pin": "4321"}
-                client.post(f"{base}/api/agents", json=agent).raise_for_status()
-                presence = f"{base}/api/agents/{helpdesk}/{code}/presence"
-                client.put(presence, json={"status": "available"}).raise_for_status()
+def measure_max_rps(soaked: Soaked, workdir: Path, connections: int) -> float:
+    """The whole-call mix's requests/s with wrk, as ``make bench`` measures it."""
+    base_url = soaked.service.base_url
+    write_requests(workdir / "warm", soaked.endpoints, base_url, soaked.token, connections, 2_000)
+    run_wrk(base_url, workdir / "warm", connections, 2)
+    write_requests(workdir / "max", soaked.endpoints, base_url, soaked.token, connections, 20_000)
+    return run_wrk(base_url, workdir / "max", connections, MEASURE_S).rps
 
 
-def sustainable(stats: Stats) -> bool:
-    return stats.errors == 0 and stats.requests > 0 and stats.p99_ms() <= P99_LIMIT_MS
+class OpenLoop:
+    """Plays whole calls at a fixed request rate over keep-alive connections to the service.
 
+    A call's requests go one after another on one connection, as Twilio sends them; calls start
+    on schedule whatever the answers take, so a slow service shows as latency and errors, not
+    as a lower rate. Requests are written by hand (no HTTP client library) so that the
+    generator's own cost stays small next to the service's on the same machine.
+    """
 
-async def ramp(target: Target) -> float:
-    """The highest rate (calls per second) of the ramp that stayed within the limits; 0 if none."""
-    best = 0.0
-    rate = RAMP_START_RATE
-    for _ in range(RAMP_STEPS):
-        stats = await run_load(target, rate=rate, duration_s=RAMP_STEP_S, max_in_flight=MAX_IN_FLIGHT)
-        ok = sustainable(stats)
-        print(
-            f"  ramp {rate:7.2f} calls/s: {stats.requests} requests, {stats.errors} errors, "
-            f"p99 {stats.p99_ms():.1f} ms{'' if ok else '  <- over the limit'}",
-            flush=True,
+    def __init__(self, soaked: Soaked, stats: Stats) -> None:
+        self.soaked = soaked
+        self.stats = stats
+        parts = urlsplit(soaked.service.base_url)
+        self.host, self.port = parts.hostname or LOOPBACK, parts.port or 80
+        # Oldest first: calls take turns over every open connection, so that the kernel's
+        # spreading of connections over the workers spreads the calls too.
+        self.idle: deque[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = deque()
+        self.open = 0
+        self.results = itertools.cycle(RESULTS)
+        self.desks = itertools.cycle(soaked.endpoints)
+
+    async def run(self, rps: float, duration_s: float) -> None:
+        calls_per_s = rps / REQUESTS_PER_CALL
+        total = math.ceil(calls_per_s * duration_s)
+        for _ in range(OPEN_AT_START - len(self.idle)):
+            reader, writer = await asyncio.open_connection(self.host, self.port)
+            self.idle.append((reader, writer, time.monotonic()))
+        running: set[asyncio.Task[None]] = set()
+        start = time.monotonic()
+        for number in range(total):
+            delay = start + number / calls_per_s - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if len(running) >= MAX_CONNECTIONS:
+                self.stats.error(f"call not started: {len(running)} calls in flight")
+                continue
+            task = asyncio.create_task(self.play())
+            running.add(task)
+            task.add_done_callback(running.discard)
+        if running:
+            await asyncio.wait(set(running))
+        for _, writer, _ in self.idle:
+            writer.close()
+        self.idle.clear()
+
+    async def play(self) -> None:
+        self.stats.calls_started += 1
+        while self.idle and self.idle[0][2] < time.monotonic() - MAX_IDLE_S:
+            self.idle.popleft()[1].close()
+        if self.idle:
+            reader, writer, _ = self.idle.popleft()
+        else:
+            try:
+                reader, writer = await asyncio.open_connection(self.host, self.port)
+            except OSError as error:
+                self.stats.error(f"connect: {error}")
+                return
+        base_url, token = self.soaked.service.base_url, self.soaked.token
+        try:
+            for url, params in whole_call(next(self.desks), next(self.results), call_sid()):
+                request = raw_request(base_url, token, url, params)
+                path = urlsplit(url).path
+                started = time.perf_counter()
+                status, body = await asyncio.wait_for(
+                    self._exchange(reader, writer, request), REQUEST_TIMEOUT_S
+                )
+                self.stats.latencies_s.append(time.perf_counter() - started)
+                self.stats.statuses[status] += 1
+                self.stats.paths[path] += 1
+                if status != 200 or b"<Response" not in body:
+                    self.stats.error(f"{path}: HTTP {status}: {body[:120]!r}")
+                    raise ConnectionAbortedError
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as error:
+            if not isinstance(error, ConnectionAbortedError):
+                self.stats.error(f"{type(error).__name__}: {error}")
+            writer.close()
+            return
+        self.idle.append((reader, writer, time.monotonic()))
+        self.stats.calls_completed += 1
+
+    @staticmethod
+    async def _exchange(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+    ) -> tuple[int, bytes]:
+        writer.write(request)
+        await writer.drain()
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length = next(
+            (int(line.split(":", 1)[1]) for line in lines[1:] if line.lower().startswith("content-length:")),
+            None,
         )
-        if not ok:
-            break
-        best = rate
-        rate *= RAMP_FACTOR
-    return best
+        if length is None:
+            raise ValueError("an answer without Content-Length")
+        return status, await reader.readexactly(length)
 
 
 async def soak(
-    soaked: Soaked, rate: float, minutes: float, target_rps: float | None
-) -> tuple[float, Stats, Stats, dict[int, int], list[dict[int, int]]]:
-    """Warm-up, then the soak: its call rate, both runs' figures and each worker's RSS samples.
-
-    With ``target_rps`` the warm-up's requests per call turn that request rate into calls/s.
-    """
-    print(f"warm-up: {WARM_UP_S:.0f} s at {rate:.2f} calls/s", flush=True)
-    warm = await run_load(soaked.target, rate=rate, duration_s=WARM_UP_S, max_in_flight=MAX_IN_FLIGHT)
+    soaked: Soaked, rps: float, minutes: float
+) -> tuple[Stats, Stats, float, dict[int, int], list[dict[int, int]]]:
+    """Warm-up, then the soak: both runs' figures, the soak's seconds, each worker's RSS samples."""
+    warm = Stats()
+    print(f"warm-up: {WARM_UP_S:.0f} s at {rps:.0f} requests/s", flush=True)
+    await OpenLoop(soaked, warm).run(rps, WARM_UP_S)
     if warm.errors:
         print(f"  warm-up errors: {warm.errors}", flush=True)
-    if target_rps is not None and warm.calls_started:
-        rate = target_rps / (warm.requests / warm.calls_started)
     rss_start = soaked.service.rss_kib()
     duration_s = minutes * 60
-    print(f"soak: {duration_s:.0f} s at {rate:.2f} calls/s; RSS after warm-up {rss_start} KiB", flush=True)
+    print(f"soak: {duration_s:.0f} s at {rps:.0f} requests/s; RSS after warm-up {rss_start} KiB", flush=True)
     samples: list[dict[int, int]] = []
 
     async def sample() -> None:
@@ -147,24 +230,31 @@ async def soak(
             samples.append(soaked.service.rss_kib())
             print(f"  RSS {samples[-1]} KiB", flush=True)
 
+    stats = Stats()
     sampler = asyncio.create_task(sample())
+    started = time.monotonic()
     try:
-        stats = await run_load(soaked.target, rate=rate, duration_s=duration_s, max_in_flight=MAX_IN_FLIGHT)
+        await OpenLoop(soaked, stats).run(rps, duration_s)
     finally:
         sampler.cancel()
         await asyncio.gather(sampler, return_exceptions=True)
+    seconds = time.monotonic() - started
     samples.append(soaked.service.rss_kib())
-    return rate, warm, stats, rss_start, samples
+    return warm, stats, seconds, rss_start, samples
 
 
 def report(
-    rate: float, warm: Stats, stats: Stats, rss_start: dict[int, int], samples: list[dict[int, int]]
+    max_rps: float,
+    warm: Stats,
+    stats: Stats,
+    seconds: float,
+    rss_start: dict[int, int],
+    samples: list[dict[int, int]],
 ) -> bool:
     rss_end = samples[-1]
     ratios = {pid: rss_end[pid] / kib for pid, kib in rss_start.items()}
-    seconds = max(1.0, (len(samples) - 1) * RSS_EVERY_S)
     print()
-    print(f"soaked at {rate:.2f} calls/s (about {stats.requests / seconds:.0f} requests/s)")
+    print(f"maximum rate {max_rps:.0f} requests/s; soaked at {stats.requests / seconds:.0f} requests/s")
     print(f"calls: {stats.calls_started} started, {stats.calls_completed} completed")
     print(
         f"requests sent: {stats.requests}  ({', '.join(f'{p} {n}' for p, n in sorted(stats.paths.items()))})"
@@ -178,7 +268,8 @@ def report(
         print(f"RSS of worker {pid}: {kib} KiB after warm-up, {rss_end[pid]} KiB at the end", end="")
         print(f", ratio {ratios[pid]:.3f}")
         print(f"  samples (KiB): {' '.join(str(sample[pid]) for sample in samples)}")
-    passed = stats.errors == 0 and warm.errors == 0 and max(ratios.values()) <= RSS_GROWTH_LIMIT
+    passed = stats.errors == 0 and warm.errors == 0 and stats.requests > 0
+    passed = passed and max(ratios.values()) <= RSS_GROWTH_LIMIT
     print("PASS" if passed else f"FAIL: errors or RSS growth over {RSS_GROWTH_LIMIT - 1:.0%}")
     return passed
 
@@ -193,37 +284,23 @@ def minutes_arg(text: str) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=minutes_arg, default=10.0, help="soak duration (fractions allowed)")
-    parser.add_argument("--config", type=Path, default=ROOT / "config" / "helpdesk.yaml")
-    parser.add_argument(
-        "--rps", type=float, help="the maximum rate: make bench's whole-call mix requests/s (else a ramp)"
-    )
+    parser.add_argument("--rps", type=float, help="the maximum rate: make bench's whole-call mix requests/s")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn workers")
     args = parser.parse_args(argv)
-    config: Path = args.config.resolve()
-    helpdesks = [desk.id for desk in load_config(config).helpdesks]
     with tempfile.TemporaryDirectory(prefix="ivr-soak-") as workdir:
-        soaked = start_service(Path(workdir), config, args.workers)
+        soaked = start_service(Path(workdir), args.workers)
         try:
-            log_agents_in(soaked, helpdesks)
-            print(f"service on {soaked.target.base_url} (workers {soaked.service.pids()})", flush=True)
-            target_rps: float | None = None
+            print(f"service on {soaked.service.base_url} (workers {soaked.service.pids()})", flush=True)
             if args.rps is not None:
-                target_rps = args.rps / 2
-                best = target_rps / REQUESTS_PER_CALL * 2
-                print(f"maximum rate from make bench: {args.rps:.0f} requests/s; soak at half", flush=True)
+                max_rps = float(args.rps)
+                print(f"maximum rate (make bench): {max_rps:.0f} requests/s", flush=True)
             else:
-                print("ramp:", flush=True)
-                best = asyncio.run(ramp(soaked.target))
-                if best == 0:
-                    print(f"FAIL: not even {RAMP_START_RATE} calls/s within the limits")
-                    return 1
-                print(f"max sustainable rate: {best:.2f} calls/s", flush=True)
-            rate, warm, stats, rss_start, samples = asyncio.run(
-                soak(soaked, best / 2, args.minutes, target_rps)
-            )
+                max_rps = measure_max_rps(soaked, Path(workdir), 2 * args.workers)
+                print(f"maximum rate (wrk, {MEASURE_S:.0f} s): {max_rps:.0f} requests/s", flush=True)
+            warm, stats, seconds, rss_start, samples = asyncio.run(soak(soaked, max_rps / 2, args.minutes))
         finally:
             stop(soaked.service)
-    return 0 if report(rate, warm, stats, rss_start, samples) else 1
+    return 0 if report(max_rps, warm, stats, seconds, rss_start, samples) else 1
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///var/ivr.sqlite3"
+# Execution option of a connection whose transaction may write (see _begin_sqlite_transaction).
+WRITE_UNIT = "ivr_write_unit"
 
 # A webhook must answer within Twilio's patience even when PostgreSQL is unreachable, so a
 # connection attempt gives up quickly instead of waiting for the operating system's TCP timeout.
@@ -92,7 +94,12 @@ def _configure_sqlite_connection(dbapi_connection: DBAPIConnection, _record: Con
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A unit of work that may write takes the write lock at its start (WRITE_UNIT): in WAL mode
+    # a deferred transaction that has read fails at once with "database is locked" when it then
+    # writes after another connection committed (SQLite does not wait there), which every write
+    # of the write-behind would make likely. Reads stay deferred and never wait for writers.
+    immediate = connection.get_execution_options().get(WRITE_UNIT, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _discard_read_only_connection(context: ExceptionContext) -> None:

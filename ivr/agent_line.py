@@ -31,11 +31,11 @@ from ivr.runtime import Runtime, runtime
 from ivr.signature import FormParams
 from ivr.spool import Operation
 from ivr.twiml import prompt_for
-from ivr.webhooks import call_log, log_events, verified_form
+from ivr.webhooks import TwilioRoute, call_log, log_events, verified_form
 from messages import Audio, MessageKey, Speech
 
 log = logging.getLogger("ivr.agents")
-router = APIRouter(prefix="/twilio/agent", tags=["twilio"])
+router = APIRouter(prefix="/twilio/agent", tags=["twilio"], route_class=TwilioRoute)
 Rt = Annotated[Runtime, Depends(runtime)]
 Form = Annotated[FormParams, Depends(verified_form)]
 CODE_DIGITS = 8

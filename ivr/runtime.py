@@ -20,6 +20,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from config import HelpdeskConfig, Settings
+from database.engine import WRITE_UNIT
 from ivr.spool import Operation, Spool, apply
 from ivr.twiml import Renderer
 from ivr.writer import RecentLines, WriteBehind
@@ -105,6 +106,8 @@ class Runtime:
     def session(self) -> Iterator[Session]:
         """The request's unit of work: committed at the end, rolled back on error."""
         with self.sessions() as session, session.begin():
+            # On SQLite it takes the write lock at BEGIN (IMMEDIATE); other databases ignore it.
+            session.connection(execution_options={WRITE_UNIT: True})
             yield session
 
     def write(self, operations: Sequence[Operation]) -> bool:
@@ -180,6 +183,7 @@ class Runtime:
                 log.exception("presence listener failed", extra={"helpdesk": helpdesk_id})
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
+    """The app's runtime (a coroutine: FastAPI would run a plain function in a thread)."""
     value: Runtime = request.app.state.runtime
     return value

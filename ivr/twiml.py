@@ -164,6 +164,13 @@ class Renderer:
     def after_queue(
         self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | EndCall, caller: str
     ) -> str:
+        if isinstance(decision, ForwardToCentral):
+            return self._after_queue(desk, decision, caller)  # the caller's own number is in it
+        return self._kept(desk, decision, lambda: self._after_queue(desk, decision, caller))
+
+    def _after_queue(
+        self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | EndCall, caller: str
+    ) -> str:
         response = VoiceResponse()
         match decision:
             case ForwardToCentral():
@@ -178,6 +185,9 @@ class Renderer:
         return str(response)
 
     def after_central(self, desk: Helpdesk, decision: PlayClosing | EndCall) -> str:
+        return self._kept(desk, decision, lambda: self._after_central(desk, decision))
+
+    def _after_central(self, desk: Helpdesk, decision: PlayClosing | EndCall) -> str:
         response = VoiceResponse()
         match decision:
             case PlayClosing():
@@ -229,13 +239,11 @@ class Renderer:
 
     @staticmethod
     def leave() -> str:
-        response = VoiceResponse()
-        response.leave()
-        return str(response)
+        return _LEAVE
 
     @staticmethod
     def empty() -> str:
-        return str(VoiceResponse())
+        return _EMPTY
 
 
 def last_resort() -> str:
@@ -247,3 +255,13 @@ def last_resort() -> str:
     )
     response.hangup()
     return str(response)
+
+
+def _document(build: Callable[[VoiceResponse], object]) -> str:
+    response = VoiceResponse()
+    build(response)
+    return str(response)
+
+
+_LEAVE = _document(lambda response: response.leave())
+_EMPTY = _document(lambda response: None)

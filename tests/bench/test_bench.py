@@ -4,6 +4,7 @@ short run of each against a real uvicorn (SQLite) so that ``make bench`` and
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -12,7 +13,9 @@ from urllib.parse import parse_qsl
 import pytest
 from twilio.request_validator import RequestValidator
 
-from bench import metrics, webhooks
+from bench import metrics, soak, webhooks
+from bench.load import Stats
+from bench.service import stop
 from bench.webhooks import Endpoints, Options, raw_request, whole_call, write_requests
 from config import load_config
 
@@ -142,3 +145,20 @@ def test_make_bench_runs_end_to_end(tmp_path: Path) -> None:
     assert app.requests > 50
     assert bare.requests > app.requests
     assert len(measured.rss_kib) == 1
+
+
+def test_the_soak_plays_whole_calls_open_loop(tmp_path: Path) -> None:
+    soaked = soak.start_service(tmp_path, workers=1)
+    stats = Stats()
+    try:
+        asyncio.run(soak.OpenLoop(soaked, stats).run(rps=120.0, duration_s=2.0))
+        rss = soaked.service.rss_kib()
+    finally:
+        stop(soaked.service)
+    assert stats.error_samples == []
+    assert stats.calls_started == stats.calls_completed == 40
+    # The three endings in turn (6, 4 and 8 requests): 13 rounds and one bridged call.
+    assert stats.requests == 13 * (6 + 4 + 8) + 6
+    assert set(stats.statuses) == {200}
+    assert len(rss) == 1
+    assert min(rss.values()) > 50_000  # KiB: a whole Python service

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from calls import QueueEntry
 from database import alembic_config, make_engine, make_sessionmaker, ping, upgrade
+from database.engine import WRITE_UNIT
 
 AT = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -210,3 +211,42 @@ def test_upgrade_is_idempotent(migrated_db_url: str) -> None:
         engine.dispose()
     head = ScriptDirectory.from_config(alembic_config(migrated_db_url)).get_current_head()
     assert versions == [head]
+
+
+def _sqlite_table(tmp_path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / 'locks.sqlite3'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+    return engine
+
+
+def test_a_deferred_sqlite_transaction_that_read_cannot_write_after_another_commit(tmp_path: Path) -> None:
+    # Why units of work take the write lock at BEGIN: SQLite does not wait in this case.
+    engine = _sqlite_table(tmp_path)
+    try:
+        with engine.connect() as reader:
+            assert reader.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 0
+            with engine.begin() as other:
+                other.exec_driver_sql("INSERT INTO t VALUES (1)")
+            with pytest.raises(OperationalError, match="database is locked"):
+                reader.exec_driver_sql("INSERT INTO t VALUES (2)")
+    finally:
+        engine.dispose()
+
+
+def test_a_sqlite_write_unit_holds_the_write_lock_from_its_begin(tmp_path: Path) -> None:
+    engine = _sqlite_table(tmp_path)
+    try:
+        with engine.connect().execution_options(**{WRITE_UNIT: True}) as unit:
+            assert unit.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 0
+            with engine.connect() as other:
+                other.exec_driver_sql("PRAGMA busy_timeout=0")
+                with pytest.raises(OperationalError, match="database is locked"):
+                    other.exec_driver_sql("INSERT INTO t VALUES (1)")
+                other.rollback()
+            unit.exec_driver_sql("INSERT INTO t VALUES (2)")
+            unit.commit()
+        with engine.connect() as check:
+            assert check.exec_driver_sql("SELECT n FROM t").scalars().all() == [2]
+    finally:
+        engine.dispose()
