@@ -16,8 +16,9 @@ import secrets
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -249,6 +250,34 @@ class CallPlayer:
         return await self.post(arrival.enqueue_action, exit_params)
 
 
+async def start_on_schedule(
+    play: Callable[[], Coroutine[Any, Any, None]],
+    *,
+    rate: float,
+    total: int,
+    max_in_flight: int,
+    stats: Stats,
+) -> set[asyncio.Task[None]]:
+    """Start ``total`` calls of ``play`` at ``rate`` per second; returns those still running.
+
+    Open loop: calls start on schedule whatever the answers take; a call due while
+    ``max_in_flight`` are running is not started and counts as an error (the service fell behind).
+    """
+    running: set[asyncio.Task[None]] = set()
+    start = time.monotonic()
+    for number in range(total):
+        delay = start + number / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if len(running) >= max_in_flight:
+            stats.error(f"call not started: {len(running)} calls in flight")
+            continue
+        task = asyncio.create_task(play())
+        running.add(task)
+        task.add_done_callback(running.discard)
+    return running
+
+
 async def run_load(
     target: Target, *, rate: float, duration_s: float, max_in_flight: int, max_calls: int = 1_000_000
 ) -> Stats:
@@ -264,18 +293,9 @@ async def run_load(
     limits = httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight)
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S, limits=limits) as client:
         player = CallPlayer(target, client, stats)
-        running: set[asyncio.Task[None]] = set()
-        start = time.monotonic()
-        for number in range(total):
-            delay = start + number / rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if len(running) >= max_in_flight:
-                stats.error(f"call not started: {len(running)} calls in flight")
-                continue
-            task = asyncio.create_task(player.play())
-            running.add(task)
-            task.add_done_callback(running.discard)
+        running = await start_on_schedule(
+            player.play, rate=rate, total=total, max_in_flight=max_in_flight, stats=stats
+        )
         if running:
             _, late = await asyncio.wait(set(running), timeout=DRAIN_TIMEOUT_S)
             for task in late:

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bench.load import LOOPBACK, Stats
+from bench.load import LOOPBACK, Stats, start_on_schedule
 from bench.service import Service, free_port, start_uvicorn, stop
 from bench.webhooks import (
     PRODUCTION_FLAGS,
@@ -139,18 +139,9 @@ class OpenLoop:
         for _ in range(OPEN_AT_START - len(self.idle)):
             reader, writer = await asyncio.open_connection(self.host, self.port)
             self.idle.append((reader, writer, time.monotonic()))
-        running: set[asyncio.Task[None]] = set()
-        start = time.monotonic()
-        for number in range(total):
-            delay = start + number / calls_per_s - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            if len(running) >= MAX_CONNECTIONS:
-                self.stats.error(f"call not started: {len(running)} calls in flight")
-                continue
-            task = asyncio.create_task(self.play())
-            running.add(task)
-            task.add_done_callback(running.discard)
+        running = await start_on_schedule(
+            self.play, rate=calls_per_s, total=total, max_in_flight=MAX_CONNECTIONS, stats=self.stats
+        )
         if running:
             await asyncio.wait(set(running))
         for _, writer, _ in self.idle:

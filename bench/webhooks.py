@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -370,12 +371,12 @@ def measure_app(
     app: Service,
     token: str,
     ops_token: str,
-    data: dict[str, object],
+    data: dict[str, Any],
     options: Options,
     workdir: Path,
     round_number: int,
 ) -> WrkResult:
-    desks = [(desk["id"], desk["numbers"][0]) for desk in data["helpdesks"]]  # type: ignore[attr-defined]
+    desks = [(desk["id"], desk["numbers"][0]) for desk in data["helpdesks"]]
     if round_number == 0:
         log_agents_in(app.base_url, ops_token, [desk for desk, _ in desks], options.connections)
     endpoints = [probe_endpoints(app.base_url, token, desk, line) for desk, line in desks]
