@@ -17,11 +17,13 @@ from database import make_engine, make_sessionmaker
 from ivr import agent_line, agents_api, calllog_api, live_api, metrics, ops, reload, webhooks
 from ivr.failsafe import FailSafeTwiML
 from ivr.jobs import Jobs
+from ivr.memory import return_large_blocks
 from ivr.metrics import metrics_registry
 from ivr.redirects import redirect_if_unstaffed
 from ivr.reload import ConfigWatcher, build_renderer, config_version, load_file
 from ivr.runtime import Clock, Runtime, caller_hash_key, system_clock, twilio_token
 from ivr.security import SecurityHeaders
+from ivr.service import HelpdeskApp
 from ivr.spool import Spool
 from ivr.twilio_rest import make_client
 from ivr.twiml import last_resort
@@ -29,6 +31,8 @@ from ivr.writer import RecentLines, WriteBehind
 from routing import fail_safe
 
 log = logging.getLogger("ivr")
+# How many write intervals a line state read by the write-behind thread stays usable.
+LINE_STATE_INTERVALS = 5
 
 
 def create_app(
@@ -37,7 +41,7 @@ def create_app(
     clock: Clock | None = None,
     config: HelpdeskConfig | None = None,
     twilio_http_client: HttpClient | None = None,
-) -> FastAPI:
+) -> HelpdeskApp:
     """Build the service from the environment (or the given settings); refuses a bad config.
 
     ``clock`` and ``config`` let the simulator run the real call flow on simulated time and
@@ -45,6 +49,7 @@ def create_app(
     simulator's, in tests).
     """
     settings = settings or Settings()
+    return_large_blocks()
     # Only a config this app read itself is watched and reloaded: an explicit one is a dry run.
     config_file = settings.ivr_config if config is None else None
     if config is None:
@@ -68,8 +73,11 @@ def create_app(
         spool=Spool(settings.ivr_spool_dir, caller_key),
     )
     if settings.ivr_write_interval_ms > 0:
-        runtime.writer = WriteBehind(runtime.write, settings.ivr_write_interval_ms / 1000)
-        runtime.lines = RecentLines(settings.ivr_write_interval_ms / 1000)
+        interval_s = settings.ivr_write_interval_ms / 1000
+        runtime.writer = WriteBehind(runtime.write, interval_s, after=runtime.refresh_lines)
+        # Refreshed by the writer after every batch: kept a few intervals, so that a late
+        # batch does not send every webhook to the database.
+        runtime.lines = RecentLines(LINE_STATE_INTERVALS * interval_s)
     runtime.presence_listeners.append(partial(redirect_if_unstaffed, runtime))
     jobs = Jobs(runtime)
     watcher = ConfigWatcher(runtime) if config_file is not None else None
@@ -94,7 +102,10 @@ def create_app(
             jobs.shutdown()
             engine.dispose()
 
-    app = FastAPI(
+    https = settings.public_base_url.startswith("https://")
+    app = HelpdeskApp(
+        fail_safe=partial(_fail_safe_twiml, runtime),
+        https=https,
         lifespan=lifespan,
         title="Vaccination helpdesk call flow",
         summary="Twilio webhooks and APIs of the local COVID-19 vaccination helpdesks",
@@ -104,8 +115,8 @@ def create_app(
     app.state.jobs = jobs
     app.state.config_watcher = watcher
     app.state.metrics_registry = metrics_registry(runtime)
-    app.include_router(webhooks.router)
-    app.include_router(agent_line.router)
+    app.include_webhooks(webhooks.router)
+    app.include_webhooks(agent_line.router)
     app.include_router(agents_api.router)
     app.include_router(calllog_api.router)
     app.include_router(ops.router)
@@ -113,9 +124,10 @@ def create_app(
     app.include_router(live_api.router)
     app.include_router(reload.router)
 
-    app.add_middleware(FailSafeTwiML, fail_safe=partial(_fail_safe_twiml, runtime))
+    # The webhook POSTs take HelpdeskApp's direct path, which answers the same way.
+    app.add_middleware(FailSafeTwiML, fail_safe=app.fail_safe)
     # Outermost, so that the fail-safe answers carry the headers too.
-    app.add_middleware(SecurityHeaders, https=settings.public_base_url.startswith("https://"))
+    app.add_middleware(SecurityHeaders, https=https)
     return app
 
 

@@ -452,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured run")
     parser.add_argument("--warm-up", type=float, default=2.0, help="warm-up before each measured run (s)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating app/bare rounds per database")
-    parser.add_argument("--requests-per-thread", type=int, default=20_000)
+    parser.add_argument("--requests-per-thread", type=int, default=40_000)
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES))
     parser.add_argument("--database", choices=("sqlite", "postgresql"), action="append")
     args = parser.parse_args(argv)

@@ -10,7 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ivr.twiml import XML_TYPE
 
 log = logging.getLogger("ivr")
 
@@ -40,10 +43,9 @@ class FailSafeTwiML:
             if started:
                 raise
             log.exception("webhook failed; answering the fail-safe", extra={"path": scope["path"]})
-            body = self.fail_safe().encode("utf-8")
-            headers = [
-                (b"content-type", b"text/xml; charset=utf-8"),
-                (b"content-length", str(len(body)).encode("ascii")),
-            ]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await fail_safe_response(self.fail_safe)(scope, receive, send)
+
+
+def fail_safe_response(fail_safe: Callable[[], str]) -> Response:
+    """The document of ``fail_safe()`` as TwiML (``text/xml; charset=utf-8``)."""
+    return Response(content=fail_safe(), media_type=XML_TYPE)

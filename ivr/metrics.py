@@ -76,6 +76,11 @@ class LineCollector(Collector):
         yield GaugeMetricFamily(
             "ivr_database_up", "1 when the database answered this scrape", value=int(lines is not None)
         )
+        yield GaugeMetricFamily(
+            "ivr_writes_pending",
+            "Webhook writes this process handed to its write-behind and not yet committed",
+            value=rt.writer.pending() if rt.writer is not None else 0,
+        )
 
 
 def metrics_registry(runtime: Runtime) -> CollectorRegistry:

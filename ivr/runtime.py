@@ -19,11 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from calls import line_state
 from config import HelpdeskConfig, Settings
 from database.engine import WRITE_UNIT
 from ivr.spool import Operation, Spool, apply
 from ivr.twiml import Renderer
 from ivr.writer import RecentLines, WriteBehind
+from routing import LineState
 
 Clock = Callable[[], datetime]
 KEPT_VERSIONS = 8
@@ -154,10 +156,39 @@ class Runtime:
         else:
             await run_in_threadpool(self.write, operations)
 
+    async def keep_up(self) -> None:
+        """Wait for the write-behind's next batch when it has fallen behind (after a webhook).
+
+        Under more load than the database takes, the webhooks then slow down to the rate their
+        writes are committed at, instead of the backlog (and the memory it holds) growing.
+        """
+        if self.writer is not None and self.writer.running and self.writer.behind():
+            await run_in_threadpool(self.writer.flush)
+
     def flush(self) -> None:
         """Write what the webhooks handed in, before reading what must include it."""
         if self.writer is not None:
             self.writer.flush()
+
+    def refresh_lines(self) -> None:
+        """Re-read the line states the webhooks asked for since the last refresh (writer thread).
+
+        When the read fails the entries are left to expire: the webhooks then read for
+        themselves and meet the failure with their own fail-safe answers.
+        """
+        asked = self.lines.asked()
+        if not asked:
+            return
+        generation = self.lines.generation
+        try:
+            with self.sessions() as session:
+                read = {helpdesk_id: line_state(session, helpdesk_id) for helpdesk_id in asked}
+        except Exception:
+            log.debug("line states not refreshed: the database failed", exc_info=True)
+            return
+        for helpdesk_id, (agents, waiting) in read.items():
+            state = LineState(agents_logged_in=agents, callers_waiting=waiting)
+            self.lines.remember(helpdesk_id, state, generation)
 
     def replay_spool(self) -> int:
         """Replay spooled writes; 0 when there are none or the database still fails."""

@@ -98,6 +98,7 @@ class TwilioRoute(APIRoute):
             response: Response = await endpoint(**arguments)
             if tasks is not None and response.background is None:
                 response.background = tasks
+            await rt.keep_up()
             return response
 
         return handler
@@ -159,9 +160,10 @@ def _line(rt: Runtime, desk: Helpdesk, recent: LineState | None = None) -> LineS
     """The agents logged in and callers waiting: ``recent`` if given, else read (and remembered)."""
     if recent is not None:
         return recent
+    generation = rt.lines.generation
     with rt.sessions() as session:
         agents, waiting = line_state(session, desk.id)
-    return rt.lines.remember(desk.id, LineState(agents_logged_in=agents, callers_waiting=waiting))
+    return rt.lines.remember(desk.id, LineState(agents_logged_in=agents, callers_waiting=waiting), generation)
 
 
 async def _off_the_loop(rt: Runtime, work: Callable[[], str], reads: bool) -> str:

@@ -9,6 +9,8 @@ the lock. Writes of one process reach the database in the order they were handed
 
 What is read back soon after (the count of waiting callers, the KPIs) may lag the calls by up
 to one interval; what acts on the queue (REST redirects, the reaper) calls :meth:`flush` first.
+After each batch the same thread runs ``after`` (the runtime re-reads the line states the
+webhooks asked for), so that the webhooks themselves rarely wait for a read.
 """
 
 from __future__ import annotations
@@ -24,15 +26,24 @@ from routing import LineState
 log = logging.getLogger("ivr.writer")
 # Handed-in operations that wake the writer before its interval is over.
 FLUSH_AT = 500
+# Operations pending beyond which the webhooks wait for a batch to be written (see
+# Runtime.keep_up): the writer has fallen behind, and memory must not grow with the backlog.
+BACKLOG = 2 * FLUSH_AT
 
 
 class WriteBehind:
     """Batches operations for ``write`` (one transaction per call); a thread flushes them."""
 
-    def __init__(self, write: Callable[[Sequence[Operation]], object], interval_s: float) -> None:
+    def __init__(
+        self,
+        write: Callable[[Sequence[Operation]], object],
+        interval_s: float,
+        after: Callable[[], object] | None = None,
+    ) -> None:
         if interval_s <= 0:
             raise ValueError("interval_s must be positive")
         self._write = write
+        self._after = after
         self._interval_s = interval_s
         self._pending: list[Operation] = []
         self._lock = threading.Lock()  # guards _pending
@@ -60,6 +71,10 @@ class WriteBehind:
     def pending(self) -> int:
         with self._lock:
             return len(self._pending)
+
+    def behind(self) -> bool:
+        """Whether more than :data:`BACKLOG` operations wait: the writer is not keeping up."""
+        return len(self._pending) > BACKLOG  # one read of a list's length: no lock needed
 
     def flush(self) -> None:
         """Write everything handed in so far (in the calling thread)."""
@@ -94,32 +109,57 @@ class WriteBehind:
             except Exception:
                 # write() spools what the database refuses; this is a bug, not an outage.
                 log.exception("write-behind batch failed")
+            if self._after is not None:
+                try:
+                    self._after()
+                except Exception:
+                    log.exception("after-batch work failed")
 
 
 class RecentLines:
     """Line states (agents logged in, callers waiting) read within the last ``ttl_s``, per helpdesk.
 
     With a write-behind the database already lags the webhooks by up to one interval, so a line
-    state read within that interval is as current as a new read: at a busy helpdesk most arrivals
-    and waitUrl requests then need no database round trip. An instance that changes presence
-    forgets its helpdesk's entry at once. ``ttl_s`` 0 keeps nothing.
+    state read a few intervals ago is as good as a new read: at a busy helpdesk the webhooks then
+    need no database round trip. The write-behind thread re-reads, after each batch, the
+    helpdesks the webhooks asked for (:meth:`asked`), so that their entries rarely expire while
+    calls come in. An instance that changes presence forgets its helpdesk's entry at once, and a
+    read that began before the change is not kept. ``ttl_s`` 0 keeps nothing.
     """
 
     def __init__(self, ttl_s: float) -> None:
         self._ttl_s = ttl_s
         self._lines: dict[str, tuple[float, LineState]] = {}
+        self._asked: set[str] = set()
+        # Bumped by forget(): a read that started before it is stale.
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """Pass to :meth:`remember` the value read before the database was."""
+        return self._generation
 
     def recent(self, helpdesk_id: str) -> LineState | None:
+        if self._ttl_s <= 0:
+            return None
+        self._asked.add(helpdesk_id)
         found = self._lines.get(helpdesk_id)
         if found is None or time.monotonic() >= found[0]:
             return None
         return found[1]
 
-    def remember(self, helpdesk_id: str, line: LineState) -> LineState:
-        if self._ttl_s > 0:
+    def asked(self) -> list[str]:
+        """The helpdesks asked for since the last call (each webhook asking again re-adds its own)."""
+        asked, self._asked = self._asked, set()
+        return sorted(asked)
+
+    def remember(self, helpdesk_id: str, line: LineState, generation: int | None = None) -> LineState:
+        """Keep ``line`` for ``ttl_s``, unless the helpdesk was forgotten since ``generation``."""
+        if self._ttl_s > 0 and (generation is None or generation == self._generation):
             # One assignment: atomic for readers on other threads.
             self._lines[helpdesk_id] = (time.monotonic() + self._ttl_s, line)
         return line
 
     def forget(self, helpdesk_id: str) -> None:
+        self._generation += 1
         self._lines.pop(helpdesk_id, None)

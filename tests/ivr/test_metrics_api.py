@@ -59,6 +59,7 @@ def test_metrics_while_open_with_too_few_agents(line: Line) -> None:
         ("ivr_staffing_alert", "voorkempen"): 1.0,
         ("ivr_staffing_alert", "kempen-zuid"): 0.0,
         ("ivr_database_up", ""): 1.0,
+        ("ivr_writes_pending", ""): 0.0,
     }
 
 
@@ -97,6 +98,21 @@ def test_two_apps_in_one_process_keep_their_own_gauges(line: Line, migrated_db_u
     assert other_text.count("ivr_agents_logged_in{") == 2
 
 
+def test_metrics_count_the_writes_not_yet_committed(migrated_db_url: str) -> None:
+    app = create_app(make_settings(migrated_db_url, write_interval_ms=1000), clock=Clock())
+    with TestClient(app, base_url=BASE) as client:
+        runtime = app.state.runtime
+        runtime.writer.submit(
+            [("leave_queue", {"call_sid": "CA" + "1" * 32, "now": runtime.clock(), "result": "hangup"})]
+        )
+        text = client.get("/metrics").text
+        runtime.flush()
+        after = client.get("/metrics").text
+    runtime.engine.dispose()
+    assert "ivr_writes_pending 1.0" in text.splitlines()
+    assert "ivr_writes_pending 0.0" in after.splitlines()
+
+
 @pytest.fixture
 def no_database() -> Iterator[Line]:
     clock = Clock()
@@ -110,6 +126,7 @@ def test_metrics_without_a_database_answer_what_they_can(no_database: Line) -> N
         ("ivr_helpdesk_open", "voorkempen"): 1.0,
         ("ivr_helpdesk_open", "kempen-zuid"): 1.0,
         ("ivr_database_up", ""): 0.0,
+        ("ivr_writes_pending", ""): 0.0,
     }
 
 

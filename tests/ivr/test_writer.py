@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from calllog import CallRecord
@@ -171,6 +172,81 @@ def test_without_an_interval_no_line_is_kept() -> None:
     lines = RecentLines(0.0)
     lines.remember("voorkempen", LineState(agents_logged_in=1, callers_waiting=0))
     assert lines.recent("voorkempen") is None
+    assert lines.asked() == []
+
+
+def test_the_helpdesks_asked_for_are_handed_out_once() -> None:
+    lines = RecentLines(0.1)
+    assert lines.asked() == []
+    lines.recent("voorkempen")
+    lines.recent("kempen-zuid")
+    lines.recent("voorkempen")
+    assert lines.asked() == ["kempen-zuid", "voorkempen"]
+    assert lines.asked() == []
+
+
+def test_a_read_begun_before_a_presence_change_is_not_kept() -> None:
+    lines = RecentLines(0.1)
+    before = lines.generation
+    lines.forget("kempen-zuid")  # an agent logged out meanwhile (any helpdesk)
+    stale = LineState(agents_logged_in=1, callers_waiting=0)
+    assert lines.remember("voorkempen", stale, before) is stale
+    assert lines.recent("voorkempen") is None
+    fresh = LineState(agents_logged_in=0, callers_waiting=0)
+    lines.remember("voorkempen", fresh, lines.generation)
+    assert lines.recent("voorkempen") == fresh
+
+
+def test_the_thread_runs_after_after_each_interval(caplog: pytest.LogCaptureFixture) -> None:
+    recorder = Recorder()
+    calls: list[int] = []
+    ran = threading.Event()
+
+    def after() -> None:
+        calls.append(len(recorder.batches))
+        if len(calls) == 1:
+            raise RuntimeError("a bug after a batch")
+        ran.set()
+
+    behind = WriteBehind(recorder, interval_s=0.01, after=after)
+    behind.start()
+    try:
+        behind.submit([op(1)])
+        assert ran.wait(WAIT_S)
+    finally:
+        behind.stop()
+    assert calls[0] in (0, 1)  # the first interval may end before or after the submit
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("ivr.writer", "after-batch work failed")]
+
+
+def test_the_writer_refreshes_the_line_states_asked_for(
+    migrated_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(make_settings(migrated_db_url, write_interval_ms=1000), clock=Clock())
+    runtime = app.state.runtime
+    with TestClient(app, base_url="https://helpdesk.example.org") as client:
+        line = Line(client=client, runtime=runtime, clock=runtime.clock)
+        runtime.writer.stop()  # this test refreshes in its own time
+        assert runtime.lines.recent("voorkempen") is None  # asked for, not yet read
+        runtime.refresh_lines()
+        assert runtime.lines.recent("voorkempen") == LineState(agents_logged_in=0, callers_waiting=0)
+        line.agents("voorkempen", 2)
+        runtime.lines.forget("voorkempen")  # as a presence change through this instance does
+        assert runtime.lines.recent("voorkempen") is None
+        assert runtime.lines.recent("kempen-zuid") is None
+        runtime.refresh_lines()
+        assert runtime.lines.recent("voorkempen") == LineState(agents_logged_in=2, callers_waiting=0)
+        assert runtime.lines.recent("kempen-zuid") == LineState(agents_logged_in=0, callers_waiting=0)
+        runtime.lines.forget("voorkempen")
+        runtime.lines.recent("voorkempen")
+
+        def unreachable(*_: object) -> None:
+            raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+        monkeypatch.setattr("ivr.runtime.line_state", unreachable)
+        runtime.refresh_lines()  # the read fails: nothing is kept, nothing raises
+        assert runtime.lines.recent("voorkempen") is None
+    runtime.engine.dispose()
 
 
 # ------------------------------------------------------- the same call log either way

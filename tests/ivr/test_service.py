@@ -1,0 +1,66 @@
+"""The direct path of the Twilio webhooks answers as FastAPI's stack would have."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app import create_app
+from ivr.security import security_headers
+from routing import fail_safe as fail_safe_decision
+from tests.ivr.conftest import Line, make_settings
+from tests.ivr.test_webhook_safety import PINNED_PARAMS, PINNED_SIGNATURE
+
+WEBHOOKS = {
+    "/twilio/voice",
+    "/twilio/wait",
+    "/twilio/queue-exit",
+    "/twilio/forward",
+    "/twilio/central-result",
+    "/twilio/status",
+    *(
+        f"/twilio/agent{tail}"
+        for tail in ("", "/start", "/code", "/pin", "/next", "/connect", "/after", "/menu")
+    ),
+}
+
+
+def test_every_webhook_takes_the_direct_path(migrated_db_url: str) -> None:
+    app = create_app(make_settings(migrated_db_url))
+    try:
+        assert set(app.direct) == WEBHOOKS
+    finally:
+        app.state.runtime.engine.dispose()
+
+
+def test_a_failure_outside_the_decision_gets_the_fail_safe(
+    line: Line, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("parsing failed")
+
+    monkeypatch.setattr("ivr.webhooks.parse_params", broken)
+    response = line.post("/twilio/voice", PINNED_PARAMS, signature=PINNED_SIGNATURE)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/xml; charset=utf-8"
+    fail_safe = fail_safe_decision(line.runtime.config, None, line.clock())
+    assert response.text == line.runtime.renderer.unknown_number(fail_safe, "")
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [
+        ("ivr", "webhook failed; answering the fail-safe")
+    ]
+    expected = dict(security_headers("/twilio/voice", https=True))
+    assert {name: response.headers[name] for name in expected} == expected
+
+
+def test_a_refusal_is_fastapis_answer(line: Line) -> None:
+    response = line.client.post("/twilio/voice", data=PINNED_PARAMS, headers={"X-Twilio-Signature": "x"})
+    assert response.status_code == 403
+    assert json.loads(response.text) == {"detail": "invalid Twilio signature"}
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_other_methods_go_through_fastapi(line: Line) -> None:
+    response = line.client.get("/twilio/voice")
+    assert response.status_code == 405
+    assert response.headers["x-content-type-options"] == "nosniff"
