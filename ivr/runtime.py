@@ -170,6 +170,21 @@ class Runtime:
         if self.writer is not None:
             self.writer.flush()
 
+    def read_lines(self, helpdesk_ids: Sequence[str]) -> dict[str, LineState]:
+        """Read the line states of ``helpdesk_ids`` in one session and remember them.
+
+        A presence change made while the read runs forgets them again: that read is not kept.
+        """
+        generation = self.lines.generation
+        with self.sessions() as session:
+            read = {helpdesk_id: line_state(session, helpdesk_id) for helpdesk_id in helpdesk_ids}
+        return {
+            helpdesk_id: self.lines.remember(
+                helpdesk_id, LineState(agents_logged_in=agents, callers_waiting=waiting), generation
+            )
+            for helpdesk_id, (agents, waiting) in read.items()
+        }
+
     def refresh_lines(self) -> None:
         """Re-read the line states the webhooks asked for since the last refresh (writer thread).
 
@@ -179,16 +194,10 @@ class Runtime:
         asked = self.lines.asked()
         if not asked:
             return
-        generation = self.lines.generation
         try:
-            with self.sessions() as session:
-                read = {helpdesk_id: line_state(session, helpdesk_id) for helpdesk_id in asked}
+            self.read_lines(asked)
         except Exception:
             log.debug("line states not refreshed: the database failed", exc_info=True)
-            return
-        for helpdesk_id, (agents, waiting) in read.items():
-            state = LineState(agents_logged_in=agents, callers_waiting=waiting)
-            self.lines.remember(helpdesk_id, state, generation)
 
     def replay_spool(self) -> int:
         """Replay spooled writes; 0 when there are none or the database still fails."""

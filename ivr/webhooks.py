@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from agents import end_agent_call
 from calllog import local_arrival
-from calls import leave_queue, line_state
+from calls import leave_queue
 from config import Helpdesk, HelpdeskConfig
 from ivr.params import (
     DialResultParams,
@@ -160,10 +160,7 @@ def _line(rt: Runtime, desk: Helpdesk, recent: LineState | None = None) -> LineS
     """The agents logged in and callers waiting: ``recent`` if given, else read (and remembered)."""
     if recent is not None:
         return recent
-    generation = rt.lines.generation
-    with rt.sessions() as session:
-        agents, waiting = line_state(session, desk.id)
-    return rt.lines.remember(desk.id, LineState(agents_logged_in=agents, callers_waiting=waiting), generation)
+    return rt.read_lines([desk.id])[desk.id]
 
 
 async def _off_the_loop(rt: Runtime, work: Callable[[], str], reads: bool) -> str:
