@@ -13,7 +13,7 @@ from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 
 from config import HelpdeskConfig, Settings
-from database import make_engine, make_sessionmaker
+from database import make_engine, make_sessionmaker, writer_lock
 from ivr import agent_line, agents_api, calllog_api, live_api, metrics, ops, reload, webhooks
 from ivr.failsafe import FailSafeTwiML
 from ivr.jobs import Jobs
@@ -31,8 +31,11 @@ from ivr.writer import RecentLines, WriteBehind
 from routing import fail_safe
 
 log = logging.getLogger("ivr")
-# How many write intervals a line state read by the write-behind thread stays usable.
+# How many write intervals a line state read by the write-behind thread stays usable, and
+# at least how long: a batch that takes longer than a few short intervals (a busy database)
+# should not send every webhook to the database at once.
 LINE_STATE_INTERVALS = 5
+LINE_STATE_MIN_S = 0.5
 
 
 def create_app(
@@ -71,13 +74,14 @@ def create_app(
         twilio=make_client(settings, twilio_http_client),
         config_file=config_file,
         spool=Spool(settings.ivr_spool_dir, caller_key),
+        writer_lock=writer_lock(engine),
     )
     if settings.ivr_write_interval_ms > 0:
         interval_s = settings.ivr_write_interval_ms / 1000
         runtime.writer = WriteBehind(runtime.write, interval_s, after=runtime.refresh_lines)
         # Refreshed by the writer after every batch: kept a few intervals, so that a late
         # batch does not send every webhook to the database.
-        runtime.lines = RecentLines(LINE_STATE_INTERVALS * interval_s)
+        runtime.lines = RecentLines(max(LINE_STATE_INTERVALS * interval_s, LINE_STATE_MIN_S))
     runtime.presence_listeners.append(partial(redirect_if_unstaffed, runtime))
     jobs = Jobs(runtime)
     watcher = ConfigWatcher(runtime) if config_file is not None else None

@@ -6,7 +6,7 @@ schema.
 """
 
 from database.base import NAMING_CONVENTION, Base
-from database.engine import DEFAULT_URL, make_engine, make_sessionmaker, ping
+from database.engine import DEFAULT_URL, make_engine, make_sessionmaker, ping, writer_lock
 from database.migrations import alembic_config, upgrade
 from database.statements import dialect_insert
 from database.types import UtcDateTime
@@ -22,4 +22,5 @@ __all__ = [
     "make_sessionmaker",
     "ping",
     "upgrade",
+    "writer_lock",
 ]

@@ -6,8 +6,9 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,6 +86,10 @@ class Runtime:
     writer: WriteBehind | None = None
     # Line states read in the last write interval (none are kept without a write-behind).
     lines: RecentLines = field(default_factory=lambda: RecentLines(0.0))
+    # Held around every unit of work that writes (database.engine.writer_lock: SQLite files).
+    writer_lock: Callable[[], AbstractContextManager[object]] = nullcontext
+    # One webhook read of a helpdesk's line state at a time (see :meth:`line`).
+    _line_reads: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.versions = {**self.versions, self.renderer.version: self.renderer}
@@ -107,7 +112,7 @@ class Runtime:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """The request's unit of work: committed at the end, rolled back on error."""
-        with self.sessions() as session, session.begin():
+        with self.writer_lock(), self.sessions() as session, session.begin():
             # On SQLite it takes the write lock at BEGIN (IMMEDIATE); other databases ignore it.
             session.connection(execution_options={WRITE_UNIT: True})
             yield session
@@ -184,6 +189,19 @@ class Runtime:
             )
             for helpdesk_id, (agents, waiting) in read.items()
         }
+
+    def line(self, helpdesk_id: str) -> LineState:
+        """The line state of ``helpdesk_id`` for a webhook: remembered if recent, else read.
+
+        One read per helpdesk at a time: webhooks that find no recent state while another one
+        reads it wait for that read and take its result, so that a late write-behind batch
+        costs one database read per helpdesk instead of one per webhook (and connection).
+        """
+        with self._line_reads.setdefault(helpdesk_id, threading.Lock()):
+            recent = self.lines.recent(helpdesk_id)
+            if recent is not None:
+                return recent
+            return self.read_lines([helpdesk_id])[helpdesk_id]
 
     def refresh_lines(self) -> None:
         """Re-read the line states the webhooks asked for since the last refresh (writer thread).

@@ -160,7 +160,7 @@ def _line(rt: Runtime, desk: Helpdesk, recent: LineState | None = None) -> LineS
     """The agents logged in and callers waiting: ``recent`` if given, else read (and remembered)."""
     if recent is not None:
         return recent
-    return rt.read_lines([desk.id])[desk.id]
+    return rt.line(desk.id)
 
 
 async def _off_the_loop(rt: Runtime, work: Callable[[], str], reads: bool) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,9 +22,11 @@ from sqlalchemy.orm import Session
 
 from calls import QueueEntry
 from database import alembic_config, make_engine, make_sessionmaker, ping, upgrade
-from database.engine import WRITE_UNIT
+from database.engine import WRITE_UNIT, WriterLock, writer_lock
 
 AT = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
+
+WAIT_S = 5.0
 
 
 def test_sqlite_creates_the_parent_directory_and_sets_its_pragmas(tmp_path: Path) -> None:
@@ -250,3 +255,84 @@ def test_a_sqlite_write_unit_holds_the_write_lock_from_its_begin(tmp_path: Path)
             assert check.exec_driver_sql("SELECT n FROM t").scalars().all() == [2]
     finally:
         engine.dispose()
+
+
+# ------------------------------------------------------------------ the writer lock
+
+
+def test_the_writer_lock_lets_one_holder_at_a_time_across_processes(tmp_path: Path) -> None:
+    # Two WriterLocks on one file stand for two processes: flock excludes per open file.
+    first, second = WriterLock(tmp_path / "db-writer.lock"), WriterLock(tmp_path / "db-writer.lock")
+    order: list[str] = []
+    inside = threading.Event()
+
+    def other_process() -> None:
+        inside.wait(WAIT_S)
+        with second.hold():
+            order.append("second")
+
+    thread = threading.Thread(target=other_process)
+    thread.start()
+    with first.hold():
+        inside.set()
+        time.sleep(0.05)  # the other waits however long this takes
+        order.append("first")
+    thread.join(WAIT_S)
+    assert order == ["first", "second"]
+
+
+def test_threads_of_one_process_take_the_writer_lock_in_turn(tmp_path: Path) -> None:
+    lock = WriterLock(tmp_path / "db-writer.lock")
+    holders = 0
+    most = 0
+
+    def unit() -> None:
+        nonlocal holders, most
+        for _ in range(50):
+            with lock.hold():
+                holders += 1
+                most = max(most, holders)
+                time.sleep(0)
+                holders -= 1
+
+    threads = [threading.Thread(target=unit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT_S)
+    assert most == 1
+
+
+def test_a_writer_lock_held_too_long_elsewhere_is_waited_for_only_up_to_its_timeout(tmp_path: Path) -> None:
+    stuck, waiting = WriterLock(tmp_path / "db-writer.lock"), WriterLock(tmp_path / "db-writer.lock", 0.05)
+    with stuck.hold():
+        started = time.monotonic()
+        with waiting.hold():  # goes ahead on SQLite's own locking
+            waited = time.monotonic() - started
+    assert 0.05 <= waited < WAIT_S
+
+
+def test_without_a_writable_lock_file_the_unit_goes_ahead(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    lock = WriterLock(tmp_path / "missing" / "db-writer.lock")
+    for _ in range(3):
+        with lock.hold():
+            pass
+    assert [r.message for r in caplog.records].count(
+        f"writer lock {tmp_path / 'missing' / 'db-writer.lock'} unavailable "
+        "([Errno 2] No such file or directory: "
+        f"'{tmp_path / 'missing' / 'db-writer.lock'}'): SQLite's locking alone"
+    ) == 1
+
+
+def test_only_a_sqlite_file_gets_a_writer_lock(engine: Engine) -> None:
+    lock = writer_lock(engine)
+    if engine.dialect.name == "sqlite":
+        with lock():
+            assert Path(f"{engine.url.database}-writer.lock").exists()
+    else:
+        assert lock is contextlib.nullcontext  # PostgreSQL orders its writers itself
+    memory = make_engine("sqlite://")
+    assert writer_lock(memory) is contextlib.nullcontext
+    memory.dispose()

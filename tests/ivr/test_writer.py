@@ -10,10 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
+import calls
 from app import create_app
 from calllog import CallRecord
-from calls import QueueEntry
+from calls import QueueEntry, line_state
 from database.migrations import upgrade
 from ivr.spool import Operation
 from ivr.writer import FLUSH_AT, RecentLines, WriteBehind
@@ -246,6 +248,39 @@ def test_the_writer_refreshes_the_line_states_asked_for(
         monkeypatch.setattr("ivr.runtime.line_state", unreachable)
         runtime.refresh_lines()  # the read fails: nothing is kept, nothing raises
         assert runtime.lines.recent("voorkempen") is None
+    runtime.engine.dispose()
+
+
+def test_webhooks_missing_a_line_state_share_one_read_of_it(
+    migrated_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(make_settings(migrated_db_url, write_interval_ms=1000), clock=Clock())
+    runtime = app.state.runtime
+    reads: list[str] = []
+    read_started = threading.Event()
+    release = threading.Event()
+    real_line_state = line_state
+
+    def slow_line_state(session: Session, helpdesk_id: str) -> calls.LineState:
+        reads.append(helpdesk_id)
+        read_started.set()
+        release.wait(WAIT_S)
+        return real_line_state(session, helpdesk_id)
+
+    monkeypatch.setattr("ivr.runtime.line_state", slow_line_state)
+    seen: list[LineState] = []
+    threads = [threading.Thread(target=lambda: seen.append(runtime.line("voorkempen"))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    assert read_started.wait(WAIT_S)
+    release.set()
+    for thread in threads:
+        thread.join(WAIT_S)
+    assert reads == ["voorkempen"]
+    assert seen == [LineState(agents_logged_in=0, callers_waiting=0)] * 8
+    runtime.lines.forget("voorkempen")  # a presence change: the next webhook reads again
+    runtime.line("voorkempen")
+    assert reads == ["voorkempen", "voorkempen"]
     runtime.engine.dispose()
 
 
