@@ -1,10 +1,34 @@
 -- wrk script: replays pre-signed Twilio webhook requests, whole calls in order.
 --
---   wrk -t N -c N -s bench/replay.lua URL -- DIR
+--   [REPLAY_INTERVAL_US=I REPLAY_THREADS=N] wrk -t N -c N -s bench/replay.lua URL -- DIR
 --
 -- DIR holds one file per thread (<thread number>.req) of raw HTTP requests separated by NUL
 -- bytes, written by bench/webhooks.py. One connection per thread keeps the requests of a call in
 -- order. A response counts as bad unless it is 200 with a TwiML <Response> document.
+--
+-- With REPLAY_INTERVAL_US each connection sends on a fixed schedule, one request every I
+-- microseconds (N connections: N / I requests per microsecond in all), instead of as fast as
+-- the answers come. (An environment variable: wrk decides whether to call delay() before it
+-- hands the arguments to init().) Latency is then counted from when a request was due, not from when
+-- it went out: an answer that comes late delays the requests behind it, and their wait counts
+-- too (no coordinated omission). Those latencies are reported as paced_p50_us / paced_p99_us.
+
+local ffi = require("ffi")
+ffi.cdef [[
+  typedef struct { long tv_sec; long tv_nsec; } replay_timespec;
+  int clock_gettime(int clock, replay_timespec *now);
+]]
+local CLOCK_MONOTONIC = 1
+local timespec = ffi.new("replay_timespec")
+
+local function now_us()
+  ffi.C.clock_gettime(CLOCK_MONOTONIC, timespec)
+  return tonumber(timespec.tv_sec) * 1000000 + tonumber(timespec.tv_nsec) / 1000
+end
+
+-- Paced latencies are counted in buckets of this many microseconds.
+local BUCKET_US = 50
+interval_us = assert(tonumber(os.getenv("REPLAY_INTERVAL_US") or "0"), "REPLAY_INTERVAL_US: a number")
 
 local threads = {}
 local counter = 0
@@ -27,6 +51,11 @@ function init(args)
   wrapped = 0
   bad = 0
   bad_sample = ""
+  paced = {}
+  if interval_us > 0 then
+    -- The connections start spread over one interval rather than all at once.
+    due = now_us() + interval_us * number / tonumber(os.getenv("REPLAY_THREADS") or "1")
+  end
 end
 
 function request()
@@ -35,10 +64,27 @@ function request()
     index = 1
     wrapped = wrapped + 1
   end
+  if interval_us > 0 then
+    -- Sent late (the previous answer came after this one was due): counted from when it was
+    -- due. Sent early (delay() rounds to whole milliseconds): counted from now.
+    started = math.min(due, now_us())
+  end
   return pending[index]
 end
 
+if interval_us > 0 then
+  function delay()
+    -- Called after each answer: wait until the next request is due.
+    due = due + interval_us
+    return math.max(0, math.floor((due - now_us()) / 1000))
+  end
+end
+
 function response(status, headers, body)
+  if interval_us > 0 then
+    local bucket = math.floor((now_us() - started) / BUCKET_US)
+    paced[bucket] = (paced[bucket] or 0) + 1
+  end
   if status ~= 200 or not body:find("<Response", 1, true) then
     bad = bad + 1
     if bad_sample == "" then
@@ -47,21 +93,45 @@ function response(status, headers, body)
   end
 end
 
+local function percentile(counts, total, p)
+  -- The upper edge of the bucket holding the p-th percentile, in microseconds.
+  local buckets = {}
+  for bucket in pairs(counts) do
+    buckets[#buckets + 1] = bucket
+  end
+  table.sort(buckets)
+  local wanted, seen = math.ceil(total * p / 100), 0
+  for _, bucket in ipairs(buckets) do
+    seen = seen + counts[bucket]
+    if seen >= wanted then
+      return (bucket + 1) * BUCKET_US
+    end
+  end
+  return 0
+end
+
 function done(summary, latency, requests)
   local bad_total, wrapped_total, sample = 0, 0, ""
+  local counts, paced_total = {}, 0
   for _, thread in ipairs(threads) do
     bad_total = bad_total + thread:get("bad")
     wrapped_total = wrapped_total + thread:get("wrapped")
     if sample == "" then
       sample = thread:get("bad_sample")
     end
+    for bucket, count in pairs(thread:get("paced")) do
+      counts[bucket] = (counts[bucket] or 0) + count
+      paced_total = paced_total + count
+    end
   end
   local errors = summary.errors
   io.write(string.format(
     'WRK_RESULT {"requests": %d, "duration_us": %d, "connect_errors": %d, "read_errors": %d, '
       .. '"write_errors": %d, "status_errors": %d, "timeouts": %d, "bad": %d, "wrapped": %d, '
-      .. '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, "bad_sample": "%s"}\n',
+      .. '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, "paced": %d, '
+      .. '"paced_p50_us": %d, "paced_p99_us": %d, "bad_sample": "%s"}\n',
     summary.requests, summary.duration, errors.connect, errors.read, errors.write, errors.status,
     errors.timeout, bad_total, wrapped_total, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max, sample))
+    latency:percentile(99), latency.max, paced_total, percentile(counts, paced_total, 50),
+    percentile(counts, paced_total, 99), sample))
 end

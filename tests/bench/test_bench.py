@@ -136,6 +136,7 @@ def test_make_bench_runs_end_to_end(tmp_path: Path) -> None:
         requests_per_thread=3_000,
         postgres_url=webhooks.DEFAULT_POSTGRES,
         databases=("sqlite",),
+        paced_connections=4,
     )
     measured = webhooks.bench_database("sqlite", options, tmp_path)
     (app,), (bare,) = measured.app, measured.bare
@@ -144,7 +145,17 @@ def test_make_bench_runs_end_to_end(tmp_path: Path) -> None:
     assert app.wrapped == 0
     assert app.requests > 50
     assert bare.requests > app.requests
-    assert len(measured.rss_kib) == 1
+    assert len(measured.rss_kib) == 2  # the worker of the round and that of the paced run
+    # The paced run sends on a schedule at half the bare endpoint's rate, never faster.
+    paced = measured.paced
+    assert measured.target_rps == pytest.approx(bare.rps / 2)
+    assert paced.failures == 0
+    assert paced.wrapped == 0
+    assert 0 < paced.rps <= 1.1 * measured.target_rps
+    assert paced.paced_p50_ms is not None
+    assert paced.paced_p99_ms is not None
+    assert 0 < paced.paced_p50_ms <= paced.paced_p99_ms
+    assert app.paced_p99_ms is None  # the closed-loop runs are not paced
 
 
 def test_the_soak_plays_whole_calls_open_loop(tmp_path: Path) -> None:
