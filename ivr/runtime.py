@@ -168,7 +168,7 @@ class Runtime:
         writes are committed at, instead of the backlog (and the memory it holds) growing.
         """
         if self.writer is not None and self.writer.running and self.writer.behind():
-            await run_in_threadpool(self.writer.flush)
+            await self.writer.next_batch()
 
     def flush(self) -> None:
         """Write what the webhooks handed in, before reading what must include it."""

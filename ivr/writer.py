@@ -15,6 +15,8 @@ webhooks asked for), so that the webhooks themselves rarely wait for a read.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -46,7 +48,9 @@ class WriteBehind:
         self._after = after
         self._interval_s = interval_s
         self._pending: list[Operation] = []
-        self._lock = threading.Lock()  # guards _pending
+        # Event-loop futures waiting for the next batch to be written (see next_batch).
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._lock = threading.Lock()  # guards _pending and _waiters
         self._flushing = threading.Lock()  # one batch at a time, in order
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -76,13 +80,35 @@ class WriteBehind:
         """Whether more than :data:`BACKLOG` operations wait: the writer is not keeping up."""
         return len(self._pending) > BACKLOG  # one read of a list's length: no lock needed
 
+    def next_batch(self) -> asyncio.Future[None]:
+        """A future of the running loop, done once a batch begun after this call is written.
+
+        What a webhook awaits when the writer has fallen behind: no thread waits for it.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self._thread is None:  # stopped (its last flush is done or sees this waiter)
+                future.set_result(None)
+                return future
+            self._waiters.append((loop, future))
+        self._wake.set()
+        return future
+
     def flush(self) -> None:
         """Write everything handed in so far (in the calling thread)."""
         with self._flushing:
             with self._lock:
                 batch, self._pending = self._pending, []
-            if batch:
-                self._write(batch)
+                waiters, self._waiters = self._waiters, []
+            try:
+                if batch:
+                    self._write(batch)
+            finally:
+                for loop, future in waiters:
+                    # RuntimeError: its loop has closed, nobody waits any more.
+                    with contextlib.suppress(RuntimeError):
+                        loop.call_soon_threadsafe(_done, future)
 
     def start(self) -> None:
         if self._thread is not None:
@@ -114,6 +140,11 @@ class WriteBehind:
                     self._after()
                 except Exception:
                     log.exception("after-batch work failed")
+
+
+def _done(future: asyncio.Future[None]) -> None:
+    if not future.done():  # a waiter that gave up cancelled it
+        future.set_result(None)
 
 
 class RecentLines:

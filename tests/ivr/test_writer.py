@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
@@ -18,7 +19,7 @@ from calllog import CallRecord
 from calls import QueueEntry, line_state
 from database.migrations import upgrade
 from ivr.spool import Operation
-from ivr.writer import FLUSH_AT, RecentLines, WriteBehind
+from ivr.writer import BACKLOG, FLUSH_AT, RecentLines, WriteBehind
 from routing import LineState
 from tests.ivr.conftest import Clock, Line, make_settings
 
@@ -149,6 +150,44 @@ def test_the_thread_logs_a_failing_batch_and_goes_on(caplog: pytest.LogCaptureFi
 def test_the_interval_must_be_positive(interval: float) -> None:
     with pytest.raises(ValueError, match="interval_s must be positive"):
         WriteBehind(Recorder(), interval_s=interval)
+
+
+def test_a_webhook_behind_the_writer_waits_for_a_batch_begun_after_it_asked() -> None:
+    gate = threading.Event()
+    writing = threading.Event()
+
+    def slow_write(operations: Sequence[Operation]) -> None:
+        writing.set()
+        gate.wait(WAIT_S)
+
+    writer = WriteBehind(slow_write, interval_s=10.0)
+    writer.start()
+    writer.submit([op(n) for n in range(BACKLOG + 1)])  # wakes the thread: a full batch
+    assert writing.wait(WAIT_S)
+    writer.submit([op(n) for n in range(BACKLOG + 1)])
+    assert writer.behind()
+
+    async def webhook() -> tuple[bool, bool]:
+        batch = writer.next_batch()
+        await asyncio.sleep(0.05)
+        during = batch.done()  # the batch being written began before it asked
+        gate.set()
+        await asyncio.wait_for(batch, WAIT_S)
+        return during, batch.done()
+
+    assert asyncio.run(webhook()) == (False, True)
+    assert not writer.behind()
+    writer.stop()
+
+
+def test_a_stopped_writer_keeps_nobody_waiting() -> None:
+    writer = WriteBehind(Recorder(), interval_s=10.0)
+
+    async def webhook() -> bool:
+        batch = writer.next_batch()
+        return batch.done()
+
+    assert asyncio.run(webhook())
 
 
 def test_recent_lines_are_kept_for_one_interval(monkeypatch: pytest.MonkeyPatch) -> None:
