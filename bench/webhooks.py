@@ -428,33 +428,42 @@ def measure_app(
     workdir: Path,
     round_number: int,
 ) -> WrkResult:
-    desks = [(desk["id"], desk["numbers"][0]) for desk in data["helpdesks"]]
+    """One round: the whole-call mix as fast as it is answered."""
     if round_number == 0:
-        log_agents_in(app.base_url, ops_token, [desk for desk, _ in desks], options.connections)
-    endpoints = [probe_endpoints(app.base_url, token, desk, line) for desk, line in desks]
-    warm_dir = workdir / f"warm-{round_number}"
-    write_requests(warm_dir, endpoints, app.base_url, token, options.connections, 200)
-    run_wrk(app.base_url, warm_dir, options.connections, options.warm_up_s)
+        helpdesks = [desk["id"] for desk in data["helpdesks"]]
+        log_agents_in(app.base_url, ops_token, helpdesks, options.connections)
     requests_dir = workdir / f"app-{round_number}"
-    write_requests(
-        requests_dir, endpoints, app.base_url, token, options.connections, options.requests_per_thread
+    return replay_calls(
+        app, token, data, options, requests_dir, options.connections, options.requests_per_thread
     )
-    return run_wrk(app.base_url, requests_dir, options.connections, options.seconds)
 
 
 def measure_paced(
     app: Service, token: str, data: dict[str, Any], options: Options, workdir: Path, rate: float
 ) -> WrkResult:
-    """The whole-call mix at ``rate`` requests/s on a fixed schedule, after a short warm-up."""
-    desks = [(desk["id"], desk["numbers"][0]) for desk in data["helpdesks"]]
-    endpoints = [probe_endpoints(app.base_url, token, desk, line) for desk, line in desks]
+    """The whole-call mix at ``rate`` requests/s on a fixed schedule."""
     connections = options.paced_connections
-    warm_dir = workdir / "paced-warm"
-    write_requests(warm_dir, endpoints, app.base_url, token, options.connections, 200)
-    run_wrk(app.base_url, warm_dir, options.connections, options.warm_up_s)
-    requests_dir = workdir / "paced"
     # A fifth more than the schedule needs: none is sent twice even when wrk runs a bit long.
     per_thread = int(rate * options.seconds * 1.2 / connections) + 10
+    return replay_calls(app, token, data, options, workdir / "paced", connections, per_thread, rate)
+
+
+def replay_calls(
+    app: Service,
+    token: str,
+    data: dict[str, Any],
+    options: Options,
+    requests_dir: Path,
+    connections: int,
+    per_thread: int,
+    rate: float | None = None,
+) -> WrkResult:
+    """Whole calls from ``connections`` connections (see :func:`run_wrk`), after a short warm-up."""
+    desks = [(desk["id"], desk["numbers"][0]) for desk in data["helpdesks"]]
+    endpoints = [probe_endpoints(app.base_url, token, desk, line) for desk, line in desks]
+    warm_dir = requests_dir.with_name(f"{requests_dir.name}-warm")
+    write_requests(warm_dir, endpoints, app.base_url, token, options.connections, 200)
+    run_wrk(app.base_url, warm_dir, options.connections, options.warm_up_s)
     write_requests(requests_dir, endpoints, app.base_url, token, connections, per_thread)
     return run_wrk(app.base_url, requests_dir, connections, options.seconds, rate=rate)
 
