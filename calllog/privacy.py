@@ -37,7 +37,7 @@ def caller_fields(number: str, key: bytes) -> Caller:
     if parsed is None:
         return Caller(hash=None, masked=WITHHELD, raw=None)
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return Caller(hash=caller_hash(e164, key), masked=mask_number(e164), raw=e164)
+    return Caller(hash=caller_hash(e164, key), masked=_masked(parsed), raw=e164)
 
 
 def caller_hash(e164: str, key: bytes) -> str:
@@ -52,8 +52,10 @@ def mask_number(number: str) -> str:
     """The number in international format with only the country code, the first digit after it
     and the last two digits shown: ``+32470123456`` → ``+32 4** ** ** 12``."""
     parsed = _parse(number)
-    if parsed is None:
-        return WITHHELD
+    return WITHHELD if parsed is None else _masked(parsed)
+
+
+def _masked(parsed: phonenumbers.PhoneNumber) -> str:
     formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     prefix = f"+{parsed.country_code}"
     national = formatted.removeprefix(prefix)

@@ -9,8 +9,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
@@ -76,16 +75,16 @@ def ping(engine: Engine) -> bool:
     return True
 
 
-def writer_lock(engine: Engine) -> Callable[[], AbstractContextManager[object]]:
+def writer_lock(engine: Engine) -> WriterLock | None:
     """What a unit of work that writes holds around its transaction (see :class:`WriterLock`).
 
-    For a SQLite file, the lock beside it; for PostgreSQL (and in-memory SQLite) nothing: the
+    For a SQLite file, the lock beside it; for PostgreSQL (and in-memory SQLite) none: the
     server orders its writers itself.
     """
     database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
     if not database or database == ":memory:" or database.startswith("file:"):
-        return contextlib.nullcontext
-    return WriterLock(Path(f"{database}-writer.lock")).hold
+        return None
+    return WriterLock(Path(f"{database}-writer.lock"))
 
 
 class WriterLock:
@@ -98,13 +97,18 @@ class WriterLock:
     database) a writer starts within half a millisecond of the previous one's commit. Waiting is
     bounded by SQLite's own busy timeout; past it, or when the lock file cannot be opened, the
     unit goes ahead on SQLite's locking alone, which is what keeps the data right either way.
+
+    A thread that holds the lock may take it again (an event loop's :meth:`try_hold` around a
+    unit of work that takes :meth:`hold` itself): only the outermost holder locks the file.
     """
 
     def __init__(self, path: Path, timeout_s: float = _SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
         self._path = path
         self._timeout_s = timeout_s
-        self._threads = threading.Lock()  # one thread of this process at a time; guards _fd
+        # One thread of this process at a time; guards _fd and _depth.
+        self._threads = threading.RLock()
         self._fd: int | None = None
+        self._depth = 0
         self._warned = False
 
     @contextlib.contextmanager
@@ -114,10 +118,42 @@ class WriterLock:
             yield None
             return
         try:
-            fd = self._lock_file(deadline)
+            self._depth += 1
+            fd = self._lock_file(deadline) if self._depth == 1 else None
             try:
                 yield None
             finally:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            self._depth -= 1
+            self._threads.release()
+
+    @contextlib.contextmanager
+    def try_hold(self) -> Iterator[bool | None]:
+        """:meth:`hold` without waiting: yields True when it holds the lock, False when another
+        writer does, None when the lock file cannot be opened.
+
+        For an event loop, which must not block: it tries again later instead of waiting. Without
+        a lock file (None) the caller writes where waiting on SQLite's own locking harms nobody.
+        """
+        if not self._threads.acquire(blocking=False):
+            yield False
+            return
+        try:
+            if self._depth:  # this thread holds it already (the file is locked)
+                self._depth += 1
+                fd = None
+            else:
+                fd = self._lock_file(deadline=0.0)
+                if fd is None:
+                    yield None if self._fd is None else False
+                    return
+                self._depth = 1
+            try:
+                yield True
+            finally:
+                self._depth -= 1
                 if fd is not None:
                     fcntl.flock(fd, fcntl.LOCK_UN)
         finally:

@@ -8,7 +8,7 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from twilio.rest import Client
 
 from calls import line_state
 from config import HelpdeskConfig, Settings
-from database.engine import WRITE_UNIT
+from database.engine import WRITE_UNIT, WriterLock
 from ivr.spool import Operation, Spool, apply
 from ivr.twiml import Renderer
 from ivr.writer import RecentLines, WriteBehind
@@ -87,7 +87,7 @@ class Runtime:
     # Line states read in the last write interval (none are kept without a write-behind).
     lines: RecentLines = field(default_factory=lambda: RecentLines(0.0))
     # Held around every unit of work that writes (database.engine.writer_lock: SQLite files).
-    writer_lock: Callable[[], AbstractContextManager[object]] = nullcontext
+    writer_lock: WriterLock | None = None
     # One webhook read of a helpdesk's line state at a time (see :meth:`line`).
     _line_reads: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
 
@@ -112,7 +112,8 @@ class Runtime:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """The request's unit of work: committed at the end, rolled back on error."""
-        with self.writer_lock(), self.sessions() as session, session.begin():
+        held = self.writer_lock.hold() if self.writer_lock is not None else nullcontext()
+        with held, self.sessions() as session, session.begin():
             # On SQLite it takes the write lock at BEGIN (IMMEDIATE); other databases ignore it.
             session.connection(execution_options={WRITE_UNIT: True})
             yield session

@@ -1,11 +1,19 @@
-"""Write-behind for the webhooks: their writes are committed in batches by one thread.
+"""Write-behind for the webhooks: their writes are committed in batches by one writer.
 
 A webhook's answer never waits for the database: it hands its writes (queue entries, call-log
-events) to :class:`WriteBehind` and answers at once. Every ``interval_s`` the writer thread
-commits everything handed in since, in one transaction, through the same path as a direct write
+events) to :class:`WriteBehind` and answers at once. Every ``interval_s`` the writer commits
+everything handed in since, in one transaction, through the same path as a direct write
 (spooled on local disk when the database fails). At ten webhooks in an interval that is one
 transaction instead of ten, and on SQLite a few writers instead of one per request waiting for
 the lock. Writes of one process reach the database in the order they were handed in.
+
+The writer is a thread (:meth:`WriteBehind.start`) for a database across the network, whose
+round trips must not hold up the event loop; for a SQLite file it is a task of the event loop
+itself (:meth:`WriteBehind.start_in_loop`). A batch there is a few milliseconds of work on a
+local file, written once the writer lock is free (never waiting for it), and it competes with
+nothing: a thread would release Python's lock at every statement and row SQLite steps through
+and then wait up to a switch interval (5 ms) to get it back from the busy event loop, which
+under load left it far behind the webhooks.
 
 What is read back soon after (the count of waiting callers, the KPIs) may lag the calls by up
 to one interval; what acts on the queue (REST redirects, the reaper) calls :meth:`flush` first.
@@ -21,6 +29,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 
 from ivr.spool import Operation
 from routing import LineState
@@ -31,10 +40,16 @@ FLUSH_AT = 500
 # Operations pending beyond which the webhooks wait for a batch to be written (see
 # Runtime.keep_up): the writer has fallen behind, and memory must not grow with the backlog.
 BACKLOG = 2 * FLUSH_AT
+# How often the event loop's writer looks again for a writer lock held elsewhere, and how long it
+# keeps looking before it writes from a thread (which may wait on SQLite's own locking).
+TURN_POLL_S = 0.0005
+TURN_WAIT_S = 1.0
+# Takes the writer lock if free: yields True (held), False (busy) or None (no lock to take).
+Turn = Callable[[], AbstractContextManager[bool | None]]
 
 
 class WriteBehind:
-    """Batches operations for ``write`` (one transaction per call); a thread flushes them."""
+    """Batches operations for ``write`` (one transaction per call); a thread or a task flushes them."""
 
     def __init__(
         self,
@@ -55,10 +70,15 @@ class WriteBehind:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        # The event loop's writer (start_in_loop): its loop, task, wake-up and end.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._loop_wake: asyncio.Event | None = None
+        self._task_ended = threading.Event()
 
     @property
     def running(self) -> bool:
-        return self._thread is not None
+        return self._thread is not None or self._task is not None
 
     def submit(self, operations: Sequence[Operation]) -> None:
         """Hand ``operations`` in; written now when the writer thread is not running."""
@@ -67,10 +87,10 @@ class WriteBehind:
         with self._lock:
             self._pending.extend(operations)
             full = len(self._pending) >= FLUSH_AT
-        if self._thread is None:
+        if not self.running:
             self.flush()
         elif full:
-            self._wake.set()
+            self._wake_writer()
 
     def pending(self) -> int:
         with self._lock:
@@ -88,58 +108,166 @@ class WriteBehind:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         with self._lock:
-            if self._thread is None:  # stopped (its last flush is done or sees this waiter)
+            if not self.running:  # stopped (its last flush is done or sees this waiter)
                 future.set_result(None)
                 return future
             self._waiters.append((loop, future))
-        self._wake.set()
+        self._wake_writer()
         return future
 
     def flush(self) -> None:
         """Write everything handed in so far (in the calling thread)."""
         with self._flushing:
-            with self._lock:
-                batch, self._pending = self._pending, []
-                waiters, self._waiters = self._waiters, []
-            try:
-                if batch:
-                    self._write(batch)
-            finally:
-                for loop, future in waiters:
-                    # RuntimeError: its loop has closed, nobody waits any more.
-                    with contextlib.suppress(RuntimeError):
-                        loop.call_soon_threadsafe(_done, future)
+            self._flush_held()
+
+    def _flush_held(self) -> None:
+        """:meth:`flush`, by whoever holds ``_flushing``."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+            waiters, self._waiters = self._waiters, []
+        try:
+            if batch:
+                self._write(batch)
+        finally:
+            for loop, future in waiters:
+                if loop is self._loop and self._on_loop_thread():
+                    _done(future)  # the loop's own writer: no wake-up through its pipe
+                    continue
+                # RuntimeError: its loop has closed, nobody waits any more.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_done, future)
 
     def start(self) -> None:
-        if self._thread is not None:
+        """Write the batches from a thread of their own."""
+        if self.running:
             return
         self._stopping.clear()
         self._thread = threading.Thread(target=self._run, name="ivr-write-behind", daemon=True)
         self._thread.start()
 
+    def start_in_loop(self, turn: Turn | None = None) -> None:
+        """Write the batches from a task of the running event loop (for a local database).
+
+        ``turn`` tries to take the database's writer lock without waiting, yielding True when
+        it did, False when another writer holds it and None when there is no lock to take (see
+        ``database.engine.WriterLock.try_hold``). While another writer holds it the task looks
+        again every :data:`TURN_POLL_S`, serving webhooks in between; after :data:`TURN_WAIT_S`,
+        or without a lock, it writes the batch from a thread instead, which may wait.
+        """
+        if self.running:
+            return
+        self._stopping.clear()
+        self._task_ended.clear()
+        self._loop = asyncio.get_running_loop()
+        self._loop_wake = asyncio.Event()
+        self._task = self._loop.create_task(self._run_in_loop(turn), name="ivr-write-behind")
+
     def stop(self) -> None:
-        """Stop the thread after writing what is pending."""
+        """Stop the writer after writing what is pending.
+
+        A writer of the event loop is stopped from another thread (the loop must go on to let
+        its task end); from the loop itself use :meth:`aclose`.
+        """
         thread, self._thread = self._thread, None
         if thread is not None:
             self._stopping.set()
             self._wake.set()
             thread.join()
+        if self._task is not None:
+            if self._loop is not None and self._on_loop_thread():
+                raise RuntimeError("stop() would wait for the event loop it runs on: await aclose()")
+            self._stopping.set()
+            self._wake_writer()
+            # A loop closed before its writer ended will not run it again.
+            while not self._task_ended.wait(0.1) and not (self._loop is None or self._loop.is_closed()):
+                pass
+            self._task = None
         self.flush()
+
+    async def aclose(self) -> None:
+        """:meth:`stop`, awaited on the event loop."""
+        task = self._task
+        if task is None or not self._on_loop_thread():
+            await asyncio.to_thread(self.stop)
+            return
+        self._stopping.set()
+        self._wake_writer()
+        await task
+        self._task = None
+        await asyncio.to_thread(self.flush)
+
+    def _on_loop_thread(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
+
+    def _wake_writer(self) -> None:
+        self._wake.set()
+        loop, wake = self._loop, self._loop_wake
+        if self._task is not None and loop is not None and wake is not None:
+            if self._on_loop_thread():
+                wake.set()
+            else:
+                # RuntimeError: the loop has closed, its writer with it.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(wake.set)
 
     def _run(self) -> None:
         while not self._stopping.is_set():
             self._wake.wait(self._interval_s)
             self._wake.clear()
-            try:
-                self.flush()
-            except Exception:
-                # write() spools what the database refuses; this is a bug, not an outage.
-                log.exception("write-behind batch failed")
-            if self._after is not None:
+            self._logged(self.flush)
+            self._run_after()
+
+    async def _run_in_loop(self, turn: Turn | None) -> None:
+        wake = self._loop_wake
+        assert wake is not None  # noqa: S101 - set by start_in_loop
+        try:
+            while not self._stopping.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), self._interval_s)
+                wake.clear()
+                if await self._write_in_loop(turn):
+                    self._run_after()
+                else:
+                    await asyncio.to_thread(self._logged, self.flush)
+                    await asyncio.to_thread(self._run_after)
+        finally:
+            self._task_ended.set()
+
+    async def _write_in_loop(self, turn: Turn | None) -> bool:
+        """One batch written on the loop once nobody else writes; False: write it elsewhere."""
+        deadline = time.monotonic() + TURN_WAIT_S
+        while True:
+            if self._flushing.acquire(blocking=False):
                 try:
-                    self._after()
-                except Exception:
-                    log.exception("after-batch work failed")
+                    with turn() if turn is not None else contextlib.nullcontext(True) as mine:
+                        if mine is None:  # no lock to take: waiting on SQLite must not block the loop
+                            return False
+                        if mine:
+                            self._logged(self._flush_held)
+                            return True
+                finally:
+                    self._flushing.release()
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(TURN_POLL_S)
+
+    @staticmethod
+    def _logged(flush: Callable[[], None]) -> None:
+        try:
+            flush()
+        except Exception:
+            # write() spools what the database refuses; this is a bug, not an outage.
+            log.exception("write-behind batch failed")
+
+    def _run_after(self) -> None:
+        if self._after is not None:
+            try:
+                self._after()
+            except Exception:
+                log.exception("after-batch work failed")
 
 
 def _done(future: asyncio.Future[None]) -> None:

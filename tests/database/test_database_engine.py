@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import shutil
@@ -326,13 +325,58 @@ def test_without_a_writable_lock_file_the_unit_goes_ahead(
     ) == 1
 
 
+def test_trying_the_writer_lock_never_waits(tmp_path: Path) -> None:
+    first, second = WriterLock(tmp_path / "db-writer.lock"), WriterLock(tmp_path / "db-writer.lock")
+    with first.try_hold() as held:
+        assert held is True
+        started = time.monotonic()
+        with second.try_hold() as other:  # another process holds it
+            assert other is False
+        assert time.monotonic() - started < 0.5
+        with first.hold():  # the holder's own unit of work takes it again
+            pass
+        with second.try_hold() as other:  # still held: the inner unit did not unlock the file
+            assert other is False
+    with second.try_hold() as other:
+        assert other is True
+
+
+def test_trying_the_writer_lock_held_by_another_thread_says_busy(tmp_path: Path) -> None:
+    lock = WriterLock(tmp_path / "db-writer.lock")
+    inside, leave = threading.Event(), threading.Event()
+
+    def unit() -> None:
+        with lock.hold():
+            inside.set()
+            leave.wait(WAIT_S)
+
+    thread = threading.Thread(target=unit)
+    thread.start()
+    try:
+        assert inside.wait(WAIT_S)
+        with lock.try_hold() as held:
+            assert held is False
+    finally:
+        leave.set()
+        thread.join(WAIT_S)
+    with lock.try_hold() as held:
+        assert held is True
+
+
+def test_trying_a_writer_lock_without_a_lock_file_says_there_is_none(tmp_path: Path) -> None:
+    lock = WriterLock(tmp_path / "missing" / "db-writer.lock")
+    with lock.try_hold() as held:
+        assert held is None
+
+
 def test_only_a_sqlite_file_gets_a_writer_lock(engine: Engine) -> None:
     lock = writer_lock(engine)
     if engine.dialect.name == "sqlite":
-        with lock():
+        assert lock is not None
+        with lock.hold():
             assert Path(f"{engine.url.database}-writer.lock").exists()
     else:
-        assert lock is contextlib.nullcontext  # PostgreSQL orders its writers itself
+        assert lock is None  # PostgreSQL orders its writers itself
     memory = make_engine("sqlite://")
-    assert writer_lock(memory) is contextlib.nullcontext
+    assert writer_lock(memory) is None
     memory.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
@@ -188,6 +189,124 @@ def test_a_stopped_writer_keeps_nobody_waiting() -> None:
         return batch.done()
 
     assert asyncio.run(webhook())
+
+
+class Turns:
+    """A stand-in for ``WriterLock.try_hold``: free, busy (another writer) or no lock at all."""
+
+    def __init__(self, state: bool | None = True) -> None:
+        self.state = state
+        self.tries = 0
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[bool | None]:
+        self.tries += 1
+        yield self.state
+
+
+def test_the_loops_writer_writes_within_the_interval_on_the_loop_thread() -> None:
+    threads: list[str] = []
+
+    def write(operations: Sequence[Operation]) -> None:
+        threads.append(threading.current_thread().name)
+
+    async def serve() -> None:
+        behind = WriteBehind(write, interval_s=0.02)
+        behind.start_in_loop(Turns())
+        assert behind.running
+        behind.submit([op(1)])
+        for _ in range(int(WAIT_S / 0.01)):
+            if threads:
+                break
+            await asyncio.sleep(0.01)
+        await behind.aclose()
+        assert not behind.running
+
+    asyncio.run(serve())
+    assert threads == [threading.main_thread().name]
+
+
+def test_the_loop_goes_on_serving_while_another_writer_holds_the_lock() -> None:
+    recorder = Recorder()
+    turns = Turns(state=False)
+
+    async def serve() -> tuple[int, int]:
+        behind = WriteBehind(recorder, interval_s=0.01)
+        behind.start_in_loop(turns)
+        behind.submit([op(1)])
+        ticks = 0
+        for _ in range(20):  # the loop serves others while the writer waits for its turn
+            await asyncio.sleep(0.005)
+            ticks += 1
+        written_while_busy = len(recorder.batches)
+        turns.state = True
+        for _ in range(int(WAIT_S / 0.01)):
+            if recorder.batches:
+                break
+            await asyncio.sleep(0.01)
+        await behind.aclose()
+        return ticks, written_while_busy
+
+    assert asyncio.run(serve()) == (20, 0)
+    assert turns.tries > 2
+    assert recorder.batches == [[op(1)]]
+
+
+def test_without_a_lock_to_take_the_loops_writer_writes_from_a_thread() -> None:
+    threads: list[str] = []
+    done = threading.Event()
+
+    def write(operations: Sequence[Operation]) -> None:
+        threads.append(threading.current_thread().name)
+        done.set()
+
+    async def serve() -> None:
+        behind = WriteBehind(write, interval_s=0.01)
+        behind.start_in_loop(Turns(state=None))
+        behind.submit([op(1)])
+        for _ in range(int(WAIT_S / 0.01)):
+            if done.is_set():
+                break
+            await asyncio.sleep(0.01)
+        await behind.aclose()
+
+    asyncio.run(serve())
+    assert len(threads) == 1
+    assert threads[0] != threading.main_thread().name
+
+
+def test_the_loops_writer_stopped_from_another_thread_writes_what_is_pending() -> None:
+    recorder = Recorder()
+
+    async def serve() -> WriteBehind:
+        behind = WriteBehind(recorder, interval_s=3600)
+        behind.start_in_loop(Turns())
+        behind.submit([op(1), op(2)])
+        with pytest.raises(RuntimeError, match="await aclose"):
+            behind.stop()  # on the loop it would wait for itself
+        await asyncio.to_thread(behind.stop)
+        return behind
+
+    behind = asyncio.run(serve())
+    assert recorder.batches == [[op(1), op(2)]]
+    assert not behind.running
+
+
+def test_a_webhook_behind_the_loops_writer_waits_for_its_next_batch() -> None:
+    recorder = Recorder()
+
+    async def webhook() -> bool:
+        behind = WriteBehind(recorder, interval_s=3600)
+        behind.start_in_loop(Turns())
+        behind.submit([op(n) for n in range(BACKLOG + 1)])  # a full batch wakes the writer
+        assert behind.behind()  # the writer runs once the webhook yields
+        await asyncio.wait_for(behind.next_batch(), WAIT_S)
+        caught_up = not behind.behind()
+        await behind.aclose()
+        return caught_up
+
+    assert asyncio.run(webhook())
+    assert sum(len(batch) for batch in recorder.batches) == BACKLOG + 1
 
 
 def test_recent_lines_are_kept_for_one_interval(monkeypatch: pytest.MonkeyPatch) -> None:
