@@ -17,7 +17,7 @@ from database import make_engine, make_sessionmaker, writer_lock
 from ivr import agent_line, agents_api, calllog_api, live_api, metrics, ops, reload, webhooks
 from ivr.failsafe import FailSafeTwiML
 from ivr.jobs import Jobs
-from ivr.memory import return_large_blocks
+from ivr.memory import freeze_startup_objects, return_large_blocks
 from ivr.metrics import metrics_registry
 from ivr.redirects import redirect_if_unstaffed
 from ivr.reload import ConfigWatcher, build_renderer, config_version, load_file
@@ -96,6 +96,7 @@ def create_app(
             jobs.start()
         if watcher is not None:
             watcher.start()
+        freeze_startup_objects()
         try:
             yield
         finally:

@@ -41,3 +41,22 @@ def test_pin_checks_on_many_threads_give_their_memory_back() -> None:
     # Without the fixed threshold a thread's arena keeps the 16 MiB scrypt block.
     assert _growth_kib("default") >= 12 * 1024
     assert _growth_kib("fixed") < 4 * 1024
+
+
+# Freeze twice in a fresh process, with objects made in between; print the two counts.
+FREEZE = """
+import gc
+from ivr.memory import freeze_startup_objects
+
+first = freeze_startup_objects()
+later = [[n] for n in range(10_000)]  # made after start-up: the collector still sees them
+second = freeze_startup_objects()
+print(first, second, gc.get_freeze_count())
+"""
+
+
+def test_start_up_objects_are_frozen_once_per_process() -> None:
+    done = subprocess.run([sys.executable, "-c", FREEZE], capture_output=True, text=True, check=True)
+    first, second, count = done.stdout.split()
+    assert int(first) > 1_000  # the modules and what they built
+    assert int(second) == int(first) == int(count)  # the 10,000 later lists are not frozen
