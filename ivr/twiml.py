@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import assert_never
@@ -28,6 +29,8 @@ CENTRAL_DIAL_TIMEOUT = 30
 XML_TYPE = "text/xml"
 # Documents kept per config version; the waitUrl ones differ by QueueTime (up to an hour).
 MAX_KEPT_DOCUMENTS = 8192
+# A phone number in E.164: "+", a country code not starting with 0, at most 15 digits in all.
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
 @functools.lru_cache(maxsize=64)
@@ -202,16 +205,13 @@ class Renderer:
     def _forward(
         self, response: VoiceResponse, desk: Helpdesk, decision: ForwardToCentral, caller: str
     ) -> None:
-        # The citizen's own number is kept as caller ID (PRODUCT.md); withheld numbers are not
-        # valid caller IDs, so Twilio's default applies then.
-        caller_id = caller if caller.startswith("+") else None
         dial = response.dial(
             action=self.url(
                 "/twilio/central-result", helpdesk=desk.id, reason=decision.reason, v=self.version
             ),
             method="POST",
             timeout=CENTRAL_DIAL_TIMEOUT,
-            caller_id=caller_id,
+            caller_id=_caller_id(caller),
         )
         dial.number(decision.number)
 
@@ -220,8 +220,7 @@ class Renderer:
         response = VoiceResponse()
         match decision:
             case ForwardToCentral():
-                caller_id = caller if caller.startswith("+") else None
-                response.dial(decision.number, timeout=CENTRAL_DIAL_TIMEOUT, caller_id=caller_id)
+                response.dial(decision.number, timeout=CENTRAL_DIAL_TIMEOUT, caller_id=_caller_id(caller))
             case PlayClosing():
                 voice = self.config.voice
                 context = MessageContext(
@@ -265,3 +264,13 @@ def _document(build: Callable[[VoiceResponse], object]) -> str:
 
 _LEAVE = _document(lambda response: response.leave())
 _EMPTY = _document(lambda response: None)
+
+
+def _caller_id(caller: str) -> str | None:
+    """The citizen's own number as caller ID toward central (PRODUCT.md), when it is one.
+
+    Only an E.164 number is: a withheld caller ("anonymous"), a SIP or client address, or
+    anything else Twilio's ``From`` carried (control characters cannot even be written in XML)
+    leaves the caller ID to Twilio's default.
+    """
+    return caller if _E164.fullmatch(caller) else None

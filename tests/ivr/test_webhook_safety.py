@@ -129,3 +129,27 @@ def test_a_nul_byte_in_a_parameter_is_dropped(line: Line, caplog: pytest.LogCapt
         response = line.post("/twilio/status", params)
     assert response.status_code == 200
     assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []
+
+
+@pytest.mark.parametrize(
+    ("caller", "caller_id"),
+    [
+        ("+32470123456", "+32470123456"),
+        ("+\x1f", None),  # a control character cannot be written in XML at all
+        ("+32 470 12 34 56", None),
+        ("+", None),
+        ("anonymous", None),
+        ("sip:citizen@example.org", None),
+    ],
+    ids=["e164", "control", "spaces", "plus", "anonymous", "sip"],
+)
+@pytest.mark.parametrize("to", ["+3233100100", "+3200000000"], ids=["helpdesk", "unknown"])
+def test_only_an_e164_caller_becomes_the_caller_id_toward_central(
+    line: Line, caller: str, caller_id: str | None, to: str
+) -> None:
+    # No agents logged in at 10:00: the helpdesk forwards, and so does an unknown number.
+    response = line.post("/twilio/voice", line.call(to=to, caller=caller))
+    assert response.status_code == 200
+    dial = ElementTree.fromstring(response.content).find("Dial")
+    assert dial is not None
+    assert dial.get("callerId") == caller_id
