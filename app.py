@@ -31,7 +31,7 @@ from ivr.writer import RecentLines, WriteBehind
 from routing import fail_safe
 
 log = logging.getLogger("ivr")
-# How many write intervals a line state read by the write-behind thread stays usable, and
+# How many write intervals a line state read by the write-behind stays usable, and
 # at least how long: a batch that takes longer than a few short intervals (a busy database)
 # should not send every webhook to the database at once.
 LINE_STATE_INTERVALS = 5

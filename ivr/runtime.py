@@ -205,7 +205,8 @@ class Runtime:
             return self.read_lines([helpdesk_id])[helpdesk_id]
 
     def refresh_lines(self) -> None:
-        """Re-read the line states the webhooks asked for since the last refresh (writer thread).
+        """Re-read the line states the webhooks asked for since the last refresh (the
+        write-behind, after each batch).
 
         When the read fails the entries are left to expire: the webhooks then read for
         themselves and meet the failure with their own fail-safe answers.

@@ -81,7 +81,7 @@ class WriteBehind:
         return self._thread is not None or self._task is not None
 
     def submit(self, operations: Sequence[Operation]) -> None:
-        """Hand ``operations`` in; written now when the writer thread is not running."""
+        """Hand ``operations`` in; written now when the writer is not running."""
         if not operations:
             return
         with self._lock:
@@ -280,7 +280,7 @@ class RecentLines:
 
     With a write-behind the database already lags the webhooks by up to one interval, so a line
     state read a few intervals ago is as good as a new read: at a busy helpdesk the webhooks then
-    need no database round trip. The write-behind thread re-reads, after each batch, the
+    need no database round trip. The write-behind re-reads, after each batch, the
     helpdesks the webhooks asked for (:meth:`asked`), so that their entries rarely expire while
     calls come in. An instance that changes presence forgets its helpdesk's entry at once, and a
     read that began before the change is not kept. ``ttl_s`` 0 keeps nothing.
