@@ -17,7 +17,7 @@ under load left it far behind the webhooks.
 
 What is read back soon after (the count of waiting callers, the KPIs) may lag the calls by up
 to one interval; what acts on the queue (REST redirects, the reaper) calls :meth:`flush` first.
-After each batch the same thread runs ``after`` (the runtime re-reads the line states the
+After each batch the writer runs ``after`` (the runtime re-reads the line states the
 webhooks asked for), so that the webhooks themselves rarely wait for a read.
 """
 
@@ -192,7 +192,8 @@ class WriteBehind:
             return
         self._stopping.set()
         self._wake_writer()
-        await task
+        # It ends at its next wake-up; what it raised was logged (or it was cancelled).
+        await asyncio.gather(task, return_exceptions=True)
         self._task = None
         await asyncio.to_thread(self.flush)
 
@@ -228,7 +229,14 @@ class WriteBehind:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), self._interval_s)
                 wake.clear()
-                if await self._write_in_loop(turn):
+                try:
+                    written = await self._write_in_loop(turn)
+                except Exception:
+                    # Taking the lock failed (a bug, or the lock file's file system): the batch
+                    # is written from a thread below, so that no webhook waits for it forever.
+                    log.exception("write-behind turn failed")
+                    written = False
+                if written:
                     self._run_after()
                 else:
                     await asyncio.to_thread(self._logged, self.flush)

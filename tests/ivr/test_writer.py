@@ -275,6 +275,37 @@ def test_without_a_lock_to_take_the_loops_writer_writes_from_a_thread() -> None:
     assert threads[0] != threading.main_thread().name
 
 
+def test_a_failing_turn_is_logged_and_the_batch_written_from_a_thread(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    recorder = Recorder()
+
+    class BrokenTurn:
+        def __enter__(self) -> bool | None:
+            raise OSError("no locks available")
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+    def broken_turn() -> BrokenTurn:
+        return BrokenTurn()
+
+    async def serve() -> None:
+        behind = WriteBehind(recorder, interval_s=0.01)
+        behind.start_in_loop(broken_turn)
+        behind.submit([op(1)])
+        for _ in range(int(WAIT_S / 0.01)):
+            if recorder.batches:
+                break
+            await asyncio.sleep(0.01)
+        assert behind.running  # the writer goes on
+        await behind.aclose()
+
+    asyncio.run(serve())
+    assert recorder.batches == [[op(1)]]
+    assert ("ivr.writer", "write-behind turn failed") in [(r.name, r.getMessage()) for r in caplog.records]
+
+
 def test_the_loops_writer_stopped_from_another_thread_writes_what_is_pending() -> None:
     recorder = Recorder()
 
