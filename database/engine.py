@@ -118,15 +118,9 @@ class WriterLock:
             yield None
             return
         try:
-            self._depth += 1
-            fd = self._lock_file(deadline) if self._depth == 1 else None
-            try:
+            with self._held(deadline):
                 yield None
-            finally:
-                if fd is not None:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
-            self._depth -= 1
             self._threads.release()
 
     @contextlib.contextmanager
@@ -141,23 +135,23 @@ class WriterLock:
             yield False
             return
         try:
-            if self._depth:  # this thread holds it already (the file is locked)
-                self._depth += 1
-                fd = None
-            else:
-                fd = self._lock_file(deadline=0.0)
-                if fd is None:
-                    yield None if self._fd is None else False
-                    return
-                self._depth = 1
-            try:
-                yield True
-            finally:
-                self._depth -= 1
-                if fd is not None:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+            with self._held(deadline=0.0) as locked:
+                yield True if locked else (None if self._fd is None else False)
         finally:
             self._threads.release()
+
+    @contextlib.contextmanager
+    def _held(self, deadline: float) -> Iterator[bool]:
+        """By the thread holding ``_threads``: the file locked by the outermost holder only;
+        yields whether it is (or an outer holder of this thread took it)."""
+        self._depth += 1
+        fd = self._lock_file(deadline) if self._depth == 1 else None
+        try:
+            yield self._depth > 1 or fd is not None
+        finally:
+            self._depth -= 1
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _lock_file(self, deadline: float) -> int | None:
         """The lock file's descriptor once locked; None when it cannot be had in time."""

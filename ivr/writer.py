@@ -218,8 +218,7 @@ class WriteBehind:
         while not self._stopping.is_set():
             self._wake.wait(self._interval_s)
             self._wake.clear()
-            self._logged(self.flush)
-            self._run_after()
+            self._batch()
 
     async def _run_in_loop(self, turn: Turn | None) -> None:
         wake = self._loop_wake
@@ -239,8 +238,7 @@ class WriteBehind:
                 if written:
                     self._run_after()
                 else:
-                    await asyncio.to_thread(self._logged, self.flush)
-                    await asyncio.to_thread(self._run_after)
+                    await asyncio.to_thread(self._batch)
         finally:
             self._task_ended.set()
 
@@ -261,6 +259,11 @@ class WriteBehind:
             if time.monotonic() >= deadline:
                 return False
             await asyncio.sleep(TURN_POLL_S)
+
+    def _batch(self) -> None:
+        """One batch written in the calling thread, and the work after it."""
+        self._logged(self.flush)
+        self._run_after()
 
     @staticmethod
     def _logged(flush: Callable[[], None]) -> None:

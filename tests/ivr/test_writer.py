@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 
 import pytest
@@ -191,6 +192,15 @@ def test_a_stopped_writer_keeps_nobody_waiting() -> None:
     assert asyncio.run(webhook())
 
 
+async def until(condition: Callable[[], object]) -> None:
+    """Let the loop run until ``condition`` holds, or at most :data:`WAIT_S`."""
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+
+
 class Turns:
     """A stand-in for ``WriterLock.try_hold``: free, busy (another writer) or no lock at all."""
 
@@ -215,10 +225,7 @@ def test_the_loops_writer_writes_within_the_interval_on_the_loop_thread() -> Non
         behind.start_in_loop(Turns())
         assert behind.running
         behind.submit([op(1)])
-        for _ in range(int(WAIT_S / 0.01)):
-            if threads:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: threads)
         await behind.aclose()
         assert not behind.running
 
@@ -240,10 +247,7 @@ def test_the_loop_goes_on_serving_while_another_writer_holds_the_lock() -> None:
             ticks += 1
         written_while_busy = len(recorder.batches)
         turns.state = True
-        for _ in range(int(WAIT_S / 0.01)):
-            if recorder.batches:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: recorder.batches)
         await behind.aclose()
         return ticks, written_while_busy
 
@@ -264,10 +268,7 @@ def test_without_a_lock_to_take_the_loops_writer_writes_from_a_thread() -> None:
         behind = WriteBehind(write, interval_s=0.01)
         behind.start_in_loop(Turns(state=None))
         behind.submit([op(1)])
-        for _ in range(int(WAIT_S / 0.01)):
-            if done.is_set():
-                break
-            await asyncio.sleep(0.01)
+        await until(done.is_set)
         await behind.aclose()
 
     asyncio.run(serve())
@@ -294,10 +295,7 @@ def test_a_failing_turn_is_logged_and_the_batch_written_from_a_thread(
         behind = WriteBehind(recorder, interval_s=0.01)
         behind.start_in_loop(broken_turn)
         behind.submit([op(1)])
-        for _ in range(int(WAIT_S / 0.01)):
-            if recorder.batches:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: recorder.batches)
         assert behind.running  # the writer goes on
         await behind.aclose()
 
