@@ -17,10 +17,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from agents import logged_in_query
 from calls.tables import QueueEntry
-from database import dialect_insert
+from database import ManyRows, dialect_insert, unnested
 
 
 class LineState(NamedTuple):
@@ -170,11 +171,12 @@ class QueueChanges(NamedTuple):
 
 
 def apply_queue_changes(session: Session, changes: QueueChanges) -> None:
-    """Apply the changes of many calls in three statements, with the rules of the single ones.
+    """Apply the changes of many calls in a few statements, with the rules of the single ones.
 
     Entries first, then answers, then departures: a call's own order whatever order its
     webhooks were handed in within the batch. Rows are written in call order, so that two
-    instances writing the same calls at once wait for each other rather than deadlock.
+    instances writing the same calls at once wait for each other rather than deadlock; of two
+    changes of one kind to one call the first wins, as it would one after the other.
     """
     statements = _queue_statements(session.get_bind().dialect.name)
     connection = session.connection()
@@ -186,9 +188,9 @@ def apply_queue_changes(session: Session, changes: QueueChanges) -> None:
                 "enqueued_at": change["now"],
                 "from_number": change.get("from_number"),
             }
-            for change in sorted(changes.entered, key=lambda change: str(change["call_sid"]))
+            for change in _first_per_call(changes.entered)
         ]
-        connection.execute(statements.enter, rows)
+        statements.enter.execute(connection, rows)
     if changes.answered:
         rows = [
             {
@@ -197,10 +199,9 @@ def apply_queue_changes(session: Session, changes: QueueChanges) -> None:
                 "b_answered_by": change["agent"],
                 "b_queue_time": change.get("queue_time"),
             }
-            for change in sorted(changes.answered, key=lambda change: str(change["call_sid"]))
+            for change in _first_per_call(changes.answered)
         ]
-        connection.execute(statements.answer, rows)
-    left = sorted(changes.left, key=lambda change: str(change["call_sid"]))
+        statements.answer.execute(connection, rows)
     # A departure that knows its helpdesk also stands in for an entry not written yet: another
     # instance may still hold the arrival in its write-behind, and it must not then revive the
     # call as waiting (its later INSERT finds this row and changes nothing).
@@ -212,47 +213,114 @@ def apply_queue_changes(session: Session, changes: QueueChanges) -> None:
             "left_at": change["now"],
             "result": change["result"],
         }
-        for change in left
-        if change.get("helpdesk_id")
+        for change in _first_per_call([change for change in changes.left if change.get("helpdesk_id")])
     ]
     plain = [
         {"b_call_sid": change["call_sid"], "b_left_at": change["now"], "b_result": change["result"]}
-        for change in left
-        if not change.get("helpdesk_id")
+        for change in _first_per_call([change for change in changes.left if not change.get("helpdesk_id")])
     ]
     if known:
-        connection.execute(statements.leave_or_stand_in, known)
+        statements.leave_or_stand_in.execute(connection, known)
     if plain:
-        connection.execute(statements.leave, plain)
+        statements.leave.execute(connection, plain)
+
+
+def _first_per_call(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first change of each call, in call order."""
+    first: dict[str, dict[str, Any]] = {}
+    for change in changes:
+        first.setdefault(str(change["call_sid"]), change)
+    return [first[call_sid] for call_sid in sorted(first)]
 
 
 class _QueueStatements(NamedTuple):
-    enter: Executable
-    answer: Executable
-    leave: Executable
-    leave_or_stand_in: Executable
+    enter: ManyRows
+    answer: ManyRows
+    leave: ManyRows
+    leave_or_stand_in: ManyRows
+
+
+_ENTRY_COLUMNS = ("call_sid", "helpdesk_id", "enqueued_at", "from_number")
+_STAND_IN_COLUMNS = ("call_sid", "helpdesk_id", "enqueued_at", "left_at", "result")
 
 
 @functools.cache
 def _queue_statements(dialect: str) -> _QueueStatements:
     table = cast(Table, QueueEntry.__table__)
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    if dialect == "postgresql":
+        return _postgresql_queue_statements(table)
+    insert = sqlite.insert(table)
     call_sid: BindParameter[str] = bindparam("b_call_sid")
     return _QueueStatements(
-        enter=insert.on_conflict_do_nothing(index_elements=[table.c.call_sid]),
-        answer=update(table)
-        .where(table.c.call_sid == call_sid, table.c.answered_at.is_(None))
-        .values(
-            answered_at=bindparam("b_answered_at"),
-            answered_by=bindparam("b_answered_by"),
-            queue_time=bindparam("b_queue_time"),
+        enter=ManyRows(insert.on_conflict_do_nothing(index_elements=[table.c.call_sid])),
+        answer=ManyRows(
+            update(table)
+            .where(table.c.call_sid == call_sid, table.c.answered_at.is_(None))
+            .values(
+                answered_at=bindparam("b_answered_at"),
+                answered_by=bindparam("b_answered_by"),
+                queue_time=bindparam("b_queue_time"),
+            )
         ),
-        leave=update(table)
-        .where(table.c.call_sid == call_sid, table.c.left_at.is_(None))
-        .values(left_at=bindparam("b_left_at"), result=bindparam("b_result")),
-        leave_or_stand_in=insert.on_conflict_do_update(
-            index_elements=[table.c.call_sid],
-            set_={"left_at": insert.excluded.left_at, "result": insert.excluded.result},
-            where=table.c.left_at.is_(None),
+        leave=ManyRows(
+            update(table)
+            .where(table.c.call_sid == call_sid, table.c.left_at.is_(None))
+            .values(left_at=bindparam("b_left_at"), result=bindparam("b_result"))
         ),
+        leave_or_stand_in=ManyRows(_stand_in(insert, table)),
+    )
+
+
+def _postgresql_queue_statements(table: Table) -> _QueueStatements:
+    """The same statements taking one array per column (``unnest``), each run once per batch."""
+
+    def rows(columns: dict[str, str]) -> TableValuedAlias:
+        return unnested({name: table.c[column].type for name, column in columns.items()})
+
+    entries = rows({name: name for name in _ENTRY_COLUMNS})
+    stand_ins = rows({name: name for name in _STAND_IN_COLUMNS})
+    answers = rows(
+        {
+            "b_call_sid": "call_sid",
+            "b_answered_at": "answered_at",
+            "b_answered_by": "answered_by",
+            "b_queue_time": "queue_time",
+        }
+    )
+    departures = rows({"b_call_sid": "call_sid", "b_left_at": "left_at", "b_result": "result"})
+    return _QueueStatements(
+        enter=ManyRows(
+            postgresql.insert(table)
+            .from_select(_ENTRY_COLUMNS, select(*entries.c))
+            .on_conflict_do_nothing(index_elements=[table.c.call_sid]),
+            _ENTRY_COLUMNS,
+        ),
+        answer=ManyRows(
+            update(table)
+            .where(table.c.call_sid == answers.c.b_call_sid, table.c.answered_at.is_(None))
+            .values(
+                answered_at=answers.c.b_answered_at,
+                answered_by=answers.c.b_answered_by,
+                queue_time=answers.c.b_queue_time,
+            ),
+            tuple(answers.c.keys()),
+        ),
+        leave=ManyRows(
+            update(table)
+            .where(table.c.call_sid == departures.c.b_call_sid, table.c.left_at.is_(None))
+            .values(left_at=departures.c.b_left_at, result=departures.c.b_result),
+            tuple(departures.c.keys()),
+        ),
+        leave_or_stand_in=ManyRows(
+            _stand_in(postgresql.insert(table).from_select(_STAND_IN_COLUMNS, select(*stand_ins.c)), table),
+            _STAND_IN_COLUMNS,
+        ),
+    )
+
+
+def _stand_in(insert: postgresql.Insert | sqlite.Insert, table: Table) -> Executable:
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.call_sid],
+        set_={"left_at": insert.excluded.left_at, "result": insert.excluded.result},
+        where=table.c.left_at.is_(None),
     )

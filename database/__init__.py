@@ -8,19 +8,21 @@ schema.
 from database.base import NAMING_CONVENTION, Base
 from database.engine import DEFAULT_URL, make_engine, make_sessionmaker, ping, writer_lock
 from database.migrations import alembic_config, upgrade
-from database.statements import dialect_insert
+from database.statements import ManyRows, dialect_insert, unnested
 from database.types import UtcDateTime
 
 __all__ = [
     "DEFAULT_URL",
     "NAMING_CONVENTION",
     "Base",
+    "ManyRows",
     "UtcDateTime",
     "alembic_config",
     "dialect_insert",
     "make_engine",
     "make_sessionmaker",
     "ping",
+    "unnested",
     "upgrade",
     "writer_lock",
 ]

@@ -48,6 +48,11 @@ def make_engine(url: str) -> Engine:
         connect_args: dict[str, object] = {}
         if "connect_timeout" not in parsed.query:
             connect_args["connect_timeout"] = _POSTGRES_CONNECT_TIMEOUT_S
+        # No server-side prepared statements: the planner then sees each batch's own arrays (how
+        # many rows an unnest gives) and the table as it is now, instead of keeping a plan made
+        # while the table was still empty (a fresh deployment's first minutes). It also keeps
+        # the service usable behind a transaction-pooling PgBouncer.
+        connect_args["prepare_threshold"] = None
         # Instances behind a load balancer keep pooled connections across database restarts and
         # failovers; pre-ping replaces a dead one instead of failing the request that drew it.
         return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)

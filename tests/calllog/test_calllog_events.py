@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from calllog import CallEvent, CallRecord, local_arrival, project, record_event
+from calllog import CallEvent, CallRecord, local_arrival, new_event, project, record_event, record_events
 from tests.calllog.conftest import (
     BRUSSELS,
     Ev,
@@ -465,3 +465,44 @@ def test_overlong_values_from_twilio_are_clipped_not_refused(session: Session) -
     )
     row = record(session, sid(13))
     assert (row.answered_by, row.call_status) == ("a" * 100, "s" * 32)
+
+
+def test_a_large_batch_gives_the_records_one_event_at_a_time_gives(session: Session) -> None:
+    # The write-behind stores a batch of many calls' events at once (one array per column on
+    # PostgreSQL); repeats inside the batch count once, as they do one after the other.
+    calls = [sid(1000 + number) for number in range(1500)]
+    at = ARRIVED.astimezone(UTC)
+    arrival = local_arrival(ARRIVED, BRUSSELS)
+    batch = []
+    for number, call in enumerate(calls):
+        batch += [
+            new_event(
+                call_sid=call,
+                helpdesk_id=DESK,
+                kind="offered",
+                at=at,
+                caller="+32470000000",
+                hash_key=b"k",
+                arrival_date=arrival.date,
+                arrival_minute=arrival.minute,
+                open_on_arrival=True,
+            ),
+            new_event(call_sid=call, helpdesk_id=DESK, kind="entered_queue", at=at + timedelta(seconds=5)),
+            new_event(
+                call_sid=call,
+                helpdesk_id=DESK,
+                kind="abandoned",
+                at=at + timedelta(seconds=9),
+                wait_s=number % 60,
+            ),
+        ]
+        batch.append(batch[-1])  # a retried webhook
+    assert record_events(session, batch) == 3 * len(calls)
+    assert session.execute(select(func.count()).select_from(CallEvent)).scalar_one() == 3 * len(calls)
+    assert record_events(session, batch[:8]) == 0
+    rows = session.execute(select(CallRecord).order_by(CallRecord.call_sid)).scalars().all()
+    assert [row.call_sid for row in rows] == calls
+    assert {(row.outcome, row.entered_queue, row.caller_masked is not None) for row in rows} == {
+        ("abandoned", True, True)
+    }
+    assert [row.wait_s for row in rows] == [number % 60 for number in range(len(calls))]

@@ -72,3 +72,46 @@ def test_a_departure_without_its_helpdesk_only_updates(session: Session) -> None
     left = {"call_sid": "CA7", "now": _at(3), "result": "completed"}
     apply_queue_changes(session, QueueChanges(entered=[], answered=[], left=[left]))
     assert session.execute(select(QueueEntry)).scalars().all() == []
+
+
+def test_repeats_of_one_call_within_a_batch_keep_the_first(session: Session) -> None:
+    # Twilio's retries and the status callback can put two changes of one kind to one call into
+    # the same batch; applied together they give what one after the other would.
+    desk = "voorkempen"
+    apply_queue_changes(
+        session,
+        QueueChanges(
+            entered=[
+                {"call_sid": "CA1", "helpdesk_id": desk, "now": _at(0)},
+                {"call_sid": "CA1", "helpdesk_id": desk, "now": _at(2)},
+                {"call_sid": "CA2", "helpdesk_id": desk, "now": _at(1)},
+            ],
+            answered=[
+                {"call_sid": "CA1", "agent": "101", "queue_time": 20, "now": _at(20)},
+                {"call_sid": "CA1", "agent": "102", "queue_time": 21, "now": _at(21)},
+            ],
+            left=[
+                {"call_sid": "CA1", "now": _at(90), "result": "bridged", "helpdesk_id": desk},
+                {"call_sid": "CA1", "now": _at(91), "result": "completed", "helpdesk_id": desk},
+                {"call_sid": "CA2", "now": _at(30), "result": "hangup"},
+                {"call_sid": "CA2", "now": _at(31), "result": "completed"},
+            ],
+        ),
+    )
+    assert _entry(session, "CA1") == (desk, _at(0), _at(90), "bridged", "101", 20)
+    assert _entry(session, "CA2") == (desk, _at(1), _at(30), "hangup", None, None)
+
+
+def test_a_large_batch_is_applied_whole(session: Session) -> None:
+    calls = [f"CA{number:032d}" for number in range(3000)]
+    apply_queue_changes(
+        session,
+        QueueChanges(
+            entered=[{"call_sid": sid, "helpdesk_id": "voorkempen", "now": _at(0)} for sid in calls],
+            answered=[{"call_sid": sid, "agent": "101", "now": _at(9)} for sid in calls[:1000]],
+            left=[{"call_sid": sid, "now": _at(10), "result": "hangup"} for sid in calls[1000:1500]],
+        ),
+    )
+    assert line_state(session, "voorkempen").callers_waiting == 1500
+    assert _entry(session, calls[0]) == ("voorkempen", _at(0), None, None, "101", None)
+    assert _entry(session, calls[1200]) == ("voorkempen", _at(0), _at(10), "hangup", None, None)
