@@ -30,7 +30,7 @@ from ivr.params import (
     parse_params,
 )
 from ivr.runtime import Runtime, runtime
-from ivr.signature import BodyTooLargeError, FormParams, is_valid, read_form, signed_url
+from ivr.signature import BodyTooLargeError, FormParams, form_pairs, is_valid, read_form, signed_url
 from ivr.spool import Operation
 from ivr.twiml import XML_TYPE, Renderer
 from routing import (
@@ -90,7 +90,8 @@ class TwilioRoute(APIRoute):
             rt: Runtime = request.app.state.runtime
             arguments: dict[str, Any] = {"rt": rt, "form": await verified_form(request, rt)}
             if query:
-                given = request.query_params
+                # Starlette's query_params, parsed the faster way (the last of a repeated name wins).
+                given = dict(form_pairs(request.scope["query_string"].decode("latin-1")))
                 arguments.update((name, given.get(name, default)) for name, default in query.items())
             tasks = BackgroundTasks() if wants_background else None
             if tasks is not None:
