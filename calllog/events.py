@@ -230,12 +230,8 @@ def record_events(session: Session, events: Sequence[NewEvent]) -> int:
         first.setdefault(event.call_sid, event)
         if event.caller is not None:
             callers.setdefault(event.call_sid, event.caller)
-    plain = [_record_row(first[sid], None) for sid in calls if sid not in callers]
-    with_caller = [_record_row(first[sid], callers[sid]) for sid in calls if sid in callers]
-    if plain:
-        statements.ensure_record.execute(connection, plain)
-    if with_caller:
-        statements.ensure_record_with_caller.execute(connection, with_caller)
+    ensured = [_record_row(first[sid], callers.get(sid)) for sid in calls]
+    statements.ensure_records.execute(connection, ensured)
     # Serialises the projection per call across instances: whoever folds last sees every event
     # committed before it plus its own (SQLite has one writer at a time anyway).
     connection.execute(statements.lock_records, {"calls": calls}).all()
@@ -268,8 +264,7 @@ class _Statements:
     """Built once per database dialect: SQLAlchemy then reuses their compiled SQL."""
 
     insert_events: ManyRows
-    ensure_record: ManyRows
-    ensure_record_with_caller: ManyRows
+    ensure_records: ManyRows
     lock_records: Executable
     events_of: Executable
     update_record: ManyRows
@@ -304,12 +299,7 @@ def _statements(dialect: str) -> _Statements:
             .on_conflict_do_nothing(index_elements=[events.c.call_sid, events.c.dedupe])
             .returning(events.c.call_sid, events.c.dedupe)
         ),
-        ensure_record=ManyRows(insert_record.on_conflict_do_nothing(index_elements=[records.c.call_sid])),
-        ensure_record_with_caller=ManyRows(
-            insert_record.on_conflict_do_update(
-                index_elements=[records.c.call_sid], set_=_caller_columns(insert_record)
-            )
-        ),
+        ensure_records=ManyRows(_ensure_records(insert_record, records)),
         lock_records=select(records.c.call_sid)
         .where(records.c.call_sid.in_(calls))
         .order_by(records.c.call_sid)
@@ -342,15 +332,7 @@ def _postgresql_statements(events: Table, records: Table, projected: list[str]) 
     calls = unnested({"calls": records.c.call_sid.type}, name="c")
     return _Statements(
         insert_events=ManyRows(insert_events, _EVENT_COLUMNS),
-        ensure_record=ManyRows(
-            insert_record.on_conflict_do_nothing(index_elements=[records.c.call_sid]), _RECORD_COLUMNS
-        ),
-        ensure_record_with_caller=ManyRows(
-            insert_record.on_conflict_do_update(
-                index_elements=[records.c.call_sid], set_=_caller_columns(insert_record)
-            ),
-            _RECORD_COLUMNS,
-        ),
+        ensure_records=ManyRows(_ensure_records(insert_record, records), _RECORD_COLUMNS),
         lock_records=select(records.c.call_sid)
         .join_from(calls, records, records.c.call_sid == calls.c.calls)
         .order_by(records.c.call_sid)
@@ -365,12 +347,18 @@ def _postgresql_statements(events: Table, records: Table, projected: list[str]) 
     )
 
 
-def _caller_columns(insert: postgresql.Insert | sqlite.Insert) -> dict[str, Any]:
-    return {
-        "caller_hash": insert.excluded.caller_hash,
-        "caller_masked": insert.excluded.caller_masked,
-        "caller_raw": insert.excluded.caller_raw,
-    }
+def _ensure_records(insert: postgresql.Insert | sqlite.Insert, records: Table) -> Executable:
+    """A minimal record for each call not seen before; an ``offered`` event (the only one with a
+    caller: its mask is never NULL) adds the caller to a record that another event created."""
+    return insert.on_conflict_do_update(
+        index_elements=[records.c.call_sid],
+        set_={
+            "caller_hash": insert.excluded.caller_hash,
+            "caller_masked": insert.excluded.caller_masked,
+            "caller_raw": insert.excluded.caller_raw,
+        },
+        where=insert.excluded.caller_masked.is_not(None),
+    )
 
 
 def _events_of(events: Table) -> Select[Any]:

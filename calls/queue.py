@@ -10,9 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
@@ -146,16 +159,37 @@ def longest_wait(session: Session, helpdesk_id: str, now: dt.datetime) -> int | 
 
 def line_state(session: Session, helpdesk_id: str) -> LineState:
     """Agents logged in and callers waiting for ``helpdesk_id``, read in one round trip."""
-    row = session.execute(_line_state_query(), {"helpdesk_id": helpdesk_id}).one()
-    return LineState(agents_logged_in=row[0], callers_waiting=row[1])
+    return line_states(session, [helpdesk_id])[helpdesk_id]
+
+
+def line_states(session: Session, helpdesk_ids: Sequence[str]) -> dict[str, LineState]:
+    """:func:`line_state` of each of ``helpdesk_ids``, all read in one round trip."""
+    ids = list(dict.fromkeys(helpdesk_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        _line_states_query(len(ids)),
+        {f"helpdesk_{number}": helpdesk_id for number, helpdesk_id in enumerate(ids)},
+    )
+    return {ids[number]: LineState(agents, waiting) for number, agents, waiting in rows}
 
 
 @functools.cache
-def _line_state_query() -> Select[Any]:
-    # Built once (it runs for most webhooks): SQLAlchemy then reuses its compiled SQL.
-    helpdesk_id: BindParameter[str] = bindparam("helpdesk_id")
-    waiting = select(func.count()).select_from(QueueEntry).where(_waiting(helpdesk_id))
-    return select(logged_in_query(helpdesk_id).scalar_subquery(), waiting.scalar_subquery())
+def _line_states_query(count: int) -> CompoundSelect[int, int, int]:
+    # Built once per number of helpdesks (it runs for most webhooks): SQLAlchemy then reuses its
+    # compiled SQL.
+    parts = []
+    for number in range(count):
+        helpdesk_id: BindParameter[str] = bindparam(f"helpdesk_{number}", type_=String())
+        waiting = select(func.count()).select_from(QueueEntry).where(_waiting(helpdesk_id))
+        parts.append(
+            select(
+                literal(number, Integer()),
+                logged_in_query(helpdesk_id).scalar_subquery(),
+                waiting.scalar_subquery(),
+            )
+        )
+    return union_all(*parts)
 
 
 class QueueChanges(NamedTuple):

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from calls import line_state
+from calls import line_states
 from config import HelpdeskConfig, Settings
 from database.engine import WRITE_UNIT, WriterLock
 from ivr.spool import Operation, Spool, apply
@@ -183,7 +183,7 @@ class Runtime:
         """
         generation = self.lines.generation
         with self.sessions() as session:
-            read = {helpdesk_id: line_state(session, helpdesk_id) for helpdesk_id in helpdesk_ids}
+            read = line_states(session, helpdesk_ids)
         return {
             helpdesk_id: self.lines.remember(
                 helpdesk_id, LineState(agents_logged_in=agents, callers_waiting=waiting), generation

@@ -18,6 +18,7 @@ from calls import (
     enter_queue,
     leave_queue,
     line_state,
+    line_states,
     longest_wait,
     waiting_call_sids,
 )
@@ -184,6 +185,26 @@ def test_line_state_reads_agents_and_callers_in_one_statement(
 
 def test_line_state_of_an_idle_helpdesk_is_zero_and_zero(session: Session) -> None:
     assert line_state(session, "voorkempen") == (0, 0)
+
+
+def test_line_states_of_several_helpdesks_are_read_in_one_statement(
+    session: Session, statements: list[str]
+) -> None:
+    set_presence(session, "voorkempen", "An", PresenceStatus.AVAILABLE, T0)
+    set_presence(session, "kempen-zuid", "Eva", PresenceStatus.AVAILABLE, T0)
+    set_presence(session, "kempen-zuid", "Fien", PresenceStatus.AVAILABLE, T0)
+    enter_queue(session, sid(1), "kempen-zuid", T0)
+    statements.clear()
+
+    states = line_states(session, ["kempen-zuid", "nergens", "voorkempen", "kempen-zuid"])
+
+    assert states == {
+        "kempen-zuid": LineState(agents_logged_in=2, callers_waiting=1),
+        "nergens": LineState(agents_logged_in=0, callers_waiting=0),
+        "voorkempen": LineState(agents_logged_in=1, callers_waiting=0),
+    }
+    assert len(statements) == 1
+    assert line_states(session, []) == {}
 
 
 def test_nothing_is_committed_by_the_data_functions(session: Session) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -16,9 +17,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import calls
-from app import create_app
+from app import WRITER_SWITCH_INTERVAL_S, create_app
 from calllog import CallRecord
-from calls import QueueEntry, line_state
+from calls import QueueEntry, line_states
 from database.migrations import upgrade
 from ivr.spool import Operation
 from ivr.writer import BACKLOG, FLUSH_AT, RecentLines, WriteBehind
@@ -432,7 +433,7 @@ def test_the_writer_refreshes_the_line_states_asked_for(
         def unreachable(*_: object) -> None:
             raise OperationalError("SELECT", {}, Exception("connection refused"))
 
-        monkeypatch.setattr("ivr.runtime.line_state", unreachable)
+        monkeypatch.setattr("ivr.runtime.line_states", unreachable)
         runtime.refresh_lines()  # the read fails: nothing is kept, nothing raises
         assert runtime.lines.recent("voorkempen") is None
     runtime.engine.dispose()
@@ -446,15 +447,15 @@ def test_webhooks_missing_a_line_state_share_one_read_of_it(
     reads: list[str] = []
     read_started = threading.Event()
     release = threading.Event()
-    real_line_state = line_state
+    real_line_states = line_states
 
-    def slow_line_state(session: Session, helpdesk_id: str) -> calls.LineState:
-        reads.append(helpdesk_id)
+    def slow_line_states(session: Session, helpdesk_ids: Sequence[str]) -> dict[str, calls.LineState]:
+        reads.extend(helpdesk_ids)
         read_started.set()
         release.wait(WAIT_S)
-        return real_line_state(session, helpdesk_id)
+        return real_line_states(session, helpdesk_ids)
 
-    monkeypatch.setattr("ivr.runtime.line_state", slow_line_state)
+    monkeypatch.setattr("ivr.runtime.line_states", slow_line_states)
     seen: list[LineState] = []
     threads = [threading.Thread(target=lambda: seen.append(runtime.line("voorkempen"))) for _ in range(8)]
     for thread in threads:
@@ -556,3 +557,17 @@ def test_stopping_the_app_writes_what_is_pending(migrated_db_url: str) -> None:
     finally:
         runtime.engine.dispose()
     assert outcome == "in_progress"
+
+
+def test_a_writer_thread_shortens_the_switch_interval_while_the_app_runs(migrated_db_url: str) -> None:
+    app = create_app(make_settings(migrated_db_url, write_interval_ms=1000), clock=Clock())
+    runtime = app.state.runtime
+    before = sys.getswitchinterval()
+    try:
+        with TestClient(app, base_url="https://helpdesk.example.org"):
+            thread = runtime.engine.dialect.name != "sqlite"
+            assert sys.getswitchinterval() == (WRITER_SWITCH_INTERVAL_S if thread else before)
+        assert sys.getswitchinterval() == before
+    finally:
+        sys.setswitchinterval(before)
+        runtime.engine.dispose()
