@@ -14,7 +14,7 @@ from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 
 from config import HelpdeskConfig, Settings
-from database import make_engine, make_sessionmaker, wal_checkpointer, writer_lock
+from database import make_engine, make_sessionmaker, writer_lock
 from ivr import agent_line, agents_api, calllog_api, live_api, metrics, ops, reload, webhooks
 from ivr.failsafe import FailSafeTwiML
 from ivr.jobs import Jobs
@@ -90,7 +90,6 @@ def create_app(
         runtime.lines = RecentLines(max(LINE_STATE_INTERVALS * interval_s, LINE_STATE_MIN_S))
     runtime.presence_listeners.append(partial(redirect_if_unstaffed, runtime))
     jobs = Jobs(runtime)
-    checkpointer = wal_checkpointer(engine)
     watcher = ConfigWatcher(runtime) if config_file is not None else None
 
     @asynccontextmanager
@@ -100,8 +99,6 @@ def create_app(
         switch_interval = sys.getswitchinterval()
         if runtime.writer is not None:
             start_writer(runtime, runtime.writer)
-        if checkpointer is not None:
-            checkpointer.start()
         if settings.ivr_scheduler:
             jobs.start()
         if watcher is not None:
@@ -115,8 +112,6 @@ def create_app(
             if runtime.writer is not None:
                 await runtime.writer.aclose()
             sys.setswitchinterval(switch_interval)
-            if checkpointer is not None:
-                checkpointer.stop()
             jobs.shutdown()
             engine.dispose()
 

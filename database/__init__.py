@@ -6,7 +6,7 @@ schema.
 """
 
 from database.base import NAMING_CONVENTION, Base
-from database.engine import DEFAULT_URL, make_engine, make_sessionmaker, ping, wal_checkpointer, writer_lock
+from database.engine import DEFAULT_URL, make_engine, make_sessionmaker, ping, writer_lock
 from database.migrations import alembic_config, upgrade
 from database.statements import ManyRows, dialect_insert, unnested
 from database.types import UtcDateTime
@@ -24,6 +24,5 @@ __all__ = [
     "ping",
     "unnested",
     "upgrade",
-    "wal_checkpointer",
     "writer_lock",
 ]

@@ -32,13 +32,6 @@ _POSTGRES_CONNECT_TIMEOUT_S = 3
 _SQLITE_BUSY_TIMEOUT_MS = 5000
 # How often a writer waiting for another process's write unit looks again (see WriterLock).
 _WRITER_POLL_S = 0.0005
-# A commit that finds this many pages in SQLite's write-ahead log first copies them into the
-# database and syncs it (SQLite's automatic checkpoint; its default is 1,000 pages). Normally
-# the WalCheckpointer has done that long before; this bound only holds the log's size when
-# nothing checkpoints (a process without the checkpointer, or one that has fallen behind).
-_SQLITE_AUTOCHECKPOINT_PAGES = 10_000
-# How often the WalCheckpointer copies the log into the database.
-_CHECKPOINT_INTERVAL_S = 1.0
 
 
 def make_engine(url: str) -> Engine:
@@ -186,65 +179,6 @@ class WriterLock:
             return self._fd
 
 
-def wal_checkpointer(engine: Engine) -> WalCheckpointer | None:
-    """The checkpointer of a SQLite file (see :class:`WalCheckpointer`); None for PostgreSQL and
-    in-memory SQLite."""
-    return WalCheckpointer(engine) if writer_lock(engine) is not None else None
-
-
-class WalCheckpointer:
-    """Copies a SQLite file's write-ahead log into the database from a thread of its own.
-
-    With SQLite's default, the commit that finds 1,000 pages in the log does that copy and an
-    fsync itself, and the webhooks' writer commits on the event loop: every few seconds under
-    load each webhook waited for a disk sync. Here a thread does it every second (PASSIVE: it
-    never waits for or blocks a writer, and SQLite lets go of Python's lock while it works);
-    the automatic checkpoint stays only as a bound, at ten times the log size.
-    """
-
-    def __init__(self, engine: Engine, interval_s: float = _CHECKPOINT_INTERVAL_S) -> None:
-        self._engine = engine
-        self._interval_s = interval_s
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def checkpoint(self) -> tuple[int, int, int]:
-        """One passive checkpoint: (1 if it could not finish else 0, pages in the log, pages
-        copied), as ``PRAGMA wal_checkpoint`` reports them."""
-        connection = self._engine.raw_connection()
-        try:
-            # The pool's connections run in autocommit (see _configure_sqlite_connection): no
-            # transaction is open around the checkpoint.
-            cursor = connection.cursor()
-            busy, pages, copied = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            cursor.close()
-        finally:
-            connection.close()
-        return int(busy), int(pages), int(copied)
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="ivr-wal-checkpoint", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            self._stopping.set()
-            thread.join()
-
-    def _run(self) -> None:
-        while not self._stopping.wait(self._interval_s):
-            try:
-                self.checkpoint()
-            except Exception:
-                # A failing disk shows in the writes themselves (spooled); the log stays bounded
-                # by the automatic checkpoint.
-                logger.warning("WAL checkpoint failed", exc_info=True)
-
-
 def _sqlite_engine(url: URL) -> Engine:
     database = url.database
     if database and database != ":memory:" and not database.startswith("file:"):
@@ -269,7 +203,6 @@ def _configure_sqlite_connection(dbapi_connection: DBAPIConnection, _record: Con
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA foreign_keys=ON")
-    connection.execute(f"PRAGMA wal_autocheckpoint={_SQLITE_AUTOCHECKPOINT_PAGES}")
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:

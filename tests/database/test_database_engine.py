@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from calls import QueueEntry
 from database import alembic_config, make_engine, make_sessionmaker, ping, upgrade
-from database.engine import WRITE_UNIT, WalCheckpointer, WriterLock, wal_checkpointer, writer_lock
+from database.engine import WRITE_UNIT, WriterLock, writer_lock
 
 AT = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -35,18 +35,13 @@ def test_sqlite_creates_the_parent_directory_and_sets_its_pragmas(tmp_path: Path
         with engine.connect() as connection:
             pragmas = {
                 name: connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
-                for name in ("journal_mode", "busy_timeout", "foreign_keys", "wal_autocheckpoint")
+                for name in ("journal_mode", "busy_timeout", "foreign_keys")
             }
     finally:
         engine.dispose()
 
     assert database.is_file()
-    assert pragmas == {
-        "journal_mode": "wal",
-        "busy_timeout": 5000,
-        "foreign_keys": 1,
-        "wal_autocheckpoint": 10_000,
-    }
+    assert pragmas == {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1}
 
 
 class _InterceptedError(Exception):
@@ -385,67 +380,3 @@ def test_only_a_sqlite_file_gets_a_writer_lock(engine: Engine) -> None:
     memory = make_engine("sqlite://")
     assert writer_lock(memory) is None
     memory.dispose()
-
-
-def _wal_pages(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return int(connection.exec_driver_sql("PRAGMA wal_checkpoint(NOOP)").one()[1])
-
-
-def test_the_checkpointer_copies_the_log_into_the_database(tmp_path: Path) -> None:
-    engine = _sqlite_table(tmp_path)
-    checkpointer = wal_checkpointer(engine)
-    assert checkpointer is not None
-    try:
-        with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO t VALUES (1)")
-        busy, pages, copied = checkpointer.checkpoint()
-        assert (busy, copied) == (0, pages)
-        assert pages > 0
-        # A later writer starts the log again from its beginning.
-        with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO t VALUES (2)")
-        assert _wal_pages(engine) <= pages
-    finally:
-        engine.dispose()
-
-
-def test_the_checkpointer_thread_checkpoints_until_stopped(tmp_path: Path) -> None:
-    engine = _sqlite_table(tmp_path)
-    checkpointer = WalCheckpointer(engine, interval_s=0.01)
-    done: list[tuple[int, int, int]] = []
-    real = checkpointer.checkpoint
-
-    def counted() -> tuple[int, int, int]:
-        done.append(real())
-        return done[-1]
-
-    checkpointer.checkpoint = counted  # type: ignore[method-assign]
-    try:
-        with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO t VALUES (1)")
-        checkpointer.start()
-        deadline = time.monotonic() + 5
-        while not done and time.monotonic() < deadline:
-            time.sleep(0.01)
-        checkpointer.stop()
-        assert done
-        busy, pages, copied = done[0]
-        assert busy == 0
-        assert pages == copied > 0
-        stopped = len(done)
-        time.sleep(0.05)
-        assert len(done) == stopped
-        assert not any(thread.name == "ivr-wal-checkpoint" for thread in threading.enumerate())
-    finally:
-        engine.dispose()
-
-
-def test_only_a_sqlite_file_gets_a_checkpointer(engine: Engine) -> None:
-    checkpointer = wal_checkpointer(engine)
-    assert (checkpointer is not None) == (engine.dialect.name == "sqlite")
-    memory = make_engine("sqlite://")
-    try:
-        assert wal_checkpointer(memory) is None
-    finally:
-        memory.dispose()
