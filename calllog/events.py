@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from calllog.privacy import Caller, caller_fields
 from calllog.tables import CallEvent, CallRecord
-from database import ManyRows, unnested
+from database import ManyRows, insert_unnested, unnested
 
 OUTCOMES: Final = ("answered", "abandoned", "overflowed", "closing_message", "busy_message", "in_progress")
 OVERFLOW_REASONS: Final = ("closed", "no_agents", "queue_full", "wait_timeout", "error")
@@ -315,15 +315,12 @@ def _statements(dialect: str) -> _Statements:
 
 def _postgresql_statements(events: Table, records: Table, projected: list[str]) -> _Statements:
     """The same statements taking one array per column (``unnest``), each run once per batch."""
-    new_events = unnested({name: events.c[name].type for name in _EVENT_COLUMNS})
     insert_events = (
-        postgresql.insert(events)
-        .from_select(_EVENT_COLUMNS, select(*new_events.c))
+        insert_unnested(events, _EVENT_COLUMNS)
         .on_conflict_do_nothing(index_elements=[events.c.call_sid, events.c.dedupe])
         .returning(events.c.call_sid, events.c.dedupe)
     )
-    new_records = unnested({name: records.c[name].type for name in _RECORD_COLUMNS})
-    insert_record = postgresql.insert(records).from_select(_RECORD_COLUMNS, select(*new_records.c))
+    insert_record = insert_unnested(records, _RECORD_COLUMNS)
     folded = unnested(
         {"b_call_sid": records.c.call_sid.type, **{name: records.c[name].type for name in projected}}
     )

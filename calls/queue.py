@@ -34,7 +34,7 @@ from sqlalchemy.sql.selectable import TableValuedAlias
 
 from agents import logged_in_query
 from calls.tables import QueueEntry
-from database import ManyRows, dialect_insert, unnested
+from database import ManyRows, dialect_insert, insert_unnested, unnested
 
 
 class LineState(NamedTuple):
@@ -309,10 +309,9 @@ def _postgresql_queue_statements(table: Table) -> _QueueStatements:
     """The same statements taking one array per column (``unnest``), each run once per batch."""
 
     def rows(columns: dict[str, str]) -> TableValuedAlias:
+        # Parameters named b_... for the columns they update.
         return unnested({name: table.c[column].type for name, column in columns.items()})
 
-    entries = rows({name: name for name in _ENTRY_COLUMNS})
-    stand_ins = rows({name: name for name in _STAND_IN_COLUMNS})
     answers = rows(
         {
             "b_call_sid": "call_sid",
@@ -324,9 +323,7 @@ def _postgresql_queue_statements(table: Table) -> _QueueStatements:
     departures = rows({"b_call_sid": "call_sid", "b_left_at": "left_at", "b_result": "result"})
     return _QueueStatements(
         enter=ManyRows(
-            postgresql.insert(table)
-            .from_select(_ENTRY_COLUMNS, select(*entries.c))
-            .on_conflict_do_nothing(index_elements=[table.c.call_sid]),
+            insert_unnested(table, _ENTRY_COLUMNS).on_conflict_do_nothing(index_elements=[table.c.call_sid]),
             _ENTRY_COLUMNS,
         ),
         answer=ManyRows(
@@ -346,7 +343,7 @@ def _postgresql_queue_statements(table: Table) -> _QueueStatements:
             tuple(departures.c.keys()),
         ),
         leave_or_stand_in=ManyRows(
-            _stand_in(postgresql.insert(table).from_select(_STAND_IN_COLUMNS, select(*stand_ins.c)), table),
+            _stand_in(insert_unnested(table, _STAND_IN_COLUMNS), table),
             _STAND_IN_COLUMNS,
         ),
     )

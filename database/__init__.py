@@ -8,7 +8,7 @@ schema.
 from database.base import NAMING_CONVENTION, Base
 from database.engine import DEFAULT_URL, make_engine, make_sessionmaker, ping, writer_lock
 from database.migrations import alembic_config, upgrade
-from database.statements import ManyRows, dialect_insert, unnested
+from database.statements import ManyRows, dialect_insert, insert_unnested, unnested
 from database.types import UtcDateTime
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "UtcDateTime",
     "alembic_config",
     "dialect_insert",
+    "insert_unnested",
     "make_engine",
     "make_sessionmaker",
     "ping",

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Executable, bindparam, cast, func
+from sqlalchemy import Connection, CursorResult, Executable, Table, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.sql.selectable import TableValuedAlias
@@ -55,3 +55,10 @@ def unnested(columns: Mapping[str, TypeEngine[Any]], name: str = "v") -> TableVa
     """PostgreSQL's ``unnest(CAST(:a AS type[]), ...) AS v(a, ...)``: rows from one array per column."""
     arrays = [cast(bindparam(column), postgresql.ARRAY(type_)) for column, type_ in columns.items()]
     return func.unnest(*arrays).table_valued(*columns).render_derived(name=name)
+
+
+def insert_unnested(table: Table, columns: Sequence[str]) -> postgresql.Insert:
+    """PostgreSQL's ``INSERT INTO table (columns) SELECT * FROM unnest(...)``: one array parameter
+    per column, named as the column (for :class:`ManyRows` with the same ``columns``)."""
+    rows = unnested({name: table.c[name].type for name in columns})
+    return postgresql.insert(table).from_select(list(columns), select(*rows.c))
