@@ -9,13 +9,16 @@ CallSids, one call after another on each connection:
     Enqueue action (bridged, hangup or leave) → central Dial action when forwarded → status callback
 
 Then the same server settings serve a bare FastAPI app answering fixed TwiML to the same
-requests. Rounds of the two alternate. Last, the service gets the mix at its target rate (half
-the bare endpoint's median rate, the throughput PRODUCT.md asks for), each of 32 connections
-sending on a fixed schedule; latency there counts from when a request was due, so a stall also
-counts against the requests it held up. Printed per database: requests/s, p50/p99 latency (at
-full load and at the target rate), the ratio to the bare endpoint, resident memory per worker,
-and how many simultaneously waiting callers that rate carries. Exits non-zero when a target of
-PRODUCT.md ("Scale and speed") is missed or a request failed.
+requests. Rounds of the two alternate; the p99 of the mix at the rate they measure is the latency
+target's figure. Last, the service gets the mix on a fixed schedule from 32 connections: first at
+the target rate (half the bare endpoint's median rate, the throughput PRODUCT.md asks for), then
+at lower shares of it until p99 is within target. Latency there counts from when a request was
+due, so a stall also counts against the requests it held up; the highest rate within target is
+what the waiting callers carried are counted from. All latencies are timed by replay.lua on the
+monotonic clock. Printed per database: requests/s, p50/p99 latency, the ratio to the bare
+endpoint, resident memory per worker, and how many simultaneously waiting callers one machine
+carries. Exits non-zero when a target of PRODUCT.md ("Scale and speed") is missed or a request
+failed.
 """
 
 from __future__ import annotations
@@ -61,6 +64,10 @@ MAX_RSS_MIB = 150.0
 MIN_WAITING_CALLERS = 20_000
 # A paced run whose answers came at less than this share of its rate did not carry that rate.
 PACED_KEPT_UP = 0.97
+# The paced runs: the target rate first, then lower shares of it until one meets MAX_P99_MS.
+PACED_STEPS = (1.0, 0.85, 0.7, 0.55, 0.4, 0.25)
+# Little's law with room for the load generator's own time between answer and next request.
+LITTLE_SLACK = 1.05
 
 
 @dataclass(frozen=True)
@@ -79,18 +86,26 @@ class Endpoints:
 class WrkResult:
     requests: int
     seconds: float
+    connections: int
+    # Timed by replay.lua on the monotonic clock; in a paced run counted from when each request
+    # was due, else from when it was sent.
     p50_ms: float
     p99_ms: float
+    mean_ms: float
     failures: int
     wrapped: int
     bad_sample: str
-    # Paced runs only: latency counted from when each request was due (see replay.lua).
-    paced_p50_ms: float | None = None
-    paced_p99_ms: float | None = None
+    paced: bool = False
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def consistent(self) -> bool:
+        """Whether the latencies obey Little's law: a closed loop of ``connections`` cannot
+        keep more requests in flight than it has connections (mean latency x rate)."""
+        return self.paced or self.mean_ms / 1000 * self.rps <= self.connections * LITTLE_SLACK
 
 
 def bench_config(path: Path) -> Path:
@@ -220,13 +235,14 @@ def run_wrk(
     return WrkResult(
         requests=data["requests"],
         seconds=data["duration_us"] / 1e6,
-        p50_ms=data["p50_us"] / 1000,
-        p99_ms=data["p99_us"] / 1000,
+        connections=connections,
+        p50_ms=data["latency_p50_us"] / 1000,
+        p99_ms=data["latency_p99_us"] / 1000,
+        mean_ms=data["latency_mean_us"] / 1000,
         failures=failures,
         wrapped=data["wrapped"],
         bad_sample=data["bad_sample"],
-        paced_p50_ms=data["paced_p50_us"] / 1000 if data["paced"] else None,
-        paced_p99_ms=data["paced_p99_us"] / 1000 if data["paced"] else None,
+        paced=data["paced"],
     )
 
 
@@ -274,8 +290,10 @@ class Options:
     requests_per_thread: int
     postgres_url: str
     databases: tuple[str, ...]
-    # Connections of the paced run at the target rate (each sends on its own schedule).
+    # Connections of the paced runs (each sends on its own schedule).
     paced_connections: int = 32
+    # Shares of the target rate tried in turn (see PACED_STEPS).
+    paced_steps: tuple[float, ...] = PACED_STEPS
 
 
 @dataclass(frozen=True)
@@ -286,9 +304,20 @@ class Measured:
     rss_kib: dict[int, int]
     announce_every: int
     overflow_after: int
-    # The whole-call mix sent at the target rate (MIN_RATIO x the bare endpoint's median rate).
+    # The whole-call mix sent at the target rate (MIN_RATIO x the bare endpoint's median rate),
+    # then at lower rates until one met MAX_P99_MS: (rate sent, result) in that order.
     target_rps: float
-    paced: WrkResult
+    paced: list[tuple[float, WrkResult]]
+
+    def carried(self) -> tuple[float, WrkResult] | None:
+        """The highest paced rate kept up with p99 within MAX_P99_MS, if any."""
+        met = [(rate, run) for rate, run in self.paced if meets_latency(rate, run)]
+        return max(met, key=lambda pair: pair[0]) if met else None
+
+
+def meets_latency(rate: float, run: WrkResult) -> bool:
+    """A paced run that answered on schedule (nearly all it was sent) with p99 within target."""
+    return run.rps >= PACED_KEPT_UP * rate and run.p99_ms <= MAX_P99_MS
 
 
 def median(values: Sequence[float]) -> float:
@@ -382,14 +411,27 @@ def bench_database(database: str, options: Options, workdir: Path) -> Measured:
                 stop(bare)
             print_round(database, round_number, app_results[-1], bare_results[-1])
         target_rps = MIN_RATIO * median([r.rps for r in bare_results])
-        paced = on_app(
-            partial(measure_paced, token=token, data=data, options=options, workdir=workdir, rate=target_rps)
-        )
-        print(
-            f"  {database} paced at {target_rps:.0f} req/s: {paced.rps:.0f} req/s answered, "
-            f"p50 {paced.paced_p50_ms} ms p99 {paced.paced_p99_ms} ms failures {paced.failures}",
-            flush=True,
-        )
+        paced: list[tuple[float, WrkResult]] = []
+        for step, share in enumerate(options.paced_steps):
+            rate = share * target_rps
+            run = on_app(
+                partial(
+                    measure_paced,
+                    token=token,
+                    data=data,
+                    options=options,
+                    workdir=workdir / f"paced-{step}",
+                    rate=rate,
+                )
+            )
+            paced.append((rate, run))
+            print(
+                f"  {database} paced at {rate:.0f} req/s ({share:g} x target): {run.rps:.0f} req/s answered, "
+                f"p50 {run.p50_ms:.2f} ms p99 {run.p99_ms:.2f} ms (from when due) failures {run.failures}",
+                flush=True,
+            )
+            if meets_latency(rate, run):
+                break
         return Measured(
             database,
             app_results,
@@ -431,11 +473,23 @@ def measure_app(
     """One round: the whole-call mix as fast as it is answered."""
     if round_number == 0:
         helpdesks = [desk["id"] for desk in data["helpdesks"]]
-        log_agents_in(app.base_url, ops_token, helpdesks, options.connections)
+        lines_per_agent = int(data["helpdesks"][0].get("queue", {}).get("lines_per_agent", 4))
+        log_agents_in(app.base_url, ops_token, helpdesks, agents_needed(options, lines_per_agent))
     requests_dir = workdir / f"app-{round_number}"
     return replay_calls(
         app, token, data, options, requests_dir, options.connections, options.requests_per_thread
     )
+
+
+def agents_needed(options: Options, lines_per_agent: int) -> int:
+    """Agents per helpdesk so that every call of the benchmark is queued rather than forwarded.
+
+    Each run ends with up to one call per connection still waiting (wrk stops mid-call), and those
+    stay in the queue until the reaper clears them: room for all of them, plus the calls in flight.
+    """
+    left_waiting = options.rounds * options.connections + len(options.paced_steps) * options.paced_connections
+    in_flight = max(options.connections, options.paced_connections)
+    return -(-(left_waiting + in_flight) // lines_per_agent)
 
 
 def measure_paced(
@@ -478,54 +532,80 @@ def print_round(database: str, round_number: int, app: WrkResult, bare: WrkResul
     )
 
 
+def waiting_callers(rps: float, announce_every: int, overflow_after: int) -> int:
+    """Callers waiting at once that ``rps`` carries: one waiting the whole overflow time costs its
+    arrival and exit requests and one waitUrl request per ``announce_every``."""
+    per_caller = 2 + overflow_after / announce_every
+    return int(rps * overflow_after / per_caller)
+
+
 def report(measured: Measured) -> bool:
     app_rps = median([r.rps for r in measured.app])
     bare_rps = median([r.rps for r in measured.bare])
     ratio = median([a.rps / b.rps for a, b in zip(measured.app, measured.bare, strict=True)])
     p50 = median([r.p50_ms for r in measured.app])
     p99 = median([r.p99_ms for r in measured.app])
-    runs = [*measured.app, *measured.bare, measured.paced]
+    paced = [run for _, run in measured.paced]
+    runs = [*measured.app, *measured.bare, *paced]
     failures = sum(r.failures for r in runs)
-    wrapped = sum(r.wrapped for r in [*measured.app, measured.paced])
-    paced = measured.paced
-    # Kept up with the schedule: the answers came at (nearly) the rate the requests were due.
-    kept_up = paced.rps >= PACED_KEPT_UP * measured.target_rps
-    paced_p99 = paced.paced_p99_ms if paced.paced_p99_ms is not None else float("inf")
+    wrapped = sum(r.wrapped for r in [*measured.app, *paced])
+    inconsistent = [r for r in runs if not r.consistent]
     rss_mib = max(measured.rss_kib.values()) / 1024
-    # A caller waiting the whole overflow time costs its arrival and exit requests and one
-    # waitUrl request per announce_every: (2 + overflow_after / announce_every) requests.
-    per_caller = 2 + measured.overflow_after / measured.announce_every
-    waiting = int(app_rps * measured.overflow_after / per_caller)
+    every, overflow = measured.announce_every, measured.overflow_after
+    per_caller = 2 + overflow / every
+    target_rate, at_target = measured.paced[0]
+    carried = measured.carried()
+    carried_rps = carried[1].rps if carried is not None else 0.0
+    waiting = waiting_callers(carried_rps, every, overflow)
     print(f"\n{measured.database}: medians of {len(measured.app)} rounds")
-    print(f"  whole-call mix  {app_rps:8.0f} requests/s  p50 {p50:.2f} ms  p99 {p99:.2f} ms")
+    print(f"  whole-call mix  {app_rps:8.0f} requests/s  p50 {p50:.2f} ms  p99 {p99:.2f} ms (closed loop)")
     print(f"  bare endpoint   {bare_rps:8.0f} requests/s")
     print(f"  ratio           {ratio:.3f} (target >= {MIN_RATIO})")
     print(
-        f"  p99             {paced_p99:.2f} ms at the target rate {measured.target_rps:.0f} requests/s "
-        f"({MIN_RATIO:g} x bare; sent on schedule, {paced.rps:.0f} answered/s, counted from when due; "
-        f"target <= {MAX_P99_MS:g} ms)"
+        f"  p99             {p99:.2f} ms at the measured rate {app_rps:.0f} requests/s "
+        f"(closed loop, from when sent; target <= {MAX_P99_MS:g} ms)"
     )
-    print(f"                  {p99:.2f} ms at full load ({app_rps:.0f} requests/s; closed loop)")
+    print(
+        f"                  {at_target.p99_ms:.2f} ms sent on schedule at {target_rate:.0f} requests/s "
+        f"({MIN_RATIO:g} x bare; {at_target.rps:.0f} answered/s; from when due)"
+    )
+    if carried is not None:
+        rate, run = carried
+        print(
+            f"                  {run.p99_ms:.2f} ms sent on schedule at {rate:.0f} requests/s "
+            f"({rate / bare_rps:.2f} x bare): the highest paced rate within {MAX_P99_MS:g} ms"
+        )
+    else:
+        lowest = measured.paced[-1][0]
+        print(f"                  no paced rate down to {lowest:.0f} requests/s was within target")
     print(
         "  resident memory "
         + ", ".join(f"{kib / 1024:.1f}" for kib in measured.rss_kib.values())
         + " MiB per worker"
     )
     print(
-        f"  waiting callers {waiting:,} carried at once ({app_rps:.0f} req/s x {measured.overflow_after} s / "
-        f"{per_caller:g} requests per caller; target >= {MIN_WAITING_CALLERS:,})"
+        f"  waiting callers {waiting:,} carried at once within p99 {MAX_P99_MS:g} ms "
+        f"({carried_rps:.0f} req/s x {overflow} s / {per_caller:g} requests per caller; "
+        f"target >= {MIN_WAITING_CALLERS:,}); "
+        f"{waiting_callers(app_rps, every, overflow):,} at full load"
     )
     print(f"  failed requests {failures}" + (f"; request files wrapped {wrapped} times" if wrapped else ""))
+    for run in inconsistent:
+        print(
+            f"  latency not credible: mean {run.mean_ms:.2f} ms x {run.rps:.0f} req/s is more than "
+            f"{run.connections} connections in flight"
+        )
     samples = [r.bad_sample for r in runs if r.bad_sample]
     if samples:
         print(f"  first bad answer: {samples[0]}")
     checks = {
         "ratio": ratio >= MIN_RATIO,
-        "p99": kept_up and paced_p99 <= MAX_P99_MS,
+        "p99": p99 <= MAX_P99_MS,
         "memory": rss_mib <= MAX_RSS_MIB,
         "waiting callers": waiting >= MIN_WAITING_CALLERS,
         "no failures": failures == 0,
         "no repeated calls": wrapped == 0,
+        "credible latencies": not inconsistent,
     }
     missed = [name for name, ok in checks.items() if not ok]
     print("  PASS" if not missed else f"  FAIL: {', '.join(missed)}")

@@ -137,6 +137,7 @@ def test_make_bench_runs_end_to_end(tmp_path: Path) -> None:
         postgres_url=webhooks.DEFAULT_POSTGRES,
         databases=("sqlite",),
         paced_connections=4,
+        paced_steps=(1.0, 0.5),
     )
     measured = webhooks.bench_database("sqlite", options, tmp_path)
     (app,), (bare,) = measured.app, measured.bare
@@ -145,17 +146,97 @@ def test_make_bench_runs_end_to_end(tmp_path: Path) -> None:
     assert app.wrapped == 0
     assert app.requests > 50
     assert bare.requests > app.requests
-    assert len(measured.rss_kib) == 2  # the worker of the round and that of the paced run
-    # The paced run sends on a schedule at half the bare endpoint's rate, never faster.
-    paced = measured.paced
+    assert 0 < app.p50_ms <= app.p99_ms
+    assert not app.paced
+    # Closed loop: no more requests in flight than connections (Little's law).
+    assert app.consistent
+    assert app.mean_ms / 1000 * app.rps <= options.connections * webhooks.LITTLE_SLACK
+    # The paced runs send on a schedule: the target rate (half the bare endpoint's), then lower
+    # shares of it until one is within the latency target, never faster than asked.
     assert measured.target_rps == pytest.approx(bare.rps / 2)
-    assert paced.failures == 0
-    assert paced.wrapped == 0
-    assert 0 < paced.rps <= 1.1 * measured.target_rps
-    assert paced.paced_p50_ms is not None
-    assert paced.paced_p99_ms is not None
-    assert 0 < paced.paced_p50_ms <= paced.paced_p99_ms
-    assert app.paced_p99_ms is None  # the closed-loop runs are not paced
+    rates = [rate for rate, _ in measured.paced]
+    assert rates[0] == pytest.approx(measured.target_rps)
+    assert rates == sorted(rates, reverse=True)
+    assert len(rates) <= len(options.paced_steps)
+    assert len(measured.rss_kib) == 1 + len(rates)  # the worker of the round and one per paced run
+    for rate, paced in measured.paced:
+        assert paced.paced
+        assert paced.failures == 0
+        assert paced.wrapped == 0
+        assert 0 < paced.rps <= 1.1 * rate
+        assert 0 < paced.p50_ms <= paced.p99_ms
+    # Only the last paced run may be within target: the runs stop at the first that is.
+    assert not any(webhooks.meets_latency(rate, run) for rate, run in measured.paced[:-1])
+    carried = measured.carried()
+    assert carried is None or carried == measured.paced[-1]
+
+
+def test_paced_runs_count_as_carried_only_on_schedule_and_within_target() -> None:
+    def run(rps: float, p99_ms: float) -> webhooks.WrkResult:
+        return webhooks.WrkResult(
+            requests=int(rps * 10),
+            seconds=10.0,
+            connections=32,
+            p50_ms=1.0,
+            p99_ms=p99_ms,
+            mean_ms=2.0,
+            failures=0,
+            wrapped=0,
+            bad_sample="",
+            paced=True,
+        )
+
+    assert webhooks.meets_latency(1000, run(990, 24.9))
+    assert not webhooks.meets_latency(1000, run(990, 25.1))  # too slow
+    assert not webhooks.meets_latency(1000, run(900, 5.0))  # fell behind its schedule
+    measured = webhooks.Measured(
+        database="sqlite",
+        app=[],
+        bare=[],
+        rss_kib={},
+        announce_every=60,
+        overflow_after=180,
+        target_rps=1000,
+        paced=[(1000, run(800, 900.0)), (850, run(845, 30.0)), (700, run(699, 12.0))],
+    )
+    assert measured.carried() == measured.paced[2]
+    # 5 requests per caller waiting 180 s: 700 requests/s carry 25,200 callers.
+    assert webhooks.waiting_callers(700, 60, 180) == 25_200
+
+
+def test_enough_agents_that_calls_left_waiting_by_earlier_runs_never_fill_the_queue() -> None:
+    options = Options(
+        workers=2,
+        connections=4,
+        seconds=10.0,
+        warm_up_s=2.0,
+        rounds=3,
+        requests_per_thread=40_000,
+        postgres_url=webhooks.DEFAULT_POSTGRES,
+        databases=("sqlite",),
+    )
+    # 3 rounds x 4 + 6 paced runs x 32 calls left waiting, and 32 in flight: 236 lines.
+    assert webhooks.agents_needed(options, 4) == 59
+    assert webhooks.agents_needed(options, 5) == 48
+
+
+def test_closed_loop_latencies_must_obey_littles_law() -> None:
+    def closed(mean_ms: float) -> webhooks.WrkResult:
+        return webhooks.WrkResult(
+            requests=50_000,
+            seconds=10.0,
+            connections=4,
+            p50_ms=0.5,
+            p99_ms=60.0,
+            mean_ms=mean_ms,
+            failures=0,
+            wrapped=0,
+            bad_sample="",
+        )
+
+    # 5,000 requests/s on 4 connections: at most 0.8 ms per request on average.
+    assert closed(0.77).consistent
+    assert not closed(3.4).consistent
 
 
 def test_the_soak_plays_whole_calls_open_loop(tmp_path: Path) -> None:
