@@ -140,8 +140,9 @@ class Settings(BaseSettings):
     # Seconds between the scheduler's attempts (each job still runs once per minute in all).
     ivr_scheduler_interval: int = Field(60, ge=1, le=60)
     # Milliseconds between the commits of the webhooks' writes (one transaction for all of them);
-    # 0 writes each webhook's own transaction before it answers.
-    ivr_write_interval_ms: int = Field(20, ge=0, le=1000)
+    # 0 writes each webhook's own transaction before it answers. Unset: the database's own
+    # default (app.WRITE_INTERVAL_MS: 20 on SQLite, 100 on PostgreSQL).
+    ivr_write_interval_ms: int | None = Field(None, ge=0, le=1000)
     # Key of the keyed hash that stores caller numbers (repeat callers stay countable without the
     # number). Set it in production and keep it: without it a key is derived from the Twilio token.
     ivr_caller_hash_key: SecretStr | None = None

@@ -77,6 +77,11 @@ class WriteBehind:
         self._task_ended = threading.Event()
 
     @property
+    def interval_s(self) -> float:
+        """Seconds between batches (sooner when FLUSH_AT operations are pending)."""
+        return self._interval_s
+
+    @property
     def running(self) -> bool:
         return self._thread is not None or self._task is not None
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import calls
-from app import WRITER_SWITCH_INTERVAL_S, create_app
+from app import WRITE_INTERVAL_MS, WRITER_SWITCH_INTERVAL_S, create_app
 from calllog import CallRecord
 from calls import QueueEntry, line_states
 from database.migrations import upgrade
@@ -570,4 +570,17 @@ def test_a_writer_thread_shortens_the_switch_interval_while_the_app_runs(migrate
         assert sys.getswitchinterval() == before
     finally:
         sys.setswitchinterval(before)
+        runtime.engine.dispose()
+
+
+def test_the_write_interval_defaults_to_the_databases_own(migrated_db_url: str) -> None:
+    settings = make_settings(migrated_db_url).model_copy(update={"ivr_write_interval_ms": None})
+    app = create_app(settings, clock=Clock())
+    runtime = app.state.runtime
+    try:
+        dialect = runtime.engine.dialect.name
+        assert runtime.writer is not None
+        assert runtime.writer.interval_s == WRITE_INTERVAL_MS[dialect] / 1000
+        assert WRITE_INTERVAL_MS == {"sqlite": 20, "postgresql": 100}
+    finally:
         runtime.engine.dispose()
