@@ -379,6 +379,7 @@ def bench_database(database: str, options: Options, workdir: Path) -> Measured:
                         options=options,
                         workdir=workdir,
                         round_number=round_number,
+                        agents=agents_needed(options, int(queue.get("lines_per_agent", 4))),
                     )
                 )
             )
@@ -469,12 +470,13 @@ def measure_app(
     options: Options,
     workdir: Path,
     round_number: int,
+    agents: int,
 ) -> WrkResult:
-    """One round: the whole-call mix as fast as it is answered."""
+    """One round: the whole-call mix as fast as it is answered (``agents`` logged in per helpdesk
+    before the first)."""
     if round_number == 0:
         helpdesks = [desk["id"] for desk in data["helpdesks"]]
-        lines_per_agent = int(data["helpdesks"][0].get("queue", {}).get("lines_per_agent", 4))
-        log_agents_in(app.base_url, ops_token, helpdesks, agents_needed(options, lines_per_agent))
+        log_agents_in(app.base_url, ops_token, helpdesks, agents)
     requests_dir = workdir / f"app-{round_number}"
     return replay_calls(
         app, token, data, options, requests_dir, options.connections, options.requests_per_thread
@@ -532,11 +534,15 @@ def print_round(database: str, round_number: int, app: WrkResult, bare: WrkResul
     )
 
 
+def requests_per_caller(announce_every: int, overflow_after: int) -> float:
+    """What a caller waiting the whole overflow time costs: the arrival and exit requests and one
+    waitUrl request per ``announce_every``."""
+    return 2 + overflow_after / announce_every
+
+
 def waiting_callers(rps: float, announce_every: int, overflow_after: int) -> int:
-    """Callers waiting at once that ``rps`` carries: one waiting the whole overflow time costs its
-    arrival and exit requests and one waitUrl request per ``announce_every``."""
-    per_caller = 2 + overflow_after / announce_every
-    return int(rps * overflow_after / per_caller)
+    """Callers waiting at once that ``rps`` carries."""
+    return int(rps * overflow_after / requests_per_caller(announce_every, overflow_after))
 
 
 def report(measured: Measured) -> bool:
@@ -552,7 +558,7 @@ def report(measured: Measured) -> bool:
     inconsistent = [r for r in runs if not r.consistent]
     rss_mib = max(measured.rss_kib.values()) / 1024
     every, overflow = measured.announce_every, measured.overflow_after
-    per_caller = 2 + overflow / every
+    per_caller = requests_per_caller(every, overflow)
     target_rate, at_target = measured.paced[0]
     carried = measured.carried()
     carried_rps = carried[1].rps if carried is not None else 0.0
