@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 from config import HelpdeskConfig, Settings
 from database import make_engine, make_sessionmaker, writer_lock
 from ivr import agent_line, agents_api, calllog_api, live_api, metrics, ops, reload, webhooks
-from ivr.failsafe import FailSafeTwiML
+from ivr.failsafe import FailSafeTwiML, fail_safe_twiml
 from ivr.jobs import Jobs
 from ivr.memory import freeze_startup_objects, return_large_blocks
 from ivr.metrics import metrics_registry
@@ -27,9 +27,7 @@ from ivr.security import SecurityHeaders
 from ivr.service import HelpdeskApp
 from ivr.spool import Spool
 from ivr.twilio_rest import make_client
-from ivr.twiml import last_resort
 from ivr.writer import RecentLines, WriteBehind
-from routing import fail_safe
 
 log = logging.getLogger("ivr")
 # How many write intervals a line state read by the write-behind stays usable, and
@@ -127,7 +125,7 @@ def create_app(
 
     https = settings.public_base_url.startswith("https://")
     app = HelpdeskApp(
-        fail_safe=partial(_fail_safe_twiml, runtime),
+        fail_safe=partial(fail_safe_twiml, runtime),
         https=https,
         lifespan=lifespan,
         title="Vaccination helpdesk call flow",
@@ -168,11 +166,3 @@ def start_writer(runtime: Runtime, writer: WriteBehind) -> None:
     else:
         sys.setswitchinterval(min(sys.getswitchinterval(), WRITER_SWITCH_INTERVAL_S))
         writer.start()
-
-
-def _fail_safe_twiml(runtime: Runtime) -> str:
-    try:
-        return runtime.renderer.unknown_number(fail_safe(runtime.config, None, runtime.clock()), "")
-    except Exception:
-        log.exception("fail-safe could not be rendered")
-        return last_resort()

@@ -1,32 +1,206 @@
-"""The last line of defence of the webhooks: whatever breaks, the caller still gets TwiML.
+"""The last line of defence of the webhooks: whatever breaks, Twilio still gets TwiML it can run.
 
-A plain ASGI middleware (no per-request task or body copy, unlike ``@app.middleware``): it passes
-every message through and, when the app raises on a ``/twilio/`` path before it has started its
-answer, sends the fail-safe document instead (PRODUCT.md: never Twilio's "application error").
+What may be answered depends on the document Twilio asked for (PRODUCT.md, twilio-semantics §13):
+
+- the call's own document (a citizen's arrival, queue exit, forward, central result): forward to
+  central while it is open, else the closing message;
+- a waitUrl document (only Play, Say, Pause, Redirect, Leave, Hangup, Gather; a ``<Dial>`` there
+  ends the wait with ``QueueResult=error``, a ``<Hangup>`` drops the waiting caller): keep
+  waiting silently up to the next boundary, or ``<Leave/>`` once the caller would have been
+  routed to central anyway;
+- a ``<Queue url>`` document (only Play, Say, Pause, Redirect): an empty ``<Response/>``, the
+  caller is put through;
+- the agent line: a short apology in the helpdesk's voice, then ``<Hangup/>`` (an agent is never
+  forwarded to central);
+- a status callback: an empty ``<Response/>`` (Twilio ignores it).
+
+:data:`DOCUMENTS` says which webhook path answers which document; both the direct path of
+:class:`~ivr.service.HelpdeskApp` and the :class:`FailSafeTwiML` middleware look it up there.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.twiml import XML_TYPE
+from config import Helpdesk, HelpdeskConfig
+from ivr.runtime import Runtime
+from ivr.signature import FormParams, form_pairs
+from ivr.twiml import XML_TYPE, Renderer, agent_line_unavailable, last_resort
+from routing import PlayClosing, fail_safe
 
 log = logging.getLogger("ivr")
+# Where the verified form of a webhook is kept in the ASGI scope, for the fail-safe to read the
+# caller's numbers and QueueTime once the handler has failed.
+VERIFIED_FORM = "ivr.verified_form"
+# A waitUrl fail-safe that knows nothing (not even the helpdesk's announce interval) waits this long.
+FALLBACK_WAIT_S = 60
+
+
+class Document(StrEnum):
+    """The kind of TwiML document a webhook answers; each allows its own verbs."""
+
+    CITIZEN = "citizen"  # the call's own document: arrival, queue exit, forward, central result
+    WAIT = "wait"  # an <Enqueue waitUrl> document
+    QUEUE_URL = "queue-url"  # a <Dial><Queue url> document, played to the caller before the bridge
+    AGENT = "agent"  # the agent line
+    STATUS = "status"  # a status callback
+
+
+# The document each webhook path answers: the first entry that is the path, or a parent of it.
+DOCUMENTS: tuple[tuple[str, Document], ...] = (
+    ("/twilio/agent/connect", Document.QUEUE_URL),
+    ("/twilio/agent", Document.AGENT),
+    ("/twilio/wait", Document.WAIT),
+    ("/twilio/status", Document.STATUS),
+    ("/twilio", Document.CITIZEN),
+)
+
+FailSafe = Callable[[Document, Scope], str]
+
+
+def document_of(path: str) -> Document | None:
+    """The document a request to ``path`` answers; ``None`` outside the Twilio webhooks."""
+    for prefix, document in DOCUMENTS:
+        if path == prefix or path.startswith(prefix + "/"):
+            return document
+    return None
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """What is known of the request that failed: its query, and its form if it was verified."""
+
+    query: dict[str, str]
+    form: dict[str, str]
+
+    @classmethod
+    def of(cls, scope: Scope) -> _Failed:
+        form = scope.get(VERIFIED_FORM)
+        return cls(
+            query=dict(form_pairs(scope.get("query_string", b"").decode("latin-1"))),
+            form=form.first() if isinstance(form, FormParams) else {},
+        )
+
+
+def fail_safe_twiml(runtime: Runtime, document: Document, scope: Scope) -> str:
+    """The fail-safe document of ``document`` for the request of ``scope``; never raises."""
+    try:
+        return _ANSWERS[document](runtime, _Failed.of(scope))
+    except Exception:
+        log.exception("fail-safe could not be rendered", extra={"document": document.value})
+        return _bare(document)
+
+
+def _citizen(rt: Runtime, failed: _Failed) -> str:
+    renderer = rt.renderer
+    config = renderer.config
+    caller, to = failed.form.get("From", ""), failed.form.get("To", "")
+    desk = config.helpdesk(failed.query.get("helpdesk", "")) or config.by_number(to)
+    decision = fail_safe(config, desk, rt.clock())
+    if desk is not None and isinstance(decision, PlayClosing):
+        return renderer.after_central(desk, decision)  # the helpdesk's own closing message
+    # No action on the forward: a failing service is not asked again after central's leg.
+    return renderer.unknown_number(decision, caller, to)
+
+
+def _wait(rt: Runtime, failed: _Failed) -> str:
+    config = rt.config
+    desk = config.helpdesk(failed.query.get("helpdesk", "")) or config.by_number(failed.form.get("To", ""))
+    if desk is None:
+        return Renderer.leave()
+    seconds = wait_seconds(config, desk, rt.clock(), _seconds(failed.form.get("QueueTime", "")))
+    return Renderer.leave() if seconds is None else _pause(seconds)
+
+
+def wait_seconds(config: HelpdeskConfig, desk: Helpdesk, now: datetime, queue_time: int | None) -> int | None:
+    """How long a waitUrl fail-safe keeps the caller waiting; ``None``: leave the queue now.
+
+    Up to the next boundary of the wait loop (playbook 1.2.2: a message every ``announce_every``
+    seconds, routing to central at ``overflow_after`` while central is open), so the next document
+    comes when the caller would have heard the next message. At or past ``overflow_after`` with
+    ``overflow: route`` and central open the caller leaves, as the routing would have decided.
+    Without a usable ``QueueTime``: one interval.
+    """
+    queue = desk.queue
+    if queue_time is None:
+        return queue.announce_every
+    routes = desk.overflow == "route" and config.central_schedule().is_open(now)
+    if routes and queue_time >= queue.overflow_after:
+        return None
+    until = (queue_time // queue.announce_every + 1) * queue.announce_every
+    if routes:
+        until = min(until, queue.overflow_after)
+    return until - queue_time
+
+
+def _agent(rt: Runtime, failed: _Failed) -> str:
+    config = rt.config
+    desk = config.helpdesk(failed.query.get("helpdesk", "")) or config.by_agent_number(
+        failed.form.get("To", "")
+    )
+    return agent_line_unavailable(config.voice if desk is None else config.voice_for(desk))
+
+
+def _empty(rt: Runtime, failed: _Failed) -> str:
+    return Renderer.empty()
+
+
+_ANSWERS: dict[Document, Callable[[Runtime, _Failed], str]] = {
+    Document.CITIZEN: _citizen,
+    Document.WAIT: _wait,
+    Document.QUEUE_URL: _empty,
+    Document.AGENT: _agent,
+    Document.STATUS: _empty,
+}
+
+
+def _bare(document: Document) -> str:
+    """The fail-safe when even the config cannot be read: the same verbs, with defaults."""
+    match document:
+        case Document.CITIZEN:
+            return last_resort()
+        case Document.WAIT:
+            return _pause(FALLBACK_WAIT_S)
+        case Document.AGENT:
+            return agent_line_unavailable()
+        case Document.QUEUE_URL | Document.STATUS:
+            return Renderer.empty()
+
+
+def _pause(seconds: int) -> str:
+    response = VoiceResponse()
+    response.pause(length=max(seconds, 1))
+    return str(response)
+
+
+def _seconds(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 class FailSafeTwiML:
-    """Answers ``fail_safe()`` (TwiML text) when a Twilio webhook raises before answering."""
+    """Answers the path's fail-safe document when a Twilio webhook raises before answering.
 
-    def __init__(self, app: ASGIApp, *, fail_safe: Callable[[], str]) -> None:
+    A plain ASGI middleware (no per-request task or body copy, unlike ``@app.middleware``): it
+    passes every message through and, when the app raises on a ``/twilio/`` path before it has
+    started its answer, sends ``fail_safe(document, scope)`` instead (PRODUCT.md: never
+    Twilio's "application error").
+    """
+
+    def __init__(self, app: ASGIApp, *, fail_safe: FailSafe) -> None:
         self.app = app
         self.fail_safe = fail_safe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/twilio/"):
+        document = document_of(scope["path"]) if scope["type"] == "http" else None
+        if document is None:
             await self.app(scope, receive, send)
             return
         started = False
@@ -43,9 +217,9 @@ class FailSafeTwiML:
             if started:
                 raise
             log.exception("webhook failed; answering the fail-safe", extra={"path": scope["path"]})
-            await fail_safe_response(self.fail_safe)(scope, receive, send)
+            await fail_safe_response(self.fail_safe(document, scope))(scope, receive, send)
 
 
-def fail_safe_response(fail_safe: Callable[[], str]) -> Response:
-    """The document of ``fail_safe()`` as TwiML (``text/xml; charset=utf-8``)."""
-    return Response(content=fail_safe(), media_type=XML_TYPE)
+def fail_safe_response(document: str) -> Response:
+    """``document`` as TwiML (``text/xml; charset=utf-8``)."""
+    return Response(content=document, media_type=XML_TYPE)

@@ -7,7 +7,8 @@ path in a table of the webhook routes first and calls that route's handler itsel
 those layers would have done for it:
 
 - an ``HTTPException`` (403 bad signature, 413 body too large) gets FastAPI's own answer;
-- any other failure gets the fail-safe TwiML (PRODUCT.md: never Twilio's "application error");
+- any other failure gets the fail-safe TwiML of the document the route answers
+  (:mod:`ivr.failsafe`; PRODUCT.md: never Twilio's "application error");
 - the answer carries the security headers of :mod:`ivr.security`.
 
 Everything else (the API, documentation, a GET to a webhook path) goes through FastAPI as usual,
@@ -17,14 +18,13 @@ where :class:`~ivr.failsafe.FailSafeTwiML` and :class:`~ivr.security.SecurityHea
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ivr.failsafe import fail_safe_response
+from ivr.failsafe import FailSafe, document_of, fail_safe_response
 from ivr.security import security_headers
 from ivr.webhooks import TwilioRoute
 
@@ -34,7 +34,7 @@ log = logging.getLogger("ivr")
 class HelpdeskApp(FastAPI):
     """FastAPI whose Twilio webhook POSTs skip the generic stack (see the module's docstring)."""
 
-    def __init__(self, *, fail_safe: Callable[[], str], https: bool, **settings: Any) -> None:
+    def __init__(self, *, fail_safe: FailSafe, https: bool, **settings: Any) -> None:
         super().__init__(**settings)
         self.fail_safe = fail_safe
         self.https = https
@@ -60,6 +60,9 @@ class HelpdeskApp(FastAPI):
 
     def _serve(self, route: TwilioRoute) -> ASGIApp:
         handler = route.get_route_handler()
+        document = document_of(route.path)
+        if document is None:
+            raise ValueError(f"{route.path} is not a Twilio webhook path")
         headers = [
             (name.lower().encode("latin-1"), value.encode("latin-1"))
             for name, value in security_headers(route.path, https=self.https)
@@ -73,7 +76,7 @@ class HelpdeskApp(FastAPI):
                 response = await http_exception_handler(request, refused)
             except Exception:
                 log.exception("webhook failed; answering the fail-safe", extra={"path": scope["path"]})
-                response = fail_safe_response(self.fail_safe)
+                response = fail_safe_response(self.fail_safe(document, scope))
             response.raw_headers.extend(headers)
             await response(scope, receive, send)
 

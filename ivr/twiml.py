@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from config import Helpdesk, HelpdeskConfig
+from config import Helpdesk, HelpdeskConfig, Voice
 from ivr.media import HoldMusic
 from messages import Audio, MessageContext, MessageKey, Prompt, Speech, estimated_seconds, render
 from routing import (
@@ -102,19 +102,28 @@ class Renderer:
         return estimated_seconds(prompt)
 
     def arrival(
-        self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | PlayBusy | EnqueueCaller, caller: str
+        self,
+        desk: Helpdesk,
+        decision: ForwardToCentral | PlayClosing | PlayBusy | EnqueueCaller,
+        caller: str,
+        to: str,
     ) -> str:
+        """``caller`` and ``to``: the request's ``From`` and ``To`` (the caller ID toward central)."""
         if isinstance(decision, ForwardToCentral):
-            return self._arrival(desk, decision, caller)  # the caller's own number is in it
-        return self._kept(desk, decision, lambda: self._arrival(desk, decision, caller))
+            return self._arrival(desk, decision, caller, to)  # the caller's own number is in it
+        return self._kept(desk, decision, lambda: self._arrival(desk, decision, caller, to))
 
     def _arrival(
-        self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | PlayBusy | EnqueueCaller, caller: str
+        self,
+        desk: Helpdesk,
+        decision: ForwardToCentral | PlayClosing | PlayBusy | EnqueueCaller,
+        caller: str,
+        to: str,
     ) -> str:
         response = VoiceResponse()
         match decision:
             case ForwardToCentral():
-                self._forward(response, desk, decision, caller)
+                self._forward(response, desk, decision, caller, to)
             case PlayClosing():
                 self._speak(response, self.prompt(desk, "closing"))
                 response.hangup()
@@ -165,19 +174,19 @@ class Renderer:
         response.play(self.url(f"/media/hold/{desk.id}.wav", start=str(start), seconds=str(seconds)))
 
     def after_queue(
-        self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | EndCall, caller: str
+        self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | EndCall, caller: str, to: str
     ) -> str:
         if isinstance(decision, ForwardToCentral):
-            return self._after_queue(desk, decision, caller)  # the caller's own number is in it
-        return self._kept(desk, decision, lambda: self._after_queue(desk, decision, caller))
+            return self._after_queue(desk, decision, caller, to)  # the caller's own number is in it
+        return self._kept(desk, decision, lambda: self._after_queue(desk, decision, caller, to))
 
     def _after_queue(
-        self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | EndCall, caller: str
+        self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | EndCall, caller: str, to: str
     ) -> str:
         response = VoiceResponse()
         match decision:
             case ForwardToCentral():
-                self._forward(response, desk, decision, caller)
+                self._forward(response, desk, decision, caller, to)
             case PlayClosing():
                 self._speak(response, self.prompt(desk, "closing"))
                 response.hangup()
@@ -203,7 +212,7 @@ class Renderer:
         return str(response)
 
     def _forward(
-        self, response: VoiceResponse, desk: Helpdesk, decision: ForwardToCentral, caller: str
+        self, response: VoiceResponse, desk: Helpdesk, decision: ForwardToCentral, caller: str, to: str
     ) -> None:
         dial = response.dial(
             action=self.url(
@@ -211,16 +220,16 @@ class Renderer:
             ),
             method="POST",
             timeout=CENTRAL_DIAL_TIMEOUT,
-            caller_id=_caller_id(caller),
+            caller_id=caller_id(caller, to),
         )
         dial.number(decision.number)
 
-    def unknown_number(self, decision: ForwardToCentral | PlayClosing, caller: str) -> str:
+    def unknown_number(self, decision: ForwardToCentral | PlayClosing, caller: str, to: str) -> str:
         """A call to a number no helpdesk claims: the fail-safe without local details."""
         response = VoiceResponse()
         match decision:
             case ForwardToCentral():
-                response.dial(decision.number, timeout=CENTRAL_DIAL_TIMEOUT, caller_id=_caller_id(caller))
+                response.dial(decision.number, timeout=CENTRAL_DIAL_TIMEOUT, caller_id=caller_id(caller, to))
             case PlayClosing():
                 voice = self.config.voice
                 context = MessageContext(
@@ -245,13 +254,33 @@ class Renderer:
         return _EMPTY
 
 
-def last_resort() -> str:
-    """Answered when even the fail-safe cannot be rendered: a short apology, then hang up."""
+def last_resort(voice: Voice | None = None) -> str:
+    """Answered when even the fail-safe cannot be rendered: a short apology, then hang up.
+
+    Spoken with ``voice`` (the config's), else the config's default voice: a ``<Say>`` without
+    one uses the account's text-to-speech setting, and a voice that does not fit the language
+    fails the ``<Say>``.
+    """
+    voice = voice or Voice()
     response = VoiceResponse()
     response.say(
         "Onze excuses, de helpdesk is op dit ogenblik niet bereikbaar. Probeer het later opnieuw.",
-        language="nl-BE",
+        language=voice.language,
+        voice=voice.voice,
     )
+    response.hangup()
+    return str(response)
+
+
+# The agent line's apology when it cannot work; the README's agent line fallback bin says the same.
+AGENT_LINE_UNAVAILABLE = "De medewerkerslijn is op dit ogenblik niet bereikbaar. Probeer het later opnieuw."
+
+
+def agent_line_unavailable(voice: Voice | None = None) -> str:
+    """The agent line's fail-safe: a short apology in ``voice`` (else the default), then hang up."""
+    voice = voice or Voice()
+    response = VoiceResponse()
+    response.say(AGENT_LINE_UNAVAILABLE, language=voice.language, voice=voice.voice)
     response.hangup()
     return str(response)
 
@@ -266,11 +295,16 @@ _LEAVE = _document(lambda response: response.leave())
 _EMPTY = _document(lambda response: None)
 
 
-def _caller_id(caller: str) -> str | None:
-    """The citizen's own number as caller ID toward central (PRODUCT.md), when it is one.
+def caller_id(caller: str, to: str) -> str | None:
+    """The caller ID of a forward toward central: the citizen's own number (PRODUCT.md), when it is one.
 
-    Only an E.164 number is: a withheld caller ("anonymous"), a SIP or client address, or
-    anything else Twilio's ``From`` carried (control characters cannot even be written in XML)
-    leaves the caller ID to Twilio's default.
+    Only an E.164 number is. A withheld caller (``anonymous``, ``Restricted``, empty), a SIP or
+    client address, or anything else Twilio's ``From`` carried (control characters cannot even be
+    written in XML) is not a valid caller ID: without ``callerId`` Twilio passes it on and the
+    leg may fail (Twilio error 13214, "callerId must be the calling number, called number, or a
+    validated outgoing number"). Such a forward shows the dialled helpdesk number (``to``, one of
+    ours) instead; ``None`` (Twilio's default) only when neither is a number.
     """
-    return caller if _E164.fullmatch(caller) else None
+    if _E164.fullmatch(caller):
+        return caller
+    return to if _E164.fullmatch(to) else None

@@ -21,6 +21,7 @@ from agents import end_agent_call
 from calllog import local_arrival
 from calls import leave_queue
 from config import Helpdesk, HelpdeskConfig
+from ivr.failsafe import VERIFIED_FORM
 from ivr.params import (
     DialResultParams,
     QueueExitParams,
@@ -59,6 +60,7 @@ async def verified_form(request: Request, rt: Annotated[Runtime, Depends(runtime
     url = signed_url(rt.settings.public_base_url, request)
     if not is_valid(rt.validator, url, form, request.headers.get("X-Twilio-Signature")):
         raise HTTPException(status_code=403, detail="invalid Twilio signature")
+    request.scope[VERIFIED_FORM] = form  # for the fail-safe, should the handler fail
     return form
 
 
@@ -181,7 +183,7 @@ async def voice(rt: Rt, form: Form) -> Response:
     desk = config.by_number(params.to)
     if desk is None:
         log.warning("call to a number no helpdesk has", extra={"to": params.to})
-        return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_))
+        return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_, params.to))
 
     recent = rt.lines.recent(desk.id)
 
@@ -205,7 +207,7 @@ async def voice(rt: Rt, form: Form) -> Response:
         rt.submit(
             queued + log_events(params.call_sid, desk, now, [("offered", offered), _outcome_event(decision)])
         )
-        return renderer.arrival(desk, decision, params.from_)
+        return renderer.arrival(desk, decision, params.from_, params.to)
 
     return twiml(await _off_the_loop(rt, decide, reads=recent is None))
 
@@ -244,7 +246,7 @@ async def queue_exit(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Res
     now = rt.clock()
     renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
     if desk is None:
-        return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_))
+        return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_, params.to))
 
     result = params.queue_result or "unknown"
     try:
@@ -258,7 +260,7 @@ async def queue_exit(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Res
         {"call_sid": params.call_sid, "now": now, "result": result, "helpdesk_id": desk.id},
     )
     await rt.hand_in([leave, *log_events(params.call_sid, desk, now, [left, _outcome_event(decision)])])
-    return twiml(renderer.after_queue(desk, decision, params.from_))
+    return twiml(renderer.after_queue(desk, decision, params.from_, params.to))
 
 
 @router.post("/forward", summary="Where a caller redirected out of the queue goes (REST redirect Url)")
@@ -267,12 +269,12 @@ async def forward(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Respon
     now = rt.clock()
     renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
     if desk is None:
-        return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_))
+        return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_, params.to))
     # The same decision as the Enqueue action's QueueResult=redirected: which of the two
     # documents Twilio follows after a REST redirect is not documented, so both agree.
     decision = decide_after_queue(config, desk, now, "redirected", None, _NO_LINE)
     await call_log(rt, params.call_sid, desk, now, _outcome_event(decision))
-    return twiml(renderer.after_queue(desk, decision, params.from_))
+    return twiml(renderer.after_queue(desk, decision, params.from_, params.to))
 
 
 @router.post("/central-result", summary="Dial action: result of the leg to the central back-up")

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from config import HelpdeskConfig, load_config
 from ivr.media import HoldMusic
-from ivr.twiml import Renderer
+from ivr.twiml import Renderer, agent_line_unavailable
 from ivr.webhooks import FINAL_STATUSES
 from messages import MESSAGE_KEYS, PLACEHOLDERS
 from routing import ForwardToCentral, fail_safe
@@ -140,7 +140,7 @@ def test_the_citizen_fallback_bin_is_the_services_own_fail_safe() -> None:
     central_open = dt.datetime(2026, 12, 2, 10, 0, tzinfo=config.zone)
     decision = fail_safe(config, None, central_open)
     assert isinstance(decision, ForwardToCentral)
-    served = renderer.unknown_number(decision, "")
+    served = renderer.unknown_number(decision, "", "")
     assert "http" not in served
     documented = ET.tostring(_bins()[0], encoding="unicode")
     assert ET.canonicalize(served, strip_text=True) == ET.canonicalize(documented, strip_text=True)
@@ -150,10 +150,21 @@ def test_the_agent_fallback_bin_apologises_and_hangs_up() -> None:
     agent = _bins()[1]
     assert len(_bins()) == 2
     assert agent.tag == "Response"
-    assert [(child.tag, child.attrib) for child in agent] == [("Say", {"language": "nl-BE"}), ("Hangup", {})]
+    voice = load_config(CONFIG).voice
+    assert [(child.tag, child.attrib) for child in agent] == [
+        ("Say", {"language": voice.language, "voice": voice.voice}),
+        ("Hangup", {}),
+    ]
     assert (
         agent[0].text == "De medewerkerslijn is op dit ogenblik niet bereikbaar. Probeer het later opnieuw."
     )
+
+
+def test_the_agent_fallback_bin_is_the_services_own_fail_safe() -> None:
+    """What the agent line answers when it cannot work, in the config's voice."""
+    served = agent_line_unavailable(load_config(CONFIG).voice)
+    documented = ET.tostring(_bins()[1], encoding="unicode")
+    assert ET.canonicalize(served, strip_text=True) == ET.canonicalize(documented, strip_text=True)
 
 
 def test_the_emergency_closure_example_is_the_config_with_one_closed_day() -> None:

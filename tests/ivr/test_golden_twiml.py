@@ -132,3 +132,25 @@ def test_central_result(line: Line, name: str, status: str) -> None:
     response = line.post("/twilio/central-result?helpdesk=voorkempen&reason=wait_timeout", params)
     assert response.status_code == 200
     assert_golden(f"central-result-{name}", response.text)
+
+
+WITHHELD = {
+    # From: forwards to central keep a valid caller's number, else show ours.
+    "valid-number": "+32470123456",
+    "anonymous": "anonymous",
+    "restricted": "Restricted",
+    "empty": "",
+}
+
+
+@pytest.mark.parametrize("name", list(WITHHELD), ids=list(WITHHELD))
+def test_forward_caller_id(line: Line, name: str) -> None:
+    # Open, nobody logged in, central open: forwarded (no_agents).
+    line.clock.set_local(f"{WEDNESDAY} 10:00")
+    response = line.post("/twilio/voice", line.call(caller=WITHHELD[name]))
+    assert response.status_code == 200
+    assert_golden(f"forward-caller-id-{name}", response.text)
+    # The same caller leaving the queue for central.
+    params = line.call(caller=WITHHELD[name], QueueResult="leave", QueueTime="180")
+    response = line.post("/twilio/queue-exit?helpdesk=voorkempen", params)
+    assert_golden(f"queue-exit-caller-id-{name}", response.text)

@@ -33,12 +33,21 @@ def test_a_failure_outside_the_decision_gets_the_fail_safe(
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/xml; charset=utf-8"
     fail_safe = fail_safe_decision(line.runtime.config, None, line.clock())
-    assert response.text == line.runtime.renderer.unknown_number(fail_safe, "")
+    # The verified form is known: the caller keeps its own number toward central.
+    expected = line.runtime.renderer.unknown_number(fail_safe, PINNED_PARAMS["From"], PINNED_PARAMS["To"])
+    assert (
+        response.text
+        == expected
+        == (
+            '<?xml version="1.0" encoding="UTF-8"?><Response>'
+            '<Dial callerId="+32470123456" timeout="30">+3227138700</Dial></Response>'
+        )
+    )
     assert [(r.name, r.getMessage()) for r in caplog.records] == [
         ("ivr", "webhook failed; answering the fail-safe")
     ]
-    expected = dict(security_headers("/twilio/voice", https=True))
-    assert {name: response.headers[name] for name in expected} == expected
+    headers = dict(security_headers("/twilio/voice", https=True))
+    assert {name: response.headers[name] for name in headers} == headers
 
 
 def test_a_refusal_is_fastapis_answer(line: Line) -> None:

@@ -18,6 +18,7 @@ from config import HelpdeskConfig
 from ivr.simulate import Deployment
 from simulator import DestinationBehaviour, SimCall
 from tests.ivr.conftest import BRUSSELS, CONFIG
+from tests.ivr.test_voices import unvoiced_says
 
 DAY = datetime(2026, 12, 2, tzinfo=BRUSSELS)  # a Wednesday
 CENTRAL = "+3227138700"
@@ -256,6 +257,7 @@ def test_a_day_of_calls_gives_exactly_the_kpis_seen_on_the_line(
             sim.hang_up(agents[code].sid)
         sim.run(until=at("20:00"))
         assert list(sim.errors) == []
+        assert unvoiced_says(webhook.body for webhook in sim.webhooks) == []
 
         talks = _talk_times(agents.values())
         seen = [_classify(desk, call, talks) for desk, call in placed]

@@ -132,24 +132,45 @@ def test_a_nul_byte_in_a_parameter_is_dropped(line: Line, caplog: pytest.LogCapt
 
 
 @pytest.mark.parametrize(
-    ("caller", "caller_id"),
+    ("caller", "own_number"),
     [
-        ("+32470123456", "+32470123456"),
-        ("+\x1f", None),  # a control character cannot be written in XML at all
-        ("+32 470 12 34 56", None),
-        ("+", None),
-        ("anonymous", None),
-        ("sip:citizen@example.org", None),
+        ("+32470123456", True),
+        ("+\x1f", False),  # a control character cannot be written in XML at all
+        ("+32 470 12 34 56", False),
+        ("+", False),
+        ("anonymous", False),
+        ("Restricted", False),
+        ("", False),
+        ("sip:citizen@example.org", False),
+        ("client:kiosk", False),
     ],
-    ids=["e164", "control", "spaces", "plus", "anonymous", "sip"],
+    ids=["e164", "control", "spaces", "plus", "anonymous", "restricted", "empty", "sip", "client"],
 )
 @pytest.mark.parametrize("to", ["+3233100100", "+3200000000"], ids=["helpdesk", "unknown"])
-def test_only_an_e164_caller_becomes_the_caller_id_toward_central(
-    line: Line, caller: str, caller_id: str | None, to: str
+def test_a_caller_without_a_valid_number_reaches_central_with_the_dialled_number(
+    line: Line, caller: str, own_number: bool, to: str
 ) -> None:
     # No agents logged in at 10:00: the helpdesk forwards, and so does an unknown number.
     response = line.post("/twilio/voice", line.call(to=to, caller=caller))
     assert response.status_code == 200
     dial = ElementTree.fromstring(response.content).find("Dial")
     assert dial is not None
-    assert dial.get("callerId") == caller_id
+    assert dial.get("callerId") == (caller if own_number else to)
+
+
+def test_the_caller_id_of_one_caller_is_never_given_to_another(line: Line) -> None:
+    callers = ["anonymous", "+32470111111", "Restricted", "+32470222222", "", "+32470111111"]
+    seen = []
+    for caller in callers:
+        response = line.post("/twilio/voice", line.call(caller=caller))
+        dial = ElementTree.fromstring(response.content).find("Dial")
+        assert dial is not None
+        seen.append(dial.get("callerId"))
+    assert seen == [
+        "+3233100100",
+        "+32470111111",
+        "+3233100100",
+        "+32470222222",
+        "+3233100100",
+        "+32470111111",
+    ]
