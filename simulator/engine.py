@@ -36,6 +36,11 @@ STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
 # simulation; Twilio would keep fetching. Stop it as an application error instead.
 MAX_FETCHES_PER_INSTANT = 100
 
+# What a healthy application never causes: an application error ends the call; a waitUrl or
+# <Queue url> document Twilio cannot run ends the caller's wait (QueueResult=error); a <Dial>
+# with a caller ID Twilio refuses (error 13214) fails; a status callback answered with an error.
+ERROR_KINDS = ("application-error", "wait-url-error", "queue-url-error", "dial-error", "callback-error")
+_E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 _CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
 _KEYS = set("0123456789*#")
 _CALL_STATUS_OF_EVENT = {"initiated": "initiated", "ringing": "ringing", "answered": "in-progress"}
@@ -83,6 +88,14 @@ class _LeaveQueue(_Unwind):
 
 class _ApplicationError(Exception):
     pass
+
+
+class _DocumentError(_ApplicationError):
+    """A document Twilio could not fetch or run (an HTTP error, not TwiML, a verb not allowed)."""
+
+
+class _QueueError(_Unwind):
+    """The caller's wait ended with ``QueueResult=error`` (a waitUrl or <Queue url> document failed)."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +203,7 @@ class _Bridge:
     method: twiml.Method
     connected_at: datetime | None = None
     ended_at: datetime | None = None
+    failed: bool = False  # the <Queue url> document could not be run
 
     def has_ended(self) -> bool:
         return self.ended_at is not None
@@ -232,6 +246,7 @@ class TwilioSimulator:
         reorder_status_callbacks: bool = False,
         seed: int = 0,
         webhook_latency: float = 0.0,
+        verified_caller_ids: Sequence[str] = (),
     ) -> None:
         unknown = set(status_events) - set(STATUS_EVENTS)
         if unknown:
@@ -252,6 +267,8 @@ class TwilioSimulator:
         self._reorder_status_callbacks = reorder_status_callbacks
         self._random = random.Random(seed)  # noqa: S311 - reproducible runs, not security
         self._webhook_latency = webhook_latency
+        # Validated outgoing numbers: a <Dial callerId> may also be one of these.
+        self._verified_caller_ids = frozenset(verified_caller_ids)
         self._destinations: dict[str, DestinationBehaviour] = {}
         self._calls: dict[str, SimCall] = {}
         self._lines: dict[str, _Line] = {}
@@ -280,7 +297,7 @@ class TwilioSimulator:
     @property
     def errors(self) -> list[SimEvent]:
         """Application errors and failed status callbacks: what a healthy application never causes."""
-        return [event for event in self.events if event.kind in ("application-error", "callback-error")]
+        return [event for event in self.events if event.kind in ERROR_KINDS]
 
     def rest_http_client(self) -> HttpClient:
         """An HTTP client for ``twilio.rest.Client(..., http_client=...)`` that talks to this simulator."""
@@ -610,6 +627,9 @@ class TwilioSimulator:
         except _LeaveQueue:
             self._leave_queue(member, "<Leave/>")
             result = "leave"
+        except _QueueError:
+            self._leave_queue(member, "a document Twilio could not run")
+            result = "error"
         except HungUp:
             self._leave_queue(member, "hung up")
             self._ignored_queue_result(
@@ -658,8 +678,14 @@ class TwilioSimulator:
                     f"{name}={params[name]}" for name in ("QueueTime", "QueuePosition", "CurrentQueueSize")
                 )
                 self._record(call, "wait-url", detail, **params)
-                document = yield from self._fetch(line, url, verb.wait_url_method, params, context)
-                yield from self._run_document(line, document, context)
+                try:
+                    document = yield from self._fetch(line, url, verb.wait_url_method, params, context)
+                    yield from self._run_document(line, document, context)
+                except _DocumentError as error:
+                    # Twilio: QueueResult "error" is a "TwiML error in <Enqueue> itself or in TwiML
+                    # from waitUrl"; the caller leaves the queue and the action is requested.
+                    self._record(call, "wait-url-error", str(error))
+                    raise _QueueError() from None
                 if self.now == cycle_started:
                     raise _ApplicationError(
                         f"the waitUrl document {self._transport.display(url)} plays nothing; "
@@ -680,8 +706,16 @@ class TwilioSimulator:
                 "QueueTime": str(member.queue_time(self.now)),
                 "DequeingCallSid": agent.sid,
             }
-            document = yield from self._fetch(line, bridge.url, bridge.method, params, _ANNOUNCE)
-            yield from self._run_document(line, document, _ANNOUNCE)
+            try:
+                document = yield from self._fetch(line, bridge.url, bridge.method, params, _ANNOUNCE)
+                yield from self._run_document(line, document, _ANNOUNCE)
+            except _DocumentError as error:
+                # The caller's wait ends as for a failing waitUrl document (QueueResult=error); the
+                # agent's <Dial> ends without a bridge. Twilio does not document its DialCallStatus
+                # for this case: "failed" ("could not be completed") is the one that fits.
+                self._record(call, "queue-url-error", str(error))
+                bridge.failed = True
+                raise _QueueError() from None
         if bridge.has_ended():
             return False
         bridge.connected_at = self.now
@@ -862,7 +896,8 @@ class TwilioSimulator:
                 "QueueTime": str(bridge.member.queue_time(self.now)),
             }
             if bridge.connected_at is None:
-                params |= {"DialCallStatus": "canceled", "DialBridged": "false"}
+                status = "failed" if bridge.failed else "canceled"
+                params |= {"DialCallStatus": status, "DialBridged": "false"}
             else:
                 talked = _whole_seconds((bridge.ended_at or self.now) - bridge.connected_at)
                 params |= {
@@ -890,6 +925,10 @@ class TwilioSimulator:
             CallerId=caller_id,
             DialCallSid=child_sid,
         )
+        refused = self._caller_id_refused(call, verb.caller_id)
+        if refused is not None:
+            self._record(call, "dial-error", refused)
+            return self._dial_number_result(line, child_sid, "failed", None)
         answered_at: datetime | None = None
         try:
             if behaviour.outcome == "answer" and behaviour.ring_seconds <= window:
@@ -916,6 +955,24 @@ class TwilioSimulator:
             )
             raise
         return self._dial_number_result(line, child_sid, status, answered_at)
+
+    def _caller_id_refused(self, call: SimCall, caller_id: str | None) -> str | None:
+        """Why the leg fails for its caller ID (Twilio error 13214), or ``None`` when it goes out.
+
+        ``callerId`` "must be the calling number, called number, or a validated outgoing number"
+        (the numbers of the account: every number called here, and ``verified_caller_ids``).
+        Without it Twilio passes the caller's own ID on, and an invalid one (``anonymous``,
+        ``Restricted``, empty) "may cause some destination providers to reject the call, and
+        Twilio will mark it as failed": simulated strictly, it always fails.
+        """
+        if caller_id is None:
+            if _E164.match(call.from_):
+                return None
+            return f"13214: the caller's own ID «{call.from_}» is passed on without callerId and refused"
+        ours = {other.to for other in self._calls.values()} | self._verified_caller_ids
+        if _E164.match(caller_id) and (caller_id in (call.from_, call.to) or caller_id in ours):
+            return None
+        return f"13214: callerId «{caller_id}» is not the calling, called or a validated number"
 
     def _dial_number_result(
         self, line: _Line, child_sid: str, status: str, answered_at: datetime | None
@@ -991,9 +1048,9 @@ class TwilioSimulator:
     def _parse(self, reply: Reply, url: str, context: _Context) -> _Document:
         request = f"{reply.method} {self._transport.display(url)}"
         if not 200 <= reply.status_code < 300:
-            raise _ApplicationError(f"{request} answered HTTP {reply.status_code}")
+            raise _DocumentError(f"{request} answered HTTP {reply.status_code}")
         if reply.content_type not in XML_CONTENT_TYPES:
-            raise _ApplicationError(
+            raise _DocumentError(
                 f"{request} answered {reply.content_type or 'without Content-Type'},"
                 " not text/xml or application/xml"
             )
@@ -1003,7 +1060,7 @@ class TwilioSimulator:
         try:
             verbs = twiml.parse_twiml(text, allowed=context.allowed, where=context.where)
         except twiml.TwimlError as error:
-            raise _ApplicationError(f"{source}: {error}") from None
+            raise _DocumentError(f"{source}: {error}") from None
         return _Document(url=url, verbs=verbs)
 
     def _standard_params(self, line: _Line) -> dict[str, str]:

@@ -30,6 +30,9 @@ _LABELS = {
     "redirect": "routed",
     "hangup": "hangup",
     "application-error": "ERROR",
+    "wait-url-error": "ERROR",
+    "queue-url-error": "ERROR",
+    "dial-error": "ERROR",
     "callback-error": "ERROR",
     "call-end": "ends",
 }

@@ -2,9 +2,10 @@
 
 Parsing is strict on purpose: whatever Twilio would refuse (not XML, a root other than
 ``<Response>``, a verb that is not allowed where it appears) raises :class:`TwimlError`, which the
-simulator turns into an application error. Verbs, nouns and attributes Twilio supports but the
-simulator does not model (speech input, ``<Client>``, ``<Conference>``, TaskRouter) are refused
-too, so an unsupported feature never passes silently.
+simulator turns into an application error, or, for a waitUrl or ``<Queue url>`` document, into the
+end of the caller's wait with ``QueueResult=error`` as Twilio does. Verbs, nouns and attributes
+Twilio supports but the simulator does not model (speech input, ``<Client>``, ``<Conference>``,
+TaskRouter) are refused too, so an unsupported feature never passes silently.
 """
 
 from __future__ import annotations

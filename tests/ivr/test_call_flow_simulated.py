@@ -136,3 +136,16 @@ def test_arrival_outcomes(
         said = [event.data["text"] for event in events if event.kind == "say"]
         assert len(said) == 1
         assert "Onze lijnen zijn op dit ogenblik niet bereikbaar" in said[0]
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "Restricted", ""], ids=["anonymous", "restricted", "empty"])
+def test_a_withheld_caller_reaches_central_with_the_helpdesk_number(
+    example_config: HelpdeskConfig, migrated_db_url: str, caller: str
+) -> None:
+    # Open, nobody logged in, central open: forwarded at once.
+    sim, events = _play(example_config, "voorkempen", WEDNESDAY_10, migrated_db_url, agents=0, caller=caller)
+
+    assert sim.errors == []
+    dial = next(event for event in events if event.kind == "dial")
+    assert (dial.data["Number"], dial.data["CallerId"]) == (CENTRAL, "+3233100100")
+    assert [event.detail for event in events if event.kind == "dial-answer"] == [f"{CENTRAL} answers"]

@@ -173,14 +173,19 @@ def test_the_announcement_may_only_play_audio_and_redirect(app: TwimlApp, sim: T
     queue_app(app)
     app.routes["/connect"] = "<Enqueue>other</Enqueue>"
     app.routes["/agent-after"] = "<Hangup/>"
-    sim.place_call(from_="+32470000001", to="+3233100100")
+    caller = sim.place_call(from_="+32470000001", to="+3233100100")
     sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", at=at(3))
     sim.run()
 
-    assert [event.detail for event in sim.errors] == [
-        "POST /connect: <Enqueue> is not allowed in a <Queue url> document"
+    assert [(event.kind, event.detail) for event in sim.errors] == [
+        ("queue-url-error", "POST /connect: <Enqueue> is not allowed in a <Queue url> document")
     ]
-    assert pick(app.params("/agent-after")[0], "DialCallStatus") == ("canceled",)
+    # The caller's wait ends with QueueResult=error and its call goes on with the action's
+    # answer; the agent's dial ends without a bridge (DialCallStatus=failed).
+    assert pick(app.params("/after")[0], "QueueResult", "QueueTime") == ("error", "3")
+    assert [event.detail for event in caller.events if event.kind == "say"] == ["«Bedankt»"]
+    assert caller.status == "completed"
+    assert pick(app.params("/agent-after")[0], "DialCallStatus", "DialBridged") == ("failed", "false")
 
 
 def test_an_agent_gone_during_the_announcement_leaves_the_caller_with_system_error(

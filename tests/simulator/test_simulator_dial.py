@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simulator import DestinationBehaviour, TwilioSimulator
-from tests.simulator.conftest import TwimlApp, at
+from tests.simulator.conftest import SimulatorFactory, TwimlApp, at
 
 CENTRAL = "+3227138700"
 
@@ -118,3 +118,65 @@ def test_hanging_up_during_the_conversation_still_requests_the_action(
         "completed",
     )
     assert [event.kind for event in call.events if event.kind == "say"] == []
+
+
+CALLER_IDS = {
+    # (From, callerId attribute or None, verified numbers) -> the leg's DialCallStatus and error
+    "own-number": ("+32470000001", None, (), "completed", None),
+    "dialled-number": ("+32470000001", "+3233100100", (), "completed", None),
+    "withheld-dialled-number": ("anonymous", "+3233100100", (), "completed", None),
+    "verified-number": ("+32470000001", "+3250000000", ("+3250000000",), "completed", None),
+    "withheld-passed-on": (
+        "anonymous",
+        None,
+        (),
+        "failed",
+        "13214: the caller's own ID «anonymous» is passed on without callerId and refused",
+    ),
+    "restricted-passed-on": (
+        "Restricted",
+        None,
+        (),
+        "failed",
+        "13214: the caller's own ID «Restricted» is passed on without callerId and refused",
+    ),
+    "empty-passed-on": (
+        "",
+        None,
+        (),
+        "failed",
+        "13214: the caller's own ID «» is passed on without callerId and refused",
+    ),
+    "not-ours": (
+        "+32470000001",
+        "+3250000000",
+        (),
+        "failed",
+        "13214: callerId «+3250000000» is not the calling, called or a validated number",
+    ),
+    "not-a-number": (
+        "anonymous",
+        "anonymous",
+        (),
+        "failed",
+        "13214: callerId «anonymous» is not the calling, called or a validated number",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CALLER_IDS), ids=list(CALLER_IDS))
+def test_a_caller_id_twilio_refuses_fails_the_leg(
+    app: TwimlApp, make_sim: SimulatorFactory, name: str
+) -> None:
+    caller, caller_id, verified, status, error = CALLER_IDS[name]
+    sim = make_sim(verified_caller_ids=verified)
+    attribute = "" if caller_id is None else f' callerId="{caller_id}"'
+    app.routes["/twilio/voice"] = f'<Dial action="/dialed"{attribute}>{CENTRAL}</Dial>'
+    app.routes["/dialed"] = "<Hangup/>"
+    sim.place_call(from_=caller, to="+3233100100")
+    sim.run()
+
+    assert app.params("/dialed")[0]["DialCallStatus"] == status
+    assert [(event.kind, event.detail) for event in sim.errors] == (
+        [] if error is None else [("dial-error", error)]
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from fastapi import Response
+
 from simulator import TwilioSimulator
 from tests.simulator.conftest import TwimlApp, at
 
@@ -186,13 +189,39 @@ def test_a_wait_document_that_takes_no_time_is_an_application_error(
     assert [params["QueueResult"] for params in app.params("/after")] == ["error"]
 
 
-def test_verbs_not_allowed_in_a_wait_document(app: TwimlApp, sim: TwilioSimulator) -> None:
+WAIT_FAILURES: dict[str, tuple[str | Response, str]] = {
+    "dial": ("<Dial>+3227138700</Dial>", "POST /wait: <Dial> is not allowed in a waitUrl document"),
+    "enqueue": ("<Enqueue>other</Enqueue>", "POST /wait: <Enqueue> is not allowed in a waitUrl document"),
+    "not-xml": (
+        "<Pause",
+        "POST /wait: not well-formed XML (not well-formed (invalid token): line 1, column 54)",
+    ),
+    "http-500": (Response("broken", status_code=500), "POST /wait answered HTTP 500"),
+    "text-plain": (
+        Response("<Response/>", media_type="text/plain"),
+        "POST /wait answered text/plain, not text/xml or application/xml",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(WAIT_FAILURES), ids=list(WAIT_FAILURES))
+def test_a_wait_document_twilio_cannot_run_ends_the_wait_with_error(
+    app: TwimlApp, sim: TwilioSimulator, name: str
+) -> None:
+    answer, detail = WAIT_FAILURES[name]
     app.routes["/twilio/voice"] = ENQUEUE
-    app.routes["/wait"] = "<Dial>+3227138700</Dial>"
-    app.routes["/after"] = "<Hangup/>"
-    sim.place_call(from_="+32470000001", to="+3233100100")
+    app.routes["/wait"] = '<Pause length="20"/>'
+    app.routes["/after"] = "<Say>Bedankt</Say>"
+    call = sim.place_call(from_="+32470000001", to="+3233100100")
+    sim.run(until=at(19))
+    # From the second document on.
+    app.routes["/wait"] = answer if isinstance(answer, str) else lambda _: answer
     sim.run()
 
-    assert [event.detail for event in sim.errors] == [
-        "POST /wait: <Dial> is not allowed in a waitUrl document"
-    ]
+    # Twilio: QueueResult "error" for a "TwiML error ... in TwiML from waitUrl"; the call goes on
+    # with the action's answer (here: it hears "Bedankt", then the call ends).
+    assert [(event.kind, event.detail) for event in sim.errors] == [("wait-url-error", detail)]
+    assert [params["QueueResult"] for params in app.params("/after")] == ["error"]
+    assert app.params("/after")[0]["QueueTime"] == "20"
+    assert [event.detail for event in call.events if event.kind == "say"] == ["«Bedankt»"]
+    assert (call.status, call.queue) == ("completed", None)

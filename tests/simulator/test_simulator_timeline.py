@@ -111,5 +111,16 @@ def test_application_errors_are_shown(app: TwimlApp, sim: TwilioSimulator) -> No
     ]
 
 
+def test_a_wait_document_twilio_refuses_is_shown(app: TwimlApp, sim: TwilioSimulator) -> None:
+    app.routes["/twilio/voice"] = '<Enqueue waitUrl="/wait" action="/after">support</Enqueue>'
+    app.routes["/wait"] = "<Dial>+3227138700</Dial>"
+    app.routes["/after"] = "<Hangup/>"
+    sim.place_call(from_="+32470000001", to="+3233100100", at=at(60))
+    sim.run()
+
+    shown = format_timeline(sim.events, zone=BRUSSELS, start=START).splitlines()
+    assert "10:01:00  +60s   ERROR   POST /wait: <Dial> is not allowed in a waitUrl document" in shown
+
+
 def test_nothing_to_show(sim: TwilioSimulator) -> None:
     assert format_timeline(sim.events, zone=BRUSSELS) == ""
