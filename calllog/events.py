@@ -34,6 +34,8 @@ OUTCOMES: Final = ("answered", "abandoned", "overflowed", "closing_message", "bu
 OVERFLOW_REASONS: Final = ("closed", "no_agents", "queue_full", "wait_timeout", "error")
 # Twilio's CallStatus values after which nothing more happens on the call.
 FINAL_STATUSES: Final = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+# The QueueResults after which the caller had been talking to an agent.
+_TALKED: Final = frozenset({"bridged", "redirected-from-bridged"})
 
 _Type = type[str] | type[int] | type[bool] | type[dt.date]
 # Per kind: the data it carries, with its type and whether it is required; an optional value may
@@ -55,7 +57,8 @@ _DATA: Final[Mapping[str, Mapping[str, tuple[_Type, bool]]]] = {
     "talk_ended": {"agent": (str, False), "talk_s": (int, False)},
     "status": {
         "status": (str, True),
-        "sequence": (int, True),
+        # Absent from a number's plain "call status changes" callback (twilio-semantics §13).
+        "sequence": (int, False),
         "duration_s": (int, False),
         "timestamp": (str, False),
     },
@@ -142,7 +145,8 @@ def record_event(
     ``offered`` event completes later.
 
     ``dedupe`` identifies the event within the call; by default the kind, ``status:{sequence}``
-    for status callbacks and ``error:{where}`` for errors. A second event with the same key (a
+    for status callbacks (``status:{CallStatus}`` for one without ``SequenceNumber``) and
+    ``error:{where}`` for errors. A second event with the same key (a
     Twilio retry) changes nothing and returns False; otherwise True. Never commits.
     """
     event = new_event(call_sid=call_sid, helpdesk_id=helpdesk_id, kind=kind, at=at, dedupe=dedupe, **data)
@@ -399,7 +403,10 @@ def _validated(kind: str, data: Mapping[str, object]) -> dict[str, JsonValue]:
 
 def _default_dedupe(kind: str, data: Mapping[str, JsonValue]) -> str:
     if kind == "status":
-        return f"status:{data['sequence']}"
+        sequence = data["sequence"]
+        # Without SequenceNumber a retry is recognised by the status it reports (twilio-semantics §13).
+        key = data["status"] if sequence is None else sequence
+        return f"status:{key}"[:_DEDUPE_LENGTH]
     if kind == "error":
         return f"error:{data['where']}"[:_DEDUPE_LENGTH]
     return kind
@@ -410,7 +417,12 @@ def project(events: Iterable[Event]) -> Projection:
 
     Where two events of one kind exist (only possible with explicit ``dedupe`` keys), the earlier
     one by time counts. Status callbacks count by ``SequenceNumber``: a lower one never overrides
-    what a higher one says.
+    what a higher one says. A status without one (a number's plain status callback, sent when the
+    call has ended) ranks by what it says: a final status after any other, then by time.
+
+    Talk time is Twilio's ``DialCallDuration`` when the agent's leg reported one (``talk_ended``),
+    else the time from the ``<Queue url>`` request (``connected``) to the caller's bridged
+    ``<Enqueue action>`` (``left_queue``), or to the call's end when that action never came.
     """
     ordered = sorted(events, key=lambda event: (event.at, event.kind, event.dedupe))
     if not ordered:
@@ -418,10 +430,8 @@ def project(events: Iterable[Event]) -> Projection:
     first: dict[str, Event] = {}
     for event in ordered:
         first.setdefault(event.kind, event)
-    statuses = sorted(
-        (event for event in ordered if event.kind == "status"),
-        key=lambda event: _int(event.data, "sequence") or 0,
-    )
+    statuses = sorted((event for event in ordered if event.kind == "status"), key=_status_rank)
+    sequences = [seq for event in statuses for seq in [_int(event.data, "sequence")] if seq is not None]
 
     offered, connected, left = first.get("offered"), first.get("connected"), first.get("left_queue")
     result = _text(left.data, "result") if left else None
@@ -452,6 +462,9 @@ def project(events: Iterable[Event]) -> Projection:
         wait_s = None
 
     talk = first.get("talk_ended")
+    talk_s = _int(talk.data, "talk_s") if talk else None
+    if talk_s is None and connected is not None:
+        talk_s = _talk_seconds(connected, left, result, ended[-1] if ended else None)
     with_duration = [event for event in statuses if _int(event.data, "duration_s") is not None]
     return Projection(
         helpdesk_id=(offered or ordered[0]).helpdesk_id,
@@ -468,15 +481,42 @@ def project(events: Iterable[Event]) -> Projection:
             or (_text(talk.data, "agent") if talk else None),
             100,
         ),
-        talk_s=_int(talk.data, "talk_s") if talk else None,
+        talk_s=talk_s,
         central_status=_clip(_text(first["central_result"].data, "status"), 32)
         if "central_result" in first
         else None,
         call_status=_clip(_text(statuses[-1].data, "status"), 32) if statuses else None,
         call_duration_s=_int(with_duration[-1].data, "duration_s") if with_duration else None,
         ended_at=_ended_at(ended[-1]) if ended else None,
-        last_sequence=(_int(statuses[-1].data, "sequence") or 0) if statuses else -1,
+        last_sequence=max(sequences, default=-1),
     )
+
+
+def _status_rank(event: Event) -> tuple[bool, int, dt.datetime, str]:
+    sequence = _int(event.data, "sequence")
+    final = _text(event.data, "status") in FINAL_STATUSES
+    # A sequenced status orders by its number; one without counts as the latest of its rank.
+    return (final, -1 if sequence is None else sequence, event.at, event.dedupe)
+
+
+def _talk_seconds(
+    connected: Event, left: Event | None, result: str | None, ended: Event | None
+) -> int | None:
+    """Seconds from the ``<Queue url>`` request to the end of the conversation, as far as known.
+
+    Twilio requests the caller's ``<Enqueue action>`` with ``QueueResult=bridged`` when the
+    bridged call ends (twilio-semantics §2, §13); without it the call's final status ends it.
+    """
+    if left is not None:
+        if result not in _TALKED:
+            return None
+        end = left.at
+    elif ended is not None:
+        end = _ended_at(ended)
+    else:
+        return None
+    # Whole seconds, cut like Twilio's durations; a millisecond of slack for clock rounding.
+    return max(0, int((end - connected.at).total_seconds() + 0.001))
 
 
 def _outcome(kinds: set[str], *, answered: bool, abandoned: bool) -> str:

@@ -241,11 +241,14 @@ async def after(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Respo
     desk = _desk(rt, helpdesk, params.to)
     if desk is None:
         return _goodbye()
+    # After a <Queue> dial Twilio documents DialCallStatus (completed: a caller was put through);
+    # DialBridged, DialCallSid and DialCallDuration are used only when they come. The call log
+    # has the talk time anyway: from the <Queue url> request (connect) to the caller's bridged
+    # <Enqueue action>.
+    bridged = form.first().get("DialBridged", "").lower()
+    talked = bridged == "true" if bridged in ("true", "false") else params.dial_call_status == "completed"
     caller_sid = form.first().get("DialCallSid", "")
-    # A caller was put through (even one who hung up at once: DialCallDuration 0).
-    talked = params.dial_call_status == "completed" and bool(caller_sid)
-    if talked and params.dial_call_duration is not None:
-        # Talk time from Twilio's own field: the agent leg's DialCallDuration.
+    if talked and caller_sid and params.dial_call_duration is not None:
         talk = ("talk_ended", {"agent": code, "talk_s": params.dial_call_duration})
         await call_log(rt, caller_sid, desk, rt.clock(), talk)
     response = VoiceResponse()

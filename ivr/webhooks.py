@@ -115,8 +115,10 @@ def twiml(body: str) -> Response:
 
 
 CallLogEvent = tuple[str, dict[str, Any]]
-# What happens after the queue depends on the QueueResult and the clock only.
+# What happens after the queue depends on the QueueResult and the clock, and for a <Leave/> on
+# whether agents are still logged in.
 _NO_LINE = LineState(agents_logged_in=0, callers_waiting=0)
+_AGENTS_UNKNOWN = LineState(agents_logged_in=1, callers_waiting=0)
 
 
 def log_events(
@@ -249,8 +251,10 @@ async def queue_exit(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Res
         return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_, params.to))
 
     result = params.queue_result or "unknown"
+    # Only a <Leave/> needs the line: it tells leaving for no agents from the long wait.
+    line = await _exit_line(rt, desk) if result == "leave" else _NO_LINE
     try:
-        decision = decide_after_queue(config, desk, now, result, params.queue_time, _NO_LINE)
+        decision = decide_after_queue(config, desk, now, result, params.queue_time, line)
     except Exception:
         log.exception("queue exit failed; fail-safe routing", extra={"helpdesk": desk.id})
         decision = fail_safe(config, desk, now)
@@ -261,6 +265,19 @@ async def queue_exit(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Res
     )
     await rt.hand_in([leave, *log_events(params.call_sid, desk, now, [left, _outcome_event(decision)])])
     return twiml(renderer.after_queue(desk, decision, params.from_, params.to))
+
+
+async def _exit_line(rt: Runtime, desk: Helpdesk) -> LineState:
+    """The line when a caller leaves the queue; without it, agents count as present (the reason
+    then follows QueueTime alone)."""
+    recent = rt.lines.recent(desk.id)
+    if recent is not None:
+        return recent
+    try:
+        return await run_in_threadpool(rt.line, desk.id)
+    except Exception:
+        log.exception("line state unavailable at queue exit", extra={"helpdesk": desk.id})
+        return _AGENTS_UNKNOWN
 
 
 @router.post("/forward", summary="Where a caller redirected out of the queue goes (REST redirect Url)")
@@ -295,7 +312,9 @@ async def status(rt: Rt, form: Form, background: BackgroundTasks) -> Response:
     params = parse_params(StatusParams, form.first())
     # Agent calls are not in the call log: their To is an agent number, not a citizen line.
     citizen_desk = rt.config.by_number(params.to)
-    if citizen_desk is not None and params.call_sid and params.sequence_number is not None:
+    # A number's plain status callback may come without SequenceNumber (twilio-semantics §13): it
+    # is logged all the same, and the call log tells its retries apart by CallStatus.
+    if citizen_desk is not None and params.call_sid and params.call_status:
         reported = {
             "status": params.call_status,
             "sequence": params.sequence_number,

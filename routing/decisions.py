@@ -163,21 +163,34 @@ def decide_after_queue(
 ) -> AfterQueueDecision:
     """What happens when the caller leaves the queue (Twilio's ``<Enqueue action>``, ``QueueResult``).
 
-    Answered or hung up: nothing more. ``leave`` comes from :func:`decide_wait`: routing after the
-    long wait of playbook 1.2.2 when ``QueueTime`` reached ``overflow_after`` (less the grace, as
-    Twilio's clock and ours differ by a second or two), else because no agent was left. A REST
-    redirect out of the queue happens when the last agent logs out. Every failure goes to central
-    with reason ``error``. When central has closed in the meantime, the closing message plays.
+    Answered or hung up: nothing more. When central has closed in the meantime, the closing
+    message plays. Otherwise the caller goes to central, and the reason recorded is what happened
+    (PRODUCT.md "Metrics"):
+
+    - ``leave`` comes from :func:`decide_wait`, which leaves for an empty line before it looks at
+      the wait. So with no agent logged in (``line``) the reason is ``no_agents`` whatever the
+      ``QueueTime``; with agents still there it is the long wait of playbook 1.2.2 once
+      ``QueueTime`` reached ``overflow_after`` (less the grace, as Twilio's clock and ours differ by
+      a second or two), else ``no_agents`` (the last agent left and an agent came back since).
+    - ``redirected``: the REST redirect when the last agent logs out, ``no_agents``.
+    - ``queue-full``: Twilio refused the caller, its queue being full, ``queue_full``.
+    - ``error``, ``system-error`` and anything unknown: ``error``.
     """
     if result in _ANSWERED_ELSEWHERE:
         return EndCall()
     if not _central_open(config, now):
         return PlayClosing()
     if result == "leave":
-        timed_out = queue_time is not None and queue_time >= desk.queue.overflow_after - ANNOUNCE_GRACE
+        timed_out = (
+            line.agents_logged_in > 0
+            and queue_time is not None
+            and queue_time >= desk.queue.overflow_after - ANNOUNCE_GRACE
+        )
         return _forward(config, "wait_timeout" if timed_out else "no_agents")
     if result == "redirected":
         return _forward(config, "no_agents")
+    if result == "queue-full":
+        return _forward(config, "queue_full")
     return _forward(config, "error")
 
 

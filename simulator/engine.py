@@ -242,15 +242,19 @@ class TwilioSimulator:
         redirect_control: Literal["url", "action"] = "url",
         status_callback_path: str = "/twilio/status",
         status_events: Sequence[str] = ("completed",),
+        status_callback_source: Literal["call-progress-events", "number"] = "call-progress-events",
         duplicate_status_callbacks: float = 0.0,
         reorder_status_callbacks: bool = False,
         seed: int = 0,
         webhook_latency: float = 0.0,
         verified_caller_ids: Sequence[str] = (),
+        queue_dial_details: bool = False,
     ) -> None:
         unknown = set(status_events) - set(STATUS_EVENTS)
         if unknown:
             raise ValueError(f"unknown status events {sorted(unknown)}; choose from {STATUS_EVENTS}")
+        if status_callback_source == "number" and set(status_events) != {"completed"}:
+            raise ValueError("a number's status callback reports the end of the call only: status_events")
         if not 0.0 <= duplicate_status_callbacks <= 1.0:
             raise ValueError("duplicate_status_callbacks is a probability between 0 and 1")
         if chars_per_second <= 0 or webhook_latency < 0:
@@ -263,6 +267,8 @@ class TwilioSimulator:
         self._redirect_control = redirect_control
         self._status_callback_url = self._transport.on_app(status_callback_path)
         self._status_events = frozenset(status_events)
+        self._status_callback_source = status_callback_source
+        self._queue_dial_details = queue_dial_details
         self._duplicate_status_callbacks = duplicate_status_callbacks
         self._reorder_status_callbacks = reorder_status_callbacks
         self._random = random.Random(seed)  # noqa: S311 - reproducible runs, not security
@@ -886,27 +892,31 @@ class TwilioSimulator:
     def _dial_queue_result(
         self, line: _Line, queue: _Queue, bridge: _Bridge | None, *, gave_up: bool = False
     ) -> dict[str, str]:
-        """``gave_up``: the agent's call hung up or was redirected while dialing."""
+        """The agent's Dial action after a ``<Queue>``; ``gave_up``: the agent's call hung up or was
+        redirected while dialing.
+
+        Twilio documents ``DialCallStatus`` and the queue's parameters here (twilio-semantics §3,
+        §13), so that is what is sent. ``DialCallSid``, ``DialCallDuration`` and ``DialBridged``,
+        which Twilio does not document after a queue dial, come only with ``queue_dial_details``:
+        the application must work with and without them. The event records them all.
+        """
         params = {"QueueSid": queue.sid}
+        details: dict[str, str] = {}
         if bridge is None:
-            params |= {"DialCallStatus": "canceled" if gave_up else "no-answer", "DialBridged": "false"}
+            params["DialCallStatus"] = "canceled" if gave_up else "no-answer"
+            details["DialBridged"] = "false"
         else:
-            params |= {
-                "DialCallSid": bridge.caller.call.sid,
-                "QueueTime": str(bridge.member.queue_time(self.now)),
-            }
+            params["QueueTime"] = str(bridge.member.queue_time(self.now))
+            details["DialCallSid"] = bridge.caller.call.sid
             if bridge.connected_at is None:
-                status = "failed" if bridge.failed else "canceled"
-                params |= {"DialCallStatus": status, "DialBridged": "false"}
+                params["DialCallStatus"] = "failed" if bridge.failed else "canceled"
+                details["DialBridged"] = "false"
             else:
                 talked = _whole_seconds((bridge.ended_at or self.now) - bridge.connected_at)
-                params |= {
-                    "DialCallStatus": "completed",
-                    "DialCallDuration": str(talked),
-                    "DialBridged": "true",
-                }
-        self._record(line.call, "dial-result", _dial_result_detail(params), **params)
-        return params
+                params["DialCallStatus"] = "completed"
+                details |= {"DialCallDuration": str(talked), "DialBridged": "true"}
+        self._record(line.call, "dial-result", _dial_result_detail(params | details), **params, **details)
+        return params | details if self._queue_dial_details else params
 
     def _dial_number(
         self, line: _Line, verb: twiml.Dial, target: twiml.DialNumber, action: str | None
@@ -1073,27 +1083,35 @@ class TwilioSimulator:
             "CallStatus": call.status,
             "ApiVersion": "2010-04-01",
             "Direction": "inbound",
-            "Caller": call.from_,
-            "Called": call.to,
         }
 
     # ------------------------------------------------------------------ status callbacks
 
     def _status_event(self, line: _Line, event: str) -> None:
-        """Fire a call-progress event (twilio-semantics §5); SequenceNumber counts fired events from 0."""
+        """Fire a status callback (twilio-semantics §5, §13).
+
+        Call-progress events (``statusCallbackEvent``) carry ``CallbackSource``, ``SequenceNumber``
+        (counting fired events from 0) and ``Timestamp``; a number's plain "call status changes"
+        callback (``status_callback_source="number"``) comes once, when the call has ended, with
+        the standard parameters and ``CallDuration`` only.
+        """
         if event not in self._status_events:
             return
         call = line.call
-        params = self._standard_params(line) | {
-            "CallStatus": _CALL_STATUS_OF_EVENT.get(event, call.status),
-            "CallbackSource": "call-progress-events",
-            "SequenceNumber": str(line.status_sequence),
-            "Timestamp": format_datetime(self.now),
-        }
-        line.status_sequence += 1
+        params = self._standard_params(line) | {"CallStatus": _CALL_STATUS_OF_EVENT.get(event, call.status)}
+        progress = self._status_callback_source == "call-progress-events"
+        if progress:
+            params |= {
+                "CallbackSource": "call-progress-events",
+                "SequenceNumber": str(line.status_sequence),
+                "Timestamp": format_datetime(self.now),
+            }
+            line.status_sequence += 1
         if event == "completed" and call.status == "completed":
             seconds = call.duration or 0
-            params |= {"CallDuration": str(seconds), "Duration": str(math.ceil(seconds / 60))}
+            params["CallDuration"] = str(seconds)
+            if progress:
+                params["Duration"] = str(math.ceil(seconds / 60))
         if self._reorder_status_callbacks:
             line.held_callbacks.append(params)
         else:
@@ -1118,7 +1136,8 @@ class TwilioSimulator:
                 signature=reply.signature,
             )
         )
-        label = f"{params['CallStatus']} #{params['SequenceNumber']}" + (" (duplicate)" if duplicate else "")
+        number = f" #{params['SequenceNumber']}" if "SequenceNumber" in params else ""
+        label = f"{params['CallStatus']}{number}" + (" (duplicate)" if duplicate else "")
         self._record(call, "status-callback", f"{label} → {reply.status_code}", **params)
         if reply.status_code not in (200, 204):
             self._record(call, "callback-error", f"status callback {label} answered HTTP {reply.status_code}")

@@ -84,13 +84,17 @@ def status(
 
 
 def answered(wait: int, talk: int | None, agent: str = "an") -> list[Ev]:
+    """An answered call; ``talk=None``: the conversation has not ended yet (talk time unknown)."""
     events = [
         Ev("entered_queue", 10),
         Ev("connected", 10 + wait, {"agent": agent, "wait_s": wait}),
-        Ev("left_queue", 10 + wait + (talk or 0), {"result": "bridged", "wait_s": wait}),
     ]
     if talk is not None:
-        events += [Ev("talk_ended", 10 + wait + talk, {"agent": agent, "talk_s": talk}), status(0)]
+        events += [
+            Ev("left_queue", 10 + wait + talk, {"result": "bridged", "wait_s": wait}),
+            Ev("talk_ended", 10 + wait + talk, {"agent": agent, "talk_s": talk}),
+            status(0),
+        ]
     return events
 
 

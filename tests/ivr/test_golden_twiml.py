@@ -74,6 +74,7 @@ QUEUE_RESULTS = {
     "hangup": ("hangup", "17", f"{WEDNESDAY} 10:00"),
     "leave-wait-timeout": ("leave", "180", f"{WEDNESDAY} 10:00"),
     "leave-no-agents": ("leave", "30", f"{WEDNESDAY} 10:00"),
+    "leave-no-agents-after-180-s": ("leave", "180", f"{WEDNESDAY} 10:00"),
     "leave-central-closed": ("leave", "180", f"{WEDNESDAY} 21:00"),
     "redirected": ("redirected", "25", f"{WEDNESDAY} 10:00"),
     "queue-full": ("queue-full", "", f"{WEDNESDAY} 10:00"),
@@ -83,12 +84,15 @@ QUEUE_RESULTS = {
     "bridging-in-process": ("bridging-in-process", "9", f"{WEDNESDAY} 10:00"),
     "redirected-from-bridged": ("redirected-from-bridged", "9", f"{WEDNESDAY} 10:00"),
 }
+# Agents still logged in when the caller leaves: the leave was the long wait, not an empty line.
+AGENTS_AT_EXIT = {"leave-wait-timeout": 2}
 
 
 @pytest.mark.parametrize("name", list(QUEUE_RESULTS), ids=list(QUEUE_RESULTS))
 def test_queue_result(line: Line, name: str) -> None:
     result, queue_time, local_time = QUEUE_RESULTS[name]
     line.clock.set_local(local_time)
+    line.agents("voorkempen", AGENTS_AT_EXIT.get(name, 0))
     params = line.call(QueueResult=result, QueueSid="QU" + "2" * 32)
     if queue_time:
         params["QueueTime"] = queue_time

@@ -13,6 +13,7 @@ from routing import (
     EndCall,
     ForwardToCentral,
     LineState,
+    OverflowReason,
     PlayClosing,
     decide_after_central,
     decide_after_queue,
@@ -47,7 +48,7 @@ AFTER_QUEUE: list[tuple[str, str, int | None, datetime, AfterQueueDecision]] = [
     ("redirected", "redirected", 40, WED_1000, ForwardToCentral("no_agents", CENTRAL)),
     ("redirected-late", "redirected", 190, WED_1000, ForwardToCentral("no_agents", CENTRAL)),
     ("redirected-central-closed", "redirected", 40, SAT_0930, PlayClosing()),
-    ("queue-full", "queue-full", None, WED_1000, ForwardToCentral("error", CENTRAL)),
+    ("queue-full", "queue-full", None, WED_1000, ForwardToCentral("queue_full", CENTRAL)),
     ("queue-full-central-closed", "queue-full", None, WED_2100, PlayClosing()),
     ("error", "error", 3, WED_1000, ForwardToCentral("error", CENTRAL)),
     ("error-central-closed", "error", 3, SAT_0930, PlayClosing()),
@@ -88,6 +89,43 @@ def test_leave_reason_follows_the_configured_overflow(
 ) -> None:
     config = make_config(queue={"overflow_after": 150})
     assert decide_after_queue(config, config.helpdesks[0], WED_1000, "leave", queue_time, LINE) == expected
+
+
+NO_AGENTS = LineState(agents_logged_in=0, callers_waiting=3)
+
+OVERFLOW_REASONS: list[tuple[str, str, int | None, LineState, OverflowReason]] = [
+    # id, QueueResult, QueueTime, line at the exit, reason recorded
+    ("queue-full", "queue-full", None, LINE, "queue_full"),
+    ("queue-full-no-agents", "queue-full", None, NO_AGENTS, "queue_full"),
+    ("leave-long-wait-agents-busy", "leave", 180, LINE, "wait_timeout"),
+    ("leave-within-grace-agents-busy", "leave", 175, LINE, "wait_timeout"),
+    ("leave-last-agent-gone-early", "leave", 20, NO_AGENTS, "no_agents"),
+    ("leave-last-agent-gone-after-175-s", "leave", 176, NO_AGENTS, "no_agents"),
+    ("leave-last-agent-gone-after-the-overflow", "leave", 240, NO_AGENTS, "no_agents"),
+    ("leave-no-agents-without-queue-time", "leave", None, NO_AGENTS, "no_agents"),
+    ("redirected", "redirected", 40, LINE, "no_agents"),
+    ("redirected-no-agents", "redirected", 190, NO_AGENTS, "no_agents"),
+    ("error", "error", 3, LINE, "error"),
+    ("system-error", "system-error", None, NO_AGENTS, "error"),
+    ("unknown", "transferred-to-mars", 200, LINE, "error"),
+]
+
+
+@pytest.mark.parametrize(
+    ("result", "queue_time", "line", "reason"),
+    [row[1:] for row in OVERFLOW_REASONS],
+    ids=[row[0] for row in OVERFLOW_REASONS],
+)
+def test_the_overflow_reason_is_what_happened(
+    make_config: Callable[..., HelpdeskConfig],
+    result: str,
+    queue_time: int | None,
+    line: LineState,
+    reason: OverflowReason,
+) -> None:
+    config = make_config()
+    decision = decide_after_queue(config, config.helpdesks[0], WED_1000, result, queue_time, line)
+    assert decision == ForwardToCentral(reason, CENTRAL)
 
 
 AFTER_CENTRAL: list[tuple[str, str, datetime, AfterCentralDecision]] = [

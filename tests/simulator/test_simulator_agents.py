@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from simulator import TwilioSimulator
-from tests.simulator.conftest import TwimlApp, at
+import pytest
+
+from simulator import SimCall, TwilioSimulator
+from tests.simulator.conftest import SimulatorFactory, TwimlApp, at
 
 CALLER = '<Enqueue waitUrl="/wait" action="/after">support</Enqueue>'
 AGENT = '<Dial action="/agent-after" timeout="20"><Queue url="/connect">support</Queue></Dial>'
@@ -20,6 +22,11 @@ def queue_app(app: TwimlApp) -> None:
 
 def pick(params: dict[str, str], *keys: str) -> tuple[str, ...]:
     return tuple(params.get(key, "-") for key in keys)
+
+
+def dial_results(agent: SimCall) -> list[dict[str, str]]:
+    """What the simulator knows of each queue dial of ``agent``, sent to the action or not."""
+    return [dict(event.data) for event in agent.events if event.kind == "dial-result"]
 
 
 def test_two_agents_take_three_callers_in_arrival_order(app: TwimlApp, sim: TwilioSimulator) -> None:
@@ -46,15 +53,18 @@ def test_two_agents_take_three_callers_in_arrival_order(app: TwimlApp, sim: Twil
         (at(82), (first.sid, "bridged", "20")),
     ]
     completed = [params for params in app.params("/agent-after") if params["DialCallStatus"] == "completed"]
-    assert [
-        pick(params, "CallSid", "DialCallSid", "DialCallDuration", "DialBridged", "QueueTime")
-        for params in completed
-    ] == [
-        (y.sid, second.sid, "30", "true", "20"),
-        (y.sid, third.sid, "20", "true", "47"),
-        (x.sid, first.sid, "60", "true", "20"),
+    assert [pick(params, "CallSid", "QueueTime") for params in completed] == [
+        (y.sid, "20"),
+        (y.sid, "47"),
+        (x.sid, "20"),
     ]
     assert {params["QueueSid"] for params in completed} == {"QU" + "0" * 31 + "1"}
+    assert [
+        pick(result, "DialCallSid", "DialCallDuration", "DialBridged")
+        for agent in (x, y)
+        for result in dial_results(agent)
+        if result["DialCallStatus"] == "completed"
+    ] == [(first.sid, "60", "true"), (second.sid, "30", "true"), (third.sid, "20", "true")]
     assert [event.detail for event in first.events if event.kind == "say"] == [
         "«U wordt verbonden»",
         "«Bedankt»",
@@ -93,7 +103,8 @@ def test_a_waiting_agent_takes_a_caller_the_moment_it_joins(app: TwimlApp, sim: 
     assert [pick(params, "QueueTime", "DequeingCallSid") for params in app.params("/connect")] == [
         ("0", agent.sid)
     ]
-    assert pick(app.params("/agent-after")[0], "DialCallStatus", "DialCallDuration") == ("completed", "15")
+    assert pick(app.params("/agent-after")[0], "DialCallStatus") == ("completed",)
+    assert pick(dial_results(agent)[0], "DialCallDuration") == ("15",)
     assert caller.ended_at == at(28)
 
 
@@ -107,12 +118,17 @@ def test_an_empty_queue_gives_no_answer_after_the_timeout_plus_five_seconds(
 
     assert [webhook.at for webhook in sim.webhooks if webhook.url.endswith("/agent-after")] == [at(25)]
     [params] = app.params("/agent-after")
-    assert pick(params, "DialCallStatus", "DialBridged", "DialCallSid", "QueueSid") == (
-        "no-answer",
-        "false",
-        "-",
-        "QU" + "0" * 31 + "1",
-    )
+    assert params == {
+        "CallSid": agent.sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": "+32490000001",
+        "To": "+3233100199",
+        "CallStatus": "in-progress",
+        "ApiVersion": "2010-04-01",
+        "Direction": "inbound",
+        "DialCallStatus": "no-answer",
+        "QueueSid": "QU" + "0" * 31 + "1",
+    }
     assert agent.ended_at == at(25)
 
 
@@ -130,7 +146,8 @@ def test_the_caller_hanging_up_ends_the_conversation_for_the_agent(
         "10",
         "completed",
     )
-    assert pick(app.params("/agent-after")[0], "DialCallStatus", "DialCallDuration") == ("completed", "28")
+    assert pick(app.params("/agent-after")[0], "DialCallStatus") == ("completed",)
+    assert pick(dial_results(agent)[0], "DialCallDuration") == ("28",)
     assert [event.detail for event in caller.events if event.kind == "say"] == ["«U wordt verbonden»"]
     assert (caller.ended_at, agent.ended_at) == (at(40), at(41))
 
@@ -142,11 +159,8 @@ def test_the_agent_hanging_up_lets_the_caller_continue(app: TwimlApp, sim: Twili
     sim.run()
 
     assert pick(app.params("/after")[0], "QueueResult", "CallStatus") == ("bridged", "in-progress")
-    assert pick(app.params("/agent-after")[0], "DialCallStatus", "DialCallDuration", "CallStatus") == (
-        "completed",
-        "18",
-        "completed",
-    )
+    assert pick(app.params("/agent-after")[0], "DialCallStatus", "CallStatus") == ("completed", "completed")
+    assert pick(dial_results(agent)[0], "DialCallDuration") == ("18",)
     assert [event.detail for event in caller.events if event.kind == "say"][-1] == "«Bedankt»"
     assert (caller.ended_at, agent.ended_at) == (at(31), at(30))
 
@@ -164,7 +178,7 @@ def test_a_caller_gone_during_the_announcement_cancels_the_agents_dial(
     assert pick(app.params("/after")[0], "QueueResult", "QueueTime") == ("hangup", "10")
     assert pick(app.params("/agent-after")[0], "DialCallStatus", "DialBridged", "QueueTime") == (
         "canceled",
-        "false",
+        "-",
         "10",
     )
 
@@ -201,3 +215,26 @@ def test_an_agent_gone_during_the_announcement_leaves_the_caller_with_system_err
     assert pick(app.params("/agent-after")[0], "DialCallStatus", "CallStatus") == ("canceled", "completed")
     assert [event.detail for event in caller.events if event.kind == "say"] == ["«Bedankt»"]
     assert caller.ended_at == at(16)
+
+
+QUEUE_DIAL_DETAILS = ("DialCallSid", "DialCallDuration", "DialBridged")
+
+
+@pytest.mark.parametrize(
+    ("details", "sent"),
+    [(False, ("-", "-", "-")), (True, ("caller", "15", "true"))],
+    ids=["documented-only", "with-undocumented-details"],
+)
+def test_the_agents_dial_action_after_a_queue_carries_the_details_only_when_asked(
+    app: TwimlApp, make_sim: SimulatorFactory, details: bool, sent: tuple[str, ...]
+) -> None:
+    queue_app(app)
+    sim = make_sim(queue_dial_details=details)
+    sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", hang_up_after=60)
+    caller = sim.place_call(from_="+32470000001", to="+3233100100", at=at(10), talk_seconds=15)
+    sim.run()
+
+    params = app.params("/agent-after")[0]
+    queue = "QU" + "0" * 31 + "1"
+    assert pick(params, "DialCallStatus", "QueueSid", "QueueTime") == ("completed", queue, "0")
+    assert pick(params, *QUEUE_DIAL_DETAILS) == tuple(caller.sid if v == "caller" else v for v in sent)

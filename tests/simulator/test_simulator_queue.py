@@ -40,7 +40,7 @@ def test_wait_url_parameters_describe_the_queue(app: TwimlApp, sim: TwilioSimula
     sim.place_call(from_="+32470000002", to="+3233100100", at=at(20), hang_up_after=100)
     sim.run(until=at(31))
 
-    assert app.params("/wait")[-1] | {"CallSid": "", "From": "", "Caller": ""} == {
+    assert app.params("/wait")[-1] | {"CallSid": "", "From": ""} == {
         "CallSid": "",
         "AccountSid": "AC" + "0" * 32,
         "From": "",
@@ -48,8 +48,6 @@ def test_wait_url_parameters_describe_the_queue(app: TwimlApp, sim: TwilioSimula
         "CallStatus": "in-progress",
         "ApiVersion": "2010-04-01",
         "Direction": "inbound",
-        "Caller": "",
-        "Called": "+3233100100",
         "QueueSid": "QU" + "0" * 31 + "1",
         "QueueTime": "30",
         "QueuePosition": "1",

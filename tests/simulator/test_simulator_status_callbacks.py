@@ -30,8 +30,6 @@ def test_completed_callback_parameters(app: TwimlApp, sim: TwilioSimulator) -> N
         "CallStatus": "completed",
         "ApiVersion": "2010-04-01",
         "Direction": "inbound",
-        "Caller": "+32470000001",
-        "Called": "+3233100100",
         "CallbackSource": "call-progress-events",
         "SequenceNumber": "0",
         "Timestamp": "Mon, 02 Mar 2026 09:01:57 +0000",
