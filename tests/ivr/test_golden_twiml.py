@@ -154,7 +154,7 @@ def test_forward_caller_id(line: Line, name: str) -> None:
     response = line.post("/twilio/voice", line.call(caller=WITHHELD[name]))
     assert response.status_code == 200
     assert_golden(f"forward-caller-id-{name}", response.text)
-    # The same caller leaving the queue for central.
+    # The same caller leaving the queue for central (nobody logged in: no_agents).
     params = line.call(caller=WITHHELD[name], QueueResult="leave", QueueTime="180")
     response = line.post("/twilio/queue-exit?helpdesk=voorkempen", params)
     assert_golden(f"queue-exit-caller-id-{name}", response.text)

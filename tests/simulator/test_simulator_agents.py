@@ -199,7 +199,7 @@ def test_the_announcement_may_only_play_audio_and_redirect(app: TwimlApp, sim: T
     assert pick(app.params("/after")[0], "QueueResult", "QueueTime") == ("error", "3")
     assert [event.detail for event in caller.events if event.kind == "say"] == ["«Bedankt»"]
     assert caller.status == "completed"
-    assert pick(app.params("/agent-after")[0], "DialCallStatus", "DialBridged") == ("failed", "false")
+    assert pick(app.params("/agent-after")[0], "DialCallStatus", "DialBridged") == ("failed", "-")
 
 
 def test_an_agent_gone_during_the_announcement_leaves_the_caller_with_system_error(
