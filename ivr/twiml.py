@@ -15,6 +15,7 @@ from config import Helpdesk, HelpdeskConfig
 from ivr.media import HoldMusic
 from messages import Audio, MessageContext, MessageKey, Prompt, Speech, estimated_seconds, render
 from routing import (
+    AskQueueTime,
     EndCall,
     EnqueueCaller,
     ForwardToCentral,
@@ -137,25 +138,36 @@ class Renderer:
                 assert_never(decision)
         return str(response)
 
-    def wait(self, desk: Helpdesk, decision: HoldInQueue | LeaveQueue) -> str:
+    def wait(self, desk: Helpdesk, decision: HoldInQueue | LeaveQueue | AskQueueTime) -> str:
         """One waitUrl document, lasting exactly until ``decision.until`` in QueueTime."""
         return self._kept(desk, decision, lambda: self._wait(desk, decision))
 
-    def _wait(self, desk: Helpdesk, decision: HoldInQueue | LeaveQueue) -> str:
+    def _wait(self, desk: Helpdesk, decision: HoldInQueue | LeaveQueue | AskQueueTime) -> str:
         response = VoiceResponse()
         match decision:
             case LeaveQueue():
                 response.leave()
-            case HoldInQueue(announce=announce, queue_time=queue_time, until=until):
-                remaining = until - queue_time
+            case AskQueueTime():
+                response.pause(length=1)
+            case HoldInQueue(announce=announce, queue_time=queue_time, until=until, pause=pause):
+                if pause > 0:
+                    # Silence up to the boundary: no download can delay a <Pause>.
+                    response.pause(length=pause)
+                remaining = until - queue_time - pause
                 if announce is not None:
                     prompt = self.prompt(desk, announce)
                     self._speak(response, prompt)
                     remaining -= self._prompt_seconds(prompt)
                 self._hold(response, desk, queue_time=until - remaining, seconds=max(remaining, 1))
+                response.redirect(self._next_wait_url(desk, decision), method="POST")
             case _:
                 assert_never(decision)
         return str(response)
+
+    def _next_wait_url(self, desk: Helpdesk, decision: HoldInQueue) -> str:
+        """The waitUrl again, carrying the last announced boundary (``none`` before the first)."""
+        announced = "none" if decision.announced is None else str(decision.announced)
+        return self.url("/twilio/wait", helpdesk=desk.id, v=self.version, announced=announced)
 
     def _hold(self, response: VoiceResponse, desk: Helpdesk, *, queue_time: int, seconds: int) -> None:
         if desk.hold_music is None:
