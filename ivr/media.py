@@ -1,61 +1,146 @@
 """Hold music served by the app, cut to the exact length of each waitUrl document.
 
-A waitUrl document must end on the next announcement boundary (PRODUCT.md: no drift), so the
-music is sliced to whole seconds; the slice continues where the previous one stopped.
+A waitUrl document must end on its planned ``QueueTime`` (PRODUCT.md: no drift), so the music is
+sliced to whole seconds; the slice continues where the previous one stopped. Music is converted
+once, when the config loads, to telephone audio (8 kHz mono 16-bit PCM: Twilio transcodes to that
+anyway), so a slice of a minute is under a megabyte whatever file the site supplied. Every media
+URL carries a hash of its content (``v=``): Twilio caches media for up to a day, and a new file
+must get a new URL.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import threading
+import warnings
 import wave
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from config import HelpdeskConfig
 
-MAX_SLICE_SECONDS = 3600
+# The longest slice anyone may ask for: announce_every's upper limit (the endpoint caps each
+# helpdesk at its own announce_every).
+MAX_SLICE_SECONDS = 600
+RATE = 8000
+WIDTH = 2  # bytes per sample: 16-bit
+PER_SECOND = RATE * WIDTH
+# Slices kept in memory per loaded config: a minute of telephone audio is 960 KB.
+SLICE_CACHE_BYTES = 16 * 1024 * 1024
+HASH_LENGTH = 12
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:HASH_LENGTH]
+
+
+def telephone_pcm(frames: bytes, channels: int, sample_width: int, frame_rate: int) -> bytes:
+    """PCM ``frames`` of any WAV layout as 8 kHz mono 16-bit PCM."""
+    # audioop is deprecated (gone in Python 3.13) and warns on import; it is the standard
+    # library's one resampler, and converting a 3-minute 44.1 kHz stereo track takes ~0.4 s.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import audioop
+    if sample_width == 1:
+        frames = audioop.bias(frames, 1, -128)  # 8-bit WAV samples are unsigned
+    if sample_width != WIDTH:
+        frames = audioop.lin2lin(frames, sample_width, WIDTH)
+    if channels == 2:
+        frames = audioop.tomono(frames, WIDTH, 0.5, 0.5)
+    elif channels > 2:
+        frames = memoryview(frames).cast("h")[::channels].tobytes()  # the first channel
+    if frame_rate != RATE:
+        frames, _ = audioop.ratecv(frames, WIDTH, 1, frame_rate, RATE, None)
+    return frames
 
 
 @dataclass(frozen=True)
 class Track:
-    channels: int
-    sample_width: int
-    frame_rate: int
-    frames: bytes
+    """Hold music as 8 kHz mono 16-bit PCM, and the hash of those samples."""
 
-    @property
-    def frame_size(self) -> int:
-        return self.channels * self.sample_width
+    frames: bytes
+    version: str = ""
+
+    @classmethod
+    def of(cls, frames: bytes) -> Track:
+        return cls(frames=frames, version=content_hash(frames))
 
     @property
     def seconds(self) -> int:
-        return max(1, len(self.frames) // (self.frame_size * self.frame_rate))
+        return max(1, len(self.frames) // PER_SECOND)
 
     def slice(self, start: int, seconds: int) -> bytes:
         """WAV bytes of ``seconds`` of music from ``start``, looping over the end of the track."""
-        per_second = self.frame_size * self.frame_rate
-        wanted = seconds * per_second
-        begin = (start % self.seconds) * per_second
-        loops = math.ceil((begin + wanted) / len(self.frames)) + 1
-        data = (self.frames * loops)[begin : begin + wanted]
+        wanted = seconds * PER_SECOND
+        position = (start % self.seconds) * PER_SECOND % max(len(self.frames), 1)
+        parts: list[bytes] = []
+        left = wanted
+        while left > 0 and self.frames:
+            part = self.frames[position : position + left]
+            parts.append(part)
+            left -= len(part)
+            position = 0
         out = io.BytesIO()
         with wave.open(out, "wb") as writer:
-            writer.setnchannels(self.channels)
-            writer.setsampwidth(self.sample_width)
-            writer.setframerate(self.frame_rate)
-            writer.writeframes(data)
+            writer.setnchannels(1)
+            writer.setsampwidth(WIDTH)
+            writer.setframerate(RATE)
+            writer.writeframes(b"".join(parts))
         return out.getvalue()
 
 
 def read_track(path: Path) -> Track:
+    """A PCM WAV file, converted to telephone audio."""
     with wave.open(str(path), "rb") as reader:
-        return Track(
-            channels=reader.getnchannels(),
-            sample_width=reader.getsampwidth(),
-            frame_rate=reader.getframerate(),
-            frames=reader.readframes(reader.getnframes()),
-        )
+        frames = reader.readframes(reader.getnframes())
+        converted = telephone_pcm(frames, reader.getnchannels(), reader.getsampwidth(), reader.getframerate())
+    return Track.of(converted)
+
+
+class SliceCache:
+    """Slices by (helpdesk, start, seconds), least recently used first out, ``max_bytes`` in all."""
+
+    def __init__(self, max_bytes: int = SLICE_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.hits = 0
+        self._slices: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int, int]) -> bytes | None:
+        with self._lock:
+            data = self._slices.get(key)
+            if data is not None:
+                self._slices.move_to_end(key)
+                self.hits += 1
+            return data
+
+    def put(self, key: tuple[str, int, int], data: bytes) -> None:
+        if len(data) > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._slices:
+                return
+            self._slices[key] = data
+            self.size += len(data)
+            while self.size > self.max_bytes:
+                _, dropped = self._slices.popitem(last=False)
+                self.size -= len(dropped)
+
+    def __len__(self) -> int:
+        return len(self._slices)
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """A local audio message: the file as it is, its length in whole seconds, its content hash."""
+
+    data: bytes
+    seconds: int
+    version: str
 
 
 @dataclass(frozen=True)
@@ -64,8 +149,8 @@ class HoldMusic:
 
     base_dir: Path
     tracks: dict[str, Track] = field(default_factory=dict)
-    # Local audio messages: the file as it is, and its length rounded up to whole seconds.
-    audio: dict[str, tuple[bytes, int]] = field(default_factory=dict)
+    audio: dict[str, AudioFile] = field(default_factory=dict)
+    slices: SliceCache = field(default_factory=SliceCache, compare=False, repr=False)
 
     @classmethod
     def load(cls, config: HelpdeskConfig, base_dir: Path) -> HoldMusic:
@@ -84,11 +169,25 @@ class HoldMusic:
         track = self.tracks.get(helpdesk_id)
         return queue_time % track.seconds if track else 0
 
+    def slice(self, helpdesk_id: str, start: int, seconds: int) -> bytes | None:
+        """``seconds`` of a helpdesk's music from ``start`` as WAV bytes (``None``: it has none)."""
+        track = self.tracks.get(helpdesk_id)
+        if track is None:
+            return None
+        key = (helpdesk_id, start % track.seconds, seconds)
+        data = self.slices.get(key)
+        if data is None:
+            data = track.slice(key[1], seconds)
+            self.slices.put(key, data)
+        return data
+
     def audio_seconds(self, url: str) -> int:
-        _, seconds = self.audio.get(url, (b"", 0))
-        return seconds
+        audio = self.audio.get(url)
+        return audio.seconds if audio is not None else 0
 
 
-def _audio_file(path: Path) -> tuple[bytes, int]:
-    track = read_track(path)
-    return path.read_bytes(), math.ceil(len(track.frames) / (track.frame_size * track.frame_rate))
+def _audio_file(path: Path) -> AudioFile:
+    data = path.read_bytes()
+    with wave.open(io.BytesIO(data), "rb") as reader:
+        seconds = math.ceil(reader.getnframes() / reader.getframerate())
+    return AudioFile(data=data, seconds=seconds, version=content_hash(data))

@@ -95,7 +95,10 @@ class Renderer:
     def media_url(self, url: str) -> str:
         if url.startswith(("http://", "https://")):
             return url
-        return self.url(f"/media/audio/{url.lstrip('/')}")
+        path = f"/media/audio/{url.lstrip('/')}"
+        audio = self.hold_music.audio.get(url)
+        # The content hash makes an edited file a new URL for Twilio's media cache.
+        return self.url(path, v=audio.version) if audio is not None else self.url(path)
 
     def _prompt_seconds(self, prompt: Prompt) -> int:
         if isinstance(prompt, Audio):
@@ -173,8 +176,11 @@ class Renderer:
         if desk.hold_music is None:
             response.pause(length=seconds)
             return
+        track = self.hold_music.tracks.get(desk.id)
+        version = track.version if track is not None else ""
         start = self.hold_music.offset(desk.id, queue_time)
-        response.play(self.url(f"/media/hold/{desk.id}.wav", start=str(start), seconds=str(seconds)))
+        path = f"/media/hold/{desk.id}.wav"
+        response.play(self.url(path, v=version, start=str(start), seconds=str(seconds)))
 
     def after_queue(
         self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | EndCall, caller: str
