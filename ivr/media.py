@@ -14,13 +14,19 @@ import hashlib
 import io
 import math
 import threading
+import time
 import warnings
 import wave
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from config import HelpdeskConfig
+import httpx
+import mutagen
+import mutagen.mp3
+
+from config import HelpdeskConfig, MediaError
 
 # The longest slice anyone may ask for: announce_every's upper limit (the endpoint caps each
 # helpdesk at its own announce_every).
@@ -31,6 +37,9 @@ PER_SECOND = RATE * WIDTH
 # Slices kept in memory per loaded config: a minute of telephone audio is 960 KB.
 SLICE_CACHE_BYTES = 16 * 1024 * 1024
 HASH_LENGTH = 12
+# A remote wait message is fetched when the config loads: within this time and size.
+REMOTE_AUDIO_TIMEOUT_S = 10.0
+REMOTE_AUDIO_MAX_BYTES = 32 * 1024 * 1024
 
 
 def content_hash(data: bytes) -> str:
@@ -150,6 +159,8 @@ class HoldMusic:
     base_dir: Path
     tracks: dict[str, Track] = field(default_factory=dict)
     audio: dict[str, AudioFile] = field(default_factory=dict)
+    # Remote audio messages measured when the config loaded: URL -> whole seconds.
+    remote: dict[str, int] = field(default_factory=dict)
     slices: SliceCache = field(default_factory=SliceCache, compare=False, repr=False)
 
     @classmethod
@@ -163,7 +174,8 @@ class HoldMusic:
             for override in desk.messages.values()
             if override.audio and not override.audio.startswith(("http://", "https://"))
         }
-        return cls(base_dir=base_dir, tracks=tracks, audio=audio)
+        remote = dict(config.remote_audio_seconds())
+        return cls(base_dir=base_dir, tracks=tracks, audio=audio, remote=remote)
 
     def offset(self, helpdesk_id: str, queue_time: int) -> int:
         track = self.tracks.get(helpdesk_id)
@@ -183,7 +195,57 @@ class HoldMusic:
 
     def audio_seconds(self, url: str) -> int:
         audio = self.audio.get(url)
-        return audio.seconds if audio is not None else 0
+        return audio.seconds if audio is not None else self.remote.get(url, 0)
+
+
+def measure_remote_audio(
+    url: str, *, timeout: float = REMOTE_AUDIO_TIMEOUT_S, max_bytes: int = REMOTE_AUDIO_MAX_BYTES
+) -> int:
+    """Fetch a WAV or MP3 file and answer its length in whole seconds (``config.MeasureAudio``).
+
+    Whatever stops it (an HTTP error, a timeout, too large, not audio) is a :class:`MediaError`
+    naming the URL, reported by the config loader at the line of the ``audio`` key.
+    """
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
+            if response.status_code != httpx.codes.OK:
+                raise MediaError(f'audio "{url}" cannot be fetched: HTTP {response.status_code}')
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise MediaError(f'audio "{url}" is larger than {max_bytes / (1024 * 1024):g} MiB')
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("deadline")
+                chunks.append(chunk)
+    except httpx.TimeoutException:
+        raise MediaError(f'audio "{url}" cannot be fetched within {timeout:g} s') from None
+    except httpx.HTTPError as exc:
+        raise MediaError(f'audio "{url}" cannot be fetched: {exc}') from None
+    seconds = audio_length(b"".join(chunks))
+    if seconds is None:
+        raise MediaError(f'audio "{url}" is not a WAV or MP3 file')
+    if seconds <= 0:
+        raise MediaError(f'audio "{url}" holds no sound')
+    return math.ceil(seconds)
+
+
+def audio_length(data: bytes) -> float | None:
+    """Seconds of a WAV (its header) or MP3 (its frames; mutagen) file; ``None`` for anything else."""
+    try:
+        with wave.open(io.BytesIO(data), "rb") as reader:
+            return reader.getnframes() / reader.getframerate()
+    except (wave.Error, EOFError):
+        pass
+    if data.startswith((b"RIFF", b"<", b"{")):
+        return None  # another RIFF format, or markup: an MP3 frame search could be fooled
+    try:
+        mp3: Any = mutagen.mp3.MP3(io.BytesIO(data))  # type: ignore[no-untyped-call]
+        return float(mp3.info.length)
+    except mutagen.MutagenError:
+        return None
 
 
 def _audio_file(path: Path) -> AudioFile:
