@@ -1,6 +1,6 @@
 """Configuration: deployment ``Settings`` from the environment and the business YAML file."""
 
-from config.loader import ConfigError, load_config, parse_config
+from config.loader import ConfigError, MeasureAudio, MediaError, load_config, parse_config
 from config.models import AgentLine, Central, Helpdesk, HelpdeskConfig, Holidays, QueueSettings, Voice
 from config.settings import Settings
 
@@ -11,6 +11,8 @@ __all__ = [
     "Helpdesk",
     "HelpdeskConfig",
     "Holidays",
+    "MeasureAudio",
+    "MediaError",
     "QueueSettings",
     "Settings",
     "Voice",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import wave
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -31,6 +31,18 @@ _MAP_TAG: Final = "tag:yaml.org,2002:map"
 _SEQ_TAG: Final = "tag:yaml.org,2002:seq"
 
 
+# Messages whose length schedules the wait loop: a remote audio file for them is measured at load.
+SCHEDULED_AUDIO: Final = ("wait", "overflow_wait")
+
+
+class MediaError(Exception):
+    """A media file named by the config cannot be used; the text says why, naming the file."""
+
+
+MeasureAudio = Callable[[str], int]
+"""Fetches an audio URL and answers its length in whole seconds, or raises :class:`MediaError`."""
+
+
 class ConfigError(Exception):
     """A refused configuration file; ``errors`` holds one ``file:line: path: problem`` per problem."""
 
@@ -39,8 +51,12 @@ class ConfigError(Exception):
         super().__init__("\n".join(self.errors))
 
 
-def load_config(path: str | Path) -> HelpdeskConfig:
-    """Read, parse and validate the file at ``path``; relative media paths start at its folder."""
+def load_config(path: str | Path, *, measure_audio: MeasureAudio | None = None) -> HelpdeskConfig:
+    """Read, parse and validate the file at ``path``; relative media paths start at its folder.
+
+    ``measure_audio`` measures remote ``wait`` and ``overflow_wait`` audio (the service passes
+    one that fetches it; without it their length counts as unknown).
+    """
     path = Path(path)
     name = str(path)
     try:
@@ -52,11 +68,17 @@ def load_config(path: str | Path) -> HelpdeskConfig:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError([f"{name}:{line}: the file is not UTF-8 text"]) from exc
-    return parse_config(text, name, path.parent)
+    return parse_config(text, name, path.parent, measure_audio=measure_audio)
 
 
-def parse_config(text: str, filename: str, base_dir: Path) -> HelpdeskConfig:
-    """Validate YAML ``text``; ``filename`` names it in errors, ``base_dir`` anchors relative media paths."""
+def parse_config(
+    text: str, filename: str, base_dir: Path, *, measure_audio: MeasureAudio | None = None
+) -> HelpdeskConfig:
+    """Validate YAML ``text``; ``filename`` names it in errors, ``base_dir`` anchors relative media paths.
+
+    A remote ``wait`` or ``overflow_wait`` audio file that ``measure_audio`` cannot fetch or
+    measure is a problem of the file like any other, at the line of its ``audio`` key.
+    """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -67,9 +89,13 @@ def parse_config(text: str, filename: str, base_dir: Path) -> HelpdeskConfig:
     reader = _Reader()
     data = reader.build(root)
     problems = list(reader.problems)
+    audio_seconds: dict[str, int] = {}
+    if measure_audio is not None:
+        problems.extend(_measure_remote_audio(reader, data, measure_audio, audio_seconds))
     config: HelpdeskConfig | None = None
     try:
-        config = HelpdeskConfig.model_validate(data, context={"base_dir": base_dir})
+        context = {"base_dir": base_dir, "audio_seconds": audio_seconds}
+        config = HelpdeskConfig.model_validate(data, context=context)
     except ValidationError as exc:
         problems.extend(
             reader.explain(data, error) for error in exc.errors(include_url=False) if not _echo(error)
@@ -394,6 +420,33 @@ def _cross_checks(reader: _Reader, data: object, base_dir: Path) -> list[_Proble
             if not (base_dir / audio).is_file():
                 loc: Loc = ("helpdesks", index, "messages", key, "audio")
                 problems.append(reader.at(data, loc, f'audio file "{audio}" does not exist in {base_dir}'))
+    return problems
+
+
+def _measure_remote_audio(
+    reader: _Reader, data: object, measure: MeasureAudio, seconds: dict[str, int]
+) -> list[_Problem]:
+    """Measure each remote audio file of a scheduled message once; a failure is a problem at each use."""
+    problems: list[_Problem] = []
+    failed: dict[str, str] = {}
+    desks = data.get("helpdesks") if isinstance(data, Mapping) else None
+    for index, desk in enumerate(desks if isinstance(desks, list) else []):
+        messages = desk.get("messages") if isinstance(desk, Mapping) else None
+        if not isinstance(messages, Mapping):
+            continue
+        for key in SCHEDULED_AUDIO:
+            override = messages.get(key)
+            audio = override.get("audio") if isinstance(override, Mapping) else None
+            if not isinstance(audio, str) or urlsplit(audio).scheme not in ("http", "https"):
+                continue
+            if audio not in seconds and audio not in failed:
+                try:
+                    seconds[audio] = measure(audio)
+                except MediaError as exc:
+                    failed[audio] = str(exc)
+            if audio in failed:
+                loc: Loc = ("helpdesks", index, "messages", key, "audio")
+                problems.append(reader.at(data, loc, failed[audio]))
     return problems
 
 

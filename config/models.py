@@ -317,6 +317,8 @@ class HelpdeskConfig(_Frozen):
     helpdesks: tuple[Helpdesk, ...] = Field(min_length=1)
 
     _base_dir: Path | None = PrivateAttr(None)
+    # Remote audio messages measured when the file was loaded: URL -> whole seconds.
+    _audio_seconds: dict[str, int] = PrivateAttr(default_factory=dict)
     _central_schedule: tuple[Central, Schedule] | None = PrivateAttr(None)
     _schedules: dict[str, tuple[Helpdesk, Schedule]] = PrivateAttr(default_factory=dict)
     _index: _Index | None = PrivateAttr(None)
@@ -341,6 +343,8 @@ class HelpdeskConfig(_Frozen):
     def model_post_init(self, context: Any, /) -> None:
         base_dir = context.get("base_dir") if isinstance(context, Mapping) else None
         self._base_dir = Path(base_dir) if base_dir is not None else None
+        measured = context.get("audio_seconds") if isinstance(context, Mapping) else None
+        self._audio_seconds = dict(measured) if isinstance(measured, Mapping) else {}
         self._central_schedule = (self.central, self._build_central_schedule())
         for desk in self.helpdesks:
             self._schedules[desk.id] = (desk, self._build_schedule(desk))
@@ -371,6 +375,10 @@ class HelpdeskConfig(_Frozen):
     def base_dir(self) -> Path | None:
         """Folder of the file this config was read from (validation context ``base_dir``)."""
         return self._base_dir
+
+    def remote_audio_seconds(self) -> Mapping[str, int]:
+        """Lengths of the remote audio messages measured at load (validation context ``audio_seconds``)."""
+        return self._audio_seconds
 
     def media_path(self, path: str) -> Path:
         """Where a ``hold_music`` or audio path from the file lives: relative to ``base_dir``."""

@@ -93,7 +93,9 @@ def _serve(host: str, port: int, workers: int) -> int:
 
 def _check_config(path: Path, start: date | None, days: int) -> int:
     try:
-        config = load_config(path)
+        from ivr.media import measure_remote_audio
+
+        config = load_config(path, measure_audio=measure_remote_audio)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         print(f"{path}: {len(exc.errors)} error(s); the service refuses this file", file=sys.stderr)

@@ -38,7 +38,7 @@ async def ready(rt: Rt, response: Response) -> dict[str, object]:
 @router.get(
     "/media/hold/{helpdesk_id}.wav",
     tags=["media"],
-    summary="Hold music cut to length",
+    summary="Hold music cut to length (8 kHz mono); at most the helpdesk's announce_every seconds",
     response_class=Response,
     responses={200: {"content": {"audio/wav": {}}}},
 )
@@ -47,16 +47,20 @@ def hold_music(
     helpdesk_id: str,
     start: Annotated[int, Query(ge=0, le=86_400)] = 0,
     seconds: Annotated[int, Query(ge=1, le=MAX_SLICE_SECONDS)] = 60,
+    v: Annotated[str, Query(max_length=64, description="content hash of the music, set by the service")] = "",
 ) -> Response:
-    track = rt.renderer.hold_music.tracks.get(helpdesk_id)
-    if track is None:
+    renderer = rt.renderer
+    desk = renderer.config.helpdesk(helpdesk_id)
+    if desk is None or helpdesk_id not in renderer.hold_music.tracks:
         raise HTTPException(status_code=404, detail="no hold music for this helpdesk")
-    # Same URL, same bytes: let Twilio's media cache keep it.
-    return Response(
-        content=track.slice(start, seconds),
-        media_type="audio/wav",
-        headers={"Cache-Control": "public, max-age=86400"},
-    )
+    if seconds > desk.queue.announce_every:
+        # No waitUrl document holds longer than one interval: a longer slice is never asked by us.
+        detail = f"seconds must be at most {desk.queue.announce_every} (announce_every) for this helpdesk"
+        raise HTTPException(status_code=422, detail=detail)
+    data = renderer.hold_music.slice(helpdesk_id, start, seconds)
+    assert data is not None  # noqa: S101 - the track exists, checked above
+    # The URL names the content (``v``): Twilio's media cache may keep it.
+    return Response(content=data, media_type="audio/wav", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get(
@@ -72,7 +76,7 @@ def audio_message(rt: Rt, path: str) -> Response:
     if audio is None:
         raise HTTPException(status_code=404, detail="no such audio message")
     return Response(
-        content=audio[0],
+        content=audio.data,
         media_type="audio/wav",
         headers={"Cache-Control": "public, max-age=3600"},
     )

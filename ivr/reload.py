@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from config import ConfigError, HelpdeskConfig, Settings, parse_config
 from ivr.auth import require_role
-from ivr.media import HoldMusic
+from ivr.media import HoldMusic, measure_remote_audio
 from ivr.runtime import Runtime, runtime
 from ivr.twiml import Renderer
 
@@ -87,7 +87,8 @@ def read_config(path: Path, raw: bytes) -> HelpdeskConfig:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError([f"{path}:{line}: the file is not UTF-8 text"]) from exc
-    return parse_config(text, str(path), path.parent)
+    # Remote wait messages are fetched and measured here: one that fails refuses the file.
+    return parse_config(text, str(path), path.parent, measure_audio=measure_remote_audio)
 
 
 class ConfigWatcher:

@@ -25,6 +25,7 @@ from app import create_app
 from calls import enter_queue
 from config import ConfigError, Helpdesk, HelpdeskConfig, Settings, load_config
 from database import upgrade
+from ivr.media import measure_remote_audio
 from ivr.runtime import Runtime
 from ivr.twilio_rest import make_client
 from ivr.twiml import prompt_for
@@ -73,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run_simulation(args: argparse.Namespace) -> int:
     config_path: Path = args.config or Settings().ivr_config
     try:
-        config = load_config(config_path)
+        config = load_config(config_path, measure_audio=measure_remote_audio)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -15,6 +15,7 @@ from config import Helpdesk, HelpdeskConfig, Voice
 from ivr.media import HoldMusic
 from messages import Audio, MessageContext, MessageKey, Prompt, Speech, estimated_seconds, render
 from routing import (
+    AskQueueTime,
     EndCall,
     EnqueueCaller,
     ForwardToCentral,
@@ -94,7 +95,10 @@ class Renderer:
     def media_url(self, url: str) -> str:
         if url.startswith(("http://", "https://")):
             return url
-        return self.url(f"/media/audio/{url.lstrip('/')}")
+        path = f"/media/audio/{url.lstrip('/')}"
+        audio = self.hold_music.audio.get(url)
+        # The content hash makes an edited file a new URL for Twilio's media cache.
+        return self.url(path, v=audio.version) if audio is not None else self.url(path)
 
     def _prompt_seconds(self, prompt: Prompt) -> int:
         if isinstance(prompt, Audio):
@@ -146,32 +150,46 @@ class Renderer:
                 assert_never(decision)
         return str(response)
 
-    def wait(self, desk: Helpdesk, decision: HoldInQueue | LeaveQueue) -> str:
+    def wait(self, desk: Helpdesk, decision: HoldInQueue | LeaveQueue | AskQueueTime) -> str:
         """One waitUrl document, lasting exactly until ``decision.until`` in QueueTime."""
         return self._kept(desk, decision, lambda: self._wait(desk, decision))
 
-    def _wait(self, desk: Helpdesk, decision: HoldInQueue | LeaveQueue) -> str:
+    def _wait(self, desk: Helpdesk, decision: HoldInQueue | LeaveQueue | AskQueueTime) -> str:
         response = VoiceResponse()
         match decision:
             case LeaveQueue():
                 response.leave()
-            case HoldInQueue(announce=announce, queue_time=queue_time, until=until):
-                remaining = until - queue_time
+            case AskQueueTime():
+                response.pause(length=1)
+            case HoldInQueue(announce=announce, queue_time=queue_time, until=until, pause=pause):
+                if pause > 0:
+                    # Silence up to the boundary: no download can delay a <Pause>.
+                    response.pause(length=pause)
+                remaining = until - queue_time - pause
                 if announce is not None:
                     prompt = self.prompt(desk, announce)
                     self._speak(response, prompt)
                     remaining -= self._prompt_seconds(prompt)
                 self._hold(response, desk, queue_time=until - remaining, seconds=max(remaining, 1))
+                response.redirect(self._next_wait_url(desk, decision), method="POST")
             case _:
                 assert_never(decision)
         return str(response)
+
+    def _next_wait_url(self, desk: Helpdesk, decision: HoldInQueue) -> str:
+        """The waitUrl again, carrying the last announced boundary (``none`` before the first)."""
+        announced = "none" if decision.announced is None else str(decision.announced)
+        return self.url("/twilio/wait", helpdesk=desk.id, v=self.version, announced=announced)
 
     def _hold(self, response: VoiceResponse, desk: Helpdesk, *, queue_time: int, seconds: int) -> None:
         if desk.hold_music is None:
             response.pause(length=seconds)
             return
+        track = self.hold_music.tracks.get(desk.id)
+        version = track.version if track is not None else ""
         start = self.hold_music.offset(desk.id, queue_time)
-        response.play(self.url(f"/media/hold/{desk.id}.wav", start=str(start), seconds=str(seconds)))
+        path = f"/media/hold/{desk.id}.wav"
+        response.play(self.url(path, v=version, start=str(start), seconds=str(seconds)))
 
     def after_queue(
         self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | EndCall, caller: str, to: str

@@ -215,13 +215,19 @@ async def voice(rt: Rt, form: Form) -> Response:
 
 
 @router.post("/wait", summary="Queue waitUrl: what a waiting caller hears next")
-async def wait(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Response:
+async def wait(rt: Rt, form: Form, helpdesk: str = "", v: str = "", announced: str = "") -> Response:
     params = parse_params(WaitParams, form.first())
     now = rt.clock()
     renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
     if desk is None:
         return twiml(renderer.leave())
-    queue_time = params.queue_time if params.queue_time is not None and params.queue_time >= 0 else 0
+    # ``announced`` comes from our own <Redirect> (a boundary, or "none"); Twilio's own request has
+    # none. Only a redirected request may come without QueueTime (Twilio's pages do not say).
+    known = announced.isascii() and announced.isdigit() and len(announced) <= 7
+    last_announced = int(announced) if known else None
+    queue_time = params.queue_time if params.queue_time is not None and params.queue_time >= 0 else None
+    if queue_time is None and not announced:
+        queue_time = 0
 
     recent = rt.lines.recent(desk.id)
 
@@ -234,7 +240,8 @@ async def wait(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Response:
             log.exception("line state unavailable while waiting", extra={"helpdesk": desk.id})
             line = LineState(agents_logged_in=1, callers_waiting=0)
         try:
-            return renderer.wait(desk, decide_wait(config, desk, now, queue_time, line))
+            decision = decide_wait(config, desk, now, queue_time, line, last_announced)
+            return renderer.wait(desk, decision)
         except Exception:
             log.exception("wait decision failed; leaving the queue", extra={"helpdesk": desk.id})
             return renderer.leave()

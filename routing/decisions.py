@@ -18,6 +18,25 @@ from config.models import Helpdesk, HelpdeskConfig
 ANNOUNCE_GRACE = 5
 """Seconds: a wait message never starts later than this after its boundary (PRODUCT.md)."""
 
+LATE_ANNOUNCE_LIMIT = 30
+"""Seconds: a message not yet played is still played at once when its document comes this late."""
+
+LEAD = 2
+"""Seconds before a boundary at which a document ends when the next one opens with a message.
+
+Twilio downloads an audio URL before its first play (its ``<Play>`` page: the first play "may be
+slow"), which delays the end of a document by the download. Ending a little early and opening the
+next document with a short pause up to the boundary keeps the message on time when nothing is
+downloaded, and lets a download of up to ``LEAD + 8`` seconds delay it by 8 seconds at most.
+"""
+
+EARLY_WINDOW = 10
+"""Seconds: a request this close before a boundary pauses up to it, then plays the message.
+
+Silence, not a short slice of hold music: a new music URL could be downloaded first and make the
+message late. A document comes back early when its speech ran shorter than estimated.
+"""
+
 OverflowReason = Literal["closed", "no_agents", "queue_full", "wait_timeout", "error"]
 QueueResult = Literal[
     "bridged",
@@ -72,13 +91,25 @@ class EnqueueCaller:
 class HoldInQueue:
     """One waitUrl document: an optional message, then hold music or silence up to ``until``.
 
-    ``until`` is the ``QueueTime`` at which the document must end, so that Twilio asks again exactly
-    at the next boundary and the announcements never drift.
+    ``until`` is the ``QueueTime`` at which the document must end: ``LEAD`` seconds before the next
+    boundary (the next document opens with the message), or ``overflow_after`` when the caller is
+    routed then, so that the announcements never drift. ``pause`` seconds of silence come before a
+    message that is due at a boundary just ahead. ``announced`` is the last boundary whose message
+    has been played once this document has run; the document ends with a ``<Redirect>`` to the
+    waitUrl carrying it, so that the next request knows (Twilio's own re-request carries nothing).
     """
 
     announce: Literal["wait", "overflow_wait"] | None
     queue_time: int
     until: int
+    announced: int | None
+    pause: int = 0
+
+
+@dataclass(frozen=True)
+class AskQueueTime:
+    """A second of silence and no ``<Redirect>``: Twilio's own waitUrl request that follows carries
+    ``QueueTime``, which our redirected request came without (Twilio's pages do not say it is sent)."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +125,7 @@ class EndCall:
 
 
 ArrivalDecision = ForwardToCentral | PlayClosing | PlayBusy | EnqueueCaller
-WaitDecision = HoldInQueue | LeaveQueue
+WaitDecision = HoldInQueue | LeaveQueue | AskQueueTime
 AfterQueueDecision = ForwardToCentral | PlayClosing | EndCall
 AfterCentralDecision = PlayClosing | EndCall
 
@@ -122,7 +153,12 @@ def decide_arrival(config: HelpdeskConfig, desk: Helpdesk, now: datetime, line: 
 
 
 def decide_wait(
-    config: HelpdeskConfig, desk: Helpdesk, now: datetime, queue_time: int, line: LineState
+    config: HelpdeskConfig,
+    desk: Helpdesk,
+    now: datetime,
+    queue_time: int | None,
+    line: LineState,
+    announced: int | None = None,
 ) -> WaitDecision:
     """The next waitUrl document for a caller who has waited ``queue_time`` seconds.
 
@@ -132,25 +168,56 @@ def decide_wait(
     Both need central to be open (1.2.3.1); while it is closed the caller keeps waiting with the
     ordinary message. The helpdesk's own hours are not looked at: callers queued before closing
     time are still served while agents are logged in.
+
+    ``announced`` is the last boundary whose message was played (``None``: none yet, Twilio's own
+    first request). A boundary's message not played yet plays at once when the request comes up
+    to ``LATE_ANNOUNCE_LIMIT`` seconds (at most half an interval) after it: a document ends late
+    when Twilio downloads an audio file first, or speech runs longer than estimated. A request up
+    to ``EARLY_WINDOW`` seconds (at most a quarter interval) before a boundary pauses until it and
+    then plays its message.
+    ``queue_time`` is ``None`` for a redirected request that came without ``QueueTime``.
     """
-    if queue_time < 0:
+    if queue_time is not None and queue_time < 0:
         raise ValueError(f"queue_time must not be negative, got {queue_time}")
     queue = desk.queue
     central_open = _central_open(config, now)
     if line.agents_logged_in <= 0 and central_open:
         return LeaveQueue(reason="no_agents")
+    if queue_time is None:
+        return AskQueueTime()
     routes = desk.overflow == "route" and central_open
     if routes and queue_time >= queue.overflow_after:
         return LeaveQueue(reason="wait_timeout")
-    boundary = queue_time // queue.announce_every * queue.announce_every
-    announce: Literal["wait", "overflow_wait"] | None = None
-    if queue_time - boundary < ANNOUNCE_GRACE:
-        overflowed = desk.overflow == "announce" and central_open and boundary >= queue.overflow_after
-        announce = "overflow_wait" if overflowed else "wait"
-    until = boundary + queue.announce_every
-    if routes:
-        until = min(until, queue.overflow_after)
-    return HoldInQueue(announce=announce, queue_time=queue_time, until=until)
+    every = queue.announce_every
+    boundary = queue_time // every * every
+    upcoming = boundary + every
+    played = announced if announced is not None else -1
+    message: int | None = None  # the boundary whose message this document plays
+    if played < boundary and queue_time - boundary <= min(LATE_ANNOUNCE_LIMIT, every // 2):
+        message = boundary
+    elif (
+        played < upcoming
+        and upcoming - queue_time <= min(EARLY_WINDOW, every // 4)
+        and not (routes and upcoming >= queue.overflow_after)
+    ):
+        message = upcoming
+    start = boundary if message is None else message
+    following = start + every
+    until = following - LEAD
+    if routes and following >= queue.overflow_after:
+        until = queue.overflow_after
+    elif until <= queue_time:  # within the lead of a boundary whose message was played already
+        until = following
+    if message is None:
+        return HoldInQueue(announce=None, queue_time=queue_time, until=until, announced=announced)
+    overflowed = desk.overflow == "announce" and central_open and message >= queue.overflow_after
+    return HoldInQueue(
+        announce="overflow_wait" if overflowed else "wait",
+        queue_time=queue_time,
+        until=until,
+        announced=message,
+        pause=max(0, message - queue_time),
+    )
 
 
 def decide_after_queue(

@@ -228,6 +228,18 @@ class TwilioSimulator:
     ``client`` must accept paths (a ``fastapi.testclient.TestClient``, or an ``httpx.Client`` with a
     ``base_url``); requests are signed for ``public_base_url`` + path, the URL Twilio would use.
     Nothing happens until :meth:`run` advances the simulated clock.
+
+    ``first_play_delay`` models Twilio's media download: the first ``<Play>`` of a URL not yet in
+    its media cache starts after a delay drawn from the seeded random generator between the two
+    bounds, in seconds (twilio-semantics §13: Twilio's ``<Play>`` page says the first play "may be
+    slow"; its article on the caching of audio files says a cached file is served in 10 ms or
+    less, from a fleet of caching proxies). The caller hears nothing meanwhile; the timeline shows
+    a ``download`` event. The default, no delay, keeps every other timing exact.
+
+    ``wait_redirect_queue_params``: whether a request made from a waitUrl document (its
+    ``<Redirect>``, a ``<Gather>`` action) carries the queue parameters (``QueueTime`` …) like the
+    waitUrl request itself. Twilio's pages say that a waitUrl document may redirect, not what the
+    redirected request carries: test both.
     """
 
     def __init__(
@@ -249,6 +261,8 @@ class TwilioSimulator:
         webhook_latency: float = 0.0,
         verified_caller_ids: Sequence[str] = (),
         queue_dial_details: bool = False,
+        first_play_delay: tuple[float, float] = (0.0, 0.0),
+        wait_redirect_queue_params: bool = True,
     ) -> None:
         unknown = set(status_events) - set(STATUS_EVENTS)
         if unknown:
@@ -259,6 +273,8 @@ class TwilioSimulator:
             raise ValueError("duplicate_status_callbacks is a probability between 0 and 1")
         if chars_per_second <= 0 or webhook_latency < 0:
             raise ValueError("chars_per_second must be positive and webhook_latency not negative")
+        if not 0 <= first_play_delay[0] <= first_play_delay[1]:
+            raise ValueError("first_play_delay is (shortest, longest) seconds, 0 ≤ shortest ≤ longest")
         self.account_sid = account_sid
         self.auth_token = auth_token
         self._transport = AppTransport(client, public_base_url=public_base_url, auth_token=auth_token)
@@ -275,6 +291,8 @@ class TwilioSimulator:
         self._webhook_latency = webhook_latency
         # Validated outgoing numbers: a <Dial callerId> may also be one of these.
         self._verified_caller_ids = frozenset(verified_caller_ids)
+        self._first_play_delay = first_play_delay
+        self._wait_redirect_queue_params = wait_redirect_queue_params
         self._destinations: dict[str, DestinationBehaviour] = {}
         self._calls: dict[str, SimCall] = {}
         self._lines: dict[str, _Line] = {}
@@ -463,7 +481,9 @@ class TwilioSimulator:
                 return (yield from self._gather(line, document, verb, context))
             case twiml.Redirect():
                 url = self._transport.absolute(verb.url, relative_to=document.url)
-                self._record(call, "redirect", f"<Redirect> to {self._transport.display(url)}", Url=url)
+                # Inside the waitUrl loop a redirect is part of waiting, shown with the waitUrl requests.
+                kind = "redirect" if context.member is None else "wait-redirect"
+                self._record(call, kind, f"<Redirect> to {self._transport.display(url)}", Url=url)
                 return (
                     yield from self._fetch(line, url, verb.method, self._context_params(context), context)
                 )
@@ -489,6 +509,8 @@ class TwilioSimulator:
         self, line: _Line, document: _Document, prompt: twiml.Prompt, stop_after: float | None = None
     ) -> Flow[None]:
         """Play a Say/Play/Pause; ``stop_after`` is when a key press cuts it (inside <Gather>)."""
+        if isinstance(prompt, twiml.Play):
+            yield from self._download(line, self._transport.absolute(prompt.url, relative_to=document.url))
         kind, detail, data, seconds = self._describe_prompt(document, prompt)
         self._record(line.call, kind, detail, **data)
         play_for = seconds if stop_after is None else min(seconds, stop_after)
@@ -534,6 +556,19 @@ class TwilioSimulator:
                     float(prompt.length),
                 )
         assert_never(prompt)
+
+    def _download(self, line: _Line, url: str) -> Flow[None]:
+        """The first play of a URL waits for Twilio to fetch the file into its media cache."""
+        if url in self._media_seconds:
+            return
+        low, high = self._first_play_delay
+        delay = self._random.uniform(low, high) if high > 0 else 0.0
+        self._media_length(url)  # fetched (and cached) now: a file that fails, fails before the wait
+        if delay > 0:
+            shown = self._transport.display(url)
+            detail = f"Twilio fetches {shown} before its first play ({_seconds(delay)})"
+            self._record(line.call, "download", detail, url=url, seconds=_number(delay))
+            yield Wait(delay)
 
     def _media_length(self, url: str) -> float:
         # Twilio caches media (twilio-semantics §4), so each URL is downloaded once.
@@ -769,11 +804,9 @@ class TwilioSimulator:
         }
 
     def _context_params(self, context: _Context) -> dict[str, str]:
-        return (
-            {}
-            if context.member is None or context.member.left_at is not None
-            else self._queue_params(context.member)
-        )
+        if context.member is None or context.member.left_at is not None:
+            return {}
+        return self._queue_params(context.member) if self._wait_redirect_queue_params else {}
 
     def _queue_named(self, name: str) -> _Queue:
         if name not in self._queues:

@@ -14,6 +14,7 @@ _LABELS = {
     "say": "hears",
     "play": "hears",
     "pause": "hears",
+    "download": "waits",
     "cut": "cut",
     "gather": "gather",
     "digits": "presses",
@@ -40,6 +41,7 @@ _LABELS = {
 _VERBOSE_LABELS = {
     "webhook": "webhook",
     "wait-url": "waiturl",
+    "wait-redirect": "waiturl",
     "status-callback": "status",
     "rest": "rest",
 }

@@ -233,11 +233,11 @@ def test_a_call_in_progress_keeps_the_config_it_started_with(reloading: Reloadin
     new_wait = _wait_url(line)
     assert new_wait == f"/twilio/wait?helpdesk=voorkempen&v={new_version}"
 
-    # The first announcement takes 21 s of the document that lasts until the next one.
-    assert _hold_seconds(line, old_wait) == "39"
-    assert _hold_seconds(line, new_wait) == "69"
-    assert _hold_seconds(line, "/twilio/wait?helpdesk=voorkempen&v=000000000000") == "69"
-    assert _hold_seconds(line, "/twilio/wait?helpdesk=voorkempen") == "69"
+    # The first announcement takes 21 s of the document that lasts until 2 s before the next one.
+    assert _hold_seconds(line, old_wait) == "37"
+    assert _hold_seconds(line, new_wait) == "67"
+    assert _hold_seconds(line, "/twilio/wait?helpdesk=voorkempen&v=000000000000") == "67"
+    assert _hold_seconds(line, "/twilio/wait?helpdesk=voorkempen") == "67"
 
 
 def test_only_the_last_versions_are_kept(reloading: Reloading) -> None:
