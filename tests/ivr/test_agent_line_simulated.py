@@ -8,6 +8,7 @@ last agent leaving sends exactly the waiting callers to central through the REST
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -152,18 +153,27 @@ def _waiting_scenario(deployment: Deployment, start: datetime) -> tuple[SimCall,
     return agent, callers
 
 
-def test_last_agent_leaving_sends_exactly_the_waiting_callers_to_central(deployment: Deployment) -> None:
+@pytest.mark.parametrize("throttled", [0, 1], ids=["rest-answers", "rest-answers-429-once"])
+def test_last_agent_leaving_sends_exactly_the_waiting_callers_to_central(
+    deployment: Deployment, throttled: int
+) -> None:
     sim = deployment.sim
     agent, callers = _waiting_scenario(deployment, WEDNESDAY)
     assert [row[1] for row in _answers(deployment)] == ["101", None, None]
 
+    # Twilio's 429 (error 20429) is retried after its Retry-After, within the 5 s.
+    sim.throttle_rest(throttled, retry_after=1)
     left_at = sim.now
     sim.hang_up(agent.sid)
+    started = time.monotonic()
     sim.run(until=left_at + timedelta(seconds=30))
+    took = time.monotonic() - started
 
     redirects = [r for r in sim.rest_requests if r.method == "POST" and "/Calls/" in r.path]
-    redirected = [r.path.rsplit("/", 1)[1].removesuffix(".json") for r in redirects]
+    assert [r.status_code for r in redirects] == [429] * throttled + [200, 200]
+    redirected = [r.path.rsplit("/", 1)[1].removesuffix(".json") for r in redirects if r.status_code == 200]
     assert sorted(redirected) == sorted(call.sid for call in callers[1:])
+    assert took < 5
     assert all(r.at - left_at <= timedelta(seconds=5) for r in redirects)
     for call in callers[1:]:
         dial = next(event for event in call.events if event.kind == "dial")
