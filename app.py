@@ -98,12 +98,14 @@ def create_app(
         runtime.lines = RecentLines(max(LINE_STATE_INTERVALS * interval_s, LINE_STATE_MIN_S))
     runtime.presence_listeners.append(partial(redirect_if_unstaffed, runtime))
     jobs = Jobs(runtime)
-    watcher = ConfigWatcher(runtime) if config_file is not None else None
+    watcher = ConfigWatcher(runtime, on_reload=jobs.set_up_queues) if config_file is not None else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Writes a previous run spooled while the database was down.
         await run_in_threadpool(runtime.replay_spool)
+        # Agents dial the helpdesks' queues: they must exist before the first agent logs in.
+        await run_in_threadpool(jobs.set_up_queues)
         switch_interval = sys.getswitchinterval()
         if runtime.writer is not None:
             start_writer(runtime, runtime.writer)

@@ -246,13 +246,28 @@ class QueueSettings(_Frozen):
 DtmfKey = Annotated[str, Field(pattern=r"^[0-9*#]$")]
 
 
+# Twilio adds 5 s to a <Dial> timeout; with at most 55 s the agent's menu comes back within a
+# minute by itself, whatever Twilio does with * while no caller is connected (not documented).
+MAX_WAIT_FOR_CALLER = 55
+
+
 class AgentLine(_Frozen):
     """How agents work on the phone line: the pause between callers and the menu keys."""
 
     wrap_up: Seconds = Field(10, ge=1, le=120)
     break_key: DtmfKey = "9"
     resume_key: DtmfKey = "1"
-    wait_for_caller: Seconds = Field(300, ge=30, le=600)
+    wait_for_caller: Seconds = Field(MAX_WAIT_FOR_CALLER, ge=30)
+
+    @field_validator("wait_for_caller")
+    @classmethod
+    def _menu_within_a_minute(cls, seconds: int) -> int:
+        if seconds > MAX_WAIT_FOR_CALLER:
+            raise ValueError(
+                f"must be at most {MAX_WAIT_FOR_CALLER}, so that a waiting agent's menu comes back"
+                " within a minute (Twilio adds 5 s)"
+            )
+        return seconds
 
     @model_validator(mode="after")
     def _distinct_keys(self) -> AgentLine:

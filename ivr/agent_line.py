@@ -42,6 +42,11 @@ CODE_DIGITS = 8
 PIN_DIGITS = 8
 ENTRY_TIMEOUT = 10
 BREAK_POLL_SECONDS = 60
+# A dial that fails (a queue that does not exist posts its error to the action at once) is tried
+# again after this pause, not in a tight loop.
+BACK_OFF_SECONDS = 30
+# A dial that ends without a conversation this soon did not wait for a caller: it failed.
+FAILED_DIAL_SECONDS = 5
 
 
 def _xml(response: VoiceResponse) -> Response:
@@ -203,9 +208,12 @@ async def next_caller(rt: Rt, form: Form, helpdesk: str = "", code: str = "") ->
     if status is PresenceStatus.BREAK:
         return _on_break(rt, desk, code, announce=False)
     response = VoiceResponse()
-    # hangupOnStar: while waiting for a caller, * leaves the queue to reach the menu (pause).
+    # hangupOnStar: during a conversation * hangs up on the caller and the agent's call goes on to
+    # the action (the menu). While no caller is connected Twilio does not document what * does;
+    # the timeout (at most 55 s, plus Twilio's 5) brings the menu back within a minute anyway.
+    dialled = str(int(rt.clock().timestamp()))
     dial = response.dial(
-        action=rt.renderer.url("/twilio/agent/after", helpdesk=desk.id, code=code),
+        action=rt.renderer.url("/twilio/agent/after", helpdesk=desk.id, code=code, dialled=dialled),
         method="POST",
         timeout=desk.agent_line.wait_for_caller,
         hangup_on_star=True,
@@ -236,11 +244,18 @@ async def connect(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Res
 
 
 @router.post("/after", summary="Dial action: the conversation ended or no caller came")
-async def after(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Response:
+async def after(rt: Rt, form: Form, helpdesk: str = "", code: str = "", dialled: str = "") -> Response:
     params = parse_params(DialResultParams, form.first())
     desk = _desk(rt, helpdesk, params.to)
     if desk is None:
         return _goodbye()
+    if _dial_failed(params.dial_call_status, form.first().get("DialCallSid", ""), dialled, rt.clock()):
+        log.warning(
+            "the agent's queue could not be dialled; trying again in %d s",
+            BACK_OFF_SECONDS,
+            extra={"helpdesk": desk.id, "agent": code, "status": params.dial_call_status},
+        )
+        return _back_off(rt, desk, code)
     # After a <Queue> dial Twilio documents DialCallStatus (completed: a caller was put through);
     # DialBridged, DialCallSid and DialCallDuration are used only when they come. The call log
     # has the talk time anyway: from the <Queue url> request (connect) to the caller's bridged
@@ -259,6 +274,38 @@ async def after(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Respo
         method="POST",
     )
     _say(rt, gather, desk, "agent_next_caller" if talked else "agent_no_caller")
+    response.redirect(rt.renderer.url("/twilio/agent/next", helpdesk=desk.id, code=code), method="POST")
+    return _xml(response)
+
+
+def _dial_failed(status: str, caller_sid: str, dialled: str, now: datetime) -> bool:
+    """Whether the agent's ``<Dial><Queue>`` failed rather than ended a conversation or a wait.
+
+    Twilio posts an error to the action at once for a queue that does not exist; which
+    ``DialCallStatus`` it sends is not documented. So: ``failed``, or any status but ``completed``
+    that comes back within a few seconds of the dial without a caller having been taken.
+    """
+    if status == "failed":
+        return True
+    if status in ("", "completed") or caller_sid:
+        return False
+    try:
+        started = float(dialled)
+    except ValueError:
+        return False
+    return 0 <= now.timestamp() - started < FAILED_DIAL_SECONDS
+
+
+def _back_off(rt: Runtime, desk: Helpdesk, code: str) -> Response:
+    """Tell the agent the queue cannot be reached; the menu keys work while the next try waits."""
+    response = VoiceResponse()
+    gather = response.gather(
+        num_digits=1,
+        timeout=BACK_OFF_SECONDS,
+        action=rt.renderer.url("/twilio/agent/menu", helpdesk=desk.id, code=code),
+        method="POST",
+    )
+    _say(rt, gather, desk, "agent_queue_unavailable")
     response.redirect(rt.renderer.url("/twilio/agent/next", helpdesk=desk.id, code=code), method="POST")
     return _xml(response)
 

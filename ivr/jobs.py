@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -44,6 +45,9 @@ STALE_QUEUE_ENTRY = timedelta(minutes=10)
 # Bounds the REST requests of one tick so that it ends well before the next one.
 REAP_LIMIT = 100
 KEEP_TICKS = timedelta(days=7)
+# How long start-up or a reload waits for the queues to be set up; a slow Twilio finishes in the
+# background (each REST request gives up after ivr.twilio_rest.REQUEST_TIMEOUT_S).
+QUEUE_SET_UP_WAIT_S = 5.0
 
 
 class Job(enum.StrEnum):
@@ -114,6 +118,29 @@ class Jobs:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
             log.info("scheduled jobs stopped")
+
+    def set_up_queues(self, wait: float = QUEUE_SET_UP_WAIT_S) -> None:
+        """Create and size the helpdesks' Twilio queues now: at start-up and after a reload.
+
+        An agent's ``<Dial><Queue>`` on a queue that does not exist fails at once, so the queues
+        must exist before the first agent logs in, not only from the next tick on. Runs in its
+        own thread and waits for it at most ``wait`` seconds; claimed per minute like the tick,
+        so instances starting or reloading together do not create a queue twice.
+        """
+        if self._runtime.twilio is None:
+            return
+        worker = threading.Thread(target=self._set_up_queues_now, name="twilio-queues", daemon=True)
+        worker.start()
+        worker.join(wait)
+        if worker.is_alive():
+            log.warning("Twilio queues still being set up after %.0f s; carrying on", wait)
+
+    def _set_up_queues_now(self) -> None:
+        now = self._runtime.clock()
+        try:
+            self._set_up_queues(tick_of(now), now)
+        except Exception:
+            log.exception("Twilio queues not set up", extra={"job": Job.QUEUES.value})
 
     def _scheduled_tick(self) -> None:
         try:

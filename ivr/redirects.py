@@ -12,9 +12,13 @@ import logging
 
 from calls import claim_for_redirect, line_state
 from ivr.runtime import Runtime
+from ivr.twilio_rest import rest_budget
 
 log = logging.getLogger("ivr.redirects")
 REASON = "no_agents"
+# The callers must be with central within 5 s of the last agent leaving: the REST requests,
+# retries after a 429 included, get 4 of them.
+REDIRECT_BUDGET_S = 4.0
 
 
 def redirect_if_unstaffed(rt: Runtime, helpdesk_id: str) -> list[str]:
@@ -37,11 +41,14 @@ def redirect_if_unstaffed(rt: Runtime, helpdesk_id: str) -> list[str]:
             return []
         claimed = claim_for_redirect(session, helpdesk_id, now)
     url = rt.renderer.url("/twilio/forward", helpdesk=helpdesk_id, reason=REASON)
-    for call_sid in claimed:
-        try:
-            rt.twilio.calls(call_sid).update(url=url, method="POST")
-        except Exception:
-            # The caller still leaves at the next waitUrl request (routing's safety net).
-            log.exception("redirect to central failed", extra={"helpdesk": helpdesk_id, "call_sid": call_sid})
+    with rest_budget(REDIRECT_BUDGET_S):
+        for call_sid in claimed:
+            try:
+                rt.twilio.calls(call_sid).update(url=url, method="POST")
+            except Exception:
+                # The caller still leaves at the next waitUrl request (routing's safety net).
+                log.exception(
+                    "redirect to central failed", extra={"helpdesk": helpdesk_id, "call_sid": call_sid}
+                )
     log.info("waiting callers sent to central", extra={"helpdesk": helpdesk_id, "count": len(claimed)})
     return claimed

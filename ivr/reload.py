@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,10 +95,18 @@ def read_config(path: Path, raw: bytes) -> HelpdeskConfig:
 class ConfigWatcher:
     """Polls the config file and swaps in every good edit; ``check`` runs one poll."""
 
-    def __init__(self, rt: Runtime, *, interval: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        *,
+        interval: float = POLL_SECONDS,
+        on_reload: Callable[[], None] | None = None,
+    ) -> None:
         if rt.config_file is None:
             raise ValueError("the config was given explicitly: there is no file to watch")
         self.runtime = rt
+        # Called after a new config is served (outside the lock): the Twilio queues it needs.
+        self.on_reload = on_reload
         self.path = rt.config_file
         self.interval = interval
         self._lock = threading.Lock()
@@ -116,6 +125,12 @@ class ConfigWatcher:
 
     def check(self, *, force: bool = False) -> ReloadResult:
         """Load the file if it changed (or always, with ``force``); a bad file changes nothing served."""
+        result = self._check(force)
+        if result.status == "reloaded" and self.on_reload is not None:
+            self.on_reload()
+        return result
+
+    def _check(self, force: bool) -> ReloadResult:
         with self._lock:
             rt = self.runtime
             snapshot = self._read()

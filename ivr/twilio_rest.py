@@ -7,10 +7,16 @@ Nothing here raises: a failing or unreachable Twilio is logged and reported as `
 from __future__ import annotations
 
 import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from twilio.base.exceptions import TwilioException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from config import Settings
@@ -23,12 +29,101 @@ REQUEST_TIMEOUT_S = 10.0
 FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 # Network errors from the HTTP library (requests' exceptions are OSErrors) and Twilio's own.
 _FAILURES = (TwilioException, OSError)
+# Twilio's error 20429 (HTTP 429, too many requests): the request was not processed and is safe
+# to retry after backing off. The first pause, doubled each time, unless Twilio sends a
+# Retry-After; never more than MAX_PAUSE_S, and never past the request's budget.
+FIRST_PAUSE_S = 0.25
+MAX_PAUSE_S = 1.0
+RETRY_BUDGET_S = 4.0
+_deadline: ContextVar[float | None] = ContextVar("twilio_rest_deadline", default=None)
+
+
+@contextmanager
+def rest_budget(seconds: float) -> Iterator[None]:
+    """REST requests made in this block (in this thread), retries included, end within ``seconds``."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+# twilio has no type information, so its base class is Any to mypy.
+class RetryingHttpClient(HttpClient):  # type: ignore[misc]
+    """Retries what Twilio answers with 429, backing off, within a time budget.
+
+    The budget is ``budget`` seconds per request, or what is left of an enclosing
+    :func:`rest_budget`, whichever ends first; once it cannot hold another pause the 429 is
+    returned (and raised by ``twilio.rest.Client`` as usual).
+    """
+
+    def __init__(
+        self,
+        inner: HttpClient,
+        *,
+        budget: float = RETRY_BUDGET_S,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(inner.logger, is_async=False, timeout=inner.timeout)
+        self.inner = inner
+        self._budget = budget
+        self._sleep = sleep
+        self._clock = clock
+
+    def request(
+        self,
+        method: str,
+        uri: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        deadline = self._clock() + self._budget
+        outer = _deadline.get()
+        if outer is not None:
+            deadline = min(deadline, outer)
+        pause = FIRST_PAUSE_S
+        while True:
+            response: Response = self.inner.request(
+                method,
+                uri,
+                params=params,
+                data=data,
+                headers=headers,
+                auth=auth,
+                timeout=timeout,
+                allow_redirects=allow_redirects,
+            )
+            if response.status_code != 429:
+                return response
+            wait = min(_retry_after(response) or pause, MAX_PAUSE_S)
+            if self._clock() + wait > deadline:
+                log.warning("Twilio still answers 429 (too many requests); giving up", extra={"uri": uri})
+                return response
+            log.info("Twilio answered 429 (too many requests); retrying", extra={"uri": uri, "wait_s": wait})
+            self._sleep(wait)
+            pause *= 2
+
+
+def _retry_after(response: Response) -> float | None:
+    """The ``Retry-After`` header in seconds (an HTTP date is not worth the wait here)."""
+    raw = (response.headers or {}).get("Retry-After")
+    try:
+        seconds = float(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None
 
 
 def make_client(settings: Settings, http_client: HttpClient | None = None) -> Client | None:
     """The REST client for the configured account, or ``None`` when credentials are missing.
 
-    ``http_client`` replaces the HTTP transport (the simulator's, in tests and dry runs).
+    ``http_client`` replaces the HTTP transport (the simulator's, in tests and dry runs); either
+    way a 429 (too many requests) is retried (:class:`RetryingHttpClient`).
     """
     token = settings.twilio_auth_token
     if settings.twilio_account_sid is None or token is None:
@@ -40,7 +135,7 @@ def make_client(settings: Settings, http_client: HttpClient | None = None) -> Cl
     return Client(
         settings.twilio_account_sid,
         token.get_secret_value(),
-        http_client=http_client or TwilioHttpClient(timeout=REQUEST_TIMEOUT_S),
+        http_client=RetryingHttpClient(http_client or TwilioHttpClient(timeout=REQUEST_TIMEOUT_S)),
     )
 
 

@@ -26,6 +26,7 @@ MessageKey = Literal[
     "agent_next_caller",
     "agent_no_caller",
     "agent_on_break",
+    "agent_queue_unavailable",
 ]
 
 MESSAGE_KEYS: tuple[MessageKey, ...] = get_args(MessageKey)
@@ -85,9 +86,13 @@ DEFAULT_TEXTS: Mapping[MessageKey, str] = MappingProxyType(
             "U hebt te vaak een verkeerde pincode ingegeven. "
             "Aanmelden vanaf dit nummer is tijdelijk geblokkeerd. Probeer het later opnieuw."
         ),
+        # Twilio's hangupOnStar: * hangs up on the caller, the agent's own call goes on. What * does
+        # while no caller is connected is not documented, so the text promises only what holds
+        # either way: the menu comes back by itself within a minute (agent_line.wait_for_caller).
         "agent_logged_in": (
-            "U bent aangemeld. Terwijl u op een beller wacht, drukt u sterretje voor het menu. "
-            "Haak in om u af te melden."
+            "U bent aangemeld. Tijdens een gesprek beëindigt sterretje het gesprek met de beller; "
+            "u blijft aangemeld en hoort het menu. Terwijl u op een beller wacht, komt het menu "
+            "binnen een minuut vanzelf. Haak in om u af te melden."
         ),
         "agent_next_caller": (
             "Het gesprek is beëindigd. Druk {break_key} voor een pauze, of wacht op de volgende beller."
@@ -96,5 +101,9 @@ DEFAULT_TEXTS: Mapping[MessageKey, str] = MappingProxyType(
             "Er wacht op dit ogenblik niemand. Druk {break_key} voor een pauze, of blijf aan de lijn."
         ),
         "agent_on_break": "U bent in pauze. Druk {resume_key} om weer oproepen te ontvangen.",
+        "agent_queue_unavailable": (
+            "De wachtrij is op dit ogenblik niet bereikbaar. U blijft aangemeld en we proberen het "
+            "over een halve minuut opnieuw. Druk {break_key} voor een pauze."
+        ),
     }
 )

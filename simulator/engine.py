@@ -25,7 +25,14 @@ from twilio.http import HttpClient
 from simulator import twiml
 from simulator.kernel import Flow, Interrupt, Kernel, Task, Wait
 from simulator.records import DestinationBehaviour, RestRequest, SimEvent, WebhookRequest
-from simulator.rest import MemberView, QueueView, RedirectTarget, RestError, SimulatedTwilioHttpClient
+from simulator.rest import (
+    MemberView,
+    QueueView,
+    RedirectTarget,
+    RestError,
+    SimulatedTwilioHttpClient,
+    Throttled,
+)
 from simulator.transport import XML_CONTENT_TYPES, AppClient, AppTransport, OutsideApplicationError, Reply
 
 # Twilio "always adds a five-second timeout buffer" to <Dial> (twilio-semantics §3).
@@ -116,6 +123,7 @@ class SimCall:
     hang_up_after: float | None
     talk_seconds: float
     digits: tuple[tuple[float, str], ...]
+    dial_keys: tuple[tuple[float, str], ...] = ()
     status: str = "queued"
     answered_at: datetime | None = None
     ended_at: datetime | None = None
@@ -137,6 +145,7 @@ class _Line:
     member: _Member | None = None
     hanging_up: bool = False
     keys_used: int = 0
+    dials_used: int = 0
     status_sequence: int = 0
     held_callbacks: list[dict[str, str]] = field(default_factory=list)
     fetch_instant: datetime | None = None
@@ -218,6 +227,14 @@ class _Context:
     member: _Member | None = None
 
 
+@dataclass(eq=False)
+class _StarKey:
+    """The ``*`` an agent's script presses during one ``<Dial hangupOnStar="true">``."""
+
+    active: bool = True
+    pressed: bool = False
+
+
 _MAIN = _Context("the call", twiml.MAIN_VERBS)
 _ANNOUNCE = _Context("a <Queue url> document", twiml.ANNOUNCE_VERBS)
 
@@ -263,6 +280,7 @@ class TwilioSimulator:
         queue_dial_details: bool = False,
         first_play_delay: tuple[float, float] = (0.0, 0.0),
         wait_redirect_queue_params: bool = True,
+        star_while_waiting: Literal["ends-dial", "ignored"] = "ends-dial",
     ) -> None:
         unknown = set(status_events) - set(STATUS_EVENTS)
         if unknown:
@@ -275,6 +293,8 @@ class TwilioSimulator:
             raise ValueError("chars_per_second must be positive and webhook_latency not negative")
         if not 0 <= first_play_delay[0] <= first_play_delay[1]:
             raise ValueError("first_play_delay is (shortest, longest) seconds, 0 ≤ shortest ≤ longest")
+        if star_while_waiting not in ("ends-dial", "ignored"):
+            raise ValueError('star_while_waiting is "ends-dial" or "ignored"')
         self.account_sid = account_sid
         self.auth_token = auth_token
         self._transport = AppTransport(client, public_base_url=public_base_url, auth_token=auth_token)
@@ -293,6 +313,8 @@ class TwilioSimulator:
         self._verified_caller_ids = frozenset(verified_caller_ids)
         self._first_play_delay = first_play_delay
         self._wait_redirect_queue_params = wait_redirect_queue_params
+        self._star_while_waiting = star_while_waiting
+        self._rest_throttle: list[int | None] = []
         self._destinations: dict[str, DestinationBehaviour] = {}
         self._calls: dict[str, SimCall] = {}
         self._lines: dict[str, _Line] = {}
@@ -330,6 +352,23 @@ class TwilioSimulator:
     def set_destination(self, number: str, behaviour: DestinationBehaviour) -> None:
         self._destinations[number] = behaviour
 
+    def create_queue(self, name: str, max_size: int = DEFAULT_MAX_QUEUE_SIZE) -> None:
+        """A queue made beforehand, in Twilio's Console or through the REST API.
+
+        ``<Dial><Queue>`` only reaches a queue that exists; ``<Enqueue>`` creates its own.
+        """
+        self._queue_named(name).max_size = max_size
+
+    def throttle_rest(self, requests: int = 1, *, retry_after: int | None = None) -> None:
+        """Answer the next ``requests`` REST requests with HTTP 429 and Twilio's error 20429.
+
+        ``retry_after`` (seconds) is sent as a ``Retry-After`` header; Twilio's error page asks
+        clients to back off and retry, and does not promise the header.
+        """
+        if requests < 0 or (retry_after is not None and retry_after < 0):
+            raise ValueError("requests and retry_after must not be negative")
+        self._rest_throttle.extend([retry_after] * requests)
+
     def place_call(
         self,
         *,
@@ -340,6 +379,7 @@ class TwilioSimulator:
         hang_up_after: float | None = None,
         talk_seconds: float = 120,
         digits: Sequence[tuple[float, str]] = (),
+        dial_keys: Sequence[tuple[float, str]] = (),
         call_sid: str | None = None,
     ) -> SimCall:
         """Schedule an inbound call to ``path`` (default: now).
@@ -347,7 +387,9 @@ class TwilioSimulator:
         ``hang_up_after`` is when the caller hangs up, in seconds since the call started;
         ``talk_seconds`` how long the caller talks once connected to an agent. Each ``<Gather>``
         takes the next ``digits`` entry ``(seconds after the Gather started, keys)``; keys that
-        come after the Gather gave up, or an empty string, make it time out.
+        come after the Gather gave up, or an empty string, make it time out. Each ``<Dial>`` takes
+        the next ``dial_keys`` entry ``(seconds after the Dial started, keys)``: the keys pressed
+        while it dials or talks, of which only ``*`` does anything (with ``hangupOnStar``).
         """
         when = self.now if at is None else _utc(at, "at")
         if when < self.now:
@@ -358,6 +400,8 @@ class TwilioSimulator:
             raise ValueError(f"call_sid {call_sid!r} is not a new CA + 32 lowercase hex digits")
         if any(offset < 0 or not set(keys) <= _KEYS for offset, keys in digits):
             raise ValueError("digits entries are (seconds ≥ 0 after the Gather starts, keys from 0-9 * #)")
+        if any(offset < 0 or not set(keys) <= _KEYS for offset, keys in dial_keys):
+            raise ValueError("dial_keys entries are (seconds ≥ 0 after the Dial starts, keys from 0-9 * #)")
         call = SimCall(
             sid=call_sid,
             from_=from_,
@@ -367,6 +411,7 @@ class TwilioSimulator:
             hang_up_after=hang_up_after,
             talk_seconds=talk_seconds,
             digits=tuple(digits),
+            dial_keys=tuple(dial_keys),
         )
         line = _Line(call)
         self._calls[call_sid] = call
@@ -855,40 +900,96 @@ class TwilioSimulator:
         action = (
             None if verb.action is None else self._transport.absolute(verb.action, relative_to=document.url)
         )
-        match verb.target:
-            case twiml.DialQueue():
-                params = yield from self._dial_queue(line, document, verb, verb.target, action)
-            case twiml.DialNumber():
-                params = yield from self._dial_number(line, verb, verb.target, action)
-            case _:
-                assert_never(verb.target)
+        star = self._star_key(line, verb)
+        try:
+            match verb.target:
+                case twiml.DialQueue():
+                    params = yield from self._dial_queue(line, document, verb, verb.target, action, star)
+                case twiml.DialNumber():
+                    params = yield from self._dial_number(line, verb, verb.target, action)
+                case _:
+                    assert_never(verb.target)
+        finally:
+            star.active = False
         if action is None:
             return None
         return (yield from self._fetch(line, action, verb.method, params, _MAIN))
 
+    def _star_key(self, line: _Line, verb: twiml.Dial) -> _StarKey:
+        """Take this <Dial>'s ``dial_keys`` entry; its first ``*`` is pressed at its offset."""
+        star = _StarKey()
+        call = line.call
+        if line.dials_used >= len(call.dial_keys):
+            return star
+        offset, keys = call.dial_keys[line.dials_used]
+        line.dials_used += 1
+        if not verb.hangup_on_star or "*" not in keys:
+            return star
+
+        def press() -> None:
+            if star.active:
+                self._record(call, "star", "presses * during <Dial hangupOnStar>")
+                star.pressed = True
+                line.wake()
+
+        self._kernel.after(offset, press)
+        return star
+
     def _dial_queue(
-        self, line: _Line, document: _Document, verb: twiml.Dial, target: twiml.DialQueue, action: str | None
+        self,
+        line: _Line,
+        document: _Document,
+        verb: twiml.Dial,
+        target: twiml.DialQueue,
+        action: str | None,
+        star: _StarKey,
     ) -> Flow[dict[str, str]]:
         """The agent's side: take the front caller, or wait for one until the timeout (+5 s).
 
         An empty queue at the timeout gives ``DialCallStatus=no-answer`` (inferred, twilio-semantics
-        §3); a caller that is gone before being connected gives ``canceled``.
+        §3); a caller that is gone before being connected gives ``canceled``. A queue that does not
+        exist (never created by ``<Enqueue>``, the REST API or :meth:`TwilioSimulator.create_queue`)
+        gives an error at once; Twilio does not document the value, ``failed`` is chosen here.
+
+        With ``hangupOnStar`` the agent's ``*`` hangs up on the called party (Twilio's <Dial> page):
+        during a conversation it ends the bridge, and the caller continues with its <Enqueue>
+        action (``QueueResult=bridged``). What ``*`` does while no caller is connected yet is not
+        documented; ``star_while_waiting`` picks a reading: ``ends-dial`` ends the dial
+        (``DialCallStatus=completed``, as the page says for a hang-up on star; ``DialBridged=false``)
+        or ``ignored``.
         """
-        queue = self._queue_named(target.name)
+        queue = self._queues.get(target.name)
+        if queue is None:
+            self._record(line.call, "dial", f"queue «{target.name}» does not exist", Queue=target.name)
+            params = {"DialCallStatus": "failed", "DialBridged": "false"}
+            self._record(line.call, "dial-result", _dial_result_detail(params), **params)
+            return params
         deadline = self.now + timedelta(seconds=verb.timeout + DIAL_BUFFER_SECONDS)
         self._record(line.call, "dial", f"queue «{queue.name}» (timeout {verb.timeout} s)", Queue=queue.name)
         bridge: _Bridge | None = None
+        ended_by_star = False
         try:
             while bridge is None and (queue.members or self.now < deadline):
                 if queue.members:
                     bridge = self._take_front(queue, line, target, document)
                     break
+                if star.pressed:
+                    star.pressed = False
+                    if self._star_while_waiting == "ends-dial":
+                        self._record(line.call, "star", "* ends the dial on the empty queue")
+                        ended_by_star = True
+                        break
+                    self._record(line.call, "star", "* on the empty queue does nothing")
                 queue.waiting_agents.append(line)
                 try:
                     yield Wait((deadline - self.now).total_seconds(), wakeable=True)
                 finally:
                     queue.waiting_agents.remove(line)
             while bridge is not None and not bridge.has_ended():
+                if star.pressed:
+                    self._record(line.call, "star", "* hangs up on the caller")
+                    self._end_bridge(bridge)
+                    break
                 yield Wait(None, wakeable=True)
         except HungUp:
             if bridge is not None:
@@ -901,6 +1002,10 @@ class TwilioSimulator:
                 self._end_bridge(bridge)
             self._dial_queue_result(line, queue, bridge, gave_up=True)
             raise
+        if ended_by_star:
+            params = {"QueueSid": queue.sid, "DialCallStatus": "completed", "DialBridged": "false"}
+            self._record(line.call, "dial-result", _dial_result_detail(params), **params)
+            return params
         return self._dial_queue_result(line, queue, bridge)
 
     def _take_front(
@@ -1202,6 +1307,11 @@ class _RestOperations:
 
     def now(self) -> datetime:
         return self._sim.now
+
+    def throttle(self) -> Throttled | None:
+        """Whether this request is answered 429 (see :meth:`TwilioSimulator.throttle_rest`)."""
+        pending = self._sim._rest_throttle
+        return Throttled(pending.pop(0)) if pending else None
 
     def record(self, request: RestRequest, call_sid: str) -> None:
         sim = self._sim

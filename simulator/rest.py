@@ -42,6 +42,13 @@ class RestError(Exception):
 
 
 @dataclass(frozen=True)
+class Throttled:
+    """A request answered HTTP 429, Twilio's error 20429; ``retry_after`` in seconds, if sent."""
+
+    retry_after: int | None
+
+
+@dataclass(frozen=True)
 class RedirectTarget:
     url: str | None
     method: str
@@ -75,6 +82,7 @@ class Backend(Protocol):
     auth_token: str
 
     def now(self) -> datetime: ...
+    def throttle(self) -> Throttled | None: ...
     def record(self, request: RestRequest, call_sid: str) -> None: ...
     def call(self, sid: str) -> SimCall: ...
     def update_call(self, sid: str, target: RedirectTarget | None, status: str | None) -> SimCall: ...
@@ -124,9 +132,16 @@ class SimulatedTwilioHttpClient(HttpClient):  # type: ignore[misc]
         form = _strings(data)
         path = parts.path + (f"?{urlencode(query)}" if query else "")
         call_sid = ""
+        headers = {"Content-Type": "application/json"}
         try:
             if auth != (self._backend.account_sid, self._backend.auth_token):
                 raise RestError(401, 20003, "Authenticate")
+            throttled = self._backend.throttle()
+            if throttled is not None:
+                # Twilio's error 20429: the request was not processed and is safe to retry.
+                if throttled.retry_after is not None:
+                    headers["Retry-After"] = str(throttled.retry_after)
+                raise RestError(429, 20429, "Too Many Requests")
             status, body, call_sid = self._dispatch(method.upper(), parts.path, query, form)
         except RestError as error:
             status = error.status
@@ -141,9 +156,7 @@ class SimulatedTwilioHttpClient(HttpClient):  # type: ignore[misc]
             at=self._backend.now(), method=method.upper(), path=path, data=form, status_code=status
         )
         self._backend.record(request, call_sid)
-        return Response(
-            status, "" if body is None else json.dumps(body), {"Content-Type": "application/json"}
-        )
+        return Response(status, "" if body is None else json.dumps(body), headers)
 
     def _dispatch(
         self, method: str, path: str, query: dict[str, str], form: dict[str, str]

@@ -18,6 +18,7 @@ _LABELS = {
     "cut": "cut",
     "gather": "gather",
     "digits": "presses",
+    "star": "presses",
     "enqueue": "queue",
     "queue-full": "queue",
     "leave": "queue",

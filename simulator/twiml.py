@@ -113,6 +113,7 @@ class Dial:
     timeout: int
     caller_id: str | None
     target: DialNumber | DialQueue
+    hangup_on_star: bool = False
 
 
 Verb: TypeAlias = Say | Play | Pause | Hangup | Reject | Redirect | Gather | Enqueue | Leave | Dial
@@ -248,6 +249,7 @@ def _dial(element: ET.Element) -> Dial:
         timeout=_positive_int(element, "timeout", 30),
         caller_id=element.get("callerId"),
         target=target,
+        hangup_on_star=_boolean(element, "hangupOnStar"),
     )
 
 
@@ -270,6 +272,15 @@ def _method(element: ET.Element, attribute: str) -> Method:
     if value == "POST":
         return "POST"
     raise TwimlError(f'<{element.tag} {attribute}="{element.get(attribute)}"> must be GET or POST')
+
+
+def _boolean(element: ET.Element, attribute: str) -> bool:
+    # Twilio answers anything but "true" or "false" with a warning (13213 for hangupOnStar);
+    # the simulator is stricter and refuses the document.
+    raw = element.get(attribute, "false")
+    if raw not in ("true", "false"):
+        raise TwimlError(f'<{element.tag} {attribute}="{raw}"> must be "true" or "false"')
+    return raw == "true"
 
 
 def _positive_int(element: ET.Element, attribute: str, default: int) -> int:

@@ -275,8 +275,8 @@ CASES = [
         [
             'helpdesk.yaml:12: helpdesks[0].messages.welkom: unknown key "welkom"; use "welcome", "wait", '
             '"closing", "busy", "overflow_wait", "agent_welcome", "agent_code_prompt", "agent_pin_prompt", '
-            '"agent_pin_wrong", "agent_locked", "agent_logged_in", "agent_next_caller", "agent_no_caller" '
-            'or "agent_on_break"'
+            '"agent_pin_wrong", "agent_locked", "agent_logged_in", "agent_next_caller", "agent_no_caller", '
+            '"agent_on_break" or "agent_queue_unavailable"'
         ],
         id="unknown-message",
     ),
@@ -449,6 +449,27 @@ CASES = [
             "helpdesk.yaml:13: helpdesks[0].queue.overflow_after: must be at most 3600",
         ],
         id="numbers-out-of-bounds",
+    ),
+    pytest.param(
+        """\
+        website: www.laatjevaccineren.be
+        central:
+          number: "+3227138700"
+          hours: {mon-fri: "08:00-20:00"}
+        helpdesks:
+          - id: voorkempen
+            name: Vaccinatiecentrum Voorkempen
+            municipalities: [Brecht]
+            numbers: ["+3233100100"]
+            hours: {mon-fri: "09:00-16:00"}
+            agent_line:
+              wait_for_caller: 300
+        """,
+        [
+            "helpdesk.yaml:12: helpdesks[0].agent_line.wait_for_caller: must be at most 55, so that a"
+            " waiting agent's menu comes back within a minute (Twilio adds 5 s)"
+        ],
+        id="agent-waits-longer-than-a-minute",
     ),
     pytest.param(
         """\

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -18,10 +20,11 @@ from app import create_app
 from calls import QueueEntry, enter_queue
 from config import HelpdeskConfig
 from ivr.jobs import Job, Jobs
+from ivr.reload import ConfigWatcher
 from ivr.runtime import Runtime
 from simulator import TwilioSimulator
 from staffing import Alert, alerts
-from tests.ivr.conftest import BASE, BRUSSELS, TOKEN, Clock, make_settings
+from tests.ivr.conftest import BASE, BRUSSELS, CONFIG, TOKEN, Clock, make_settings
 from tests.ivr.rest_sim import ACCOUNT, rest_simulator
 
 WEDNESDAY_10 = datetime(2026, 12, 2, 10, 0, tzinfo=BRUSSELS)
@@ -361,6 +364,55 @@ def test_two_instances_size_the_queues_in_turn(migrated_db_url: str, sim: Twilio
         "GET",
     ]
     assert _queues(sim) == [("voorkempen", 200), ("kempen-zuid", 200)]
+
+
+def test_start_up_creates_the_queues_before_the_first_tick(
+    migrated_db_url: str, sim: TwilioSimulator
+) -> None:
+    settings = make_settings(migrated_db_url).model_copy(update={"twilio_account_sid": ACCOUNT})
+    app = create_app(settings, clock=Clock(), twilio_http_client=sim.rest_http_client())
+
+    with TestClient(app, base_url=BASE):
+        created = _queues(sim)
+    app.state.runtime.engine.dispose()
+
+    assert created == [("voorkempen", 200), ("kempen-zuid", 200)]
+
+
+def test_start_up_without_rest_access_asks_twilio_nothing(migrated_db_url: str, sim: TwilioSimulator) -> None:
+    app = create_app(make_settings(migrated_db_url), clock=Clock(), twilio_http_client=sim.rest_http_client())
+
+    with TestClient(app, base_url=BASE):
+        pass
+    app.state.runtime.engine.dispose()
+
+    assert sim.rest_requests == []
+
+
+def test_a_reload_creates_the_queue_of_a_new_helpdesk(
+    migrated_db_url: str, sim: TwilioSimulator, tmp_path: Path
+) -> None:
+    path = tmp_path / "helpdesk.yaml"
+    shutil.copyfile(CONFIG, path)
+    shutil.copytree(CONFIG.parent / "media", tmp_path / "media")
+    settings = make_settings(migrated_db_url).model_copy(
+        update={"twilio_account_sid": ACCOUNT, "ivr_config": path}
+    )
+    clock = Clock()
+    app = create_app(settings, clock=clock, twilio_http_client=sim.rest_http_client())
+    with TestClient(app, base_url=BASE):
+        watcher: ConfigWatcher = app.state.config_watcher
+        watcher.stop()
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("id: kempen-zuid", "id: kempen-noord"), encoding="utf-8")
+        # Set-ups are claimed per minute across instances: the reload comes a minute after start-up.
+        clock.set_local("2026-12-02 10:01")
+        result = watcher.check()
+        queues = _queues(sim)
+    app.state.runtime.engine.dispose()
+
+    assert result.status == "reloaded"
+    assert queues == [("voorkempen", 200), ("kempen-zuid", 200), ("kempen-noord", 200)]
 
 
 # ---------------------------------------------------------------- the scheduler

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 from pydantic import SecretStr
+from twilio.base.exceptions import TwilioRestException
 from twilio.http import HttpClient
 from twilio.rest import Client
 
 from config import Settings
-from ivr.twilio_rest import call_status, ensure_queue, make_client
+from ivr.twilio_rest import RetryingHttpClient, call_status, ensure_queue, make_client, rest_budget
 from simulator import TwilioSimulator
 from tests.ivr.conftest import BASE, BRUSSELS, TOKEN
 from tests.ivr.rest_sim import ACCOUNT, rest_simulator
@@ -167,3 +169,70 @@ def test_client_without_a_transport_gives_up_after_a_timeout() -> None:
 
     assert client is not None
     assert client.http_client.timeout == 10.0
+
+
+# ---------------------------------------------------------------- 429: too many requests
+
+
+class FakeTime:
+    """A monotonic clock that moves only when the client sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("throttled", "retry_after", "sleeps", "statuses"),
+    [
+        (1, None, [0.25], [429, 201]),
+        (2, None, [0.25, 0.5], [429, 429, 201]),
+        (1, 1, [1.0], [429, 201]),
+        (1, 30, [1.0], [429, 201]),
+        (1, 0, [0.25], [429, 201]),
+        # 0.25 + 0.5 + 1 + 1 + 1 = 3.75 s; one more second would pass the 4 s budget.
+        (9, None, [0.25, 0.5, 1.0, 1.0, 1.0], [429] * 6),
+    ],
+    ids=["once", "twice", "retry-after", "retry-after-capped", "retry-after-zero", "gives-up-within-budget"],
+)
+def test_too_many_requests_is_retried_with_backoff(
+    sim: TwilioSimulator, throttled: int, retry_after: int | None, sleeps: list[float], statuses: list[int]
+) -> None:
+    fake = FakeTime()
+    client = Client(
+        ACCOUNT,
+        TOKEN,
+        http_client=RetryingHttpClient(sim.rest_http_client(), sleep=fake.sleep, clock=fake.clock),
+    )
+    sim.throttle_rest(throttled, retry_after=retry_after)
+
+    refused: tuple[int, int] | None = None
+    try:
+        client.queues.create(friendly_name="voorkempen")
+    except TwilioRestException as error:
+        refused = (error.status, error.code)
+
+    assert fake.sleeps == sleeps
+    assert [status for *_, status in requests(sim)] == statuses
+    assert refused == (None if statuses[-1] == 201 else (429, 20429))
+
+
+def test_an_enclosing_budget_shortens_the_retries(sim: TwilioSimulator) -> None:
+    client = make_client(_settings(ACCOUNT, TOKEN), sim.rest_http_client())
+    assert client is not None
+    sim.throttle_rest(5)
+    started = time.monotonic()
+
+    with rest_budget(0.5), pytest.raises(TwilioRestException):
+        client.queues.create(friendly_name="voorkempen")
+
+    # One pause of 0.25 s; the next (0.5 s) would end after the budget.
+    assert [status for *_, status in requests(sim)] == [429, 429]
+    assert time.monotonic() - started < 0.5

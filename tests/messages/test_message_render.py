@@ -98,8 +98,9 @@ VOICE = "Google.nl-BE-Standard-A"
         (
             "agent_logged_in",
             VOORKEMPEN,
-            "U bent aangemeld. Terwijl u op een beller wacht, drukt u sterretje voor het menu. "
-            "Haak in om u af te melden.",
+            "U bent aangemeld. Tijdens een gesprek beëindigt sterretje het gesprek met de beller; "
+            "u blijft aangemeld en hoort het menu. Terwijl u op een beller wacht, komt het menu "
+            "binnen een minuut vanzelf. Haak in om u af te melden.",
         ),
         (
             "agent_next_caller",
@@ -112,6 +113,12 @@ VOICE = "Google.nl-BE-Standard-A"
             "Er wacht op dit ogenblik niemand. Druk sterretje voor een pauze, of blijf aan de lijn.",
         ),
         ("agent_on_break", STAR_KEYS, "U bent in pauze. Druk hekje om weer oproepen te ontvangen."),
+        (
+            "agent_queue_unavailable",
+            VOORKEMPEN,
+            "De wachtrij is op dit ogenblik niet bereikbaar. U blijft aangemeld en we proberen het "
+            "over een halve minuut opnieuw. Druk 9 voor een pauze.",
+        ),
     ],
     ids=[
         "welcome-four-municipalities",
@@ -130,6 +137,7 @@ VOICE = "Google.nl-BE-Standard-A"
         "agent-next-caller",
         "agent-no-caller-star-key",
         "agent-on-break-hash-key",
+        "agent-queue-unavailable",
     ],
 )
 def test_default_texts_render(key: MessageKey, context: MessageContext, text: str) -> None:

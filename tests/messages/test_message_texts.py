@@ -7,7 +7,7 @@ from messages import DEFAULT_TEXTS, MESSAGE_KEYS, MessageKey, MessageOverride, c
 
 def test_every_key_has_a_default_text() -> None:
     assert tuple(DEFAULT_TEXTS) == MESSAGE_KEYS
-    assert len(MESSAGE_KEYS) == 14
+    assert len(MESSAGE_KEYS) == 15
 
 
 @pytest.mark.parametrize("key", MESSAGE_KEYS, ids=list(MESSAGE_KEYS))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from twilio.rest import Client
 
 from simulator import SimCall, TwilioSimulator
-from tests.simulator.conftest import SimulatorFactory, TwimlApp, at
+from tests.simulator.conftest import TOKEN, SimulatorFactory, TwimlApp, at
 
 CALLER = '<Enqueue waitUrl="/wait" action="/after">support</Enqueue>'
 AGENT = '<Dial action="/agent-after" timeout="20"><Queue url="/connect">support</Queue></Dial>'
@@ -96,6 +97,7 @@ def test_the_wait_audio_is_cut_when_an_agent_takes_the_caller(app: TwimlApp, sim
 
 def test_a_waiting_agent_takes_a_caller_the_moment_it_joins(app: TwimlApp, sim: TwilioSimulator) -> None:
     queue_app(app)
+    sim.create_queue("support")
     agent = sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", hang_up_after=60)
     caller = sim.place_call(from_="+32470000001", to="+3233100100", at=at(10), talk_seconds=15)
     sim.run()
@@ -112,6 +114,7 @@ def test_an_empty_queue_gives_no_answer_after_the_timeout_plus_five_seconds(
     app: TwimlApp, sim: TwilioSimulator
 ) -> None:
     queue_app(app)
+    sim.create_queue("support")
     app.routes["/agent-after"] = "<Hangup/>"
     agent = sim.place_call(from_="+32490000001", to="+3233100199", path="/agent")
     sim.run()
@@ -238,3 +241,127 @@ def test_the_agents_dial_action_after_a_queue_carries_the_details_only_when_aske
     queue = "QU" + "0" * 31 + "1"
     assert pick(params, "DialCallStatus", "QueueSid", "QueueTime") == ("completed", queue, "0")
     assert pick(params, *QUEUE_DIAL_DETAILS) == tuple(caller.sid if v == "caller" else v for v in sent)
+
+
+# ---------------------------------------------------------------- the agent's * (hangupOnStar)
+
+STAR_AGENT = (
+    '<Dial action="/agent-after" timeout="20" hangupOnStar="true">'
+    '<Queue url="/connect">support</Queue></Dial>'
+)
+
+
+@pytest.mark.parametrize("reading", ["ends-dial", "ignored"])
+def test_star_during_a_conversation_hangs_up_on_the_caller_only(
+    app: TwimlApp, make_sim: SimulatorFactory, reading: str
+) -> None:
+    sim = make_sim(star_while_waiting=reading)
+    queue_app(app)
+    app.routes["/agent"] = STAR_AGENT
+    app.routes["/agent-after"] = "<Say>Menu</Say>"
+    caller = sim.place_call(from_="+32470000001", to="+3233100100", talk_seconds=100)
+    agent = sim.place_call(
+        from_="+32490000001", to="+3233100199", path="/agent", at=at(10), dial_keys=[(32, "*")]
+    )
+    sim.run()
+
+    # Bridged at 12 (after the 2 s announcement); * at 42 ends the conversation, not the calls.
+    assert pick(app.params("/after")[0], "QueueResult", "QueueTime", "CallStatus") == (
+        "bridged",
+        "10",
+        "in-progress",
+    )
+    assert pick(app.params("/agent-after")[0], "DialCallStatus", "DialCallDuration", "CallStatus") == (
+        "completed",
+        "30",
+        "in-progress",
+    )
+    assert [event.detail for event in caller.events if event.kind == "say"] == [
+        "«U wordt verbonden»",
+        "«Bedankt»",
+    ]
+    assert [event.detail for event in agent.events if event.kind == "say"] == ["«Menu»"]
+    assert (caller.ended_at, agent.ended_at) == (at(43), at(43))
+    assert sim.errors == []
+
+
+@pytest.mark.parametrize(
+    ("reading", "after_at", "status"),
+    [("ends-dial", 15, "completed"), ("ignored", 35, "no-answer")],
+    ids=["star-ends-the-dial", "star-is-ignored"],
+)
+def test_star_while_waiting_on_an_empty_queue_follows_the_chosen_reading(
+    app: TwimlApp, make_sim: SimulatorFactory, reading: str, after_at: int, status: str
+) -> None:
+    sim = make_sim(star_while_waiting=reading)
+    queue_app(app)
+    sim.create_queue("support")
+    app.routes["/agent"] = STAR_AGENT
+    app.routes["/agent-after"] = "<Hangup/>"
+    agent = sim.place_call(
+        from_="+32490000001", to="+3233100199", path="/agent", at=at(10), dial_keys=[(5, "*")]
+    )
+    sim.run()
+
+    [params] = app.params("/agent-after")
+    assert pick(params, "DialCallStatus", "DialBridged", "DialCallSid") == (status, "false", "-")
+    assert agent.ended_at == at(after_at)
+    assert sim.errors == []
+
+
+def test_star_without_hangup_on_star_does_nothing(app: TwimlApp, sim: TwilioSimulator) -> None:
+    queue_app(app)
+    app.routes["/agent-after"] = "<Hangup/>"
+    caller = sim.place_call(from_="+32470000001", to="+3233100100", talk_seconds=30)
+    sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", dial_keys=[(5, "*")])
+    sim.run()
+
+    assert pick(app.params("/agent-after")[0], "DialCallStatus", "DialCallDuration") == ("completed", "30")
+    assert caller.ended_at == at(33)
+
+
+def test_an_invalid_hangup_on_star_is_refused(app: TwimlApp, sim: TwilioSimulator) -> None:
+    app.routes["/agent"] = '<Dial hangupOnStar="yes"><Queue>support</Queue></Dial>'
+    sim.place_call(from_="+32490000001", to="+3233100199", path="/agent")
+    sim.run()
+
+    assert [event.detail for event in sim.errors] == [
+        'POST /agent: <Dial hangupOnStar="yes"> must be "true" or "false"'
+    ]
+
+
+# ---------------------------------------------------------------- queues that do not exist
+
+
+def test_dialing_a_queue_that_does_not_exist_fails_at_once(app: TwimlApp, sim: TwilioSimulator) -> None:
+    queue_app(app)
+    app.routes["/agent-after"] = "<Hangup/>"
+    agent = sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", at=at(10))
+    sim.run()
+
+    [params] = app.params("/agent-after")
+    assert pick(params, "DialCallStatus", "DialBridged", "QueueSid") == ("failed", "false", "-")
+    assert agent.ended_at == at(10)
+    assert [event.detail for event in agent.events if event.kind == "dial"] == [
+        "queue «support» does not exist"
+    ]
+
+
+@pytest.mark.parametrize("created_by", ["enqueue", "rest"])
+def test_a_queue_exists_once_a_caller_entered_it_or_rest_created_it(
+    app: TwimlApp, sim: TwilioSimulator, created_by: str
+) -> None:
+    queue_app(app)
+    app.routes["/agent-after"] = "<Hangup/>"
+    if created_by == "rest":
+        Client("AC" + "0" * 32, TOKEN, http_client=sim.rest_http_client()).queues.create(
+            friendly_name="support"
+        )
+    else:
+        sim.place_call(from_="+32470000001", to="+3233100100", hang_up_after=3)
+    agent = sim.place_call(from_="+32490000001", to="+3233100199", path="/agent", at=at(10))
+    sim.run()
+
+    [params] = app.params("/agent-after")
+    assert pick(params, "DialCallStatus", "DialBridged") == ("no-answer", "false")
+    assert agent.ended_at == at(35)

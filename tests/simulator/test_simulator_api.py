@@ -103,6 +103,7 @@ def test_redirecting_a_waiting_agent_stops_its_dial_without_the_action(
     app.routes["/agent"] = '<Dial action="/agent-after" timeout="60"><Queue>support</Queue></Dial>'
     app.routes["/agent-after"] = "<Hangup/>"
     app.routes["/logout"] = "<Say>Afgemeld</Say>"
+    sim.create_queue("support")
     agent = sim.place_call(from_="+32490000001", to="+3233100199", path="/agent")
     app.routes["/twilio/voice"] = "<Enqueue>support</Enqueue>"
     sim.run(until=at(10))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
@@ -223,3 +225,29 @@ def test_every_rest_request_is_recorded(app: TwimlApp, sim: TwilioSimulator) -> 
         "REST API: to /moved",
         f"POST Calls/{call.sid}.json → 200",
     ]
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "header"), [(None, None), (2, "2")], ids=["without-retry-after", "with-retry-after"]
+)
+def test_throttled_requests_get_429_and_are_not_processed(
+    sim: TwilioSimulator, retry_after: int | None, header: str | None
+) -> None:
+    sim.throttle_rest(2, retry_after=retry_after)
+    http = sim.rest_http_client()
+    url = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Queues.json"
+
+    answers = [
+        http.request("POST", url, data={"FriendlyName": "support"}, auth=(ACCOUNT, TOKEN)) for _ in range(3)
+    ]
+
+    assert [answer.status_code for answer in answers] == [429, 429, 201]
+    assert json.loads(answers[0].text) == {
+        "code": 20429,
+        "message": "Too Many Requests",
+        "more_info": "https://www.twilio.com/docs/errors/20429",
+        "status": 429,
+    }
+    assert answers[0].headers.get("Retry-After") == header
+    assert [queue.friendly_name for queue in rest(sim).queues.list()] == ["support"]
+    assert [request.status_code for request in sim.rest_requests] == [429, 429, 201, 200]
