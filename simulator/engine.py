@@ -256,7 +256,8 @@ class TwilioSimulator:
     ``wait_redirect_queue_params``: whether a request made from a waitUrl document (its
     ``<Redirect>``, a ``<Gather>`` action) carries the queue parameters (``QueueTime`` …) like the
     waitUrl request itself. Twilio's pages say that a waitUrl document may redirect, not what the
-    redirected request carries: test both.
+    redirected request carries; by default only the documented standard parameters are sent.
+    Test both.
     """
 
     def __init__(
@@ -279,7 +280,7 @@ class TwilioSimulator:
         verified_caller_ids: Sequence[str] = (),
         queue_dial_details: bool = False,
         first_play_delay: tuple[float, float] = (0.0, 0.0),
-        wait_redirect_queue_params: bool = True,
+        wait_redirect_queue_params: bool = False,
         star_while_waiting: Literal["ends-dial", "ignored"] = "ends-dial",
     ) -> None:
         unknown = set(status_events) - set(STATUS_EVENTS)
