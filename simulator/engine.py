@@ -962,9 +962,7 @@ class TwilioSimulator:
         queue = self._queues.get(target.name)
         if queue is None:
             self._record(line.call, "dial", f"queue «{target.name}» does not exist", Queue=target.name)
-            params = {"DialCallStatus": "failed", "DialBridged": "false"}
-            self._record(line.call, "dial-result", _dial_result_detail(params), **params)
-            return params
+            return self._queue_dial_sent(line, {"DialCallStatus": "failed"}, {"DialBridged": "false"})
         deadline = self.now + timedelta(seconds=verb.timeout + DIAL_BUFFER_SECONDS)
         self._record(line.call, "dial", f"queue «{queue.name}» (timeout {verb.timeout} s)", Queue=queue.name)
         bridge: _Bridge | None = None
@@ -1004,9 +1002,8 @@ class TwilioSimulator:
             self._dial_queue_result(line, queue, bridge, gave_up=True)
             raise
         if ended_by_star:
-            params = {"QueueSid": queue.sid, "DialCallStatus": "completed", "DialBridged": "false"}
-            self._record(line.call, "dial-result", _dial_result_detail(params), **params)
-            return params
+            params = {"QueueSid": queue.sid, "DialCallStatus": "completed"}
+            return self._queue_dial_sent(line, params, {"DialBridged": "false"})
         return self._dial_queue_result(line, queue, bridge)
 
     def _take_front(
@@ -1054,6 +1051,12 @@ class TwilioSimulator:
                 talked = _whole_seconds((bridge.ended_at or self.now) - bridge.connected_at)
                 params["DialCallStatus"] = "completed"
                 details |= {"DialCallDuration": str(talked), "DialBridged": "true"}
+        return self._queue_dial_sent(line, params, details)
+
+    def _queue_dial_sent(
+        self, line: _Line, params: dict[str, str], details: dict[str, str]
+    ) -> dict[str, str]:
+        """Records a queue dial's result with ``details`` and sends them only with ``queue_dial_details``."""
         self._record(line.call, "dial-result", _dial_result_detail(params | details), **params, **details)
         return params | details if self._queue_dial_details else params
 
