@@ -3,6 +3,7 @@
 from calls.queue import (
     LineState,
     QueueChanges,
+    answered_since,
     apply_queue_changes,
     callers_waiting,
     claim_for_redirect,
@@ -20,6 +21,7 @@ __all__ = [
     "LineState",
     "QueueChanges",
     "QueueEntry",
+    "answered_since",
     "apply_queue_changes",
     "callers_waiting",
     "claim_for_redirect",

@@ -22,6 +22,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
+    or_,
     select,
     union_all,
     update,
@@ -102,6 +103,25 @@ def mark_answered(
         .returning(QueueEntry.call_sid)
     ).scalar_one_or_none()
     return answered is not None
+
+
+def answered_since(session: Session, helpdesk_id: str, agent: str, since: dt.datetime) -> bool:
+    """Whether ``agent`` took a caller of ``helpdesk_id`` at or after ``since`` (its ``<Queue url>``).
+
+    Such a caller cannot have left the queue before ``since`` either, which keeps the search on
+    the (helpdesk_id, left_at) index: the callers still waiting and those who left since.
+    """
+    found = session.execute(
+        select(QueueEntry.call_sid)
+        .where(
+            QueueEntry.helpdesk_id == helpdesk_id,
+            or_(QueueEntry.left_at.is_(None), QueueEntry.left_at >= since),
+            QueueEntry.answered_by == agent,
+            QueueEntry.answered_at >= since,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def claim_for_redirect(session: Session, helpdesk_id: str, now: dt.datetime) -> list[str]:

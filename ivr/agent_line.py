@@ -9,7 +9,8 @@ the next caller. The agent's call ending (status callback) logs the agent out.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Response
@@ -25,6 +26,7 @@ from agents import (
     set_presence,
     verify_login,
 )
+from calls import answered_since
 from config import Helpdesk
 from ivr.params import DialResultParams, TwilioParams, WaitParams, parse_params
 from ivr.runtime import Runtime, runtime
@@ -256,26 +258,53 @@ async def after(rt: Rt, form: Form, helpdesk: str = "", code: str = "", dialled:
             extra={"helpdesk": desk.id, "agent": code, "status": params.dial_call_status},
         )
         return _back_off(rt, desk, code)
-    # After a <Queue> dial Twilio documents DialCallStatus (completed: a caller was put through);
-    # DialBridged, DialCallSid and DialCallDuration are used only when they come. The call log
-    # has the talk time anyway: from the <Queue url> request (connect) to the caller's bridged
-    # <Enqueue action>.
-    bridged = form.first().get("DialBridged", "").lower()
-    talked = bridged == "true" if bridged in ("true", "false") else params.dial_call_status == "completed"
+    talked = await _talked(rt, desk, code, form.first(), params.dial_call_status, dialled)
+    # DialCallSid and DialCallDuration are used only when they come. The call log has the talk
+    # time anyway: from the <Queue url> request (connect) to the caller's bridged <Enqueue action>.
     caller_sid = form.first().get("DialCallSid", "")
     if talked and caller_sid and params.dial_call_duration is not None:
         talk = ("talk_ended", {"agent": code, "talk_s": params.dial_call_duration})
         await call_log(rt, caller_sid, desk, rt.clock(), talk)
-    response = VoiceResponse()
-    gather = response.gather(
-        num_digits=1,
-        timeout=desk.agent_line.wrap_up,
-        action=rt.renderer.url("/twilio/agent/menu", helpdesk=desk.id, code=code),
-        method="POST",
-    )
-    _say(rt, gather, desk, "agent_next_caller" if talked else "agent_no_caller")
-    response.redirect(rt.renderer.url("/twilio/agent/next", helpdesk=desk.id, code=code), method="POST")
-    return _xml(response)
+    prompt: MessageKey = "agent_next_caller" if talked else "agent_no_caller"
+    return _menu_then_next(rt, desk, code, desk.agent_line.wrap_up, prompt)
+
+
+async def _talked(
+    rt: Runtime, desk: Helpdesk, code: str, form: Mapping[str, str], status: str, dialled: str
+) -> bool:
+    """Whether the queue dial that just ended put a caller through to the agent.
+
+    ``DialBridged`` says so when it comes (Twilio does not document it after a queue dial).
+    Otherwise only a ``completed`` dial can have, but a ``*`` on the empty queue may end the dial
+    ``completed`` too: the queue's record says whether this agent took a caller (the ``<Queue
+    url>`` request) since the dial began. Without that record, ``completed`` counts.
+    """
+    bridged = form.get("DialBridged", "").lower()
+    if bridged in ("true", "false"):
+        return bridged == "true"
+    if status != "completed":
+        return False
+    since = _dial_start(dialled)
+    if since is None:
+        return True
+
+    def read() -> bool:
+        rt.flush()  # the <Queue url> request's write, if it is still on its way
+        with rt.session() as session:
+            return answered_since(session, desk.id, code, since)
+
+    try:
+        return await run_in_threadpool(read)
+    except Exception:
+        log.warning("the queue's record is unavailable; the dial counts as a conversation")
+        return True
+
+
+def _dial_start(dialled: str) -> datetime | None:
+    """The moment of the dial, from the ``dialled`` query parameter (whole seconds since the epoch)."""
+    if not (dialled.isascii() and dialled.isdigit() and len(dialled) <= 12):
+        return None
+    return datetime.fromtimestamp(int(dialled), UTC)
 
 
 def _dial_failed(status: str, caller_sid: str, dialled: str, now: datetime) -> bool:
@@ -298,28 +327,26 @@ def _dial_failed(status: str, caller_sid: str, dialled: str, now: datetime) -> b
 
 def _back_off(rt: Runtime, desk: Helpdesk, code: str) -> Response:
     """Tell the agent the queue cannot be reached; the menu keys work while the next try waits."""
-    response = VoiceResponse()
-    gather = response.gather(
-        num_digits=1,
-        timeout=BACK_OFF_SECONDS,
-        action=rt.renderer.url("/twilio/agent/menu", helpdesk=desk.id, code=code),
-        method="POST",
-    )
-    _say(rt, gather, desk, "agent_queue_unavailable")
-    response.redirect(rt.renderer.url("/twilio/agent/next", helpdesk=desk.id, code=code), method="POST")
-    return _xml(response)
+    return _menu_then_next(rt, desk, code, BACK_OFF_SECONDS, "agent_queue_unavailable")
 
 
 def _on_break(rt: Runtime, desk: Helpdesk, code: str, *, announce: bool) -> Response:
+    return _menu_then_next(rt, desk, code, BREAK_POLL_SECONDS, "agent_on_break" if announce else None)
+
+
+def _menu_then_next(
+    rt: Runtime, desk: Helpdesk, code: str, timeout: int, prompt: MessageKey | None
+) -> Response:
+    """The menu keys for ``timeout`` seconds (after ``prompt``), then the next caller."""
     response = VoiceResponse()
     gather = response.gather(
         num_digits=1,
-        timeout=BREAK_POLL_SECONDS,
+        timeout=timeout,
         action=rt.renderer.url("/twilio/agent/menu", helpdesk=desk.id, code=code),
         method="POST",
     )
-    if announce:
-        _say(rt, gather, desk, "agent_on_break")
+    if prompt is not None:
+        _say(rt, gather, desk, prompt)
     response.redirect(rt.renderer.url("/twilio/agent/next", helpdesk=desk.id, code=code), method="POST")
     return _xml(response)
 

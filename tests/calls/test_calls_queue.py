@@ -14,12 +14,14 @@ from agents import PresenceStatus, set_presence
 from calls import (
     LineState,
     QueueEntry,
+    answered_since,
     callers_waiting,
     enter_queue,
     leave_queue,
     line_state,
     line_states,
     longest_wait,
+    mark_answered,
     waiting_call_sids,
 )
 
@@ -216,3 +218,26 @@ def test_nothing_is_committed_by_the_data_functions(session: Session) -> None:
     session.rollback()
 
     assert session.execute(select(func.count()).select_from(QueueEntry)).scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    ("agent", "helpdesk", "since", "expected"),
+    [
+        ("101", "voorkempen", 10, True),
+        ("101", "voorkempen", 20, True),
+        ("101", "voorkempen", 21, False),
+        ("102", "voorkempen", 10, False),
+        ("101", "kempen-zuid", 10, False),
+    ],
+    ids=["since-the-dial", "at-the-answer", "after-the-answer", "another-agent", "another-helpdesk"],
+)
+def test_answered_since_finds_the_agents_caller_waiting_or_gone(
+    session: Session, agent: str, helpdesk: str, since: int, expected: bool
+) -> None:
+    # Taken by 101 at 20 s; the caller's Enqueue action (bridged) may or may not have come yet.
+    enter_queue(session, sid(1), "voorkempen", T0)
+    mark_answered(session, sid(1), "101", 20, at(20))
+    still_bridged = answered_since(session, helpdesk, agent, at(since))
+    leave_queue(session, sid(1), at(80), "bridged")
+
+    assert (still_bridged, answered_since(session, helpdesk, agent, at(since))) == (expected, expected)
