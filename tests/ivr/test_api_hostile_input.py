@@ -105,9 +105,10 @@ def requests(draw: st.DrawFn, method: str, path: str, operation: dict[str, Any])
         # Long, but within what an HTTP client sends in a URL (the body takes the longer values).
         value = draw(scalars)[:300]
         if parameter["in"] == "path":
-            segment = quote(value, safe="") or "x"
-            # "." and ".." are dot segments: the client resolves them (RFC 3986 5.2.4) and the
-            # request reaches another route, which rightly answers 405. Not a hostile value.
+            # "/" (sent as %2F) is decoded by the server into the path, and "." and ".." are dot
+            # segments the client resolves (RFC 3986 5.2.4): either way the request reaches
+            # another route, which rightly answers 405. Not a hostile value.
+            segment = quote(value.replace("/", "x"), safe="") or "x"
             url = url.replace("{" + parameter["name"] + "}", "x" if segment in (".", "..") else segment)
         elif parameter["in"] == "query" and draw(st.sampled_from((True, True, True, False))):
             query.append((parameter["name"], value))
