@@ -27,26 +27,17 @@ from ivr.security import SecurityHeaders
 from ivr.service import HelpdeskApp
 from ivr.spool import Spool
 from ivr.twilio_rest import make_client
-from ivr.writer import RecentLines, WriteBehind
+from ivr.writer import GroupCommit, RecentLines
 
 log = logging.getLogger("ivr")
-# How many write intervals a line state read by the write-behind stays usable, and
-# at least how long: a batch that takes longer than a few short intervals (a busy database)
-# should not send every webhook to the database at once.
-LINE_STATE_INTERVALS = 5
-LINE_STATE_MIN_S = 0.5
+# How long a line state read after a batch stays usable by the webhooks that may use it (waiting
+# callers, queue exits; never arrivals): a busy database should not send every webhook to it.
+LINE_STATE_TTL_S = 0.5
 # Python's default is 5 ms, about ten waits per batch of a writer thread: under full load the
 # PostgreSQL writer then fell behind and the webhooks waited for it (make bench, paced run at
 # half the bare rate: 4,498 of 5,067 requests/s answered, p99 2.2 s; at 0.5 ms: 4,978 of
 # 5,039, p99 0.63 s).
 WRITER_SWITCH_INTERVAL_S = 0.0005
-# The write-behind's interval unless IVR_WRITE_INTERVAL_MS is set. On PostgreSQL a batch costs
-# the writer thread round trips and turns at Python's lock whatever its size, and the webhooks
-# on the event loop wait for those turns: with 100 ms instead of 20, the whole-call mix sent on
-# schedule at 3,612 requests/s had p50 1.9 instead of 4.8 ms, p99 29-30 instead of 33-54 ms, and
-# make bench's highest paced rate within 25 ms rose from 2,064 to 2,739 requests/s. On SQLite
-# the writer is the event loop itself, where a longer batch holds up the webhooks longer.
-WRITE_INTERVAL_MS = {"sqlite": 20, "postgresql": 100}
 
 
 def create_app(
@@ -84,18 +75,13 @@ def create_app(
         caller_key=caller_key,
         twilio=make_client(settings, twilio_http_client),
         config_file=config_file,
-        spool=Spool(settings.ivr_spool_dir, caller_key),
+        spool=Spool(settings.ivr_spool_dir),
         writer_lock=writer_lock(engine),
     )
-    interval_ms = settings.ivr_write_interval_ms
-    if interval_ms is None:
-        interval_ms = WRITE_INTERVAL_MS[engine.dialect.name]
-    if interval_ms > 0:
-        interval_s = interval_ms / 1000
-        runtime.writer = WriteBehind(runtime.write, interval_s, after=runtime.refresh_lines)
-        # Refreshed by the writer after every batch: kept a few intervals, so that a late
-        # batch does not send every webhook to the database.
-        runtime.lines = RecentLines(max(LINE_STATE_INTERVALS * interval_s, LINE_STATE_MIN_S))
+    if settings.ivr_group_commit:
+        runtime.writer = GroupCommit(runtime.commit, after=runtime.refresh_lines)
+        # Refreshed by the writer after its batches, so that they rarely expire while calls come in.
+        runtime.lines = RecentLines(LINE_STATE_TTL_S)
     runtime.presence_listeners.append(partial(redirect_if_unstaffed, runtime))
     jobs = Jobs(runtime)
     watcher = ConfigWatcher(runtime, on_reload=jobs.set_up_queues) if config_file is not None else None
@@ -154,7 +140,7 @@ def create_app(
     return app
 
 
-def start_writer(runtime: Runtime, writer: WriteBehind) -> None:
+def start_writer(runtime: Runtime, writer: GroupCommit) -> None:
     """A SQLite file is written from the event loop, a database across the network from a thread.
 
     A SQLite batch is a few milliseconds of local work and, written on the loop once the writer

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
@@ -24,6 +25,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union_all,
     update,
 )
@@ -175,6 +177,30 @@ def longest_wait(session: Session, helpdesk_id: str, now: dt.datetime) -> int | 
     if oldest is None:
         return None
     return max(0, int((now - oldest).total_seconds()))
+
+
+def lock_lines(session: Session, helpdesk_ids: Sequence[str]) -> None:
+    """Hold the admission lock of each of ``helpdesk_ids`` until the transaction ends.
+
+    Whoever decides on a caller's admission from :func:`line_states` and then enters the caller
+    holds it, so that the next decision (in this or another instance) counts that caller. SQLite
+    needs none: a writing transaction there holds the database's one write lock from its start
+    (BEGIN IMMEDIATE). On PostgreSQL it is a transaction-level advisory lock per helpdesk, taken
+    in one order, so that two instances never wait for each other the other way round.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for helpdesk_id in sorted(set(helpdesk_ids)):
+        session.execute(_ADVISORY_LOCK, {"key": _lock_key(helpdesk_id)})
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _lock_key(helpdesk_id: str) -> int:
+    """A stable signed 64-bit key for ``helpdesk_id`` (PostgreSQL's advisory lock space)."""
+    digest = hashlib.blake2b(f"ivr admission {helpdesk_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def line_state(session: Session, helpdesk_id: str) -> LineState:

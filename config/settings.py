@@ -115,6 +115,16 @@ def _base_url(value: str) -> str:
 BaseUrl = Annotated[str, AfterValidator(_base_url)]
 
 
+def _removed_write_interval(value: str | None) -> None:
+    if value is not None:
+        raise ValueError(
+            "IVR_WRITE_INTERVAL_MS is no longer used: webhooks answer once their writes are committed. "
+            "Remove it; IVR_GROUP_COMMIT=false makes each webhook commit its own transaction (the "
+            "effect of IVR_WRITE_INTERVAL_MS=0)"
+        )
+    return None
+
+
 class Settings(BaseSettings):
     """Environment of one deployment; names are case-insensitive, unknown variables ignored."""
 
@@ -139,10 +149,12 @@ class Settings(BaseSettings):
     ivr_spool_dir: Path = Path("var/spool")
     # Seconds between the scheduler's attempts (each job still runs once per minute in all).
     ivr_scheduler_interval: int = Field(60, ge=1, le=60)
-    # Milliseconds between the commits of the webhooks' writes (one transaction for all of them);
-    # 0 writes each webhook's own transaction before it answers. Unset: the database's own
-    # default (app.WRITE_INTERVAL_MS: 20 on SQLite, 100 on PostgreSQL).
-    ivr_write_interval_ms: int | None = Field(None, ge=0, le=1000)
+    # Whether one writer per worker commits the webhooks' writes together (group commit: whatever
+    # came in during the previous commit, in one transaction); off, each webhook commits its own.
+    # Either way a webhook answers only once its writes are committed (or spooled).
+    ivr_group_commit: bool = True
+    # Replaced by IVR_GROUP_COMMIT; refused with a clear message rather than silently ignored.
+    ivr_write_interval_ms: Annotated[str | None, AfterValidator(_removed_write_interval)] = None
     # Key of the keyed hash that stores caller numbers (repeat callers stay countable without the
     # number). Set it in production and keep it: without it a key is derived from the Twilio token.
     ivr_caller_hash_key: SecretStr | None = None

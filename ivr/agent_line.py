@@ -28,10 +28,10 @@ from agents import (
 )
 from calls import answered_since
 from config import Helpdesk
+from ivr.operations import MarkAnswered
 from ivr.params import DialResultParams, TwilioParams, WaitParams, parse_params
 from ivr.runtime import Runtime, runtime
 from ivr.signature import FormParams
-from ivr.spool import Operation
 from ivr.twiml import prompt_for
 from ivr.webhooks import TwilioRoute, call_log, log_events, verified_form
 from messages import Audio, MessageKey, Speech
@@ -232,10 +232,7 @@ async def connect(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Res
     now = rt.clock()
     desk = _desk(rt, helpdesk, params.to)
 
-    answered: Operation = (
-        "mark_answered",
-        {"call_sid": params.call_sid, "agent": code, "queue_time": params.queue_time, "now": now},
-    )
+    answered = MarkAnswered(call_sid=params.call_sid, agent=code, queue_time=params.queue_time, now=now)
     connected = ("connected", {"agent": code, "wait_s": params.queue_time})
     events = log_events(params.call_sid, desk, now, [connected]) if desk is not None else []
     try:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
@@ -78,8 +78,14 @@ class LineCollector(Collector):
         )
         yield GaugeMetricFamily(
             "ivr_writes_pending",
-            "Webhook writes this process handed to its write-behind and not yet committed",
+            "Webhook writes this process handed to its group commit and not yet committed",
             value=rt.writer.pending() if rt.writer is not None else 0,
+        )
+        yield CounterMetricFamily(
+            "ivr_writes_dead_lettered",
+            "Writes this process kept as dead letters since it started: refused by the database for "
+            "what they hold (see the write_dead_letters table, or the spool's dead-letter file)",
+            value=rt.dead_lettered,
         )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import hmac
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -15,21 +17,29 @@ from pathlib import Path
 
 from fastapi import Request
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from calls import line_states
+from calls import line_states, lock_lines
 from config import HelpdeskConfig, Settings
+from database import Letter, store_dead_letters
+from database.dead_letters import ERROR_LENGTH
 from database.engine import WRITE_UNIT, WriterLock
-from ivr.spool import Operation, Spool, apply
+from ivr.operations import Admission, Admitted, Item, Operation, apply, describe
+from ivr.spool import Spool
 from ivr.twiml import Renderer
-from ivr.writer import RecentLines, WriteBehind
+from ivr.writer import GroupCommit, RecentLines
 from routing import LineState
 
 Clock = Callable[[], datetime]
 KEPT_VERSIONS = 8
+# A write that failed within this many seconds came from a database that answered: arrivals are
+# then decided on what it still reads (a read-only or full disk) instead of the fail-safe.
+READ_AFTER_FAILURE_S = 0.5
 log = logging.getLogger("ivr")
 
 
@@ -82,12 +92,18 @@ class Runtime:
     versions: dict[str, Renderer] = field(default_factory=dict)
     # Where writes go while the database is unreachable (None: they are only logged).
     spool: Spool | None = None
-    # Batches the webhooks' writes (None: each webhook writes before it answers).
-    writer: WriteBehind | None = None
-    # Line states read in the last write interval (none are kept without a write-behind).
+    # Commits the webhooks' writes together (None: each webhook writes its own transaction).
+    writer: GroupCommit | None = None
+    # Line states read a moment ago, for the webhooks that may use them (none kept by default).
     lines: RecentLines = field(default_factory=lambda: RecentLines(0.0))
     # Held around every unit of work that writes (database.engine.writer_lock: SQLite files).
     writer_lock: WriterLock | None = None
+    # Batches whose operations went to the spool (or were lost without one) since start.
+    spooled: int = 0
+    # Operations kept as dead letters (refused by the database for what they hold) since start.
+    dead_lettered: int = 0
+    # When refresh_lines may read again (monotonic clock).
+    _next_refresh: float = field(default=0.0, repr=False)
     # One webhook read of a helpdesk's line state at a time (see :meth:`line`).
     _line_reads: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
 
@@ -118,58 +134,166 @@ class Runtime:
             session.connection(execution_options={WRITE_UNIT: True})
             yield session
 
-    def write(self, operations: Sequence[Operation]) -> bool:
-        """Apply ``operations`` in one transaction, or spool them when the database fails.
+    def commit(self, items: Sequence[Item]) -> list[Admitted]:
+        """Write ``items`` durably: committed, or spooled while the database fails.
 
-        Returns whether they reached the database now. Nothing is lost either way: a spooled
-        batch is replayed (idempotently) once the database answers again.
+        The operations and the arrivals to decide (:class:`Admission`) are written in one
+        transaction. Returns each admission's result, in order. A batch the database refuses for
+        what one of its items holds (not for being unreachable) is split until that item stands
+        alone: it is then kept in the dead-letter table (or file) and the rest is committed. While
+        the database is unreachable the operations are appended to the spool and every admission
+        takes its fail-safe answer.
         """
+        results = self._commit_splitting(list(items), spool=True)
+        return [results[id(item)] for item in items if isinstance(item, Admission)]
+
+    def write(self, operations: Sequence[Operation]) -> bool:
+        """Write ``operations`` in one transaction, or spool them when the database fails.
+
+        Returns whether they reached the database (or its dead-letter table) now. Nothing is lost
+        either way: a spooled batch is replayed (idempotently) once the database answers again.
+        """
+        spooled_before = self.spooled
+        self.commit(operations)
+        return self.spooled == spooled_before
+
+    def _commit_splitting(self, items: list[Item], *, spool: bool) -> dict[int, Admitted]:
+        """:meth:`commit`'s work; with ``spool`` False an outage raises instead (spool replay).
+
+        Returns the admissions' results by ``id``.
+        """
+        results: dict[int, Admitted] = {}
+        chunks: collections.deque[list[Item]] = collections.deque([items] if items else [])
+        while chunks:
+            chunk = chunks.popleft()
+            started = time.monotonic()
+            try:
+                results.update(self._transaction(chunk))
+                continue
+            except Exception as exc:
+                if is_outage(exc):
+                    if not spool:
+                        raise
+                    rest = [item for part in (chunk, *chunks) for item in part]
+                    # A database that said at once that it cannot write may still be read.
+                    readable = time.monotonic() - started < READ_AFTER_FAILURE_S
+                    self._spool_outage(rest, results, exc, readable=readable)
+                    return results
+                error = exc
+            if len(chunk) > 1:
+                half = len(chunk) // 2
+                chunks.extendleft([chunk[half:], chunk[:half]])
+                continue
+            item = chunk[0]
+            if isinstance(item, Admission):
+                # Its own operations are refused: the caller takes the fail-safe answer instead.
+                log.warning(
+                    "arrival not recorded: %s; fail-safe answer",
+                    _error_text(error),
+                    extra={"helpdesk": item.helpdesk_id},
+                )
+                results[id(item)] = item.fallback
+                chunks.appendleft(list(item.fallback.operations))
+            else:
+                self._dead_letter(item, error)
+        if spool and items:
+            self._replay_if_spooled()
+        return results
+
+    def _transaction(self, chunk: Sequence[Item]) -> dict[int, Admitted]:
+        """``chunk`` in one transaction: its operations, then its admissions decided in order."""
+        operations = [item for item in chunk if not isinstance(item, Admission)]
+        admissions = [item for item in chunk if isinstance(item, Admission)]
+        results: dict[int, Admitted] = {}
+        lines: dict[str, LineState] = {}
+        generation = self.lines.generation
+        with self.session() as session:
+            if admissions:
+                lock_lines(session, [admission.helpdesk_id for admission in admissions])
+            apply(session, operations)
+            if admissions:
+                lines = _line_states(session, admissions)
+                admitted = _decide_in_order(admissions, lines, results)
+                apply(session, admitted)
+        for helpdesk_id, line in lines.items():
+            self.lines.remember(helpdesk_id, line, generation)
+        return results
+
+    def _spool_outage(
+        self, items: Sequence[Item], results: dict[int, Admitted], error: BaseException, *, readable: bool
+    ) -> None:
+        """The database cannot be written: spool ``items``' operations.
+
+        The admissions among them are decided on the line states if the database can still be
+        read (``readable``: it refused quickly), else they take their fail-safe answers.
+        """
+        admissions = [item for item in items if isinstance(item, Admission)]
+        operations = [item for item in items if not isinstance(item, Admission)]
+        lines: dict[str, LineState] | None = None
+        if admissions and readable:
+            try:
+                with self.sessions() as session:
+                    lines = _line_states(session, admissions)
+            except Exception:
+                log.debug("line states unreadable too: fail-safe answers", exc_info=True)
+        if lines is not None:
+            operations.extend(_decide_in_order(admissions, lines, results))
+        else:
+            for admission in admissions:
+                results[id(admission)] = admission.fallback
+                operations.extend(admission.fallback.operations)
+        self.spooled += 1
+        if self.spool is None:
+            log.error("write lost: the database failed (%s) and no spool is configured", _error_text(error))
+            return
+        log.warning("database unavailable: writes spooled (%s)", _error_text(error))
+        try:
+            self.spool.append(operations)
+        except OSError:
+            log.exception("write lost: the database failed and the spool cannot be written")
+
+    def _dead_letter(self, operation: Operation, error: BaseException) -> None:
+        """Keep ``operation``, which the database refused for what it holds, with its error."""
+        letter = Letter(failed_at=self.clock(), operation=describe(operation), error=_error_text(error))
+        self.dead_lettered += 1
+        log.warning(
+            "write refused, kept as a dead letter: %s", letter.error, extra={"operation": letter.operation}
+        )
         try:
             with self.session() as session:
-                apply(session, operations)
-        except Exception:
+                store_dead_letters(session, [letter])
+        except Exception as exc:
             if self.spool is None:
-                log.exception("write lost: the database failed and no spool is configured")
-                return False
-            log.warning("database unavailable: writes spooled", exc_info=True)
+                log.error("dead letter lost: %s", _error_text(exc), extra={"operation": letter.operation})
+                return
             try:
-                self.spool.append(operations)
+                self.spool.dead_letter(letter)
             except OSError:
-                log.exception("write lost: the database failed and the spool cannot be written")
-            return False
-        # A flag, not a directory listing: this runs after every webhook's write.
+                log.exception("dead letter lost: neither the database nor the spool took it")
+
+    def _replay_if_spooled(self) -> None:
+        # A flag, not a directory listing: this runs after every batch.
         if self.spool is not None and self.spool.spooled_here:
             self.replay_spool()
-        return True
-
-    def submit(self, operations: Sequence[Operation]) -> None:
-        """A webhook's writes: handed to the write-behind, or written now when there is none."""
-        if self.writer is None:
-            self.write(operations)
-        else:
-            self.writer.submit(operations)
-
-    @property
-    def writes_behind(self) -> bool:
-        """Whether webhook writes are handed to a running write-behind (never block the loop)."""
-        return self.writer is not None and self.writer.running
 
     async def hand_in(self, operations: Sequence[Operation]) -> None:
-        """:meth:`submit` from the event loop: a direct write runs in the thread pool."""
-        if self.writes_behind:
-            assert self.writer is not None  # noqa: S101 - writes_behind says so
-            self.writer.submit(operations)
-        else:
-            await run_in_threadpool(self.write, operations)
+        """A webhook's writes, durable when this returns (group commit, or written here)."""
+        await self.submit(operations)
 
-    async def keep_up(self) -> None:
-        """Wait for the write-behind's next batch when it has fallen behind (after a webhook).
+    async def submit(self, items: Sequence[Item]) -> list[Admitted]:
+        """:meth:`commit` from the event loop: by the group commit, else in the thread pool."""
+        if self.writer is not None and self.writer.running:
+            return await self.writer.submit(items)
+        return await run_in_threadpool(self.commit, items)
 
-        Under more load than the database takes, the webhooks then slow down to the rate their
-        writes are committed at, instead of the backlog (and the memory it holds) growing.
-        """
-        if self.writer is not None and self.writer.running and self.writer.behind():
-            await self.writer.next_batch()
+    async def admit(self, admission: Admission) -> Admitted:
+        """Decide and record a caller's arrival (see :class:`Admission`); durable on return."""
+        try:
+            (admitted,) = await self.submit([admission])
+        except Exception:
+            log.exception("arrival not written; fail-safe answer", extra={"helpdesk": admission.helpdesk_id})
+            return admission.fallback
+        return admitted
 
     def flush(self) -> None:
         """Write what the webhooks handed in, before reading what must include it."""
@@ -211,9 +335,14 @@ class Runtime:
         When the read fails the entries are left to expire: the webhooks then read for
         themselves and meet the failure with their own fail-safe answers.
         """
+        now = time.monotonic()
+        if now < self._next_refresh:
+            return
         asked = self.lines.asked()
         if not asked:
             return
+        # At most twice per lifetime of an entry: a batch may follow the previous one at once.
+        self._next_refresh = now + self.lines.ttl_s / 2
         try:
             self.read_lines(asked)
         except Exception:
@@ -224,10 +353,22 @@ class Runtime:
         if self.spool is None:
             return 0
         try:
-            return self.spool.replay(self.sessions)
-        except Exception:
-            log.warning("spooled writes kept: the database still fails", exc_info=True)
+            return self.spool.replay(self._replay, self._dead_letter_line)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("spooled writes kept: the database still fails (%s)", _error_text(exc))
             return 0
+
+    def _replay(self, operations: list[Operation]) -> None:
+        self._commit_splitting(list(operations), spool=False)
+
+    def _dead_letter_line(self, line: str, error: BaseException) -> None:
+        """A spooled line that cannot be read back: kept in the spool's dead-letter file."""
+        self.dead_lettered += 1
+        log.warning("spooled line unreadable, kept as a dead letter: %s", _error_text(error))
+        assert self.spool is not None  # noqa: S101 - only the spool calls this
+        self.spool.dead_letter(Letter(failed_at=self.clock(), operation=line, error=_error_text(error)))
 
     def presence_changed(self, helpdesk_id: str) -> None:
         """Tell every listener that ``helpdesk_id`` has fewer agents taking calls.
@@ -247,3 +388,60 @@ async def runtime(request: Request) -> Runtime:
     """The app's runtime (a coroutine: FastAPI would run a plain function in a thread)."""
     value: Runtime = request.app.state.runtime
     return value
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be written now, rather than refusing one write.
+
+    Unreachable, disconnected, locked, read-only, out of space, a missing table or a pool
+    exhausted: the same write succeeds later, so it is spooled. Anything else (a value a column
+    cannot hold, a broken constraint, a bug in one operation) fails again every time.
+    """
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(
+        error,
+        OperationalError | InterfaceError | ProgrammingError | DisconnectionError | PoolTimeout | OSError,
+    )
+
+
+def _line_states(session: Session, admissions: Sequence[Admission]) -> dict[str, LineState]:
+    read = line_states(session, [admission.helpdesk_id for admission in admissions])
+    return {
+        helpdesk_id: LineState(agents_logged_in=agents, callers_waiting=waiting)
+        for helpdesk_id, (agents, waiting) in read.items()
+    }
+
+
+def _decide_in_order(
+    admissions: Sequence[Admission], lines: dict[str, LineState], results: dict[int, Admitted]
+) -> list[Operation]:
+    """Decide ``admissions`` one after the other, each counting the callers queued before it.
+
+    Updates ``lines`` and ``results`` (by ``id``); returns the operations that record them.
+    """
+    operations: list[Operation] = []
+    for admission in admissions:
+        line = lines[admission.helpdesk_id]
+        result = _decided(admission, line)
+        if result.queued:
+            lines[admission.helpdesk_id] = LineState(
+                agents_logged_in=line.agents_logged_in, callers_waiting=line.callers_waiting + 1
+            )
+        results[id(admission)] = result
+        operations.extend(result.operations)
+    return operations
+
+
+def _decided(admission: Admission, line: LineState) -> Admitted:
+    try:
+        return admission.decide(line)
+    except Exception:
+        log.exception("arrival decision failed; fail-safe routing", extra={"helpdesk": admission.helpdesk_id})
+        return admission.fallback
+
+
+def _error_text(error: BaseException) -> str:
+    """One line naming ``error``, for the log and the dead-letter table (no traceback)."""
+    text = " ".join(str(getattr(error, "orig", None) or error).split())
+    return f"{type(error).__name__}: {text}"[:ERROR_LENGTH]

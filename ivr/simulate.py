@@ -132,7 +132,7 @@ class Deployment:
         start: datetime,
         database_url: str,
         spool_dir: Path | None = None,
-        write_interval_ms: int = 0,
+        group_commit: bool = False,
         **simulator_options: Any,
     ) -> None:
         token = secrets.token_hex(16)
@@ -145,9 +145,8 @@ class Deployment:
             ivr_scheduler=False,
             # A dry run keeps its spooled writes (if any) apart from a real run's.
             ivr_spool_dir=spool_dir or Path(tempfile.mkdtemp(prefix="ivr-spool-")),
-            # Simulated time runs far faster than the write-behind's interval: by default each
-            # webhook writes before it answers, so what a dry run shows is exact.
-            ivr_write_interval_ms=write_interval_ms,
+            # One request at a time: each webhook commits its own writes.
+            ivr_group_commit=group_commit,
         )
         self.clock = _Clock(start)
         self.app = create_app(settings, clock=self.clock, config=config)

@@ -18,10 +18,11 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from agents import end_agent_call
-from calllog import local_arrival
+from calllog import local_arrival, new_event
 from calls import leave_queue
 from config import Helpdesk, HelpdeskConfig
 from ivr.failsafe import VERIFIED_FORM
+from ivr.operations import Admission, Admitted, EndAgentCall, EnterQueue, LeaveQueue, Operation, RecordEvent
 from ivr.params import (
     DialResultParams,
     QueueExitParams,
@@ -32,9 +33,9 @@ from ivr.params import (
 )
 from ivr.runtime import Runtime, runtime
 from ivr.signature import BodyTooLargeError, FormParams, form_pairs, is_valid, read_form, signed_url
-from ivr.spool import Operation
 from ivr.twiml import XML_TYPE, Renderer
 from routing import (
+    ArrivalDecision,
     EnqueueCaller,
     ForwardToCentral,
     LineState,
@@ -101,7 +102,6 @@ class TwilioRoute(APIRoute):
             response: Response = await endpoint(**arguments)
             if tasks is not None and response.background is None:
                 response.background = tasks
-            await rt.keep_up()
             return response
 
         return handler
@@ -124,11 +124,20 @@ _AGENTS_UNKNOWN = LineState(agents_logged_in=1, callers_waiting=0)
 def log_events(
     call_sid: str, desk: Helpdesk, at: datetime, events: Iterable[CallLogEvent | None]
 ) -> list[Operation]:
-    """The writes that append ``events`` to the call log of one call."""
-    return [
-        ("record_event", {"call_sid": call_sid, "helpdesk_id": desk.id, "kind": kind, "at": at, **data})
-        for kind, data in (event for event in events if event is not None)
-    ]
+    """The writes that append ``events`` to the call log of one call.
+
+    An event the call log would refuse (a bug: what Twilio sends is checked when it is parsed) is
+    logged and left out; it never changes what the caller hears.
+    """
+    operations: list[Operation] = []
+    for kind, data in (event for event in events if event is not None):
+        try:
+            event = new_event(call_sid=call_sid, helpdesk_id=desk.id, kind=kind, at=at, **data)
+        except (TypeError, ValueError):
+            log.exception("call-log event refused", extra={"helpdesk": desk.id, "kind": kind})
+            continue
+        operations.append(RecordEvent(event=event))
+    return operations
 
 
 async def call_log(
@@ -168,9 +177,9 @@ def _line(rt: Runtime, desk: Helpdesk, recent: LineState | None = None) -> LineS
     return rt.line(desk.id)
 
 
-async def _off_the_loop(rt: Runtime, work: Callable[[], str], reads: bool) -> str:
-    """Runs ``work`` in the thread pool when it reads or writes the database, else right here."""
-    if reads or not rt.writes_behind:
+async def _off_the_loop(work: Callable[[], str], reads: bool) -> str:
+    """Runs ``work`` in the thread pool when it reads the database, else right here."""
+    if reads:
         return await run_in_threadpool(work)
     return work()
 
@@ -187,31 +196,27 @@ async def voice(rt: Rt, form: Form) -> Response:
         log.warning("call to a number no helpdesk has", extra={"to": params.to})
         return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_, params.to))
 
-    recent = rt.lines.recent(desk.id)
+    arrival = local_arrival(now, config.zone)
+    offered = {
+        "caller": params.from_,
+        "hash_key": rt.caller_key,
+        "arrival_date": arrival.date,
+        "arrival_minute": arrival.minute,
+        "open_on_arrival": config.schedule(desk).is_open(now),
+    }
 
-    def decide() -> str:
-        try:
-            decision = decide_arrival(config, desk, now, _line(rt, desk, recent))
-        except Exception:
-            log.exception("arrival failed; fail-safe routing", extra={"helpdesk": desk.id})
-            decision = fail_safe(config, desk, now)
-        arrival = local_arrival(now, config.zone)
-        offered = {
-            "caller": params.from_,
-            "hash_key": rt.caller_key,
-            "arrival_date": arrival.date,
-            "arrival_minute": arrival.minute,
-            "open_on_arrival": config.schedule(desk).is_open(now),
-        }
-        queued: list[Operation] = []
-        if isinstance(decision, EnqueueCaller):
-            queued.append(("enter_queue", {"call_sid": params.call_sid, "helpdesk_id": desk.id, "now": now}))
-        rt.submit(
-            queued + log_events(params.call_sid, desk, now, [("offered", offered), _outcome_event(decision)])
-        )
-        return renderer.arrival(desk, decision, params.from_, params.to)
+    def admitted(decision: ArrivalDecision) -> Admitted:
+        queued = isinstance(decision, EnqueueCaller)
+        entered = [EnterQueue(call_sid=params.call_sid, helpdesk_id=desk.id, now=now)] if queued else []
+        events = log_events(params.call_sid, desk, now, [("offered", offered), _outcome_event(decision)])
+        return Admitted(decision, queued, (*entered, *events))
 
-    return twiml(await _off_the_loop(rt, decide, reads=recent is None))
+    def decide(line: LineState) -> Admitted:
+        return admitted(decide_arrival(config, desk, now, line))
+
+    # Decided where it is written, with every earlier admission and presence change counted.
+    result = await rt.admit(Admission(desk.id, decide, admitted(fail_safe(config, desk, now))))
+    return twiml(renderer.arrival(desk, result.decision, params.from_, params.to))
 
 
 @router.post("/wait", summary="Queue waitUrl: what a waiting caller hears next")
@@ -246,7 +251,7 @@ async def wait(rt: Rt, form: Form, helpdesk: str = "", v: str = "", announced: s
             log.exception("wait decision failed; leaving the queue", extra={"helpdesk": desk.id})
             return renderer.leave()
 
-    return twiml(await _off_the_loop(rt, decide, reads=recent is None))
+    return twiml(await _off_the_loop(decide, reads=recent is None))
 
 
 @router.post("/queue-exit", summary="Enqueue action: the caller left the queue")
@@ -266,10 +271,7 @@ async def queue_exit(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Res
         log.exception("queue exit failed; fail-safe routing", extra={"helpdesk": desk.id})
         decision = fail_safe(config, desk, now)
     left = ("left_queue", {"result": result, "wait_s": params.queue_time})
-    leave: Operation = (
-        "leave_queue",
-        {"call_sid": params.call_sid, "now": now, "result": result, "helpdesk_id": desk.id},
-    )
+    leave = LeaveQueue(call_sid=params.call_sid, now=now, result=result, helpdesk_id=desk.id)
     await rt.hand_in([leave, *log_events(params.call_sid, desk, now, [left, _outcome_event(decision)])])
     return twiml(renderer.after_queue(desk, decision, params.from_, params.to))
 
@@ -331,13 +333,10 @@ async def status(rt: Rt, form: Form, background: BackgroundTasks) -> Response:
         await call_log(rt, params.call_sid, citizen_desk, rt.clock(), ("status", reported))
     if params.call_status in FINAL_STATUSES and params.call_sid and citizen_desk is not None:
         # A citizen's call: it leaves the queue if it was still in it (no agent had this call).
-        gone = {
-            "call_sid": params.call_sid,
-            "now": rt.clock(),
-            "result": params.call_status,
-            "helpdesk_id": citizen_desk.id,
-        }
-        await rt.hand_in([("leave_queue", gone)])
+        gone = LeaveQueue(
+            call_sid=params.call_sid, now=rt.clock(), result=params.call_status, helpdesk_id=citizen_desk.id
+        )
+        await rt.hand_in([gone])
     elif params.call_status in FINAL_STATUSES and params.call_sid:
         now = rt.clock()
 
@@ -352,8 +351,8 @@ async def status(rt: Rt, form: Form, background: BackgroundTasks) -> Response:
         except Exception:
             log.warning("status callback spooled: the database failed", extra={"call_sid": params.call_sid})
             ended: list[Operation] = [
-                ("leave_queue", {"call_sid": params.call_sid, "now": now, "result": params.call_status}),
-                ("end_agent_call", {"call_sid": params.call_sid, "now": now}),
+                LeaveQueue(call_sid=params.call_sid, now=now, result=params.call_status),
+                EndAgentCall(call_sid=params.call_sid, now=now),
             ]
             await run_in_threadpool(rt.write, ended)
         else:

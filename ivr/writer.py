@@ -1,24 +1,20 @@
-"""Write-behind for the webhooks: their writes are committed in batches by one writer.
+"""Group commit for the webhooks: a webhook answers once its writes are durable.
 
-A webhook's answer never waits for the database: it hands its writes (queue entries, call-log
-events) to :class:`WriteBehind` and answers at once. Every ``interval_s`` the writer commits
-everything handed in since, in one transaction, through the same path as a direct write
-(spooled on local disk when the database fails). At ten webhooks in an interval that is one
-transaction instead of ten, and on SQLite a few writers instead of one per request waiting for
-the lock. Writes of one process reach the database in the order they were handed in.
+A webhook hands its writes (queue entries, call-log events, arrivals to decide) to
+:class:`GroupCommit` and waits for them: the writer commits everything handed in while its
+previous commit ran, in one transaction, and releases the answers of that batch together. The
+write itself is the runtime's (``Runtime.commit``): committed, or appended and fsynced to the
+local spool while the database fails. So an answered webhook is on record even if the process is
+killed right after answering, and under load ten webhooks cost one transaction instead of ten
+(on SQLite also one turn at the write lock instead of ten). Writes of one process reach the
+database in the order they were handed in.
 
-The writer is a thread (:meth:`WriteBehind.start`) for a database across the network, whose
+The writer is a thread (:meth:`GroupCommit.start`) for a database across the network, whose
 round trips must not hold up the event loop; for a SQLite file it is a task of the event loop
-itself (:meth:`WriteBehind.start_in_loop`). A batch there is a few milliseconds of work on a
+itself (:meth:`GroupCommit.start_in_loop`). A batch there is a few milliseconds of work on a
 local file, written once the writer lock is free (never waiting for it), and it competes with
 nothing: a thread would release Python's lock at every statement and row SQLite steps through
-and then wait up to a switch interval (5 ms) to get it back from the busy event loop, which
-under load left it far behind the webhooks.
-
-What is read back soon after (the count of waiting callers, the KPIs) may lag the calls by up
-to one interval; what acts on the queue (REST redirects, the reaper) calls :meth:`flush` first.
-After each batch the writer runs ``after`` (the runtime re-reads the line states the
-webhooks asked for), so that the webhooks themselves rarely wait for a read.
+and then wait up to a switch interval to get it back from the busy event loop.
 """
 
 from __future__ import annotations
@@ -30,95 +26,96 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 
-from ivr.spool import Operation
+from ivr.operations import Admission, Admitted, Item
 from routing import LineState
 
 log = logging.getLogger("ivr.writer")
-# Handed-in operations that wake the writer before its interval is over.
-FLUSH_AT = 500
-# Operations pending beyond which the webhooks wait for a batch to be written (see
-# Runtime.keep_up): the writer has fallen behind, and memory must not grow with the backlog.
-BACKLOG = 2 * FLUSH_AT
 # How often the event loop's writer looks again for a writer lock held elsewhere, and how long it
 # keeps looking before it writes from a thread (which may wait on SQLite's own locking).
 TURN_POLL_S = 0.0005
 TURN_WAIT_S = 1.0
 # Takes the writer lock if free: yields True (held), False (busy) or None (no lock to take).
 Turn = Callable[[], AbstractContextManager[bool | None]]
+# Commits items in one go (or spools them); returns the admissions' results in order.
+Commit = Callable[[Sequence[Item]], list[Admitted]]
 
 
-class WriteBehind:
-    """Batches operations for ``write`` (one transaction per call); a thread or a task flushes them."""
+@dataclass
+class _Request:
+    """One webhook's items and how it is told that they are written."""
 
-    def __init__(
-        self,
-        write: Callable[[Sequence[Operation]], object],
-        interval_s: float,
-        after: Callable[[], object] | None = None,
-    ) -> None:
-        if interval_s <= 0:
-            raise ValueError("interval_s must be positive")
-        self._write = write
+    items: Sequence[Item]
+    loop: asyncio.AbstractEventLoop | None
+    future: asyncio.Future[list[Admitted]] | None
+    # For a caller on another thread (no event loop): set once written.
+    done: threading.Event | None = None
+    result: list[Admitted] = field(default_factory=list)
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    """Commits the items handed in as one batch per turn; a thread or a task runs the turns."""
+
+    def __init__(self, commit: Commit, after: Callable[[], object] | None = None) -> None:
+        self._commit = commit
         self._after = after
-        self._interval_s = interval_s
-        self._pending: list[Operation] = []
-        # Event-loop futures waiting for the next batch to be written (see next_batch).
-        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
-        self._lock = threading.Lock()  # guards _pending and _waiters
+        self._pending: list[_Request] = []
+        self._lock = threading.Lock()  # guards _pending
         self._flushing = threading.Lock()  # one batch at a time, in order
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        # The event loop's writer (start_in_loop): its loop, task, wake-up and end.
+        # The event loop's writer (start_in_loop): its loop, task and wake-up.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._loop_wake: asyncio.Event | None = None
         self._task_ended = threading.Event()
 
     @property
-    def interval_s(self) -> float:
-        """Seconds between batches (sooner when FLUSH_AT operations are pending)."""
-        return self._interval_s
-
-    @property
     def running(self) -> bool:
         return self._thread is not None or self._task is not None
 
-    def submit(self, operations: Sequence[Operation]) -> None:
-        """Hand ``operations`` in; written now when the writer is not running."""
-        if not operations:
-            return
-        with self._lock:
-            self._pending.extend(operations)
-            full = len(self._pending) >= FLUSH_AT
-        if not self.running:
-            self.flush()
-        elif full:
-            self._wake_writer()
-
     def pending(self) -> int:
+        """Items handed in and not yet written."""
         with self._lock:
-            return len(self._pending)
+            return sum(len(request.items) for request in self._pending)
 
-    def behind(self) -> bool:
-        """Whether more than :data:`BACKLOG` operations wait: the writer is not keeping up."""
-        return len(self._pending) > BACKLOG  # one read of a list's length: no lock needed
+    async def submit(self, items: Sequence[Item]) -> list[Admitted]:
+        """Hand ``items`` in and wait until they are written; returns the admissions' results.
 
-    def next_batch(self) -> asyncio.Future[None]:
-        """A future of the running loop, done once a batch begun after this call is written.
-
-        What a webhook awaits when the writer has fallen behind: no thread waits for it.
+        Written in the calling thread when the writer is not running.
         """
+        if not self.running:
+            return await asyncio.to_thread(self.write_now, items)
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
+        future: asyncio.Future[list[Admitted]] = loop.create_future()
         with self._lock:
-            if not self.running:  # stopped (its last flush is done or sees this waiter)
-                future.set_result(None)
-                return future
-            self._waiters.append((loop, future))
+            self._pending.append(_Request(items, loop, future))
         self._wake_writer()
-        return future
+        # Shielded: a webhook given up on (the client went away) does not take the batch with it.
+        return await asyncio.shield(future)
+
+    def submit_and_wait(self, items: Sequence[Item]) -> list[Admitted]:
+        """:meth:`submit` from a thread that is not the writer's event loop (blocks)."""
+        if not self.running or self._on_loop_thread():
+            return self.write_now(items)
+        request = _Request(items, None, None, done=threading.Event())
+        with self._lock:
+            self._pending.append(request)
+        self._wake_writer()
+        assert request.done is not None  # noqa: S101 - set above
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        return request.result
+
+    def write_now(self, items: Sequence[Item]) -> list[Admitted]:
+        """Write ``items`` in the calling thread, after what was handed in before."""
+        with self._flushing:
+            self._flush_held()
+            return self._commit(items)
 
     def flush(self) -> None:
         """Write everything handed in so far (in the calling thread)."""
@@ -126,28 +123,48 @@ class WriteBehind:
             self._flush_held()
 
     def _flush_held(self) -> None:
-        """:meth:`flush`, by whoever holds ``_flushing``."""
+        """:meth:`flush`, by whoever holds ``_flushing``: one batch, its requests released together."""
         with self._lock:
             batch, self._pending = self._pending, []
-            waiters, self._waiters = self._waiters, []
+        if not batch:
+            return
+        items = [item for request in batch for item in request.items]
         try:
-            if batch:
-                self._write(batch)
-        finally:
-            for loop, future in waiters:
-                if loop is self._loop and self._on_loop_thread():
-                    _done(future)  # the loop's own writer: no wake-up through its pipe
-                    continue
-                # RuntimeError: its loop has closed, nobody waits any more.
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(_done, future)
+            results = self._commit(items)
+        except Exception as exc:
+            # The commit spools what the database refuses: this is a bug, not an outage.
+            log.exception("group commit failed")
+            for request in batch:
+                self._release(request, error=exc)
+            return
+        admitted = iter(results)
+        for request in batch:
+            mine = [next(admitted) for item in request.items if isinstance(item, Admission)]
+            self._release(request, result=mine)
+
+    def _release(
+        self, request: _Request, result: list[Admitted] | None = None, error: BaseException | None = None
+    ) -> None:
+        if request.done is not None:
+            request.result, request.error = result or [], error
+            request.done.set()
+            return
+        loop, future = request.loop, request.future
+        assert loop is not None  # noqa: S101 - an event loop's request
+        assert future is not None  # noqa: S101
+        if loop is self._loop and self._on_loop_thread():
+            _settle(future, result, error)  # the loop's own writer: no wake-up through its pipe
+            return
+        # RuntimeError: its loop has closed, nobody waits any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle, future, result, error)
 
     def start(self) -> None:
         """Write the batches from a thread of their own."""
         if self.running:
             return
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="ivr-write-behind", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="ivr-group-commit", daemon=True)
         self._thread.start()
 
     def start_in_loop(self, turn: Turn | None = None) -> None:
@@ -165,7 +182,7 @@ class WriteBehind:
         self._task_ended.clear()
         self._loop = asyncio.get_running_loop()
         self._loop_wake = asyncio.Event()
-        self._task = self._loop.create_task(self._run_in_loop(turn), name="ivr-write-behind")
+        self._task = self._loop.create_task(self._run_in_loop(turn), name="ivr-group-commit")
 
     def stop(self) -> None:
         """Stop the writer after writing what is pending.
@@ -197,7 +214,7 @@ class WriteBehind:
             return
         self._stopping.set()
         self._wake_writer()
-        # It ends at its next wake-up; what it raised was logged (or it was cancelled).
+        # It ends once nothing is pending; what it raised was logged (or it was cancelled).
         await asyncio.gather(task, return_exceptions=True)
         self._task = None
         await asyncio.to_thread(self.flush)
@@ -219,31 +236,42 @@ class WriteBehind:
                 with contextlib.suppress(RuntimeError):
                     loop.call_soon_threadsafe(wake.set)
 
+    def _has_pending(self) -> bool:
+        return bool(self._pending)  # one read of a list's length: no lock needed
+
     def _run(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.wait(self._interval_s)
+        while True:
+            self._wake.wait()
             self._wake.clear()
-            self._batch()
+            # As soon as one commit ends the next takes whatever came in meanwhile.
+            while self._has_pending():
+                self.flush()
+                self._run_after()
+            if self._stopping.is_set():
+                return
 
     async def _run_in_loop(self, turn: Turn | None) -> None:
         wake = self._loop_wake
         assert wake is not None  # noqa: S101 - set by start_in_loop
         try:
-            while not self._stopping.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), self._interval_s)
+            while True:
+                await wake.wait()
                 wake.clear()
-                try:
-                    written = await self._write_in_loop(turn)
-                except Exception:
-                    # Taking the lock failed (a bug, or the lock file's file system): the batch
-                    # is written from a thread below, so that no webhook waits for it forever.
-                    log.exception("write-behind turn failed")
-                    written = False
-                if written:
+                while self._has_pending():
+                    try:
+                        written = await self._write_in_loop(turn)
+                    except Exception:
+                        # Taking the lock failed (a bug, or the lock file's file system): the batch
+                        # is written from a thread below, so that no webhook waits for it forever.
+                        log.exception("group commit turn failed")
+                        written = False
+                    if not written:
+                        await asyncio.to_thread(self.flush)
                     self._run_after()
-                else:
-                    await asyncio.to_thread(self._batch)
+                    # Let the webhooks woken by this batch run before the next one is taken.
+                    await asyncio.sleep(0)
+                if self._stopping.is_set():
+                    return
         finally:
             self._task_ended.set()
 
@@ -257,26 +285,13 @@ class WriteBehind:
                         if mine is None:  # no lock to take: waiting on SQLite must not block the loop
                             return False
                         if mine:
-                            self._logged(self._flush_held)
+                            self._flush_held()
                             return True
                 finally:
                     self._flushing.release()
             if time.monotonic() >= deadline:
                 return False
             await asyncio.sleep(TURN_POLL_S)
-
-    def _batch(self) -> None:
-        """One batch written in the calling thread, and the work after it."""
-        self._logged(self.flush)
-        self._run_after()
-
-    @staticmethod
-    def _logged(flush: Callable[[], None]) -> None:
-        try:
-            flush()
-        except Exception:
-            # write() spools what the database refuses; this is a bug, not an outage.
-            log.exception("write-behind batch failed")
 
     def _run_after(self) -> None:
         if self._after is not None:
@@ -286,20 +301,28 @@ class WriteBehind:
                 log.exception("after-batch work failed")
 
 
-def _done(future: asyncio.Future[None]) -> None:
-    if not future.done():  # a waiter that gave up cancelled it
-        future.set_result(None)
+def _settle(
+    future: asyncio.Future[list[Admitted]], result: list[Admitted] | None, error: BaseException | None
+) -> None:
+    if future.done():  # cancelled: nobody waits for it any more
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result or [])
 
 
 class RecentLines:
     """Line states (agents logged in, callers waiting) read within the last ``ttl_s``, per helpdesk.
 
-    With a write-behind the database already lags the webhooks by up to one interval, so a line
-    state read a few intervals ago is as good as a new read: at a busy helpdesk the webhooks then
-    need no database round trip. The write-behind re-reads, after each batch, the
-    helpdesks the webhooks asked for (:meth:`asked`), so that their entries rarely expire while
-    calls come in. An instance that changes presence forgets its helpdesk's entry at once, and a
-    read that began before the change is not kept. ``ttl_s`` 0 keeps nothing.
+    What a waiting caller hears next and why a caller left the queue depend on the line state
+    only loosely (whether any agent is still logged in), so a state read a moment ago is as good
+    as a new read: at a busy helpdesk those webhooks then need no database round trip. Arrivals
+    never use it: they are decided where they are written (``ivr.operations.Admission``). The
+    group commit re-reads, after a batch, the helpdesks the webhooks asked for (:meth:`asked`),
+    so that their entries rarely expire while calls come in. An instance that changes presence
+    forgets its helpdesk's entry at once, and a read that began before the change is not kept.
+    ``ttl_s`` 0 keeps nothing.
     """
 
     def __init__(self, ttl_s: float) -> None:
@@ -308,6 +331,10 @@ class RecentLines:
         self._asked: set[str] = set()
         # Bumped by forget(): a read that started before it is stale.
         self._generation = 0
+
+    @property
+    def ttl_s(self) -> float:
+        return self._ttl_s
 
     @property
     def generation(self) -> int:

@@ -70,7 +70,7 @@ def test_constraints_and_indexes_carry_the_conventional_names(engine: Engine) ->
 def test_downgrading_0005_removes_the_call_log_only(empty_db_url: str) -> None:
     config = alembic_config(empty_db_url)
     previous = ScriptDirectory.from_config(config).get_revision("0005").down_revision
-    upgrade(empty_db_url)
+    command.upgrade(config, "0005")
     engine = make_engine(empty_db_url)
     try:
         with engine.connect() as connection:

@@ -82,8 +82,8 @@ class Line:
                 enter_queue(session, self.new_sid(), helpdesk, self.clock())
 
 
-def make_settings(db_url: str, *, write_interval_ms: int = 0) -> Settings:
-    """Settings of a test app; its webhooks write before they answer unless ``write_interval_ms``."""
+def make_settings(db_url: str, *, group_commit: bool = False) -> Settings:
+    """Settings of a test app; each webhook commits its own writes unless ``group_commit``."""
     return Settings(
         database_url=db_url,
         ivr_config=CONFIG,
@@ -91,7 +91,7 @@ def make_settings(db_url: str, *, write_interval_ms: int = 0) -> Settings:
         public_base_url=BASE,
         ivr_api_tokens=ApiTokens.parse(f"ops:{OPS_TOKEN},supervisor:{SUPERVISOR_TOKEN}"),
         ivr_scheduler=False,
-        ivr_write_interval_ms=write_interval_ms,
+        ivr_group_commit=group_commit,
     )
 
 

@@ -99,7 +99,7 @@ def test_two_apps_in_one_process_keep_their_own_gauges(line: Line, migrated_db_u
 
 
 def test_metrics_count_the_writes_not_yet_committed(migrated_db_url: str) -> None:
-    app = create_app(make_settings(migrated_db_url, write_interval_ms=1000), clock=Clock())
+    app = create_app(make_settings(migrated_db_url, group_commit=True), clock=Clock())
     with TestClient(app, base_url=BASE) as client:
         runtime = app.state.runtime
         runtime.writer.submit(

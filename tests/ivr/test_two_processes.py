@@ -84,14 +84,14 @@ def two_processes(migrated_db_url: str, tmp_path: Path) -> Iterator[tuple[list[s
 
 @pytest.fixture
 def two_direct_processes(migrated_db_url: str, tmp_path: Path) -> Iterator[tuple[list[str], list[Path]]]:
-    """Two instances whose webhooks write before they answer (``IVR_WRITE_INTERVAL_MS=0``).
+    """Two instances whose webhooks each commit their own writes (``IVR_GROUP_COMMIT=false``).
 
     The simulated quarter hour below runs in a fraction of a second of wall time, so a call's
     webhooks follow each other within one write-behind interval, which real calls (a welcome
     message, a minute of waiting) never do; with writes behind, which instance wrote first
     would change the routing. Written at once, one instance and two must count exactly alike.
     """
-    yield from _two_processes(migrated_db_url, tmp_path, {"IVR_WRITE_INTERVAL_MS": "0"})
+    yield from _two_processes(migrated_db_url, tmp_path, {"IVR_GROUP_COMMIT": "false"})
 
 
 def _two_processes(

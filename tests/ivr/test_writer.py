@@ -1,4 +1,4 @@
-"""The write-behind: webhooks hand their writes in, one thread commits them in batches."""
+"""The group commit: a webhook hands its writes in and answers once a batch holding them is written."""
 
 from __future__ import annotations
 
@@ -8,189 +8,228 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import calls
-from app import WRITE_INTERVAL_MS, WRITER_SWITCH_INTERVAL_S, create_app
+from app import WRITER_SWITCH_INTERVAL_S, create_app
 from calllog import CallRecord
 from calls import QueueEntry, line_states
+from config import Settings
 from database.migrations import upgrade
-from ivr.spool import Operation
-from ivr.writer import BACKLOG, FLUSH_AT, RecentLines, WriteBehind
-from routing import LineState
+from ivr.operations import Admission, Admitted, Item, LeaveQueue, Operation
+from ivr.writer import GroupCommit, RecentLines
+from routing import LineState, PlayBusy
 from tests.ivr.conftest import Clock, Line, make_settings
 
 WAIT_S = 5.0
+NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
 class Recorder:
-    """A stand-in for ``Runtime.write``: keeps every batch, signals each one."""
+    """A stand-in for ``Runtime.commit``: keeps every batch; admissions are decided on an empty line."""
 
-    def __init__(self, fail_first: bool = False) -> None:
-        self.batches: list[list[Operation]] = []
+    def __init__(self, fail_first: bool = False, gate: threading.Event | None = None) -> None:
+        self.batches: list[list[Item]] = []
+        self.threads: list[str] = []
         self.written = threading.Event()
+        self.writing = threading.Event()
         self._fail_first = fail_first
+        self._gate = gate
 
-    def __call__(self, operations: Sequence[Operation]) -> bool:
+    def __call__(self, items: Sequence[Item]) -> list[Admitted]:
+        self.writing.set()
+        if self._gate is not None:
+            self._gate.wait(WAIT_S)
         if self._fail_first:
             self._fail_first = False
             raise RuntimeError("a bug in a batch")
-        self.batches.append(list(operations))
+        self.batches.append(list(items))
+        self.threads.append(threading.current_thread().name)
         self.written.set()
-        return True
+        line = LineState(agents_logged_in=0, callers_waiting=0)
+        return [item.decide(line) for item in items if isinstance(item, Admission)]
 
 
 def op(number: int) -> Operation:
-    return ("leave_queue", {"call_sid": f"CA{number:032x}", "result": "hangup"})
+    return LeaveQueue(call_sid=f"CA{number:032x}", now=NOW, result="hangup")
 
 
-def test_without_the_thread_a_submit_writes_at_once() -> None:
+def admission(helpdesk_id: str, number: int = 0) -> Admission:
+    """An arrival whose result names it: its one operation is ``op(number)``."""
+
+    def decide(line: LineState) -> Admitted:
+        return Admitted(PlayBusy(), False, (op(number),))
+
+    return Admission(helpdesk_id, decide, Admitted(PlayBusy(), False, ()))
+
+
+def test_without_a_writer_running_a_submit_writes_at_once() -> None:
     recorder = Recorder()
-    behind = WriteBehind(recorder, interval_s=60)
-    behind.submit([op(1), op(2)])
+    group = GroupCommit(recorder)
+    assert asyncio.run(group.submit([op(1), op(2)])) == []
     assert recorder.batches == [[op(1), op(2)]]
-    assert not behind.running
-    behind.submit([])
-    assert recorder.batches == [[op(1), op(2)]]
+    assert not group.running
+    assert group.submit_and_wait([op(3)]) == []
+    assert recorder.batches == [[op(1), op(2)], [op(3)]]
 
 
-def test_submits_are_kept_in_order_and_written_as_one_batch() -> None:
-    recorder = Recorder()
-    behind = WriteBehind(recorder, interval_s=60)
-    behind.start()
+def test_what_comes_in_during_a_commit_is_the_next_batch_and_answered_together() -> None:
+    gate = threading.Event()
+    recorder = Recorder(gate=gate)
+    group = GroupCommit(recorder)
+    group.start()
+
+    async def webhooks() -> list[bool]:
+        first = asyncio.ensure_future(group.submit([op(1)]))
+        await asyncio.to_thread(recorder.writing.wait, WAIT_S)  # the first commit has begun
+        later = [asyncio.ensure_future(group.submit([op(n)])) for n in (2, 3)]
+        await asyncio.sleep(0.05)
+        waiting = [not future.done() for future in (first, *later)]  # none answers before its commit
+        assert group.pending() == 2
+        gate.set()
+        await asyncio.wait_for(asyncio.gather(first, *later), WAIT_S)
+        return waiting
+
     try:
-        behind.submit([op(1)])
-        behind.submit([op(2), op(3)])
-        assert behind.pending() == 3
-        assert recorder.batches == []
-        behind.flush()
-        assert recorder.batches == [[op(1), op(2), op(3)]]
-        assert behind.pending() == 0
-        behind.flush()  # nothing pending: no empty batch
-        assert recorder.batches == [[op(1), op(2), op(3)]]
+        assert asyncio.run(webhooks()) == [True, True, True]
     finally:
-        behind.stop()
+        group.stop()
+    assert recorder.batches == [[op(1)], [op(2), op(3)]]
+    assert recorder.threads == ["ivr-group-commit"] * 2
 
 
-def test_the_thread_writes_within_the_interval() -> None:
-    recorder = Recorder()
-    behind = WriteBehind(recorder, interval_s=0.02)
-    behind.start()
+def test_each_webhook_gets_the_results_of_its_own_admissions() -> None:
+    gate = threading.Event()
+    recorder_gate = Recorder(gate=gate)
+    group = GroupCommit(recorder_gate)
+    group.start()
+
+    async def webhooks() -> list[list[Admitted]]:
+        blocker = asyncio.ensure_future(group.submit([op(0)]))
+        await asyncio.to_thread(recorder_gate.writing.wait, WAIT_S)
+        both = [
+            asyncio.ensure_future(group.submit([op(1), admission("voorkempen", 11)])),
+            asyncio.ensure_future(group.submit([op(2)])),
+            asyncio.ensure_future(group.submit([admission("kempen-zuid", 12), admission("voorkempen", 13)])),
+        ]
+        gate.set()
+        await blocker
+        return list(await asyncio.wait_for(asyncio.gather(*both), WAIT_S))
+
     try:
-        behind.submit([op(1)])
-        assert recorder.written.wait(WAIT_S)
-        assert recorder.batches == [[op(1)]]
+        first, second, third = asyncio.run(webhooks())
     finally:
-        behind.stop()
+        group.stop()
+    assert len(recorder_gate.batches) == 2
+    assert [result.operations for result in first] == [(op(11),)]
+    assert second == []
+    assert [result.operations for result in third] == [(op(12),), (op(13),)]
 
 
-def test_a_full_batch_wakes_the_thread_before_the_interval() -> None:
-    recorder = Recorder()
-    behind = WriteBehind(recorder, interval_s=3600)
-    behind.start()
+def test_a_failing_commit_fails_its_webhooks_and_the_writer_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    # Runtime.commit spools what the database refuses and does not raise: a raise is a bug.
+    recorder = Recorder(fail_first=True)
+    group = GroupCommit(recorder)
+    group.start()
+
+    async def webhooks() -> None:
+        with pytest.raises(RuntimeError, match="a bug in a batch"):
+            await asyncio.wait_for(group.submit([op(1)]), WAIT_S)
+        await asyncio.wait_for(group.submit([op(2)]), WAIT_S)
+
     try:
-        behind.submit([op(n) for n in range(FLUSH_AT - 1)])
-        assert not recorder.written.wait(0.2)
-        behind.submit([op(FLUSH_AT - 1)])
-        assert recorder.written.wait(WAIT_S)
-        assert recorder.batches == [[op(n) for n in range(FLUSH_AT)]]
+        asyncio.run(webhooks())
     finally:
-        behind.stop()
+        group.stop()
+    assert recorder.batches == [[op(2)]]
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("ivr.writer", "group commit failed")]
+
+
+def test_a_webhook_given_up_on_does_not_take_its_batch_with_it() -> None:
+    gate = threading.Event()
+    recorder = Recorder(gate=gate)
+    group = GroupCommit(recorder)
+    group.start()
+
+    async def webhooks() -> None:
+        blocker = asyncio.ensure_future(group.submit([op(0)]))
+        await asyncio.to_thread(recorder.writing.wait, WAIT_S)
+        gone = asyncio.ensure_future(group.submit([op(1)]))
+        kept = asyncio.ensure_future(group.submit([op(2)]))
+        await asyncio.sleep(0.01)
+        gone.cancel()  # the client went away
+        gate.set()
+        await asyncio.wait_for(asyncio.gather(blocker, kept), WAIT_S)
+
+    try:
+        asyncio.run(webhooks())
+    finally:
+        group.stop()
+    assert recorder.batches == [[op(0)], [op(1), op(2)]]
+
+
+def test_a_thread_waits_for_the_batch_holding_its_items() -> None:
+    recorder = Recorder()
+    group = GroupCommit(recorder)
+    group.start()
+    try:
+        results = group.submit_and_wait([admission("voorkempen")])
+    finally:
+        group.stop()
+    assert len(results) == 1
+    assert recorder.threads == ["ivr-group-commit"]
 
 
 def test_stop_writes_what_is_pending_and_ends_the_thread() -> None:
-    recorder = Recorder()
-    behind = WriteBehind(recorder, interval_s=3600)
-    behind.start()
-    behind.submit([op(1)])
-    behind.stop()
-    assert recorder.batches == [[op(1)]]
-    assert not behind.running
-    assert "ivr-write-behind" not in [thread.name for thread in threading.enumerate()]
-
-
-def test_a_failing_batch_is_logged_and_the_thread_goes_on(caplog: pytest.LogCaptureFixture) -> None:
-    # Runtime.write spools what the database refuses and does not raise: a raise is a bug.
-    recorder = Recorder(fail_first=True)
-    behind = WriteBehind(recorder, interval_s=3600)
-    behind.start()
-    try:
-        behind.submit([op(1)])
-        with pytest.raises(RuntimeError, match="a bug in a batch"):
-            behind.flush()
-        behind.submit([op(n) for n in range(2, FLUSH_AT + 2)])  # a full batch wakes the thread
-        assert recorder.written.wait(WAIT_S)
-    finally:
-        behind.stop()
-    assert recorder.batches == [[op(n) for n in range(2, FLUSH_AT + 2)]]
-
-
-def test_the_thread_logs_a_failing_batch_and_goes_on(caplog: pytest.LogCaptureFixture) -> None:
-    recorder = Recorder(fail_first=True)
-    behind = WriteBehind(recorder, interval_s=3600)
-    behind.start()
-    try:
-        behind.submit([op(n) for n in range(FLUSH_AT)])  # the thread's batch fails
-        for _ in range(int(WAIT_S / 0.01)):
-            if caplog.records:
-                break
-            threading.Event().wait(0.01)
-        behind.submit([op(n) for n in range(FLUSH_AT, 2 * FLUSH_AT)])
-        assert recorder.written.wait(WAIT_S)
-    finally:
-        behind.stop()
-    assert [(r.name, r.getMessage()) for r in caplog.records] == [("ivr.writer", "write-behind batch failed")]
-    assert recorder.batches == [[op(n) for n in range(FLUSH_AT, 2 * FLUSH_AT)]]
-
-
-@pytest.mark.parametrize("interval", [0, -0.5])
-def test_the_interval_must_be_positive(interval: float) -> None:
-    with pytest.raises(ValueError, match="interval_s must be positive"):
-        WriteBehind(Recorder(), interval_s=interval)
-
-
-def test_a_webhook_behind_the_writer_waits_for_a_batch_begun_after_it_asked() -> None:
     gate = threading.Event()
-    writing = threading.Event()
+    recorder = Recorder(gate=gate)
+    group = GroupCommit(recorder)
+    group.start()
 
-    def slow_write(operations: Sequence[Operation]) -> None:
-        writing.set()
-        gate.wait(WAIT_S)
-
-    writer = WriteBehind(slow_write, interval_s=10.0)
-    writer.start()
-    writer.submit([op(n) for n in range(BACKLOG + 1)])  # wakes the thread: a full batch
-    assert writing.wait(WAIT_S)
-    writer.submit([op(n) for n in range(BACKLOG + 1)])
-    assert writer.behind()
-
-    async def webhook() -> tuple[bool, bool]:
-        batch = writer.next_batch()
-        await asyncio.sleep(0.05)
-        during = batch.done()  # the batch being written began before it asked
+    async def webhooks() -> None:
+        first = asyncio.ensure_future(group.submit([op(1)]))
+        await asyncio.to_thread(recorder.writing.wait, WAIT_S)
+        second = asyncio.ensure_future(group.submit([op(2)]))
+        await asyncio.sleep(0.01)
         gate.set()
-        await asyncio.wait_for(batch, WAIT_S)
-        return during, batch.done()
+        await asyncio.to_thread(group.stop)
+        await asyncio.wait_for(asyncio.gather(first, second), WAIT_S)
 
-    assert asyncio.run(webhook()) == (False, True)
-    assert not writer.behind()
-    writer.stop()
+    asyncio.run(webhooks())
+    assert recorder.batches == [[op(1)], [op(2)]]
+    assert not group.running
+    assert "ivr-group-commit" not in [thread.name for thread in threading.enumerate()]
 
 
-def test_a_stopped_writer_keeps_nobody_waiting() -> None:
-    writer = WriteBehind(Recorder(), interval_s=10.0)
+def test_the_thread_runs_after_after_each_batch(caplog: pytest.LogCaptureFixture) -> None:
+    recorder = Recorder()
+    calls_after: list[int] = []
 
-    async def webhook() -> bool:
-        batch = writer.next_batch()
-        return batch.done()
+    def after() -> None:
+        calls_after.append(len(recorder.batches))
+        if len(calls_after) == 1:
+            raise RuntimeError("a bug after a batch")
 
-    assert asyncio.run(webhook())
+    group = GroupCommit(recorder, after=after)
+    group.start()
+
+    async def webhooks() -> None:
+        await group.submit([op(1)])
+        await group.submit([op(2)])
+
+    try:
+        asyncio.run(webhooks())
+    finally:
+        group.stop()
+    assert calls_after[:2] == [1, 2]
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("ivr.writer", "after-batch work failed")]
 
 
 async def until(condition: Callable[[], object]) -> None:
@@ -215,66 +254,73 @@ class Turns:
         yield self.state
 
 
-def test_the_loops_writer_writes_within_the_interval_on_the_loop_thread() -> None:
-    threads: list[str] = []
-
-    def write(operations: Sequence[Operation]) -> None:
-        threads.append(threading.current_thread().name)
+def test_the_loops_writer_writes_on_the_loop_thread() -> None:
+    recorder = Recorder()
 
     async def serve() -> None:
-        behind = WriteBehind(write, interval_s=0.02)
-        behind.start_in_loop(Turns())
-        assert behind.running
-        behind.submit([op(1)])
-        await until(lambda: threads)
-        await behind.aclose()
-        assert not behind.running
+        group = GroupCommit(recorder)
+        group.start_in_loop(Turns())
+        assert group.running
+        await asyncio.wait_for(group.submit([op(1)]), WAIT_S)
+        await asyncio.wait_for(group.submit([op(2), op(3)]), WAIT_S)
+        await group.aclose()
+        assert not group.running
 
     asyncio.run(serve())
-    assert threads == [threading.main_thread().name]
+    assert recorder.batches == [[op(1)], [op(2), op(3)]]
+    assert recorder.threads == [threading.main_thread().name] * 2
+
+
+def test_the_loops_writer_takes_everything_handed_in_meanwhile_as_one_batch() -> None:
+    recorder = Recorder()
+
+    async def serve() -> None:
+        group = GroupCommit(recorder)
+        group.start_in_loop(Turns())
+        # Handed in before the writer gets the loop: one batch, answered together.
+        await asyncio.wait_for(asyncio.gather(*(group.submit([op(n)]) for n in range(16))), WAIT_S)
+        await group.aclose()
+
+    asyncio.run(serve())
+    assert recorder.batches == [[op(n) for n in range(16)]]
 
 
 def test_the_loop_goes_on_serving_while_another_writer_holds_the_lock() -> None:
     recorder = Recorder()
     turns = Turns(state=False)
 
-    async def serve() -> tuple[int, int]:
-        behind = WriteBehind(recorder, interval_s=0.01)
-        behind.start_in_loop(turns)
-        behind.submit([op(1)])
+    async def serve() -> tuple[int, int, bool]:
+        group = GroupCommit(recorder)
+        group.start_in_loop(turns)
+        webhook = asyncio.ensure_future(group.submit([op(1)]))
         ticks = 0
         for _ in range(20):  # the loop serves others while the writer waits for its turn
             await asyncio.sleep(0.005)
             ticks += 1
         written_while_busy = len(recorder.batches)
+        answered_while_busy = webhook.done()
         turns.state = True
-        await until(lambda: recorder.batches)
-        await behind.aclose()
-        return ticks, written_while_busy
+        await asyncio.wait_for(webhook, WAIT_S)
+        await group.aclose()
+        return ticks, written_while_busy, answered_while_busy
 
-    assert asyncio.run(serve()) == (20, 0)
+    assert asyncio.run(serve()) == (20, 0, False)
     assert turns.tries > 2
     assert recorder.batches == [[op(1)]]
 
 
 def test_without_a_lock_to_take_the_loops_writer_writes_from_a_thread() -> None:
-    threads: list[str] = []
-    done = threading.Event()
-
-    def write(operations: Sequence[Operation]) -> None:
-        threads.append(threading.current_thread().name)
-        done.set()
+    recorder = Recorder()
 
     async def serve() -> None:
-        behind = WriteBehind(write, interval_s=0.01)
-        behind.start_in_loop(Turns(state=None))
-        behind.submit([op(1)])
-        await until(done.is_set)
-        await behind.aclose()
+        group = GroupCommit(recorder)
+        group.start_in_loop(Turns(state=None))
+        await asyncio.wait_for(group.submit([op(1)]), WAIT_S)
+        await group.aclose()
 
     asyncio.run(serve())
-    assert len(threads) == 1
-    assert threads[0] != threading.main_thread().name
+    assert len(recorder.threads) == 1
+    assert recorder.threads[0] != threading.main_thread().name
 
 
 def test_a_failing_turn_is_logged_and_the_batch_written_from_a_thread(
@@ -293,53 +339,51 @@ def test_a_failing_turn_is_logged_and_the_batch_written_from_a_thread(
         return BrokenTurn()
 
     async def serve() -> None:
-        behind = WriteBehind(recorder, interval_s=0.01)
-        behind.start_in_loop(broken_turn)
-        behind.submit([op(1)])
-        await until(lambda: recorder.batches)
-        assert behind.running  # the writer goes on
-        await behind.aclose()
+        group = GroupCommit(recorder)
+        group.start_in_loop(broken_turn)
+        await asyncio.wait_for(group.submit([op(1)]), WAIT_S)
+        assert group.running  # the writer goes on
+        await group.aclose()
 
     asyncio.run(serve())
     assert recorder.batches == [[op(1)]]
-    assert ("ivr.writer", "write-behind turn failed") in [(r.name, r.getMessage()) for r in caplog.records]
+    assert ("ivr.writer", "group commit turn failed") in [(r.name, r.getMessage()) for r in caplog.records]
 
 
 def test_the_loops_writer_stopped_from_another_thread_writes_what_is_pending() -> None:
     recorder = Recorder()
 
-    async def serve() -> WriteBehind:
-        behind = WriteBehind(recorder, interval_s=3600)
-        behind.start_in_loop(Turns())
-        behind.submit([op(1), op(2)])
+    async def serve() -> GroupCommit:
+        group = GroupCommit(recorder)
+        group.start_in_loop(Turns())
+        webhook = asyncio.ensure_future(group.submit([op(1), op(2)]))
+        await asyncio.sleep(0)
         with pytest.raises(RuntimeError, match="await aclose"):
-            behind.stop()  # on the loop it would wait for itself
-        await asyncio.to_thread(behind.stop)
-        return behind
+            group.stop()  # on the loop it would wait for itself
+        await asyncio.to_thread(group.stop)
+        await asyncio.wait_for(webhook, WAIT_S)
+        return group
 
-    behind = asyncio.run(serve())
+    group = asyncio.run(serve())
     assert recorder.batches == [[op(1), op(2)]]
-    assert not behind.running
+    assert not group.running
 
 
-def test_a_webhook_behind_the_loops_writer_waits_for_its_next_batch() -> None:
+def test_a_thread_hands_in_to_the_loops_writer_and_waits() -> None:
     recorder = Recorder()
 
-    async def webhook() -> bool:
-        behind = WriteBehind(recorder, interval_s=3600)
-        behind.start_in_loop(Turns())
-        behind.submit([op(n) for n in range(BACKLOG + 1)])  # a full batch wakes the writer
-        assert behind.behind()  # the writer runs once the webhook yields
-        await asyncio.wait_for(behind.next_batch(), WAIT_S)
-        caught_up = not behind.behind()
-        await behind.aclose()
-        return caught_up
+    async def serve() -> list[Admitted]:
+        group = GroupCommit(recorder)
+        group.start_in_loop(Turns())
+        results = await asyncio.to_thread(group.submit_and_wait, [admission("voorkempen")])
+        await group.aclose()
+        return results
 
-    assert asyncio.run(webhook())
-    assert sum(len(batch) for batch in recorder.batches) == BACKLOG + 1
+    assert len(asyncio.run(serve())) == 1
+    assert recorder.threads == [threading.main_thread().name]
 
 
-def test_recent_lines_are_kept_for_one_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_recent_lines_are_kept_for_their_lifetime(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [100.0]
     monkeypatch.setattr("ivr.writer.time.monotonic", lambda: now[0])
     lines = RecentLines(0.02)
@@ -358,7 +402,7 @@ def test_recent_lines_are_kept_for_one_interval(monkeypatch: pytest.MonkeyPatch)
     lines.forget("voorkempen")  # forgetting twice is fine
 
 
-def test_without_an_interval_no_line_is_kept() -> None:
+def test_without_a_lifetime_no_line_is_kept() -> None:
     lines = RecentLines(0.0)
     lines.remember("voorkempen", LineState(agents_logged_in=1, callers_waiting=0))
     assert lines.recent("voorkempen") is None
@@ -387,36 +431,23 @@ def test_a_read_begun_before_a_presence_change_is_not_kept() -> None:
     assert lines.recent("voorkempen") == fresh
 
 
-def test_the_thread_runs_after_after_each_interval(caplog: pytest.LogCaptureFixture) -> None:
-    recorder = Recorder()
-    calls: list[int] = []
-    ran = threading.Event()
-
-    def after() -> None:
-        calls.append(len(recorder.batches))
-        if len(calls) == 1:
-            raise RuntimeError("a bug after a batch")
-        ran.set()
-
-    behind = WriteBehind(recorder, interval_s=0.01, after=after)
-    behind.start()
-    try:
-        behind.submit([op(1)])
-        assert ran.wait(WAIT_S)
-    finally:
-        behind.stop()
-    assert calls[0] in (0, 1)  # the first interval may end before or after the submit
-    assert [(r.name, r.getMessage()) for r in caplog.records] == [("ivr.writer", "after-batch work failed")]
-
-
 def test_the_writer_refreshes_the_line_states_asked_for(
     migrated_db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = create_app(make_settings(migrated_db_url, write_interval_ms=1000), clock=Clock())
+    app = create_app(make_settings(migrated_db_url, group_commit=True), clock=Clock())
     runtime = app.state.runtime
+    # This test refreshes in its own time: no wait between two refreshes.
+    monkeypatch.setattr(runtime.lines, "_ttl_s", 0.5)
+    refresh = runtime.refresh_lines
+
+    def refresh_lines() -> None:
+        runtime._next_refresh = 0.0
+        refresh()
+
+    monkeypatch.setattr(runtime, "refresh_lines", refresh_lines)
     with TestClient(app, base_url="https://helpdesk.example.org") as client:
         line = Line(client=client, runtime=runtime, clock=runtime.clock)
-        runtime.writer.stop()  # this test refreshes in its own time
+        runtime.writer.stop()
         assert runtime.lines.recent("voorkempen") is None  # asked for, not yet read
         runtime.refresh_lines()
         assert runtime.lines.recent("voorkempen") == LineState(agents_logged_in=0, callers_waiting=0)
@@ -442,7 +473,7 @@ def test_the_writer_refreshes_the_line_states_asked_for(
 def test_webhooks_missing_a_line_state_share_one_read_of_it(
     migrated_db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = create_app(make_settings(migrated_db_url, write_interval_ms=1000), clock=Clock())
+    app = create_app(make_settings(migrated_db_url, group_commit=True), clock=Clock())
     runtime = app.state.runtime
     reads: list[str] = []
     read_started = threading.Event()
@@ -515,7 +546,7 @@ def _busy_morning(line: Line) -> None:
 def two_lines(migrated_db_url: str, empty_db_url: str) -> Iterator[tuple[Line, Line]]:
     upgrade(empty_db_url)
     direct = create_app(make_settings(migrated_db_url), clock=Clock())
-    behind = create_app(make_settings(empty_db_url, write_interval_ms=20), clock=Clock())
+    behind = create_app(make_settings(empty_db_url, group_commit=True), clock=Clock())
     with (
         TestClient(direct, base_url="https://helpdesk.example.org") as one,
         TestClient(behind, base_url="https://helpdesk.example.org") as other,
@@ -540,27 +571,28 @@ def test_batched_writes_give_the_same_call_log_as_direct_ones(two_lines: tuple[L
     assert _records(behind) == expected
 
 
-def test_stopping_the_app_writes_what_is_pending(migrated_db_url: str) -> None:
-    app = create_app(make_settings(migrated_db_url, write_interval_ms=1000), clock=Clock())
+def test_a_webhook_answers_once_its_writes_are_committed(migrated_db_url: str) -> None:
+    app = create_app(make_settings(migrated_db_url, group_commit=True), clock=Clock())
     runtime = app.state.runtime
     with TestClient(app, base_url="https://helpdesk.example.org") as client:
         line = Line(client=client, runtime=runtime, clock=runtime.clock)
         line.agents("voorkempen", 1)
         call = line.call()
         assert line.post("/twilio/voice", call).status_code == 200
-        assert runtime.writer.pending() > 0
-    try:
-        with runtime.session() as session:
+        assert runtime.writer.pending() == 0
+        # Read on another connection while the app still runs: committed, not merely handed in.
+        with runtime.sessions() as session:
             outcome = session.execute(
                 select(CallRecord.outcome).where(CallRecord.call_sid == call["CallSid"])
             ).scalar_one()
-    finally:
-        runtime.engine.dispose()
+            entered = session.get(QueueEntry, call["CallSid"])
+    runtime.engine.dispose()
     assert outcome == "in_progress"
+    assert entered is not None
 
 
 def test_a_writer_thread_shortens_the_switch_interval_while_the_app_runs(migrated_db_url: str) -> None:
-    app = create_app(make_settings(migrated_db_url, write_interval_ms=1000), clock=Clock())
+    app = create_app(make_settings(migrated_db_url, group_commit=True), clock=Clock())
     runtime = app.state.runtime
     before = sys.getswitchinterval()
     try:
@@ -573,14 +605,17 @@ def test_a_writer_thread_shortens_the_switch_interval_while_the_app_runs(migrate
         runtime.engine.dispose()
 
 
-def test_the_write_interval_defaults_to_the_databases_own(migrated_db_url: str) -> None:
-    settings = make_settings(migrated_db_url).model_copy(update={"ivr_write_interval_ms": None})
+def test_the_group_commit_is_on_by_default(migrated_db_url: str) -> None:
+    settings = make_settings(migrated_db_url).model_copy(update={"ivr_group_commit": True})
+    assert Settings(database_url=migrated_db_url).ivr_group_commit
     app = create_app(settings, clock=Clock())
-    runtime = app.state.runtime
     try:
-        dialect = runtime.engine.dialect.name
-        assert runtime.writer is not None
-        assert runtime.writer.interval_s == WRITE_INTERVAL_MS[dialect] / 1000
-        assert WRITE_INTERVAL_MS == {"sqlite": 20, "postgresql": 100}
+        assert isinstance(app.state.runtime.writer, GroupCommit)
     finally:
-        runtime.engine.dispose()
+        app.state.runtime.engine.dispose()
+
+
+def test_the_removed_write_interval_is_refused_with_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IVR_WRITE_INTERVAL_MS", "20")
+    with pytest.raises(ValidationError, match="IVR_GROUP_COMMIT=false"):
+        Settings()
