@@ -98,8 +98,6 @@ class Runtime:
     lines: RecentLines = field(default_factory=lambda: RecentLines(0.0))
     # Held around every unit of work that writes (database.engine.writer_lock: SQLite files).
     writer_lock: WriterLock | None = None
-    # Batches whose operations went to the spool (or were lost without one) since start.
-    spooled: int = 0
     # Operations kept as dead letters (refused by the database for what they hold) since start.
     dead_lettered: int = 0
     # When refresh_lines may read again (monotonic clock).
@@ -144,7 +142,7 @@ class Runtime:
         the database is unreachable the operations are appended to the spool and every admission
         takes its fail-safe answer.
         """
-        results = self._commit_splitting(list(items), spool=True)
+        results, _ = self._commit_splitting(list(items), spool=True)
         return [results[id(item)] for item in items if isinstance(item, Admission)]
 
     def write(self, operations: Sequence[Operation]) -> bool:
@@ -153,14 +151,13 @@ class Runtime:
         Returns whether they reached the database (or its dead-letter table) now. Nothing is lost
         either way: a spooled batch is replayed (idempotently) once the database answers again.
         """
-        spooled_before = self.spooled
-        self.commit(operations)
-        return self.spooled == spooled_before
+        _, reached = self._commit_splitting(list(operations), spool=True)
+        return reached
 
-    def _commit_splitting(self, items: list[Item], *, spool: bool) -> dict[int, Admitted]:
+    def _commit_splitting(self, items: list[Item], *, spool: bool) -> tuple[dict[int, Admitted], bool]:
         """:meth:`commit`'s work; with ``spool`` False an outage raises instead (spool replay).
 
-        Returns the admissions' results by ``id``.
+        Returns the admissions' results by ``id``, and whether nothing had to be spooled.
         """
         results: dict[int, Admitted] = {}
         chunks: collections.deque[list[Item]] = collections.deque([items] if items else [])
@@ -178,7 +175,7 @@ class Runtime:
                     # A database that said at once that it cannot write may still be read.
                     readable = time.monotonic() - started < READ_AFTER_FAILURE_S
                     self._spool_outage(rest, results, exc, readable=readable)
-                    return results
+                    return results, False
                 error = exc
             if len(chunk) > 1:
                 half = len(chunk) // 2
@@ -198,7 +195,7 @@ class Runtime:
                 self._dead_letter(item, error)
         if spool and items:
             self._replay_if_spooled()
-        return results
+        return results, True
 
     def _transaction(self, chunk: Sequence[Item]) -> dict[int, Admitted]:
         """``chunk`` in one transaction: its operations, then its admissions decided in order."""
@@ -242,7 +239,6 @@ class Runtime:
             for admission in admissions:
                 results[id(admission)] = admission.fallback
                 operations.extend(admission.fallback.operations)
-        self.spooled += 1
         if self.spool is None:
             log.error("write lost: the database failed (%s) and no spool is configured", _error_text(error))
             return

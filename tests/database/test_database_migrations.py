@@ -18,6 +18,7 @@ import calllog
 import calls
 import staffing
 from database import Base, alembic_config, make_engine, upgrade
+from database.dead_letters import DeadLetter
 
 VERSIONS = Path(__file__).resolve().parents[2] / "alembic" / "versions"
 TABLES = {
@@ -30,6 +31,7 @@ TABLES = {
     calllog.Invitation.__tablename__,
     staffing.JobTick.__tablename__,
     staffing.StaffingAlert.__tablename__,
+    DeadLetter.__tablename__,
 }
 
 
@@ -121,6 +123,7 @@ def test_constraints_and_indexes_carry_the_conventional_names(engine: Engine) ->
             "ck": [],
             "ix": [],
         },
+        "write_dead_letters": {"pk": "pk_write_dead_letters", "uq": [], "ck": [], "ix": []},
     }
 
 

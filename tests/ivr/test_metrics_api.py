@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
 from calls import enter_queue
+from ivr.operations import LeaveQueue
 from tests.ivr.conftest import BASE, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, Line, make_settings
 
 UNREACHABLE_DB = "postgresql+psycopg://ivr@127.0.0.1:1/ivr"
@@ -60,6 +63,7 @@ def test_metrics_while_open_with_too_few_agents(line: Line) -> None:
         ("ivr_staffing_alert", "kempen-zuid"): 0.0,
         ("ivr_database_up", ""): 1.0,
         ("ivr_writes_pending", ""): 0.0,
+        ("ivr_writes_dead_lettered_total", ""): 0.0,
     }
 
 
@@ -102,11 +106,14 @@ def test_metrics_count_the_writes_not_yet_committed(migrated_db_url: str) -> Non
     app = create_app(make_settings(migrated_db_url, group_commit=True), clock=Clock())
     with TestClient(app, base_url=BASE) as client:
         runtime = app.state.runtime
-        runtime.writer.submit(
-            [("leave_queue", {"call_sid": "CA" + "1" * 32, "now": runtime.clock(), "result": "hangup"})]
-        )
-        text = client.get("/metrics").text
-        runtime.flush()
+        gone = LeaveQueue(call_sid="CA" + "1" * 32, now=runtime.clock(), result="hangup")
+        with runtime.writer._flushing:  # the writer is busy with a batch
+            webhook = threading.Thread(target=runtime.writer.submit_and_wait, args=([gone],))
+            webhook.start()
+            while runtime.writer.pending() == 0:
+                time.sleep(0.001)
+            text = client.get("/metrics").text
+        webhook.join(5)
         after = client.get("/metrics").text
     runtime.engine.dispose()
     assert "ivr_writes_pending 1.0" in text.splitlines()
@@ -127,6 +134,7 @@ def test_metrics_without_a_database_answer_what_they_can(no_database: Line) -> N
         ("ivr_helpdesk_open", "kempen-zuid"): 1.0,
         ("ivr_database_up", ""): 0.0,
         ("ivr_writes_pending", ""): 0.0,
+        ("ivr_writes_dead_lettered_total", ""): 0.0,
     }
 
 
