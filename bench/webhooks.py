@@ -25,12 +25,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import secrets
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,9 +45,9 @@ from sqlalchemy.engine import make_url
 
 from bench.load import LOOPBACK, next_urls, sign
 from bench.service import ROOT, Service, free_port, start_uvicorn, stop
+from bench.wrk import WrkResult, run_wrk
 from database.migrations import upgrade
 
-REPLAY = Path(__file__).resolve().parent / "replay.lua"
 EXAMPLE_CONFIG = ROOT / "config" / "helpdesk.yaml"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # The Dockerfile's command; the benchmark adds --workers (one per core), as in production.
@@ -66,8 +63,6 @@ MIN_WAITING_CALLERS = 20_000
 PACED_KEPT_UP = 0.97
 # The paced runs: the target rate first, then lower shares of it until one meets MAX_P99_MS.
 PACED_STEPS = (1.0, 0.85, 0.7, 0.55, 0.4, 0.25)
-# Little's law with room for the load generator's own time between answer and next request.
-LITTLE_SLACK = 1.05
 
 
 @dataclass(frozen=True)
@@ -80,32 +75,6 @@ class Endpoints:
     queue_exit: str
     central_result: str
     connect: str
-
-
-@dataclass(frozen=True)
-class WrkResult:
-    requests: int
-    seconds: float
-    connections: int
-    # Timed by replay.lua on the monotonic clock; in a paced run counted from when each request
-    # was due, else from when it was sent.
-    p50_ms: float
-    p99_ms: float
-    mean_ms: float
-    failures: int
-    wrapped: int
-    bad_sample: str
-    paced: bool = False
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
-    @property
-    def consistent(self) -> bool:
-        """Whether the latencies obey Little's law: a closed loop of ``connections`` cannot
-        keep more requests in flight than it has connections (mean latency x rate)."""
-        return self.paced or self.mean_ms / 1000 * self.rps <= self.connections * LITTLE_SLACK
 
 
 def bench_config(path: Path) -> Path:
@@ -208,42 +177,6 @@ def write_requests(
                     written += 1
         total += written
     return total
-
-
-def run_wrk(
-    base_url: str, requests_dir: Path, connections: int, seconds: float, rate: float | None = None
-) -> WrkResult:
-    """Replay the requests in ``requests_dir``: as fast as they are answered, or at ``rate`` per second."""
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise SystemExit("wrk is not installed: apt-get install wrk (Debian/Ubuntu) or brew install wrk")
-    # wrk takes whole seconds.
-    command = [wrk, "-t", str(connections), "-c", str(connections), "-d", f"{max(1, round(seconds))}s"]
-    command += ["--timeout", "10s", "-s", str(REPLAY), base_url, "--", str(requests_dir)]
-    env = dict(os.environ)
-    if rate is not None:
-        env |= {"REPLAY_INTERVAL_US": f"{connections / rate * 1e6:.0f}", "REPLAY_THREADS": str(connections)}
-    done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)  # noqa: S603
-    line = next((row for row in done.stdout.splitlines() if row.startswith("WRK_RESULT ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
-    data = json.loads(line.removeprefix("WRK_RESULT "))
-    failures = sum(
-        data[key]
-        for key in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts", "bad")
-    )
-    return WrkResult(
-        requests=data["requests"],
-        seconds=data["duration_us"] / 1e6,
-        connections=connections,
-        p50_ms=data["latency_p50_us"] / 1000,
-        p99_ms=data["latency_p99_us"] / 1000,
-        mean_ms=data["latency_mean_us"] / 1000,
-        failures=failures,
-        wrapped=data["wrapped"],
-        bad_sample=data["bad_sample"],
-        paced=data["paced"],
-    )
 
 
 def postgres_database(server_url: str) -> tuple[str, str]:

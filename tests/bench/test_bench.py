@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 import pytest
 from twilio.request_validator import RequestValidator
 
-from bench import metrics, soak, webhooks
+from bench import metrics, soak, webhooks, wrk
 from bench.load import Stats
 from bench.service import stop
 from bench.webhooks import Endpoints, Options, raw_request, whole_call, write_requests
@@ -150,7 +150,7 @@ def test_make_bench_runs_end_to_end(tmp_path: Path) -> None:
     assert not app.paced
     # Closed loop: no more requests in flight than connections (Little's law).
     assert app.consistent
-    assert app.mean_ms / 1000 * app.rps <= options.connections * webhooks.LITTLE_SLACK
+    assert app.mean_ms / 1000 * app.rps <= options.connections * wrk.LITTLE_SLACK
     # The paced runs send on a schedule: the target rate (half the bare endpoint's), then lower
     # shares of it until one is within the latency target, never faster than asked.
     assert measured.target_rps == pytest.approx(bare.rps / 2)
@@ -171,9 +171,9 @@ def test_make_bench_runs_end_to_end(tmp_path: Path) -> None:
     assert carried is None or carried == measured.paced[-1]
 
 
-def _result(rps: float, connections: int, p99_ms: float, mean_ms: float, paced: bool) -> webhooks.WrkResult:
+def _result(rps: float, connections: int, p99_ms: float, mean_ms: float, paced: bool) -> wrk.WrkResult:
     """A wrk run of 10 s without failures."""
-    return webhooks.WrkResult(
+    return wrk.WrkResult(
         requests=int(rps * 10),
         seconds=10.0,
         connections=connections,
@@ -188,7 +188,7 @@ def _result(rps: float, connections: int, p99_ms: float, mean_ms: float, paced: 
 
 
 def test_paced_runs_count_as_carried_only_on_schedule_and_within_target() -> None:
-    def run(rps: float, p99_ms: float) -> webhooks.WrkResult:
+    def run(rps: float, p99_ms: float) -> wrk.WrkResult:
         return _result(rps, 32, p99_ms, mean_ms=2.0, paced=True)
 
     assert webhooks.meets_latency(1000, run(990, 24.9))
@@ -226,7 +226,7 @@ def test_enough_agents_that_calls_left_waiting_by_earlier_runs_never_fill_the_qu
 
 
 def test_closed_loop_latencies_must_obey_littles_law() -> None:
-    def closed(mean_ms: float) -> webhooks.WrkResult:
+    def closed(mean_ms: float) -> wrk.WrkResult:
         return _result(5_000, 4, 60.0, mean_ms, paced=False)
 
     # 5,000 requests/s on 4 connections: at most 0.8 ms per request on average.
