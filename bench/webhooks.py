@@ -15,10 +15,11 @@ the target rate (half the bare endpoint's median rate, the throughput PRODUCT.md
 at lower shares of it until p99 is within target. Latency there counts from when a request was
 due, so a stall also counts against the requests it held up; the highest rate within target is
 what the waiting callers carried are counted from. All latencies are timed by replay.lua on the
-monotonic clock. Printed per database: requests/s, p50/p99 latency, the ratio to the bare
-endpoint, resident memory per worker, and how many simultaneously waiting callers one machine
-carries. Exits non-zero when a target of PRODUCT.md ("Scale and speed") is missed or a request
-failed.
+monotonic clock; requests/s and latencies count the answers of the span in which every
+connection was sending (see bench/wrk.py). Printed per database: requests/s, p50/p99 latency,
+the ratio to the bare endpoint, resident memory per worker, and how many simultaneously waiting
+callers one machine carries. Exits non-zero when a target of PRODUCT.md ("Scale and speed") is
+missed or a request failed.
 """
 
 from __future__ import annotations

@@ -145,7 +145,7 @@ def test_make_bench_runs_end_to_end(tmp_path: Path) -> None:
     assert bare.failures == 0
     assert app.wrapped == 0
     assert app.requests > 50
-    assert bare.requests > app.requests
+    assert bare.rps > app.rps
     assert 0 < app.p50_ms <= app.p99_ms
     assert not app.paced
     # Closed loop: no more requests in flight than connections (Little's law).
@@ -232,6 +232,88 @@ def test_closed_loop_latencies_must_obey_littles_law() -> None:
     # 5,000 requests/s on 4 connections: at most 0.8 ms per request on average.
     assert closed(0.77).consistent
     assert not closed(3.4).consistent
+
+
+# replay.lua's monotonic clock when wrk starts the clock of its requests/s (after the last thread).
+WRK_START_US = 7_000_000_000
+
+
+def _back_to_back(start_us: int, end_us: int, latency_us: int) -> list[tuple[int, int]]:
+    """(answered at, latency) of one connection from ``start_us`` to ``end_us``: each request sent
+    5 µs after the previous answer."""
+    answers, at = [], start_us + latency_us
+    while at <= end_us:
+        answers.append((at, latency_us))
+        at += 5 + latency_us
+    return answers
+
+
+def _wrk_output(connections: list[list[tuple[int, int]]], duration_us: int) -> str:
+    """What replay.lua prints after a run without failures."""
+    rows = [
+        f'WRK_ANSWERS {{"thread": {number}, "answered_at_us": [{",".join(str(at) for at, _ in answers)}], '
+        f'"latency_us": [{",".join(str(latency) for _, latency in answers)}]}}'
+        for number, answers in enumerate(connections)
+    ]
+    requests = sum(len(answers) for answers in connections)
+    rows.append(
+        f'WRK_RESULT {{"requests": {requests}, "duration_us": {duration_us}, "connect_errors": 0, '
+        '"read_errors": 0, "write_errors": 0, "status_errors": 0, "timeouts": 0, "bad": 0, "wrapped": 0, '
+        '"paced": false, "bad_sample": ""}'
+    )
+    return "Running 3s test @ http://127.0.0.1:8000\n" + "\n".join(rows) + "\n"
+
+
+def _staggered_run(latency_us: int) -> list[list[tuple[int, int]]]:
+    """4 connections answered in ``latency_us`` each, as wrk runs them with files of 40,000 requests:
+    the first three started 690, 532 and 314 ms before wrk's clock (while init() read the files of
+    the next threads), answered in half the time while fewer connections were sending; the last one
+    stopped 90 ms before the others (each stops at its own tick)."""
+    head_starts_ms = (690, 532, 314, 0)
+    run = []
+    for number, head_start_ms in enumerate(head_starts_ms):
+        started = WRK_START_US - head_start_ms * 1000
+        end = WRK_START_US + (3_000_000 if number == len(head_starts_ms) - 1 else 3_090_000)
+        run.append(
+            _back_to_back(started, WRK_START_US - 1, latency_us // 2)
+            + _back_to_back(WRK_START_US, end, latency_us)
+        )
+    return run
+
+
+def test_requests_per_second_count_the_span_in_which_every_connection_was_sending() -> None:
+    run = _staggered_run(latency_us=1_000)
+    result = wrk.wrk_result(_wrk_output(run, duration_us=3_093_000), connections=4)
+    # wrk's count over wrk's duration: 4,930 requests/s at a mean of 0.90 ms, 4.44 requests in
+    # flight on 4 connections.
+    all_answers = [latency for answers in run for _, latency in answers]
+    assert len(all_answers) / 3.093 == pytest.approx(4_930, abs=1)
+    assert sum(all_answers) / 1e6 / 3.093 == pytest.approx(4.44, abs=0.01)
+    # Each connection answers once every 1.005 ms.
+    assert result.rps == pytest.approx(4 / 1.005e-3, rel=0.001)
+    assert result.seconds == pytest.approx(2.999, abs=0.001)
+    # The answers before the last connection started (0.5 ms) are not among the latencies.
+    assert (result.p50_ms, result.p99_ms, result.mean_ms) == (1.0, 1.0, 1.0)
+    assert result.consistent
+    assert (result.failures, result.wrapped, result.paced) == (0, 0, False)
+
+
+def test_latencies_that_cannot_be_are_still_refused() -> None:
+    # Answers once every 1.005 ms per connection, but each timed at 10 ms: 40 in flight on 4 connections.
+    run = [[(at, 10_000) for at, _ in answers] for answers in _staggered_run(latency_us=1_000)]
+    result = wrk.wrk_result(_wrk_output(run, duration_us=3_093_000), connections=4)
+    assert result.rps == pytest.approx(3_980, rel=0.001)
+    assert not result.consistent
+    # The figures of the issue: 10 ms at 3,645 requests/s on 4 connections.
+    assert not _result(3_645, 4, 60.0, 10.0, paced=False).consistent
+
+
+def test_a_connection_never_answered_leaves_no_span_to_count() -> None:
+    run = [*_staggered_run(latency_us=1_000)[:3], []]
+    result = wrk.wrk_result(_wrk_output(run, duration_us=3_093_000), connections=4)
+    assert (result.requests, result.seconds, result.rps) == (0, 3.093, 0.0)
+    with pytest.raises(ValueError, match="no result for 5 connections"):
+        wrk.wrk_result(_wrk_output(run, duration_us=3_093_000), connections=5)
 
 
 def test_the_soak_plays_whole_calls_open_loop(tmp_path: Path) -> None:
