@@ -7,11 +7,17 @@
 -- order. A response counts as bad unless it is 200 with a TwiML <Response> document.
 --
 -- Latency is timed here, on the monotonic clock, from request() (called just before the request
--- is written) to response() (called once it is complete), and reported as latency_p50_us /
--- latency_p99_us / latency_mean_us. wrk's own latency statistics are not used: on the benchmark
--- machines they disagreed with a packet capture of the same run and with Little's law (a mean of
--- 3.4 ms where 4 connections at 5,281 requests/s leave at most 0.76 ms per request), while these
--- agreed with both (mean 0.77 ms).
+-- is written) to response() (called once it is complete). wrk's own latency statistics are not
+-- used: on the benchmark machines they disagreed with a packet capture of the same run and with
+-- Little's law (a mean of 3.4 ms where 4 connections at 5,281 requests/s leave at most 0.76 ms
+-- per request), while these agreed with both (mean 0.77 ms).
+--
+-- done() prints, besides wrk's counts (WRK_RESULT), one WRK_ANSWERS line per thread: when each
+-- answer was complete and how long it took, in microseconds on that clock. bench/wrk.py counts
+-- requests/s and the latencies from the answers of the span in which all threads were sending.
+-- wrk's own requests/s does not do for that: it divides all answers by the time since the last
+-- thread was started, but wrk starts each thread as soon as init() has read its file, so the first
+-- ones are answered for a while before that (0.3–0.8 s with files of 40,000 requests).
 --
 -- With REPLAY_INTERVAL_US each connection sends on a fixed schedule, one request every I
 -- microseconds (N connections: N / I requests per microsecond in all), instead of as fast as
@@ -33,8 +39,6 @@ local function now_us()
   return tonumber(timespec.tv_sec) * 1000000 + tonumber(timespec.tv_nsec) / 1000
 end
 
--- Latencies are counted in buckets of this many microseconds.
-local BUCKET_US = 10
 interval_us = assert(tonumber(os.getenv("REPLAY_INTERVAL_US") or "0"), "REPLAY_INTERVAL_US: a number")
 
 local threads = {}
@@ -58,9 +62,9 @@ function init(args)
   wrapped = 0
   bad = 0
   bad_sample = ""
-  latencies = {}
-  latency_sum = 0
-  latency_max = 0
+  answered = 0
+  answered_at = {}
+  took = {}
   if interval_us > 0 then
     -- The connections start spread over one interval rather than all at once.
     due = now_us() + interval_us * number / tonumber(os.getenv("REPLAY_THREADS") or "1")
@@ -91,11 +95,10 @@ if interval_us > 0 then
 end
 
 function response(status, headers, body)
-  local took = now_us() - started
-  local bucket = math.floor(took / BUCKET_US)
-  latencies[bucket] = (latencies[bucket] or 0) + 1
-  latency_sum = latency_sum + took
-  latency_max = math.max(latency_max, took)
+  local now = now_us()
+  answered = answered + 1
+  answered_at[answered] = now
+  took[answered] = now - started
   if status ~= 200 or not body:find("<Response", 1, true) then
     bad = bad + 1
     if bad_sample == "" then
@@ -104,47 +107,30 @@ function response(status, headers, body)
   end
 end
 
-local function percentile(counts, total, p)
-  -- The upper edge of the bucket holding the p-th percentile, in microseconds.
-  local buckets = {}
-  for bucket in pairs(counts) do
-    buckets[#buckets + 1] = bucket
+local function microseconds(values)
+  local out = {}
+  for n = 1, #values do
+    out[n] = string.format("%d", values[n])
   end
-  table.sort(buckets)
-  local wanted, seen = math.ceil(total * p / 100), 0
-  for _, bucket in ipairs(buckets) do
-    seen = seen + counts[bucket]
-    if seen >= wanted then
-      return (bucket + 1) * BUCKET_US
-    end
-  end
-  return 0
+  return table.concat(out, ",")
 end
 
 function done(summary, latency, requests)
   local bad_total, wrapped_total, sample = 0, 0, ""
-  local counts, total, sum, max = {}, 0, 0, 0
-  for _, thread in ipairs(threads) do
+  for number, thread in ipairs(threads) do
     bad_total = bad_total + thread:get("bad")
     wrapped_total = wrapped_total + thread:get("wrapped")
     if sample == "" then
       sample = thread:get("bad_sample")
     end
-    for bucket, count in pairs(thread:get("latencies")) do
-      counts[bucket] = (counts[bucket] or 0) + count
-      total = total + count
-    end
-    sum = sum + thread:get("latency_sum")
-    max = math.max(max, thread:get("latency_max"))
+    io.write(string.format('WRK_ANSWERS {"thread": %d, "answered_at_us": [%s], "latency_us": [%s]}\n',
+      number - 1, microseconds(thread:get("answered_at")), microseconds(thread:get("took"))))
   end
   local errors = summary.errors
   io.write(string.format(
     'WRK_RESULT {"requests": %d, "duration_us": %d, "connect_errors": %d, "read_errors": %d, '
       .. '"write_errors": %d, "status_errors": %d, "timeouts": %d, "bad": %d, "wrapped": %d, '
-      .. '"paced": %s, "latency_count": %d, "latency_p50_us": %d, "latency_p99_us": %d, '
-      .. '"latency_mean_us": %d, "latency_max_us": %d, "bad_sample": "%s"}\n',
+      .. '"paced": %s, "bad_sample": "%s"}\n',
     summary.requests, summary.duration, errors.connect, errors.read, errors.write, errors.status,
-    errors.timeout, bad_total, wrapped_total, tostring(interval_us > 0), total,
-    percentile(counts, total, 50), percentile(counts, total, 99), sum / math.max(total, 1), max,
-    sample))
+    errors.timeout, bad_total, wrapped_total, tostring(interval_us > 0), sample))
 end

@@ -42,10 +42,10 @@ from bench.webhooks import (
     log_agents_in,
     probe_endpoints,
     raw_request,
-    run_wrk,
     whole_call,
     write_requests,
 )
+from bench.wrk import run_wrk
 from database.migrations import upgrade
 
 WARM_UP_S = 30.0
