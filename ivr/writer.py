@@ -35,6 +35,8 @@ log = logging.getLogger("ivr.writer")
 # How often the event loop's writer looks again for a writer lock held elsewhere, and how long it
 # keeps looking before it writes from a thread (which may wait on SQLite's own locking).
 TURN_POLL_S = 0.0005
+# Turns of the event loop its writer lets pass before taking a batch (see _catch_up).
+CATCH_UP_TURNS = 2
 TURN_WAIT_S = 1.0
 # Takes the writer lock if free: yields True (held), False (busy) or None (no lock to take).
 Turn = Callable[[], AbstractContextManager[bool | None]]
@@ -258,6 +260,7 @@ class GroupCommit:
                 await wake.wait()
                 wake.clear()
                 while self._has_pending():
+                    await self._catch_up()
                     try:
                         written = await self._write_in_loop(turn)
                     except Exception:
@@ -274,6 +277,19 @@ class GroupCommit:
                     return
         finally:
             self._task_ended.set()
+
+    @staticmethod
+    async def _catch_up() -> None:
+        """Let the loop take in what has already arrived before the batch is taken.
+
+        The writer runs on the loop, so nothing is handed in while it commits: the requests that
+        came meanwhile wait in their sockets. Two turns of the loop read them and run their
+        handlers up to their hand-in (one turn reads, the next runs the new tasks), so that they
+        join this batch instead of each costing a transaction of its own; on an idle loop the
+        turns take microseconds.
+        """
+        for _ in range(CATCH_UP_TURNS):
+            await asyncio.sleep(0)
 
     async def _write_in_loop(self, turn: Turn | None) -> bool:
         """One batch written on the loop once nobody else writes; False: write it elsewhere."""
