@@ -2,24 +2,38 @@
 
 Twilio adds parameters without notice, so unknown ones are ignored; wrongly typed optional
 values are dropped rather than failing the call (a citizen must never hear an error).
+
+Numbers are whole numbers within what Twilio can send, so that none overflows a database
+column (the call log's are 32-bit) or the arithmetic of a decision: durations up to a day,
+counts up to a million. Anything else (negative, 10^40, "3.7", "nan", "inf", "12abc") is
+treated as missing, like an absent parameter, and logged once per request.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Final, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+log = logging.getLogger("ivr.params")
 
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError, OverflowError):
-        return None
+# Seconds (QueueTime, CallDuration, DialCallDuration): a day. Twilio ends calls at a time limit
+# (a <Dial>'s timeLimit is 14,400 s by default), so no real call comes near.
+MAX_SECONDS: Final = 86_400
+# Counts (QueuePosition, CurrentQueueSize, SequenceNumber): a million. A Twilio queue holds at
+# most 5,000 callers and a call has a handful of status callbacks; a million is far above both
+# and far below a 32-bit column.
+MAX_COUNT: Final = 1_000_000
+# Characters of a refused value that the log shows: enough to see what came, not a 64 KiB body.
+SHOWN_CHARS: Final = 40
 
-
-LenientInt = Annotated[int | None, BeforeValidator(_int_or_none)]
+# Checked by pydantic itself (no Python per field): a value it refuses fails the validation,
+# and parse_params validates again without it.
+Seconds = Annotated[int | None, Field(ge=0, le=MAX_SECONDS)]
+Count = Annotated[int | None, Field(ge=0, le=MAX_COUNT)]
 
 
 class TwilioParams(BaseModel):
@@ -36,30 +50,30 @@ class TwilioParams(BaseModel):
 class WaitParams(TwilioParams):
     """waitUrl request: how long this caller has waited (the source of truth for timing)."""
 
-    queue_time: LenientInt = Field(None, alias="QueueTime")
-    queue_position: LenientInt = Field(None, alias="QueuePosition")
-    current_queue_size: LenientInt = Field(None, alias="CurrentQueueSize")
+    queue_time: Seconds = Field(None, alias="QueueTime")
+    queue_position: Count = Field(None, alias="QueuePosition")
+    current_queue_size: Count = Field(None, alias="CurrentQueueSize")
 
 
 class QueueExitParams(TwilioParams):
     """``<Enqueue action>`` request: why the caller left the queue."""
 
     queue_result: str = Field("", alias="QueueResult", max_length=64)
-    queue_time: LenientInt = Field(None, alias="QueueTime")
+    queue_time: Seconds = Field(None, alias="QueueTime")
 
 
 class DialResultParams(TwilioParams):
     """``<Dial action>`` request for the leg to the central back-up."""
 
     dial_call_status: str = Field("", alias="DialCallStatus", max_length=32)
-    dial_call_duration: LenientInt = Field(None, alias="DialCallDuration")
+    dial_call_duration: Seconds = Field(None, alias="DialCallDuration")
 
 
 class StatusParams(TwilioParams):
     """Status callback of a call (may arrive late, twice or out of order)."""
 
-    sequence_number: LenientInt = Field(None, alias="SequenceNumber")
-    call_duration: LenientInt = Field(None, alias="CallDuration")
+    sequence_number: Count = Field(None, alias="SequenceNumber")
+    call_duration: Seconds = Field(None, alias="CallDuration")
     timestamp: str = Field("", alias="Timestamp", max_length=64)
 
 
@@ -67,9 +81,39 @@ P = TypeVar("P", bound=TwilioParams)
 
 
 def parse_params(model: type[P], form: Mapping[str, str]) -> P:
-    """Parse the form; a malformed value of a text field degrades to the empty default."""
+    """Parse the form; a malformed value degrades to its field's default: a text to the empty
+    text, a number to ``None`` (one warning names the numbers refused)."""
     try:
         return model.model_validate(form)
     except ValidationError as exc:
-        bad = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
-        return model.model_validate({key: value for key, value in form.items() if key not in bad})
+        errors = exc.errors(include_url=False, include_context=False)
+    bad = {str(error["loc"][0]): error["input"] for error in errors if error["loc"]}
+    numbers = _numbers(model)
+    refused = {name: _shown(value) for name, value in bad.items() if name in numbers}
+    if refused:
+        log.warning(
+            "Twilio parameters out of range or not whole numbers, treated as missing: %s",
+            ", ".join(f"{name}={value}" for name, value in refused.items()),
+            extra={"refused": refused, "call_sid": _shown(form.get("CallSid", ""))},
+        )
+    return model.model_validate({key: value for key, value in form.items() if key not in bad})
+
+
+@functools.cache
+def _numbers(model: type[TwilioParams]) -> frozenset[str]:
+    """The Twilio names of the model's number fields."""
+    return frozenset(
+        field.alias or name for name, field in model.model_fields.items() if field.annotation == int | None
+    )
+
+
+def _shown(value: object) -> str:
+    """``value`` as a quoted text of at most ``SHOWN_CHARS`` characters (control characters
+    escaped, so that a value cannot forge log lines)."""
+    try:
+        text = value if isinstance(value, str) else str(value)
+    except ValueError:  # an int too long to print
+        text = f"<{type(value).__name__}>"
+    if len(text) <= SHOWN_CHARS:
+        return repr(text)
+    return f"{text[:SHOWN_CHARS]!r}… ({len(text):,} characters)"

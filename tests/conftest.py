@@ -14,12 +14,20 @@
 PostgreSQL is the server at ``IVR_TEST_POSTGRES_URL`` (default below; ``.ci/run`` starts it).
 Each run creates its own databases there and drops them afterwards. An unreachable server fails
 the PostgreSQL tests rather than skipping them: a skipped half of the suite looks green.
+
+Tests leave no trace in the checkout. The settings whose defaults are paths under ``var/``
+(``DATABASE_URL``, ``IVR_SPOOL_DIR``) point into a temporary folder for the whole run, so an app
+or command a test builds without its own writes nothing there; a test that sets them itself
+(``monkeypatch.setenv``, ``Settings(...)``) still wins. At the end of the run, anything the suite
+created under ``var/`` fails it and is listed (what was there before is not the suite's).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,6 +42,93 @@ from sqlalchemy.orm import Session
 from database import make_engine, upgrade
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ROOT = Path(__file__).resolve().parents[1]
+VAR = ROOT / "var"
+
+# Settings whose defaults are paths under var/, and where a test run puts them instead.
+PATH_SETTINGS = ("DATABASE_URL", "IVR_SPOOL_DIR")
+
+# Stash keys of the run's state (see pytest_configure and pytest_sessionfinish).
+_VAR_BEFORE = pytest.StashKey[frozenset[str]]()
+_VAR_LEFT = pytest.StashKey[list[str]]()
+_SCRATCH = pytest.StashKey[Path]()
+_ENV_BEFORE = pytest.StashKey[dict[str, str | None]]()
+_TESTS = itertools.count()
+
+
+def var_entries(directory: Path = VAR) -> frozenset[str]:
+    """Paths under ``directory`` (itself included), relative to its parent; empty when it is missing."""
+    if not directory.is_dir():
+        return frozenset()
+    base = directory.parent
+    found = {directory.name}
+    # os.walk ignores what vanishes while it walks: other processes may be busy in var/.
+    for folder, subfolders, files in os.walk(directory):
+        for name in (*subfolders, *files):
+            found.add(os.path.relpath(os.path.join(folder, name), base))
+    return frozenset(found)
+
+
+def path_settings(directory: Path) -> dict[str, str]:
+    """``DATABASE_URL`` and ``IVR_SPOOL_DIR`` inside ``directory`` (created when first written)."""
+    return {
+        "DATABASE_URL": f"sqlite:///{directory / 'ivr.sqlite3'}",
+        "IVR_SPOOL_DIR": str(directory / "spool"),
+    }
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not _is_xdist_worker(config):
+        config.stash[_VAR_BEFORE] = var_entries()
+    # For the whole process, collection included (a module may build an app when imported);
+    # each test then gets folders of its own (_paths_of_this_test).
+    scratch = Path(tempfile.mkdtemp(prefix="ivr-tests-"))
+    config.stash[_SCRATCH] = scratch
+    config.stash[_ENV_BEFORE] = {name: os.environ.get(name) for name in PATH_SETTINGS}
+    os.environ.update(path_settings(scratch / "session"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for name, value in config.stash.get(_ENV_BEFORE, {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    if _SCRATCH in config.stash:
+        shutil.rmtree(config.stash[_SCRATCH], ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _paths_of_this_test(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database file and spool folder of this test's own by default: a spool left by one test
+    would otherwise be replayed into the next test's database when its app starts."""
+    directory = request.config.stash[_SCRATCH] / f"test-{next(_TESTS)}"
+    for name, value in path_settings(directory).items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.hookimpl(trylast=True)  # after the session-scoped fixtures are torn down
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if _is_xdist_worker(config) or _VAR_BEFORE not in config.stash:
+        return
+    before = config.stash[_VAR_BEFORE]
+    left = sorted(var_entries() - before)
+    config.stash[_VAR_LEFT] = left
+    if left and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    left = terminalreporter.config.stash.get(_VAR_LEFT, [])
+    if left:
+        terminalreporter.section("the suite wrote into the checkout's var/", sep="=", red=True, bold=True)
+        for path in left:
+            terminalreporter.line(path)
 
 
 def postgres_server_url() -> str:

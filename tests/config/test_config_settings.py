@@ -17,6 +17,7 @@ ENV_NAMES = (
     "TWILIO_ACCOUNT_SID",
     "PUBLIC_BASE_URL",
     "IVR_API_TOKENS",
+    "IVR_SPOOL_DIR",
 )
 SUPERVISOR_TOKEN = "s3cr3t-supervisor-0001"
 OPS_TOKEN = "s3cr3t-ops-000000000001"
@@ -38,6 +39,7 @@ def test_defaults() -> None:
     assert settings.public_base_url == "http://localhost:8000"
     assert settings.ivr_api_tokens == ApiTokens(())
     assert settings.ivr_api_tokens.role_of(SUPERVISOR_TOKEN) is None
+    assert settings.ivr_spool_dir == Path("var/spool")
 
 
 def test_every_setting_comes_from_its_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
