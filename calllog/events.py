@@ -237,8 +237,9 @@ def record_events(session: Session, events: Sequence[NewEvent]) -> int:
     ensured = [_record_row(first[sid], callers.get(sid)) for sid in calls]
     statements.ensure_records.execute(connection, ensured)
     # Serialises the projection per call across instances: whoever folds last sees every event
-    # committed before it plus its own (SQLite has one writer at a time anyway).
-    connection.execute(statements.lock_records, {"calls": calls}).all()
+    # committed before it plus its own. SQLite has one writer at a time anyway: no statement.
+    if statements.lock_records is not None:
+        connection.execute(statements.lock_records, {"calls": calls}).all()
     by_call: dict[str, list[Event]] = {sid: [] for sid in calls}
     for sid, when, what, key, desk, text in connection.execute(statements.events_of, {"calls": calls}):
         by_call[sid].append(Event(when, what, key, desk, json.loads(text)))
@@ -269,7 +270,7 @@ class _Statements:
 
     insert_events: ManyRows
     ensure_records: ManyRows
-    lock_records: Executable
+    lock_records: Executable | None
     events_of: Executable
     update_record: ManyRows
 
@@ -304,10 +305,7 @@ def _statements(dialect: str) -> _Statements:
             .returning(events.c.call_sid, events.c.dedupe)
         ),
         ensure_records=ManyRows(_ensure_records(insert_record, records)),
-        lock_records=select(records.c.call_sid)
-        .where(records.c.call_sid.in_(calls))
-        .order_by(records.c.call_sid)
-        .with_for_update(),
+        lock_records=None,
         events_of=_events_of(events).where(events.c.call_sid.in_(calls)),
         update_record=ManyRows(
             update(records)
