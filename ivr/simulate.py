@@ -136,6 +136,12 @@ class Deployment:
         **simulator_options: Any,
     ) -> None:
         token = secrets.token_hex(16)
+        # A dry run keeps its spooled writes (if any) apart from a real run's, in a folder of its
+        # own that goes with it: they belong to its throw-away database.
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        if spool_dir is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="ivr-spool-")
+            spool_dir = Path(self._scratch.name)
         settings = Settings(
             database_url=database_url,
             ivr_config=config_path,
@@ -143,8 +149,7 @@ class Deployment:
             twilio_account_sid=self.ACCOUNT_SID,
             public_base_url=SIMULATED_BASE_URL,
             ivr_scheduler=False,
-            # A dry run keeps its spooled writes (if any) apart from a real run's.
-            ivr_spool_dir=spool_dir or Path(tempfile.mkdtemp(prefix="ivr-spool-")),
+            ivr_spool_dir=spool_dir,
             # One request at a time: each webhook commits its own writes.
             ivr_group_commit=group_commit,
         )
@@ -169,7 +174,11 @@ class Deployment:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.client.__exit__(None, None, None)
+        try:
+            self.client.__exit__(None, None, None)
+        finally:
+            if self._scratch is not None:
+                self._scratch.cleanup()
 
 
 def run_call(

@@ -251,3 +251,15 @@ def test_an_unwritable_sqlite_file_loses_nothing_and_counts_nothing_twice(
     finally:
         if immutable:
             _chattr("-i", *immutable)
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+def test_a_dry_run_without_a_spool_folder_takes_its_own_with_it(
+    example_config: HelpdeskConfig, migrated_db_url: str
+) -> None:
+    with Deployment(example_config, CONFIG, at("10:00"), migrated_db_url) as deployment:
+        spool = deployment.runtime.settings.ivr_spool_dir
+        deployment.runtime.spool.append([("enter_queue", {"call_sid": "CA" + "1" * 32})])  # type: ignore[union-attr]
+        assert spool.is_dir()
+        assert deployment.runtime.spool.pending()  # type: ignore[union-attr]
+    assert not spool.exists()
