@@ -198,7 +198,13 @@ class Runtime:
         return results, True
 
     def _transaction(self, chunk: Sequence[Item]) -> dict[int, Admitted]:
-        """``chunk`` in one transaction: its operations, then its admissions decided in order."""
+        """``chunk`` in one transaction: its admissions decided in order, then all written at once.
+
+        The admissions are decided on the line state committed before this transaction (the lock
+        held from before the read to the commit), each counting the callers queued before it.
+        Departures handed in with them count from the next batch on: they are as concurrent with
+        these arrivals as can be, and counting them late never lets a caller in over the cap.
+        """
         operations = [item for item in chunk if not isinstance(item, Admission)]
         admissions = [item for item in chunk if isinstance(item, Admission)]
         results: dict[int, Admitted] = {}
@@ -207,11 +213,9 @@ class Runtime:
         with self.session() as session:
             if admissions:
                 lock_lines(session, [admission.helpdesk_id for admission in admissions])
-            apply(session, operations)
-            if admissions:
                 lines = _line_states(session, admissions)
-                admitted = _decide_in_order(admissions, lines, results)
-                apply(session, admitted)
+                operations.extend(_decide_in_order(admissions, lines, results))
+            apply(session, operations)
         for helpdesk_id, line in lines.items():
             self.lines.remember(helpdesk_id, line, generation)
         return results

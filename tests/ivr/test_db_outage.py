@@ -27,6 +27,7 @@ from agents import create_agent
 from calllog import CallEvent, Thresholds, set_invitations, summary
 from config import HelpdeskConfig
 from database import make_engine
+from ivr.operations import EnterQueue
 from ivr.simulate import Deployment
 from simulator import DestinationBehaviour, SimCall
 from tests.ivr.conftest import CONFIG
@@ -259,7 +260,8 @@ def test_a_dry_run_without_a_spool_folder_takes_its_own_with_it(
 ) -> None:
     with Deployment(example_config, CONFIG, at("10:00"), migrated_db_url) as deployment:
         spool = deployment.runtime.settings.ivr_spool_dir
-        deployment.runtime.spool.append([("enter_queue", {"call_sid": "CA" + "1" * 32})])  # type: ignore[union-attr]
+        entered = EnterQueue(call_sid="CA" + "1" * 32, helpdesk_id="voorkempen", now=at("10:00"))
+        deployment.runtime.spool.append([entered])  # type: ignore[union-attr]
         assert spool.is_dir()
         assert deployment.runtime.spool.pending()  # type: ignore[union-attr]
     assert not spool.exists()
