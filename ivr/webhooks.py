@@ -321,23 +321,26 @@ async def status(rt: Rt, form: Form, background: BackgroundTasks) -> Response:
     params = parse_params(StatusParams, form.first())
     # Agent calls are not in the call log: their To is an agent number, not a citizen line.
     citizen_desk = rt.config.by_number(params.to)
-    # A number's plain status callback may come without SequenceNumber (twilio-semantics §13): it
-    # is logged all the same, and the call log tells its retries apart by CallStatus.
     if citizen_desk is not None and params.call_sid and params.call_status:
+        now = rt.clock()
+        # A number's plain status callback may come without SequenceNumber (twilio-semantics §13):
+        # it is logged all the same, and the call log tells its retries apart by CallStatus.
         reported = {
             "status": params.call_status,
             "sequence": params.sequence_number,
             "duration_s": params.call_duration,
             "timestamp": params.timestamp or None,
         }
-        await call_log(rt, params.call_sid, citizen_desk, rt.clock(), ("status", reported))
-    if params.call_status in FINAL_STATUSES and params.call_sid and citizen_desk is not None:
-        # A citizen's call: it leaves the queue if it was still in it (no agent had this call).
-        gone = LeaveQueue(
-            call_sid=params.call_sid, now=rt.clock(), result=params.call_status, helpdesk_id=citizen_desk.id
-        )
-        await rt.hand_in([gone])
-    elif params.call_status in FINAL_STATUSES and params.call_sid:
+        written = log_events(params.call_sid, citizen_desk, now, [("status", reported)])
+        if params.call_status in FINAL_STATUSES:
+            # A citizen's call: it leaves the queue if it was still in it (no agent had this call).
+            written.append(
+                LeaveQueue(
+                    call_sid=params.call_sid, now=now, result=params.call_status, helpdesk_id=citizen_desk.id
+                )
+            )
+        await rt.hand_in(written)
+    elif citizen_desk is None and params.call_status in FINAL_STATUSES and params.call_sid:
         now = rt.clock()
 
         def record() -> list[str]:
