@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fastapi import Request
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -393,15 +393,16 @@ async def runtime(request: Request) -> Runtime:
 def is_outage(error: BaseException) -> bool:
     """Whether ``error`` says the database cannot be written now, rather than refusing one write.
 
-    Unreachable, disconnected, locked, read-only, out of space, a missing table or a pool
-    exhausted: the same write succeeds later, so it is spooled. Anything else (a value a column
-    cannot hold, a broken constraint, a bug in one operation) fails again every time.
+    Unreachable, disconnected, locked, read-only, out of space or a pool exhausted: the same
+    write succeeds later, so it is spooled. Anything else (a value a column cannot hold or the
+    driver cannot send, a broken constraint, a bug in one operation) fails again every time, and
+    is kept aside as a dead letter instead of holding up the writes after it.
     """
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
     return isinstance(
         error,
-        OperationalError | InterfaceError | ProgrammingError | DisconnectionError | PoolTimeout | OSError,
+        OperationalError | InterfaceError | DisconnectionError | PoolTimeout | OSError,
     )
 
 

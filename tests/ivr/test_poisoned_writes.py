@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from app import create_app
 from calllog import CallRecord, new_event
@@ -180,6 +180,7 @@ def test_a_dead_letter_the_database_cannot_take_goes_to_the_spools_file(
         (IntegrityError("INSERT", {}, Exception("NOT NULL constraint failed")), False),
         (OverflowError("Python int too large to convert to SQLite INTEGER"), False),
         (ValueError("naive datetime refused"), False),
+        (ProgrammingError("INSERT", {}, Exception("cannot adapt type")), False),
     ],
 )
 def test_an_outage_is_told_apart_from_a_refused_write(error: BaseException, outage: bool) -> None:
