@@ -205,11 +205,14 @@ async def voice(rt: Rt, form: Form) -> Response:
         "open_on_arrival": config.schedule(desk).is_open(now),
     }
 
+    # The same whatever the decision: made (and the caller's number hashed) once.
+    offered_event = log_events(params.call_sid, desk, now, [("offered", offered)])
+
     def admitted(decision: ArrivalDecision) -> Admitted:
         queued = isinstance(decision, EnqueueCaller)
         entered = [EnterQueue(call_sid=params.call_sid, helpdesk_id=desk.id, now=now)] if queued else []
-        events = log_events(params.call_sid, desk, now, [("offered", offered), _outcome_event(decision)])
-        return Admitted(decision, queued, (*entered, *events))
+        outcome = log_events(params.call_sid, desk, now, [_outcome_event(decision)])
+        return Admitted(decision, queued, (*entered, *offered_event, *outcome))
 
     def decide(line: LineState) -> Admitted:
         return admitted(decide_arrival(config, desk, now, line))
