@@ -13,31 +13,32 @@ from starlette.concurrency import run_in_threadpool
 from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 
+from api import agents as agents_api
+from api import calllog as calllog_api
+from api import config as config_api
+from api import live, metrics, ops
+from api.metrics import metrics_registry
 from config import HelpdeskConfig, Settings
 from database import make_engine, make_sessionmaker, writer_lock
-from ivr import agent_line, agents_api, calllog_api, live_api, metrics, ops, reload, webhooks
-from ivr.failsafe import FailSafeTwiML, fail_safe_twiml
-from ivr.jobs import Jobs
-from ivr.memory import freeze_startup_objects, return_large_blocks
-from ivr.metrics import metrics_registry
+from ivr import agent_line, media_routes, webhooks
+from ivr.failsafe import fail_safe_for
+from ivr.media import measure_remote_audio
 from ivr.redirects import redirect_if_unstaffed
-from ivr.reload import ConfigWatcher, build_renderer, config_version, load_file
-from ivr.runtime import Clock, Runtime, caller_hash_key, system_clock, twilio_token
-from ivr.security import SecurityHeaders
-from ivr.service import HelpdeskApp
-from ivr.spool import Spool
-from ivr.twilio_rest import make_client
-from ivr.writer import GroupCommit, RecentLines
+from ivr.twilio_rest import TwilioCalls, make_client
+from ivr.twiml import Renderer, build_renderer
+from service.failsafe import FailSafeAnswers
+from service.jobs import Jobs
+from service.reload import ConfigWatcher, config_version, load_file
+from service.runtime import Clock, Runtime, caller_hash_key, system_clock, twilio_token
+from service.security import SecurityHeaders
+from service.spool import Spool
+from service.tuning import freeze_startup_objects, return_large_blocks, start_writer
+from service.writer import GroupCommit, RecentLines
 
 log = logging.getLogger("ivr")
 # How long a line state read after a batch stays usable by the webhooks that may use it (waiting
 # callers, queue exits; never arrivals): a busy database should not send every webhook to it.
 LINE_STATE_TTL_S = 0.5
-# Python's default is 5 ms, about ten waits per batch of a writer thread: under full load the
-# PostgreSQL writer then fell behind and the webhooks waited for it (make bench, paced run at
-# half the bare rate: 4,498 of 5,067 requests/s answered, p99 2.2 s; at 0.5 ms: 4,978 of
-# 5,039, p99 0.63 s).
-WRITER_SWITCH_INTERVAL_S = 0.0005
 
 
 def create_app(
@@ -46,7 +47,7 @@ def create_app(
     clock: Clock | None = None,
     config: HelpdeskConfig | None = None,
     twilio_http_client: HttpClient | None = None,
-) -> HelpdeskApp:
+) -> FastAPI:
     """Build the service from the environment (or the given settings); refuses a bad config.
 
     ``clock`` and ``config`` let the simulator run the real call flow on simulated time and
@@ -58,16 +59,17 @@ def create_app(
     # Only a config this app read itself is watched and reloaded: an explicit one is a dry run.
     config_file = settings.ivr_config if config is None else None
     if config is None:
-        config, version = load_file(settings.ivr_config)
+        config, version = load_file(settings.ivr_config, measure_remote_audio)
     else:
         version = config_version(config)
     engine = make_engine(settings.database_url)
     token = twilio_token(settings)
     caller_key = caller_hash_key(settings, token)
-    runtime = Runtime(
+    build = partial(build_renderer, settings)
+    runtime = Runtime[Renderer](
         settings=settings,
         config=config,
-        renderer=build_renderer(config, settings, version),
+        renderer=build(config, version),
         engine=engine,
         sessions=make_sessionmaker(engine),
         clock=clock or system_clock,
@@ -83,8 +85,12 @@ def create_app(
         # Refreshed by the writer after its batches, so that they rarely expire while calls come in.
         runtime.lines = RecentLines(LINE_STATE_TTL_S)
     runtime.presence_listeners.append(partial(redirect_if_unstaffed, runtime))
-    jobs = Jobs(runtime)
-    watcher = ConfigWatcher(runtime, on_reload=jobs.set_up_queues) if config_file is not None else None
+    jobs = Jobs(runtime, TwilioCalls(runtime.twilio) if runtime.twilio is not None else None)
+    watcher = (
+        ConfigWatcher(runtime, build=build, measure_audio=measure_remote_audio, on_reload=jobs.set_up_queues)
+        if config_file is not None
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -112,9 +118,7 @@ def create_app(
             engine.dispose()
 
     https = settings.public_base_url.startswith("https://")
-    app = HelpdeskApp(
-        fail_safe=partial(fail_safe_twiml, runtime),
-        https=https,
+    app = FastAPI(
         lifespan=lifespan,
         title="Vaccination helpdesk call flow",
         summary="Twilio webhooks and APIs of the local COVID-19 vaccination helpdesks",
@@ -124,33 +128,19 @@ def create_app(
     app.state.jobs = jobs
     app.state.config_watcher = watcher
     app.state.metrics_registry = metrics_registry(runtime)
-    app.include_webhooks(webhooks.router)
-    app.include_webhooks(agent_line.router)
+    # Twilio's webhooks first: they are nearly all of the traffic, and routes are matched in order.
+    app.include_router(webhooks.router)
+    app.include_router(agent_line.router)
+    app.include_router(media_routes.router)
     app.include_router(agents_api.router)
     app.include_router(calllog_api.router)
     app.include_router(ops.router)
     app.include_router(metrics.router)
-    app.include_router(live_api.router)
-    app.include_router(reload.router)
+    app.include_router(live.router)
+    app.include_router(config_api.router)
 
-    # The webhook POSTs take HelpdeskApp's direct path, which answers the same way.
-    app.add_middleware(FailSafeTwiML, fail_safe=app.fail_safe)
+    # A webhook whose handler raises still answers TwiML that Twilio can run.
+    app.add_middleware(FailSafeAnswers, fail_safe=fail_safe_for(runtime))
     # Outermost, so that the fail-safe answers carry the headers too.
     app.add_middleware(SecurityHeaders, https=https)
     return app
-
-
-def start_writer(runtime: Runtime, writer: GroupCommit) -> None:
-    """A SQLite file is written from the event loop, a database across the network from a thread.
-
-    A SQLite batch is a few milliseconds of local work and, written on the loop once the writer
-    lock is free, never waits; PostgreSQL's round trips would hold up every webhook on the loop.
-    The thread gets Python's lock back after each round trip only when the busy event loop lets
-    go of it, which it does every switch interval: that is shortened to WRITER_SWITCH_INTERVAL_S
-    (the shutdown puts the old one back).
-    """
-    if runtime.engine.dialect.name == "sqlite":
-        writer.start_in_loop(runtime.writer_lock.try_hold if runtime.writer_lock is not None else None)
-    else:
-        sys.setswitchinterval(min(sys.getswitchinterval(), WRITER_SWITCH_INTERVAL_S))
-        writer.start()

@@ -28,17 +28,17 @@ from agents import (
 )
 from calls import answered_since
 from config import Helpdesk
-from ivr.operations import MarkAnswered
 from ivr.params import DialResultParams, TwilioParams, WaitParams, parse_params
-from ivr.runtime import Runtime, runtime
 from ivr.signature import FormParams
-from ivr.twiml import prompt_for
-from ivr.webhooks import TwilioRoute, call_log, log_events, verified_form
+from ivr.twiml import Renderer, prompt_for
+from ivr.webhooks import call_log, log_events, verified_form
 from messages import Audio, MessageKey, Speech
+from service.operations import MarkAnswered
+from service.runtime import Runtime, runtime
 
 log = logging.getLogger("ivr.agents")
-router = APIRouter(prefix="/twilio/agent", tags=["twilio"], route_class=TwilioRoute)
-Rt = Annotated[Runtime, Depends(runtime)]
+router = APIRouter(prefix="/twilio/agent", tags=["twilio"])
+Rt = Annotated[Runtime[Renderer], Depends(runtime)]
 Form = Annotated[FormParams, Depends(verified_form)]
 CODE_DIGITS = 8
 PIN_DIGITS = 8
@@ -55,7 +55,7 @@ def _xml(response: VoiceResponse) -> Response:
     return Response(content=str(response), media_type="text/xml")
 
 
-def _say(rt: Runtime, verb: VoiceResponse | Gather, desk: Helpdesk, key: MessageKey) -> None:
+def _say(rt: Runtime[Renderer], verb: VoiceResponse | Gather, desk: Helpdesk, key: MessageKey) -> None:
     prompt = prompt_for(rt.config, desk, key)
     if isinstance(prompt, Speech):
         verb.say(prompt.text, language=prompt.language, voice=prompt.voice)
@@ -63,7 +63,7 @@ def _say(rt: Runtime, verb: VoiceResponse | Gather, desk: Helpdesk, key: Message
         verb.play(rt.renderer.media_url(prompt.url))
 
 
-def _desk(rt: Runtime, helpdesk: str, to: str) -> Helpdesk | None:
+def _desk(rt: Runtime[Renderer], helpdesk: str, to: str) -> Helpdesk | None:
     return rt.config.helpdesk(helpdesk) or rt.config.by_agent_number(to)
 
 
@@ -73,7 +73,7 @@ def _goodbye() -> Response:
     return _xml(response)
 
 
-def _ask_code(rt: Runtime, desk: Helpdesk, *, welcome: bool) -> Response:
+def _ask_code(rt: Runtime[Renderer], desk: Helpdesk, *, welcome: bool) -> Response:
     response = VoiceResponse()
     if welcome:
         _say(rt, response, desk, "agent_welcome")
@@ -102,12 +102,12 @@ async def agent_call(rt: Rt, form: Form) -> Response:
     return _ask_code(rt, desk, welcome=True)
 
 
-def _locked(rt: Runtime, caller: str, now: datetime) -> bool:
+def _locked(rt: Runtime[Renderer], caller: str, now: datetime) -> bool:
     with rt.session() as session:
         return is_locked(session, caller, now) is not None
 
 
-def _locked_out(rt: Runtime, desk: Helpdesk) -> Response:
+def _locked_out(rt: Runtime[Renderer], desk: Helpdesk) -> Response:
     response = VoiceResponse()
     _say(rt, response, desk, "agent_locked")
     response.hangup()
@@ -184,7 +184,7 @@ async def pin(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Respons
     return _xml(response)
 
 
-def _status(rt: Runtime, desk: Helpdesk, code: str, call_sid: str) -> PresenceStatus:
+def _status(rt: Runtime[Renderer], desk: Helpdesk, code: str, call_sid: str) -> PresenceStatus:
     """This call's presence: OFFLINE when the agent logged in again elsewhere or was removed."""
     with rt.session() as session:
         current = next((row for row in presence(session, desk.id) if row.agent == code), None)
@@ -267,7 +267,7 @@ async def after(rt: Rt, form: Form, helpdesk: str = "", code: str = "", dialled:
 
 
 async def _talked(
-    rt: Runtime, desk: Helpdesk, code: str, form: Mapping[str, str], status: str, dialled: str
+    rt: Runtime[Renderer], desk: Helpdesk, code: str, form: Mapping[str, str], status: str, dialled: str
 ) -> bool:
     """Whether the queue dial that just ended put a caller through to the agent.
 
@@ -322,17 +322,17 @@ def _dial_failed(status: str, caller_sid: str, dialled: str, now: datetime) -> b
     return 0 <= now.timestamp() - started < FAILED_DIAL_SECONDS
 
 
-def _back_off(rt: Runtime, desk: Helpdesk, code: str) -> Response:
+def _back_off(rt: Runtime[Renderer], desk: Helpdesk, code: str) -> Response:
     """Tell the agent the queue cannot be reached; the menu keys work while the next try waits."""
     return _menu_then_next(rt, desk, code, BACK_OFF_SECONDS, "agent_queue_unavailable")
 
 
-def _on_break(rt: Runtime, desk: Helpdesk, code: str, *, announce: bool) -> Response:
+def _on_break(rt: Runtime[Renderer], desk: Helpdesk, code: str, *, announce: bool) -> Response:
     return _menu_then_next(rt, desk, code, BREAK_POLL_SECONDS, "agent_on_break" if announce else None)
 
 
 def _menu_then_next(
-    rt: Runtime, desk: Helpdesk, code: str, timeout: int, prompt: MessageKey | None
+    rt: Runtime[Renderer], desk: Helpdesk, code: str, timeout: int, prompt: MessageKey | None
 ) -> Response:
     """The menu keys for ``timeout`` seconds (after ``prompt``), then the next caller."""
     response = VoiceResponse()

@@ -14,8 +14,8 @@ What may be answered depends on the document Twilio asked for (PRODUCT.md, twili
   forwarded to central);
 - a status callback: an empty ``<Response/>`` (Twilio ignores it).
 
-:data:`DOCUMENTS` says which webhook path answers which document; both the direct path of
-:class:`~ivr.service.HelpdeskApp` and the :class:`FailSafeTwiML` middleware look it up there.
+:data:`DOCUMENTS` says which webhook path answers which document; :func:`fail_safe_for` gives
+``service.failsafe.FailSafeAnswers`` the answer of each path.
 """
 
 from __future__ import annotations
@@ -25,16 +25,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 from twilio.twiml.voice_response import VoiceResponse
 
 from config import Helpdesk, HelpdeskConfig
-from ivr.runtime import Runtime
 from ivr.signature import FormParams, form_pairs
 from ivr.twiml import XML_TYPE, Renderer, agent_line_unavailable, last_resort
 from routing import PlayClosing, fail_safe
+from service.runtime import Runtime
 
 log = logging.getLogger("ivr")
 # Where the verified form of a webhook is kept in the ASGI scope, for the fail-safe to read the
@@ -63,8 +64,6 @@ DOCUMENTS: tuple[tuple[str, Document], ...] = (
     ("/twilio", Document.CITIZEN),
 )
 
-FailSafe = Callable[[Document, Scope], str]
-
 
 def document_of(path: str) -> Document | None:
     """The document a request to ``path`` answers; ``None`` outside the Twilio webhooks."""
@@ -90,7 +89,7 @@ class _Failed:
         )
 
 
-def fail_safe_twiml(runtime: Runtime, document: Document, scope: Scope) -> str:
+def fail_safe_twiml(runtime: Runtime[Renderer], document: Document, scope: Scope) -> str:
     """The fail-safe document of ``document`` for the request of ``scope``; never raises."""
     try:
         return _ANSWERS[document](runtime, _Failed.of(scope))
@@ -99,7 +98,7 @@ def fail_safe_twiml(runtime: Runtime, document: Document, scope: Scope) -> str:
         return _bare(document)
 
 
-def _citizen(rt: Runtime, failed: _Failed) -> str:
+def _citizen(rt: Runtime[Renderer], failed: _Failed) -> str:
     renderer = rt.renderer
     config = renderer.config
     caller, to = failed.form.get("From", ""), failed.form.get("To", "")
@@ -111,7 +110,7 @@ def _citizen(rt: Runtime, failed: _Failed) -> str:
     return renderer.unknown_number(decision, caller, to)
 
 
-def _wait(rt: Runtime, failed: _Failed) -> str:
+def _wait(rt: Runtime[Renderer], failed: _Failed) -> str:
     config = rt.config
     desk = config.helpdesk(failed.query.get("helpdesk", "")) or config.by_number(failed.form.get("To", ""))
     if desk is None:
@@ -141,7 +140,7 @@ def wait_seconds(config: HelpdeskConfig, desk: Helpdesk, now: datetime, queue_ti
     return until - queue_time
 
 
-def _agent(rt: Runtime, failed: _Failed) -> str:
+def _agent(rt: Runtime[Renderer], failed: _Failed) -> str:
     config = rt.config
     desk = config.helpdesk(failed.query.get("helpdesk", "")) or config.by_agent_number(
         failed.form.get("To", "")
@@ -149,11 +148,11 @@ def _agent(rt: Runtime, failed: _Failed) -> str:
     return agent_line_unavailable(config.voice if desk is None else config.voice_for(desk))
 
 
-def _empty(rt: Runtime, failed: _Failed) -> str:
+def _empty(rt: Runtime[Renderer], failed: _Failed) -> str:
     return Renderer.empty()
 
 
-_ANSWERS: dict[Document, Callable[[Runtime, _Failed], str]] = {
+_ANSWERS: dict[Document, Callable[[Runtime[Renderer], _Failed], str]] = {
     Document.CITIZEN: _citizen,
     Document.WAIT: _wait,
     Document.QUEUE_URL: _empty,
@@ -185,39 +184,19 @@ def _seconds(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
-class FailSafeTwiML:
-    """Answers the path's fail-safe document when a Twilio webhook raises before answering.
+def fail_safe_for(runtime: Runtime[Renderer]) -> Callable[[str], Callable[[Scope], Response] | None]:
+    """For ``service.failsafe.FailSafeAnswers``: the fail-safe TwiML of each webhook path."""
+    answers = {document: partial(_answer, runtime, document) for document in Document}
 
-    A plain ASGI middleware (no per-request task or body copy, unlike ``@app.middleware``): it
-    passes every message through and, when the app raises on a ``/twilio/`` path before it has
-    started its answer, sends ``fail_safe(document, scope)`` instead (PRODUCT.md: never
-    Twilio's "application error").
-    """
+    def of(path: str) -> Callable[[Scope], Response] | None:
+        document = document_of(path)
+        return None if document is None else answers[document]
 
-    def __init__(self, app: ASGIApp, *, fail_safe: FailSafe) -> None:
-        self.app = app
-        self.fail_safe = fail_safe
+    return of
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        document = document_of(scope["path"]) if scope["type"] == "http" else None
-        if document is None:
-            await self.app(scope, receive, send)
-            return
-        started = False
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            if started:
-                raise
-            log.exception("webhook failed; answering the fail-safe", extra={"path": scope["path"]})
-            await fail_safe_response(self.fail_safe(document, scope))(scope, receive, send)
+def _answer(runtime: Runtime[Renderer], document: Document, scope: Scope) -> Response:
+    return fail_safe_response(fail_safe_twiml(runtime, document, scope))
 
 
 def fail_safe_response(document: str) -> Response:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 
 from calls import claim_for_redirect, line_state
-from ivr.runtime import Runtime
 from ivr.twilio_rest import rest_budget
+from ivr.twiml import Renderer
+from service.runtime import Runtime
 
 log = logging.getLogger("ivr.redirects")
 REASON = "no_agents"
@@ -21,7 +22,7 @@ REASON = "no_agents"
 REDIRECT_BUDGET_S = 4.0
 
 
-def redirect_if_unstaffed(rt: Runtime, helpdesk_id: str) -> list[str]:
+def redirect_if_unstaffed(rt: Runtime[Renderer], helpdesk_id: str) -> list[str]:
     """Redirect the waiting callers of an unstaffed helpdesk to central; returns their CallSids."""
     desk = rt.config.helpdesk(helpdesk_id)
     now = rt.clock()

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from twilio.base.exceptions import TwilioException
 from twilio.http import HttpClient
@@ -174,3 +175,17 @@ def call_status(client: Client, call_sid: str) -> str | None:
         log.exception("could not fetch the call's status from Twilio", extra={"call_sid": call_sid})
         return None
     return status
+
+
+@dataclass(frozen=True)
+class TwilioCalls:
+    """The scheduled jobs' view of Twilio (``service.jobs.Telephony``), over the REST client."""
+
+    client: Client
+
+    def ended(self, call_sid: str) -> str | None:
+        status = call_status(self.client, call_sid)
+        return status if status in FINAL_CALL_STATUSES else None
+
+    def ensure_queue(self, name: str, max_size: int) -> bool:
+        return ensure_queue(self.client, name, max_size) is not None

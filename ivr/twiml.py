@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from config import Helpdesk, HelpdeskConfig, Voice
+from config import Helpdesk, HelpdeskConfig, Settings, Voice
 from ivr.media import HoldMusic
 from messages import Audio, MessageContext, MessageKey, Prompt, Speech, estimated_seconds, render
 from routing import (
@@ -270,6 +270,16 @@ class Renderer:
     @staticmethod
     def empty() -> str:
         return _EMPTY
+
+
+def build_renderer(settings: Settings, config: HelpdeskConfig, version: str) -> Renderer:
+    """Everything built from a config; media paths are relative to the config file."""
+    return Renderer(
+        config=config,
+        public_base_url=settings.public_base_url,
+        hold_music=HoldMusic.load(config, settings.ivr_config.parent),
+        version=version,
+    )
 
 
 def last_resort(voice: Voice | None = None) -> str:

@@ -7,14 +7,12 @@ carry ``v=<config version>`` and keep using that config after a reload while it 
 
 from __future__ import annotations
 
-import inspect
 import logging
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from agents import end_agent_call
@@ -22,7 +20,6 @@ from calllog import local_arrival, new_event
 from calls import leave_queue
 from config import Helpdesk, HelpdeskConfig
 from ivr.failsafe import VERIFIED_FORM
-from ivr.operations import Admission, Admitted, EndAgentCall, EnterQueue, LeaveQueue, Operation, RecordEvent
 from ivr.params import (
     DialResultParams,
     QueueExitParams,
@@ -31,8 +28,7 @@ from ivr.params import (
     WaitParams,
     parse_params,
 )
-from ivr.runtime import Runtime, runtime
-from ivr.signature import BodyTooLargeError, FormParams, form_pairs, is_valid, read_form, signed_url
+from ivr.signature import BodyTooLargeError, FormParams, is_valid, read_form, signed_url
 from ivr.twiml import XML_TYPE, Renderer
 from routing import (
     ArrivalDecision,
@@ -47,12 +43,22 @@ from routing import (
     decide_wait,
     fail_safe,
 )
+from service.operations import (
+    Admission,
+    Admitted,
+    EndAgentCall,
+    EnterQueue,
+    LeaveQueue,
+    Operation,
+    RecordEvent,
+)
+from service.runtime import Runtime, runtime
 
 log = logging.getLogger("ivr.webhooks")
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
-async def verified_form(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> FormParams:
+async def verified_form(request: Request, rt: Annotated[Runtime[Renderer], Depends(runtime)]) -> FormParams:
     """The posted form, once its ``X-Twilio-Signature`` is proven; 403 otherwise."""
     try:
         form = await read_form(request)
@@ -66,48 +72,10 @@ async def verified_form(request: Request, rt: Annotated[Runtime, Depends(runtime
 
 
 Form = Annotated[FormParams, Depends(verified_form)]
-Rt = Annotated[Runtime, Depends(runtime)]
+Rt = Annotated[Runtime[Renderer], Depends(runtime)]
 
 
-class TwilioRoute(APIRoute):
-    """A webhook route without FastAPI's per-request dependency solving.
-
-    Every Twilio endpoint takes ``rt`` (the runtime), ``form`` (the verified form), optionally
-    ``background`` (tasks run after the answer) and query parameters that are plain strings
-    with a default. FastAPI still reads the signature for the OpenAPI document; at request time
-    this handler fills the arguments itself, which halves the framework's share of a webhook.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        endpoint = self.endpoint
-        parameters = inspect.signature(endpoint).parameters
-        special = {"rt", "form", "background"}
-        if not {"rt", "form"} <= set(parameters):
-            raise TypeError(f"{endpoint.__name__} must take rt and form")
-        query = {name: param.default for name, param in parameters.items() if name not in special}
-        if any(not isinstance(default, str) for default in query.values()):
-            raise TypeError(f"{endpoint.__name__}: query parameters must be strings with a default")
-        wants_background = "background" in parameters
-
-        async def handler(request: Request) -> Response:
-            rt: Runtime = request.app.state.runtime
-            arguments: dict[str, Any] = {"rt": rt, "form": await verified_form(request, rt)}
-            if query:
-                # Starlette's query_params, parsed the faster way (the last of a repeated name wins).
-                given = dict(form_pairs(request.scope["query_string"].decode("latin-1")))
-                arguments.update((name, given.get(name, default)) for name, default in query.items())
-            tasks = BackgroundTasks() if wants_background else None
-            if tasks is not None:
-                arguments["background"] = tasks
-            response: Response = await endpoint(**arguments)
-            if tasks is not None and response.background is None:
-                response.background = tasks
-            return response
-
-        return handler
-
-
-router = APIRouter(prefix="/twilio", tags=["twilio"], route_class=TwilioRoute)
+router = APIRouter(prefix="/twilio", tags=["twilio"])
 
 
 def twiml(body: str) -> Response:
@@ -141,7 +109,7 @@ def log_events(
 
 
 async def call_log(
-    rt: Runtime, call_sid: str, desk: Helpdesk, at: datetime, *events: CallLogEvent | None
+    rt: Runtime[Renderer], call_sid: str, desk: Helpdesk, at: datetime, *events: CallLogEvent | None
 ) -> None:
     """Append to the call log (spooled while the database is down); never changes what is heard."""
     await rt.hand_in(log_events(call_sid, desk, at, events))
@@ -162,7 +130,7 @@ def _outcome_event(decision: object) -> CallLogEvent | None:
 
 
 def _versioned(
-    rt: Runtime, v: str, helpdesk: str, to: str
+    rt: Runtime[Renderer], v: str, helpdesk: str, to: str
 ) -> tuple[Renderer, HelpdeskConfig, Helpdesk | None]:
     """The config a call started with (``v`` in its URLs), and its helpdesk."""
     renderer = rt.renderer_for(v)
@@ -170,7 +138,7 @@ def _versioned(
     return renderer, config, config.helpdesk(helpdesk) or config.by_number(to)
 
 
-def _line(rt: Runtime, desk: Helpdesk, recent: LineState | None = None) -> LineState:
+def _line(rt: Runtime[Renderer], desk: Helpdesk, recent: LineState | None = None) -> LineState:
     """The agents logged in and callers waiting: ``recent`` if given, else read (and remembered)."""
     if recent is not None:
         return recent
@@ -279,7 +247,7 @@ async def queue_exit(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Res
     return twiml(renderer.after_queue(desk, decision, params.from_, params.to))
 
 
-async def _exit_line(rt: Runtime, desk: Helpdesk) -> LineState:
+async def _exit_line(rt: Runtime[Renderer], desk: Helpdesk) -> LineState:
     """The line when a caller leaves the queue; without it, agents count as present (the reason
     then follows QueueTime alone)."""
     recent = rt.lines.recent(desk.id)

@@ -23,8 +23,8 @@ import yaml
 from fastapi.routing import APIRoute
 from sqlalchemy.engine import make_url
 
+from api.ops import router as ops_router
 from config.settings import Settings
-from ivr.ops import router as ops_router
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.cli import main
+from cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

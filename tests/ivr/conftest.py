@@ -20,7 +20,8 @@ from app import create_app
 from calls import enter_queue
 from config import HelpdeskConfig, Settings, load_config
 from config.settings import ApiTokens
-from ivr.runtime import Runtime
+from ivr.twiml import Renderer
+from service.runtime import Runtime
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 TOKEN = "test-auth-token-0123456789abcdef"
@@ -46,7 +47,7 @@ class Line:
     """Signed Twilio requests against the app, and direct access to its state."""
 
     client: TestClient
-    runtime: Runtime
+    runtime: Runtime[Renderer]
     clock: Clock
     sid_counter: int = 0
 

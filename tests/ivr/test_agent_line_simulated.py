@@ -19,8 +19,8 @@ from twilio.rest import Client
 
 from agents import PresenceStatus, create_agent, presence, set_presence
 from calls import QueueEntry
+from cli.simulate import Deployment
 from config import HelpdeskConfig
-from ivr.simulate import Deployment
 from simulator import SimCall, SimEvent
 from tests.ivr.conftest import BRUSSELS, CONFIG
 

@@ -23,8 +23,8 @@ from agents import (
     set_presence,
     verify_login,
 )
+from api.errors import Refusal
 from calls import QueueEntry
-from ivr.api_errors import Refusal
 from tests.ivr.conftest import OPS_TOKEN, SUPERVISOR_TOKEN, Line, build_line
 
 CALLER = "+32470123456"

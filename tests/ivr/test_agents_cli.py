@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from agents import verify_login
+from cli import agents as agents_cli
 from database import make_engine, make_sessionmaker, upgrade
-from ivr import agents_cli
 from tests.ivr.conftest import CONFIG
 from tests.ivr.test_agents_api import text_values
 

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from cli.simulate import Scenario, run_call
 from config import HelpdeskConfig
-from ivr.simulate import Scenario, run_call
 from simulator import SimEvent, TwilioSimulator
 from tests.ivr.conftest import BRUSSELS, CONFIG
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.cli import main
+from cli.main import main
 
 BAD = """\
 timezone: Europe/Brusels

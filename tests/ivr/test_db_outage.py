@@ -25,10 +25,10 @@ from sqlalchemy.engine import make_url
 
 from agents import create_agent
 from calllog import CallEvent, Thresholds, set_invitations, summary
+from cli.simulate import Deployment
 from config import HelpdeskConfig
 from database import make_engine
-from ivr.operations import EnterQueue
-from ivr.simulate import Deployment
+from service.operations import EnterQueue
 from simulator import DestinationBehaviour, SimCall
 from tests.ivr.conftest import CONFIG
 from tests.ivr.pg_server import PostgresServer, stoppable_postgres

@@ -13,10 +13,10 @@ from starlette.types import Scope
 
 from config import Voice
 from ivr.failsafe import DOCUMENTS, VERIFIED_FORM, Document, document_of, fail_safe_twiml, wait_seconds
-from ivr.runtime import Runtime
 from ivr.signature import FormParams
-from ivr.twiml import agent_line_unavailable, last_resort
+from ivr.twiml import Renderer, agent_line_unavailable, last_resort
 from routing import PlayClosing
+from service.runtime import Runtime
 from simulator.twiml import ANNOUNCE_VERBS, MAIN_VERBS, WAIT_VERBS, DialNumber, Verb, parse_twiml
 from simulator.twiml import Dial as SimDial
 from tests.ivr.conftest import Line, build_line
@@ -110,10 +110,9 @@ def test_the_table_names_a_document_for_every_route() -> None:
         )
 
 
-@pytest.mark.parametrize("stack", ["direct", "fastapi"])
 @pytest.mark.parametrize("path", ROUTES, ids=[path.removeprefix("/twilio/") for path in ROUTES])
 def test_a_handler_that_raises_gets_the_fail_safe_of_its_document(
-    line: Line, monkeypatch: pytest.MonkeyPatch, path: str, stack: str
+    line: Line, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
     def broken(*_: object) -> None:
         raise RuntimeError("handler failed")
@@ -121,8 +120,6 @@ def test_a_handler_that_raises_gets_the_fail_safe_of_its_document(
     # Every handler parses its parameters first, once the signature is verified.
     monkeypatch.setattr("ivr.webhooks.parse_params", broken)
     monkeypatch.setattr("ivr.agent_line.parse_params", broken)
-    if stack == "fastapi":
-        line.client.app.direct.clear()  # type: ignore[attr-defined]
     response = line.post(f"{path}?helpdesk=voorkempen", _params(line, path))
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/xml; charset=utf-8"
@@ -250,7 +247,7 @@ def test_the_agent_fail_safe_speaks_in_the_helpdesks_voice(line: Line) -> None:
 @pytest.mark.parametrize("document", list(Document), ids=[document.value for document in Document])
 def test_a_fail_safe_that_cannot_be_rendered_still_answers_its_documents_verbs(document: Document) -> None:
     # A runtime without config or clock: every fail-safe falls back to its document's bare answer.
-    body = fail_safe_twiml(cast(Runtime, object()), document, _scope("/twilio/x", {}))
+    body = fail_safe_twiml(cast(Runtime[Renderer], object()), document, _scope("/twilio/x", {}))
     _verbs(body, {family.document: family for family in FAMILIES.values()}[document])
     expected = {
         Document.CITIZEN: last_resort(),

@@ -19,9 +19,10 @@ from agents import Presence, PresenceStatus, presence, set_presence
 from app import create_app
 from calls import QueueEntry, enter_queue
 from config import HelpdeskConfig
-from ivr.jobs import Job, Jobs
-from ivr.reload import ConfigWatcher
-from ivr.runtime import Runtime
+from ivr.twiml import Renderer
+from service.jobs import Job, Jobs
+from service.reload import ConfigWatcher
+from service.runtime import Runtime
 from simulator import TwilioSimulator
 from staffing import Alert, alerts
 from tests.ivr.conftest import BASE, BRUSSELS, CONFIG, TOKEN, Clock, make_settings
@@ -44,7 +45,7 @@ class Instance:
     """One app instance: its runtime, its jobs and its clock (the scheduler is not started)."""
 
     app: FastAPI
-    runtime: Runtime
+    runtime: Runtime[Renderer]
     jobs: Jobs
     clock: Clock
 
@@ -401,7 +402,7 @@ def test_a_reload_creates_the_queue_of_a_new_helpdesk(
     clock = Clock()
     app = create_app(settings, clock=clock, twilio_http_client=sim.rest_http_client())
     with TestClient(app, base_url=BASE):
-        watcher: ConfigWatcher = app.state.config_watcher
+        watcher: ConfigWatcher[Renderer] = app.state.config_watcher
         watcher.stop()
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace("id: kempen-zuid", "id: kempen-noord"), encoding="utf-8")

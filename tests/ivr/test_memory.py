@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
-from ivr.memory import return_large_blocks
+from service.tuning import return_large_blocks
 
 # Hash a PIN on four threads, one after another, and print how much resident memory grew (KiB).
 GROWTH = """
 import sys, threading
 from agents.pins import hash_pin
-from ivr.memory import return_large_blocks
+from service.tuning import return_large_blocks
 
 def rss_kib():
     with open("/proc/self/status") as status:
@@ -46,7 +46,7 @@ def test_pin_checks_on_many_threads_give_their_memory_back() -> None:
 # Freeze twice in a fresh process, with objects made in between; print the two counts.
 FREEZE = """
 import gc
-from ivr.memory import freeze_startup_objects
+from service.tuning import freeze_startup_objects
 
 first = freeze_startup_objects()
 later = [[n] for n in range(10_000)]  # made after start-up: the collector still sees them

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
 from calls import enter_queue
-from ivr.operations import LeaveQueue
+from service.operations import LeaveQueue
 from tests.ivr.conftest import BASE, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, Line, make_settings
 
 UNREACHABLE_DB = "postgresql+psycopg://ivr@127.0.0.1:1/ivr"

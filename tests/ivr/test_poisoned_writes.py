@@ -22,10 +22,10 @@ from app import create_app
 from calllog import CallRecord, new_event
 from calls import QueueEntry
 from database import dead_letters
-from ivr.operations import Admission, Admitted, EnterQueue, MarkAnswered, Operation, RecordEvent, decode
-from ivr.runtime import is_outage
-from ivr.spool import DEAD_LETTERS
 from routing import EnqueueCaller, LineState, PlayBusy
+from service.operations import Admission, Admitted, EnterQueue, MarkAnswered, Operation, RecordEvent, decode
+from service.runtime import is_outage
+from service.spool import DEAD_LETTERS
 from tests.ivr.conftest import BASE, Clock, Line, make_settings
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -162,7 +162,7 @@ def test_a_dead_letter_the_database_cannot_take_goes_to_the_spools_file(
     def unreachable(*_: object) -> None:
         raise OperationalError("INSERT", {}, Exception("connection refused"))
 
-    monkeypatch.setattr("ivr.runtime.store_dead_letters", unreachable)
+    monkeypatch.setattr("service.runtime.store_dead_letters", unreachable)
     line.runtime.commit([entered(1), poison(1)])
     spool = line.runtime.spool
     assert spool is not None

@@ -18,8 +18,9 @@ from fastapi.testclient import TestClient
 
 from app import create_app
 from config import HelpdeskConfig
-from ivr.reload import ConfigWatcher, ReloadResult, file_version
-from ivr.runtime import KEPT_VERSIONS
+from ivr.twiml import Renderer
+from service.reload import ConfigWatcher, ReloadResult, file_version
+from service.runtime import KEPT_VERSIONS
 from tests.ivr.conftest import (
     BASE,
     CONFIG,
@@ -44,7 +45,7 @@ OPS = {"Authorization": f"Bearer {OPS_TOKEN}"}
 class Reloading:
     line: Line
     path: Path
-    watcher: ConfigWatcher
+    watcher: ConfigWatcher[Renderer]
 
     def edit(self, old: str, new: str) -> str:
         """Replace ``old`` (present once) in the file; answers the new version."""
@@ -63,7 +64,7 @@ class Reloading:
         return say.text
 
 
-def _start(db_url: str, tmp_path: Path) -> Iterator[tuple[Line, Path, ConfigWatcher]]:
+def _start(db_url: str, tmp_path: Path) -> Iterator[tuple[Line, Path, ConfigWatcher[Renderer]]]:
     path = tmp_path / "helpdesk.yaml"
     shutil.copyfile(CONFIG, path)
     shutil.copytree(CONFIG.parent / "media", tmp_path / "media")
@@ -71,7 +72,7 @@ def _start(db_url: str, tmp_path: Path) -> Iterator[tuple[Line, Path, ConfigWatc
     settings = make_settings(db_url).model_copy(update={"ivr_config": path})
     app: FastAPI = create_app(settings, clock=clock)
     with TestClient(app, base_url=BASE) as client:
-        watcher: ConfigWatcher = app.state.config_watcher
+        watcher: ConfigWatcher[Renderer] = app.state.config_watcher
         yield Line(client=client, runtime=app.state.runtime, clock=clock), path, watcher
 
 
@@ -125,12 +126,12 @@ def test_a_bad_edit_keeps_the_last_good_config(
     reloading.edit(ANNOUNCE_EVERY, BAD_ANNOUNCE_EVERY)
     errors = (f"{reloading.path}:42: helpdesks[0].queue.announce_every: must be a whole number",)
 
-    with caplog.at_level(logging.WARNING, logger="ivr.reload"):
+    with caplog.at_level(logging.WARNING, logger="service.reload"):
         assert reloading.watcher.check() == ReloadResult("refused", good, errors)
         # An unchanged bad file is neither parsed nor logged again.
         assert reloading.watcher.check() == ReloadResult("refused", good, errors)
 
-    warnings = [r for r in caplog.records if r.name == "ivr.reload" and r.levelno == logging.WARNING]
+    warnings = [r for r in caplog.records if r.name == "service.reload" and r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert warnings[0].getMessage().splitlines()[1:] == list(errors)
     assert reloading.welcome().startswith("Welkom bij de vaccinatiehelpdesk van Herentals.")

@@ -21,12 +21,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app import create_app
+from cli.main import main
 from config import ConfigError, MediaError, load_config
-from ivr.cli import main
 from ivr.media import HoldMusic, measure_remote_audio
-from ivr.reload import ConfigWatcher, file_version
 from ivr.twiml import Renderer
 from routing import LineState, decide_wait
+from service.reload import ConfigWatcher, file_version
 from tests.ivr.conftest import BASE, BRUSSELS, CONFIG, Clock, make_settings
 
 MP3 = Path(__file__).parent / "media" / "silence-3s.mp3"
@@ -187,7 +187,7 @@ def test_a_reload_with_a_broken_remote_message_keeps_the_last_good_config(
         make_settings(migrated_db_url).model_copy(update={"ivr_config": path}), clock=Clock()
     )
     with TestClient(app, base_url=BASE):
-        watcher: ConfigWatcher = app.state.config_watcher
+        watcher: ConfigWatcher[Renderer] = app.state.config_watcher
         watcher.stop()
         runtime = app.state.runtime
         good = runtime.renderer.version

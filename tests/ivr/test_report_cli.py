@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from calllog import set_invitations
+from cli.report import add_arguments, run
 from database import make_engine, make_sessionmaker
-from ivr.report_cli import add_arguments, run
 from tests.calllog.conftest import abandoned, answered, local, overflowed, play, sid
 from tests.ivr.conftest import CONFIG
 

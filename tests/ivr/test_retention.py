@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import String, Text, inspect, text
 
 from agents import create_agent
+from cli.simulate import Deployment
 from config import HelpdeskConfig
 from database import make_engine
-from ivr.jobs import Job, Jobs
-from ivr.simulate import Deployment
+from service.jobs import Job, Jobs
 from tests.ivr.conftest import BRUSSELS, CONFIG
 
 START = datetime(2026, 12, 2, 9, 30, tzinfo=BRUSSELS)

@@ -10,7 +10,7 @@ from twilio.request_validator import RequestValidator
 
 from app import create_app
 from database import upgrade
-from ivr.security import security_headers
+from service.security import security_headers
 from tests.conftest import _new_database
 from tests.ivr.conftest import BASE, OPS_TOKEN, TOKEN, Clock, make_settings
 

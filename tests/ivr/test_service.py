@@ -1,25 +1,54 @@
-"""The direct path of the Twilio webhooks answers as FastAPI's stack would have."""
+"""The Twilio webhooks are plain FastAPI routes: overrides, refusals and fail-safes as usual."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from app import create_app
-from ivr.security import security_headers
+from ivr.signature import FormParams
+from ivr.webhooks import verified_form
 from routing import fail_safe as fail_safe_decision
+from service.security import security_headers
 from tests.ivr.conftest import Line, make_settings
 from tests.ivr.test_hostile_input import ROUTES
 from tests.ivr.test_webhook_safety import PINNED_PARAMS, PINNED_SIGNATURE
 
 
-def test_every_webhook_takes_the_direct_path(migrated_db_url: str) -> None:
+def test_every_webhook_is_a_plain_fastapi_route(migrated_db_url: str) -> None:
     app = create_app(make_settings(migrated_db_url))
     try:
-        assert set(app.direct) == set(ROUTES)
+        assert type(app) is FastAPI
+        routes = {route.path: route for route in app.routes if isinstance(route, APIRoute)}
+        assert set(ROUTES) <= set(routes)
+        assert {type(routes[path]) for path in ROUTES} == {APIRoute}
     finally:
         app.state.runtime.engine.dispose()
+
+
+def test_dependency_overrides_reach_a_webhook(line: Line) -> None:
+    """An unsigned request passes once the signature check is overridden (as a test of an app
+    built on this one would), and is refused again once the override is gone."""
+    app = line.client.app
+    assert isinstance(app, FastAPI)
+    seen: list[str] = []
+
+    def accept_unsigned() -> FormParams:
+        seen.append("override")
+        return FormParams(PINNED_PARAMS.items())
+
+    unsigned = {"X-Twilio-Signature": "not a signature"}
+    app.dependency_overrides[verified_form] = accept_unsigned
+    try:
+        response = line.client.post("/twilio/voice", data=PINNED_PARAMS, headers=unsigned)
+    finally:
+        app.dependency_overrides.clear()
+    assert (response.status_code, seen) == (200, ["override"])
+    assert response.text.startswith('<?xml version="1.0" encoding="UTF-8"?><Response>')
+    assert line.client.post("/twilio/voice", data=PINNED_PARAMS, headers=unsigned).status_code == 403
 
 
 def test_a_failure_outside_the_decision_gets_the_fail_safe(

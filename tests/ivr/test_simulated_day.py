@@ -14,8 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from agents import create_agent
 from calllog import Kpis, Thresholds, set_invitations, summary
+from cli.simulate import Deployment
 from config import HelpdeskConfig
-from ivr.simulate import Deployment
 from simulator import DestinationBehaviour, SimCall
 from tests.ivr.conftest import BRUSSELS, CONFIG
 from tests.ivr.test_voices import unvoiced_says

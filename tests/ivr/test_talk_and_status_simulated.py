@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from agents import create_agent
 from calllog import CallEvent, CallRecord, Thresholds, summary
+from cli.simulate import Deployment
 from config import HelpdeskConfig
-from ivr.simulate import Deployment
 from ivr.twiml import prompt_for
 from messages import Speech
 from tests.ivr.conftest import BRUSSELS, CONFIG

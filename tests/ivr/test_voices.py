@@ -11,8 +11,8 @@ import pytest
 
 from config import Voice
 from ivr.failsafe import Document, fail_safe_twiml
-from ivr.runtime import Runtime
-from ivr.twiml import agent_line_unavailable, last_resort
+from ivr.twiml import Renderer, agent_line_unavailable, last_resort
+from service.runtime import Runtime
 from tests.ivr.conftest import Line
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -58,5 +58,5 @@ def test_every_fail_safe_names_the_voice(line: Line, document: Document, local_t
     assert unvoiced_says(answers) == []
 
 
-def _broken() -> Runtime:
+def _broken() -> Runtime[Renderer]:
     return object()  # type: ignore[return-value]

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from agents import PresenceStatus, set_presence
+from cli.simulate import Deployment
 from config import HelpdeskConfig
-from ivr.simulate import Deployment
 from simulator import SimEvent
 from tests.ivr.conftest import BRUSSELS, CONFIG
 

@@ -7,8 +7,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from ivr.reload import file_version
 from routing import ArrivalDecision
+from service.reload import file_version
 from tests.ivr.conftest import CONFIG, Line, build_line
 
 # A request signed once with the test token for https://helpdesk.example.org/twilio/voice and

@@ -18,14 +18,15 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import calls
-from app import WRITER_SWITCH_INTERVAL_S, create_app
+from app import create_app
 from calllog import CallRecord
 from calls import QueueEntry, line_states
 from config import Settings
 from database.migrations import upgrade
-from ivr.operations import Admission, Admitted, Item, LeaveQueue, Operation
-from ivr.writer import GroupCommit, RecentLines
 from routing import LineState, PlayBusy
+from service.operations import Admission, Admitted, Item, LeaveQueue, Operation
+from service.tuning import WRITER_SWITCH_INTERVAL_S
+from service.writer import GroupCommit, RecentLines
 from tests.ivr.conftest import Clock, Line, make_settings
 
 WAIT_S = 5.0
@@ -149,7 +150,7 @@ def test_a_failing_commit_fails_its_webhooks_and_the_writer_goes_on(caplog: pyte
     finally:
         group.stop()
     assert recorder.batches == [[op(2)]]
-    assert [(r.name, r.getMessage()) for r in caplog.records] == [("ivr.writer", "group commit failed")]
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("service.writer", "group commit failed")]
 
 
 def test_a_webhook_given_up_on_does_not_take_its_batch_with_it() -> None:
@@ -229,7 +230,9 @@ def test_the_thread_runs_after_after_each_batch(caplog: pytest.LogCaptureFixture
     finally:
         group.stop()
     assert calls_after[:2] == [1, 2]
-    assert [(r.name, r.getMessage()) for r in caplog.records] == [("ivr.writer", "after-batch work failed")]
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [
+        ("service.writer", "after-batch work failed")
+    ]
 
 
 async def until(condition: Callable[[], object]) -> None:
@@ -347,7 +350,9 @@ def test_a_failing_turn_is_logged_and_the_batch_written_from_a_thread(
 
     asyncio.run(serve())
     assert recorder.batches == [[op(1)]]
-    assert ("ivr.writer", "group commit turn failed") in [(r.name, r.getMessage()) for r in caplog.records]
+    assert ("service.writer", "group commit turn failed") in [
+        (r.name, r.getMessage()) for r in caplog.records
+    ]
 
 
 def test_the_loops_writer_stopped_from_another_thread_writes_what_is_pending() -> None:
@@ -385,7 +390,7 @@ def test_a_thread_hands_in_to_the_loops_writer_and_waits() -> None:
 
 def test_recent_lines_are_kept_for_their_lifetime(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [100.0]
-    monkeypatch.setattr("ivr.writer.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("service.writer.time.monotonic", lambda: now[0])
     lines = RecentLines(0.02)
     line = LineState(agents_logged_in=2, callers_waiting=3)
     assert lines.recent("voorkempen") is None
@@ -464,7 +469,7 @@ def test_the_writer_refreshes_the_line_states_asked_for(
         def unreachable(*_: object) -> None:
             raise OperationalError("SELECT", {}, Exception("connection refused"))
 
-        monkeypatch.setattr("ivr.runtime.line_states", unreachable)
+        monkeypatch.setattr("service.runtime.line_states", unreachable)
         runtime.refresh_lines()  # the read fails: nothing is kept, nothing raises
         assert runtime.lines.recent("voorkempen") is None
     runtime.engine.dispose()
@@ -486,7 +491,7 @@ def test_webhooks_missing_a_line_state_share_one_read_of_it(
         release.wait(WAIT_S)
         return real_line_states(session, helpdesk_ids)
 
-    monkeypatch.setattr("ivr.runtime.line_states", slow_line_states)
+    monkeypatch.setattr("service.runtime.line_states", slow_line_states)
     seen: list[LineState] = []
     threads = [threading.Thread(target=lambda: seen.append(runtime.line("voorkempen"))) for _ in range(8)]
     for thread in threads:

@@ -2,7 +2,7 @@
 
 While the database is down the call flow still answers (fail-safe routing); what the webhooks
 would have written (queue entries, call-log events) is appended to a spool file as one line of
-JSON per batch (``ivr.operations.encode``), fsynced, and applied later. Every operation is
+JSON per batch (``service.operations.encode``), fsynced, and applied later. Every operation is
 idempotent (call-log events carry a dedupe key, queue changes keep the first value), so a
 replay never counts anything twice. A line that cannot be read back, and an operation the
 database refused while its dead-letter table could not be written either, go to the spool's
@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from database import Letter
-from ivr.operations import Operation, decode, encode
+from service.operations import Operation, decode, encode
 
 log = logging.getLogger("ivr.spool")
 DEAD_LETTERS = "dead-letters.jsonl"

@@ -33,10 +33,10 @@ from agents import (
     set_enabled,
     set_presence,
 )
+from api.auth import require_role
+from api.errors import REFUSED
 from calls import line_state
-from ivr.api_errors import REFUSED
-from ivr.auth import require_role
-from ivr.runtime import Runtime, runtime
+from service.runtime import Runtime, runtime
 
 log = logging.getLogger("ivr")
 
@@ -58,7 +58,7 @@ class _NoInputEcho(APIRoute):
 
 
 router = APIRouter(prefix="/api/agents", tags=["agents"], route_class=_NoInputEcho)
-Rt = Annotated[Runtime, Depends(runtime)]
+Rt = Annotated[Runtime[Any], Depends(runtime)]
 OPS = [Depends(require_role("ops"))]
 SUPERVISION = [Depends(require_role("supervisor", "ops"))]
 
@@ -134,7 +134,7 @@ class LineOut(BaseModel):
     callers_waiting: int
 
 
-def _known_helpdesk(rt: Runtime, helpdesk_id: str) -> None:
+def _known_helpdesk(rt: Runtime[Any], helpdesk_id: str) -> None:
     if rt.config.helpdesk(helpdesk_id) is None:
         raise HTTPException(status_code=404, detail=f"unknown helpdesk {helpdesk_id!r}")
 

@@ -1,38 +1,20 @@
-"""Health, readiness and media: the endpoints without a business domain of their own."""
+"""The media Twilio plays: hold music cut to the length of one wait, and recorded messages.
+
+The waitUrl and citizen documents of :mod:`ivr.twiml` point ``<Play>`` here.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
-from starlette.concurrency import run_in_threadpool
 
-from database import ping
-from ivr.auth import require_role
 from ivr.media import MAX_SLICE_SECONDS
-from ivr.runtime import Runtime, runtime
+from ivr.twiml import Renderer
+from service.runtime import Runtime, runtime
 
 router = APIRouter()
-Rt = Annotated[Runtime, Depends(runtime)]
-require_ops = require_role("ops")
-
-
-@router.get("/health", tags=["health"], summary="The process is alive")
-def health() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@router.get("/ready", tags=["health"], summary="Config loaded (its file not refused) and database reachable")
-async def ready(rt: Rt, response: Response) -> dict[str, object]:
-    database = await run_in_threadpool(ping, rt.engine)
-    errors = rt.config_errors
-    if not database or errors:
-        response.status_code = 503
-    answer: dict[str, object] = {"config": "loaded", "database": "reachable" if database else "unreachable"}
-    if errors:
-        # The last good config still serves, but the file on disk is refused: fix it before a restart.
-        answer["config_errors"] = list(errors)
-    return answer
+Rt = Annotated[Runtime[Renderer], Depends(runtime)]
 
 
 @router.get(

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.auth import require_role
 from calls import line_state, longest_wait
-from ivr.auth import require_role
-from ivr.runtime import Runtime, runtime
+from service.runtime import Runtime, runtime
 from staffing import understaffed
 
 log = logging.getLogger("ivr.live")
@@ -40,7 +40,7 @@ class HelpdeskNow(BaseModel):
     summary="Live state of every helpdesk",
     dependencies=[Depends(require_role("supervisor", "ops"))],
 )
-def helpdesks(rt: Annotated[Runtime, Depends(runtime)]) -> list[HelpdeskNow]:
+def helpdesks(rt: Annotated[Runtime[Any], Depends(runtime)]) -> list[HelpdeskNow]:
     config = rt.config
     now = rt.clock()
     central_open = config.central_schedule().is_open(now)

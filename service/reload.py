@@ -14,21 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Generic, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-
-from config import ConfigError, HelpdeskConfig, Settings, parse_config
-from ivr.auth import require_role
-from ivr.media import HoldMusic, measure_remote_audio
-from ivr.runtime import Runtime, runtime
-from ivr.twiml import Renderer
+from config import ConfigError, HelpdeskConfig, MeasureAudio, parse_config
+from service.runtime import Runtime, S
 
 log = logging.getLogger("ivr.reload")
-router = APIRouter(prefix="/api/config", tags=["operations"])
-Rt = Annotated[Runtime, Depends(runtime)]
 POLL_SECONDS = 1.0
 VERSION_LENGTH = 12
+# What the service serves for a config and its version (the Twilio line's renderer), built by
+# the adapter: it may read media files, and a file it cannot read refuses the config.
+Build = Callable[[HelpdeskConfig, str], S]
 
 ReloadStatus = Literal["unchanged", "reloaded", "refused"]
 
@@ -41,16 +37,6 @@ def file_version(raw: bytes) -> str:
 def config_version(config: HelpdeskConfig) -> str:
     """The version of a config given without a file (a dry run): a short hash of its content."""
     return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:VERSION_LENGTH]
-
-
-def build_renderer(config: HelpdeskConfig, settings: Settings, version: str) -> Renderer:
-    """Everything built from a config; media paths are relative to the config file."""
-    return Renderer(
-        config=config,
-        public_base_url=settings.public_base_url,
-        hold_music=HoldMusic.load(config, settings.ivr_config.parent),
-        version=version,
-    )
 
 
 @dataclass(frozen=True)
@@ -72,16 +58,16 @@ class ReloadResult:
     errors: tuple[str, ...] = ()
 
 
-def load_file(path: Path) -> tuple[HelpdeskConfig, str]:
+def load_file(path: Path, measure_audio: MeasureAudio | None) -> tuple[HelpdeskConfig, str]:
     """``config.load_config`` that also answers the version of the bytes it parsed."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read the file: {exc.strerror or exc}"]) from exc
-    return read_config(path, raw), file_version(raw)
+    return read_config(path, raw, measure_audio), file_version(raw)
 
 
-def read_config(path: Path, raw: bytes) -> HelpdeskConfig:
+def read_config(path: Path, raw: bytes, measure_audio: MeasureAudio | None) -> HelpdeskConfig:
     """Parse ``raw``, the bytes read from ``path``; errors as ``config.load_config`` words them."""
     try:
         text = raw.decode("utf-8")
@@ -89,22 +75,26 @@ def read_config(path: Path, raw: bytes) -> HelpdeskConfig:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError([f"{path}:{line}: the file is not UTF-8 text"]) from exc
     # Remote wait messages are fetched and measured here: one that fails refuses the file.
-    return parse_config(text, str(path), path.parent, measure_audio=measure_remote_audio)
+    return parse_config(text, str(path), path.parent, measure_audio=measure_audio)
 
 
-class ConfigWatcher:
+class ConfigWatcher(Generic[S]):
     """Polls the config file and swaps in every good edit; ``check`` runs one poll."""
 
     def __init__(
         self,
-        rt: Runtime,
+        rt: Runtime[S],
         *,
+        build: Build[S],
+        measure_audio: MeasureAudio | None,
         interval: float = POLL_SECONDS,
         on_reload: Callable[[], None] | None = None,
     ) -> None:
         if rt.config_file is None:
             raise ValueError("the config was given explicitly: there is no file to watch")
         self.runtime = rt
+        self.build = build
+        self.measure_audio = measure_audio
         # Called after a new config is served (outside the lock): the Twilio queues it needs.
         self.on_reload = on_reload
         self.path = rt.config_file
@@ -150,8 +140,8 @@ class ConfigWatcher:
                 rt.config_errors = ()
                 return ReloadResult("unchanged", snapshot.version)
             try:
-                config = read_config(self.path, snapshot.raw)
-                renderer = build_renderer(config, rt.settings, snapshot.version)
+                config = read_config(self.path, snapshot.raw, self.measure_audio)
+                renderer = self.build(config, snapshot.version)
             except ConfigError as exc:
                 return self._refuse(exc.errors, seen, force)
             except (OSError, EOFError, ValueError) as exc:
@@ -206,33 +196,3 @@ class ConfigWatcher:
         if thread is not None:
             self._stop.set()
             thread.join()
-
-
-require_ops = require_role("ops")
-
-
-def _watcher(request: Request) -> ConfigWatcher:
-    watcher: ConfigWatcher | None = request.app.state.config_watcher
-    if watcher is None:
-        raise HTTPException(
-            status_code=409, detail="the config was given explicitly; there is no file to reload"
-        )
-    return watcher
-
-
-@router.get("", summary="ops: the config being served, and the problems of a refused edit")
-def config_state(rt: Rt, _: Annotated[None, Depends(require_ops)]) -> dict[str, object]:
-    return {
-        "path": str(rt.config_file) if rt.config_file is not None else None,
-        "version": rt.renderer.version,
-        "loaded_at": rt.loaded_at.isoformat(),
-        "errors": list(rt.config_errors),
-    }
-
-
-@router.post("/reload", summary="ops: reload the config file now")
-def reload_now(
-    _: Annotated[None, Depends(require_ops)], watcher: Annotated[ConfigWatcher, Depends(_watcher)]
-) -> dict[str, object]:
-    result = watcher.check(force=True)
-    return {"status": result.status, "version": result.version, "errors": list(result.errors)}

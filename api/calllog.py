@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth import require_role
+from api.errors import REFUSED
 from calllog import (
     CALL_COLUMNS,
     FIRST_REPORT_DATE,
@@ -32,12 +34,10 @@ from calllog import (
     to_csv,
 )
 from config import HelpdeskConfig
-from ivr.api_errors import REFUSED
-from ivr.auth import require_role
-from ivr.runtime import Runtime, runtime
+from service.runtime import Runtime, runtime
 
 router = APIRouter(prefix="/api", tags=["metrics"])
-Rt = Annotated[Runtime, Depends(runtime)]
+Rt = Annotated[Runtime[Any], Depends(runtime)]
 readers = [Depends(require_role("supervisor", "ops"))]
 
 MAX_DAYS: Final = 366

@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from config.settings import Role
-from ivr.runtime import Runtime, runtime
+from service.runtime import Runtime, runtime
 
 bearer = HTTPBearer(auto_error=False)
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def require_role(*roles: Role) -> Callable[[Runtime, HTTPAuthorizationCredentials | None], None]:
+def require_role(*roles: Role) -> Callable[[Runtime[Any], HTTPAuthorizationCredentials | None], None]:
     """A dependency admitting a token of one of ``roles``: 401 without a valid token, 403 otherwise."""
     if not roles:
         raise ValueError("name at least one role")
     needed = " or ".join(roles)
 
-    def check(rt: Annotated[Runtime, Depends(runtime)], credentials: Credentials) -> None:
+    def check(rt: Annotated[Runtime[Any], Depends(runtime)], credentials: Credentials) -> None:
         role = rt.settings.ivr_api_tokens.role_of(credentials.credentials) if credentials else None
         if role is None:
             raise HTTPException(

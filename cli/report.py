@@ -13,6 +13,7 @@ from typing import get_args
 
 from sqlalchemy.orm import Session
 
+from api.calllog import MAX_DAYS, thresholds_for
 from calllog import (
     FIRST_REPORT_DATE,
     KPI_COLUMNS,
@@ -27,7 +28,6 @@ from calllog import (
 )
 from config import ConfigError, HelpdeskConfig, Settings, load_config
 from database import make_engine, make_sessionmaker
-from ivr.calllog_api import MAX_DAYS, thresholds_for
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from cli import APP_FACTORY
 from config import ConfigError, HelpdeskConfig, Settings, load_config
 from schedules import DayPlan, Schedule
 
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # options the module defines, once imported.
     commands.add_parser("simulate", help="play one call through the real call flow, offline", add_help=False)
 
-    from ivr import agents_cli
+    from cli import agents as agents_cli
 
     agents_cli.add_arguments(commands)
     commands.add_parser("report", help="call KPIs of a period as a table or CSV", add_help=False)
@@ -62,13 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("database is at the latest migration")
             return 0
         case "simulate":
-            from ivr.simulate import add_arguments, run_simulation
+            from cli.simulate import add_arguments, run_simulation
 
             return run_simulation(_lazy_arguments(command, add_arguments, rest))
         case "agents":
             return agents_cli.run(args)
         case "report":
-            from ivr import report_cli
+            from cli import report as report_cli
 
             return report_cli.run(_lazy_arguments(command, report_cli.add_arguments, rest))
         case _:
@@ -87,7 +88,7 @@ def _lazy_arguments(
 def _serve(host: str, port: int, workers: int) -> int:
     import uvicorn
 
-    uvicorn.run("app:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, proxy_headers=True)
     return 0
 
 

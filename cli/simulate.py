@@ -14,22 +14,24 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, cast
 from urllib.parse import parse_qs, urlsplit
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from uvicorn.importer import import_from_string
 
 from agents import PresenceStatus, set_presence
-from app import create_app
 from calls import enter_queue
+from cli import APP_FACTORY
 from config import ConfigError, Helpdesk, HelpdeskConfig, Settings, load_config
 from database import upgrade
 from ivr.media import measure_remote_audio
-from ivr.runtime import Runtime
 from ivr.twilio_rest import make_client
-from ivr.twiml import prompt_for
+from ivr.twiml import Renderer, prompt_for
 from messages import MessageKey, Speech
+from service.runtime import Runtime
 from simulator import DestinationBehaviour, TwilioSimulator, format_timeline
 
 SIMULATED_BASE_URL = "https://ivr.simulated"
@@ -154,8 +156,8 @@ class Deployment:
             ivr_group_commit=group_commit,
         )
         self.clock = _Clock(start)
-        self.app = create_app(settings, clock=self.clock, config=config)
-        self.runtime: Runtime = self.app.state.runtime
+        self.app = _app_factory()(settings, clock=self.clock, config=config)
+        self.runtime: Runtime[Renderer] = self.app.state.runtime
         self.config = config
         self.client = TestClient(self.app, base_url=SIMULATED_BASE_URL)
         self.sim = TwilioSimulator(
@@ -290,3 +292,13 @@ def _ending(config: HelpdeskConfig, desk: Helpdesk, sim: TwilioSimulator, call_s
     if call.ended_at is None:
         return "=> still going when the simulation stopped (see --max-seconds)"
     return f"=> call ended ({call.status}){lasted}"
+
+
+class AppFactory(Protocol):
+    """``app.create_app`` as the simulation calls it."""
+
+    def __call__(self, settings: Settings, *, clock: Any, config: HelpdeskConfig) -> FastAPI: ...
+
+
+def _app_factory() -> AppFactory:
+    return cast(AppFactory, import_from_string(APP_FACTORY))

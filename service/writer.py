@@ -28,8 +28,8 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-from ivr.operations import Admission, Admitted, Item
 from routing import LineState
+from service.operations import Admission, Admitted, Item
 
 log = logging.getLogger("ivr.writer")
 # How often the event loop's writer looks again for a writer lock held elsewhere, and how long it
@@ -334,7 +334,7 @@ class RecentLines:
     What a waiting caller hears next and why a caller left the queue depend on the line state
     only loosely (whether any agent is still logged in), so a state read a moment ago is as good
     as a new read: at a busy helpdesk those webhooks then need no database round trip. Arrivals
-    never use it: they are decided where they are written (``ivr.operations.Admission``). The
+    never use it: they are decided where they are written (``service.operations.Admission``). The
     group commit re-reads, after a batch, the helpdesks the webhooks asked for (:meth:`asked`),
     so that their entries rarely expire while calls come in. An instance that changes presence
     forgets its helpdesk's entry at once, and a read that began before the change is not kept.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CollectorRegistry, generate_latest
@@ -18,7 +19,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
 from calls import LineState, line_state
-from ivr.runtime import Runtime
+from service.runtime import Runtime
 from staffing import understaffed
 
 log = logging.getLogger("ivr.metrics")
@@ -30,7 +31,7 @@ CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 class LineCollector(Collector):
     """Gauges per helpdesk, computed at each scrape from the config, the clock and the database."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime[Any]) -> None:
         self._runtime = runtime
 
     def describe(self) -> list[Metric]:
@@ -89,7 +90,7 @@ class LineCollector(Collector):
         )
 
 
-def metrics_registry(runtime: Runtime) -> CollectorRegistry:
+def metrics_registry(runtime: Runtime[Any]) -> CollectorRegistry:
     """A registry of this app's own: apps in one process (tests, dry runs) do not share gauges."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(LineCollector(runtime))

@@ -11,7 +11,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,8 +21,7 @@ from agents import agents_logged_in, end_agent_call
 from calllog import purge_raw_numbers
 from calls import leave_queue
 from config import HelpdeskConfig
-from ivr.runtime import Runtime
-from ivr.twilio_rest import FINAL_CALL_STATUSES, call_status, ensure_queue
+from service.runtime import Runtime
 from staffing import (
     agent_call_sids,
     claim_tick,
@@ -46,7 +45,7 @@ STALE_QUEUE_ENTRY = timedelta(minutes=10)
 REAP_LIMIT = 100
 KEEP_TICKS = timedelta(days=7)
 # How long start-up or a reload waits for the queues to be set up; a slow Twilio finishes in the
-# background (each REST request gives up after ivr.twilio_rest.REQUEST_TIMEOUT_S).
+# background (each REST request gives up after a timeout of its own).
 QUEUE_SET_UP_WAIT_S = 5.0
 
 
@@ -65,11 +64,30 @@ class _StaffingEvent:
     required: int
 
 
-class Jobs:
-    """The scheduled jobs of one app instance; ``run_tick`` is what the scheduler calls."""
+class Telephony(Protocol):
+    """What the jobs ask of the telephone provider (``ivr.twilio_rest.TwilioCalls``: Twilio's REST API).
 
-    def __init__(self, runtime: Runtime) -> None:
+    Both answer rather than raise when the provider cannot be asked: a job tries again next tick.
+    """
+
+    def ended(self, call_sid: str) -> str | None:
+        """The call's final status (``completed``, ``busy`` …) once it is over; else ``None``."""
+        ...
+
+    def ensure_queue(self, name: str, max_size: int) -> bool:
+        """Whether queue ``name`` now exists and holds at most ``max_size`` callers."""
+        ...
+
+
+class Jobs:
+    """The scheduled jobs of one app instance; ``run_tick`` is what the scheduler calls.
+
+    Without ``telephony`` (no Twilio credentials) the reaper and the queue set-up do nothing.
+    """
+
+    def __init__(self, runtime: Runtime[Any], telephony: Telephony | None = None) -> None:
         self._runtime = runtime
+        self._telephony = telephony
         self._queues_set_for: HelpdeskConfig | None = None
         self._scheduler: BackgroundScheduler | None = None
 
@@ -127,7 +145,7 @@ class Jobs:
         own thread and waits for it at most ``wait`` seconds; claimed per minute like the tick,
         so instances starting or reloading together do not create a queue twice.
         """
-        if self._runtime.twilio is None:
+        if self._telephony is None:
             return
         worker = threading.Thread(target=self._set_up_queues_now, name="twilio-queues", daemon=True)
         worker.start()
@@ -232,8 +250,8 @@ class Jobs:
         dropped would count as logged in, and a caller who hung up as waiting, until restart.
         """
         rt = self._runtime
-        client = rt.twilio
-        if client is None:
+        telephony = self._telephony
+        if telephony is None:
             return False
         with rt.session() as session:
             if not claim_tick(session, Job.REAPER, tick, ran_at=now):
@@ -242,8 +260,8 @@ class Jobs:
             queue_calls = stale_queue_call_sids(session, now - STALE_QUEUE_ENTRY, REAP_LIMIT)
         # Twilio is asked outside any transaction: a slow answer must not hold database locks.
         for call_sid in agent_calls:
-            status = call_status(client, call_sid)
-            if status in FINAL_CALL_STATUSES:
+            status = telephony.ended(call_sid)
+            if status is not None:
                 with rt.session() as session:
                     agents = end_agent_call(session, call_sid, now)
                 for helpdesk_id, agent in agents:
@@ -260,8 +278,8 @@ class Jobs:
                 for helpdesk_id in sorted({key.helpdesk_id for key in agents}):
                     rt.presence_changed(helpdesk_id)
         for call_sid in queue_calls:
-            status = call_status(client, call_sid)
-            if status in FINAL_CALL_STATUSES:
+            status = telephony.ended(call_sid)
+            if status is not None:
                 with rt.session() as session:
                     left = leave_queue(session, call_sid, now, f"reaped-{status}")
                 if left:
@@ -292,14 +310,14 @@ class Jobs:
         twice; an instance that loses the claim tries again on the next tick.
         """
         rt = self._runtime
-        client = rt.twilio
+        telephony = self._telephony
         config = rt.config
-        if client is None or self._queues_set_for is config:
+        if telephony is None or self._queues_set_for is config:
             return False
         with rt.session() as session:
             if not claim_tick(session, Job.QUEUES, tick, ran_at=now):
                 return False
-        done = [ensure_queue(client, desk.id, desk.queue.max_size) is not None for desk in config.helpdesks]
+        done = [telephony.ensure_queue(desk.id, desk.queue.max_size) for desk in config.helpdesks]
         if all(done):
             self._queues_set_for = config
         return True

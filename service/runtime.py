@@ -14,6 +14,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
 
 from fastapi import Request
 from sqlalchemy import Engine
@@ -29,13 +30,26 @@ from config import HelpdeskConfig, Settings
 from database import Letter, store_dead_letters
 from database.dead_letters import ERROR_LENGTH
 from database.engine import WRITE_UNIT, WriterLock
-from ivr.operations import Admission, Admitted, Item, Operation, apply, describe
-from ivr.spool import Spool
-from ivr.twiml import Renderer
-from ivr.writer import GroupCommit, RecentLines
 from routing import LineState
+from service.operations import Admission, Admitted, Item, Operation, apply, describe
+from service.spool import Spool
+from service.writer import GroupCommit, RecentLines
 
 Clock = Callable[[], datetime]
+
+
+class Served(Protocol):
+    """What the service serves for one config version: built from it by the adapter (the Twilio
+    line's renderer), kept per version so that a call in progress keeps the config it began with."""
+
+    @property
+    def config(self) -> HelpdeskConfig: ...
+
+    @property
+    def version(self) -> str: ...
+
+
+S = TypeVar("S", bound=Served)
 KEPT_VERSIONS = 8
 # A write that failed within this many seconds came from a database that answered: arrivals are
 # then decided on what it still reads (a read-only or full disk) instead of the fail-safe.
@@ -66,10 +80,13 @@ def caller_hash_key(settings: Settings, token: str) -> bytes:
 
 
 @dataclass
-class Runtime:
+class Runtime(Generic[S]):
+    """The process's state: config versions, database, write path, line states, clock."""
+
     settings: Settings
     config: HelpdeskConfig
-    renderer: Renderer
+    # What is served for the current config (the Twilio adapter's renderer).
+    renderer: S
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Clock
@@ -89,7 +106,7 @@ class Runtime:
     config_errors: tuple[str, ...] = ()
     # Renderers of the last few configs by version: a call in progress keeps the config it
     # started with, as its webhook URLs carry ``v=<version>``.
-    versions: dict[str, Renderer] = field(default_factory=dict)
+    versions: dict[str, S] = field(default_factory=dict)
     # Where writes go while the database is unreachable (None: they are only logged).
     spool: Spool | None = None
     # Commits the webhooks' writes together (None: each webhook writes its own transaction).
@@ -108,11 +125,11 @@ class Runtime:
     def __post_init__(self) -> None:
         self.versions = {**self.versions, self.renderer.version: self.renderer}
 
-    def renderer_for(self, version: str) -> Renderer:
+    def renderer_for(self, version: str) -> S:
         """The renderer (and with it the config) of ``version`` if still kept, else the current one."""
         return self.versions.get(version, self.renderer)
 
-    def install(self, renderer: Renderer, loaded_at: datetime) -> None:
+    def install(self, renderer: S, loaded_at: datetime) -> None:
         """Serve ``renderer``'s config from now on; keeps the last ``KEPT_VERSIONS`` versions."""
         kept = {v: r for v, r in self.versions.items() if v != renderer.version}
         kept[renderer.version] = renderer
@@ -384,9 +401,9 @@ class Runtime:
                 log.exception("presence listener failed", extra={"helpdesk": helpdesk_id})
 
 
-async def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime[Any]:
     """The app's runtime (a coroutine: FastAPI would run a plain function in a thread)."""
-    value: Runtime = request.app.state.runtime
+    value: Runtime[Any] = request.app.state.runtime
     return value
 
 
