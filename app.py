@@ -85,7 +85,7 @@ def create_app(
         # Refreshed by the writer after its batches, so that they rarely expire while calls come in.
         runtime.lines = RecentLines(LINE_STATE_TTL_S)
     runtime.presence_listeners.append(partial(redirect_if_unstaffed, runtime))
-    jobs = Jobs(runtime, TwilioCalls(runtime.twilio) if runtime.twilio is not None else None)
+    jobs = Jobs(runtime, TwilioCalls(runtime))
     watcher = (
         ConfigWatcher(runtime, build=build, measure_audio=measure_remote_audio, on_reload=jobs.set_up_queues)
         if config_file is not None

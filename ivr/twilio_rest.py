@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from twilio.base.exceptions import TwilioException
 from twilio.http import HttpClient
@@ -21,6 +22,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from config import Settings
+from service.runtime import Runtime
 
 log = logging.getLogger("ivr.twilio")
 
@@ -179,13 +181,20 @@ def call_status(client: Client, call_sid: str) -> str | None:
 
 @dataclass(frozen=True)
 class TwilioCalls:
-    """The scheduled jobs' view of Twilio (``service.jobs.Telephony``), over the REST client."""
+    """The scheduled jobs' view of Twilio (``service.jobs.Telephony``), over the runtime's REST
+    client (read each time: the simulator puts its own in after the app is built)."""
 
-    client: Client
+    runtime: Runtime[Any]
+
+    @property
+    def available(self) -> bool:
+        return self.runtime.twilio is not None
 
     def ended(self, call_sid: str) -> str | None:
-        status = call_status(self.client, call_sid)
+        client = self.runtime.twilio
+        status = None if client is None else call_status(client, call_sid)
         return status if status in FINAL_CALL_STATUSES else None
 
     def ensure_queue(self, name: str, max_size: int) -> bool:
-        return ensure_queue(self.client, name, max_size) is not None
+        client = self.runtime.twilio
+        return client is not None and ensure_queue(client, name, max_size) is not None

@@ -70,6 +70,11 @@ class Telephony(Protocol):
     Both answer rather than raise when the provider cannot be asked: a job tries again next tick.
     """
 
+    @property
+    def available(self) -> bool:
+        """Whether the provider can be asked at all (Twilio: credentials are set)."""
+        ...
+
     def ended(self, call_sid: str) -> str | None:
         """The call's final status (``completed``, ``busy`` …) once it is over; else ``None``."""
         ...
@@ -82,7 +87,8 @@ class Telephony(Protocol):
 class Jobs:
     """The scheduled jobs of one app instance; ``run_tick`` is what the scheduler calls.
 
-    Without ``telephony`` (no Twilio credentials) the reaper and the queue set-up do nothing.
+    Without ``telephony`` (or while it is not available: no Twilio credentials) the reaper and
+    the queue set-up do nothing.
     """
 
     def __init__(self, runtime: Runtime[Any], telephony: Telephony | None = None) -> None:
@@ -145,7 +151,7 @@ class Jobs:
         own thread and waits for it at most ``wait`` seconds; claimed per minute like the tick,
         so instances starting or reloading together do not create a queue twice.
         """
-        if self._telephony is None:
+        if self._telephony is None or not self._telephony.available:
             return
         worker = threading.Thread(target=self._set_up_queues_now, name="twilio-queues", daemon=True)
         worker.start()
@@ -251,7 +257,7 @@ class Jobs:
         """
         rt = self._runtime
         telephony = self._telephony
-        if telephony is None:
+        if telephony is None or not telephony.available:
             return False
         with rt.session() as session:
             if not claim_tick(session, Job.REAPER, tick, ran_at=now):
@@ -312,7 +318,7 @@ class Jobs:
         rt = self._runtime
         telephony = self._telephony
         config = rt.config
-        if telephony is None or self._queues_set_for is config:
+        if telephony is None or not telephony.available or self._queues_set_for is config:
             return False
         with rt.session() as session:
             if not claim_tick(session, Job.QUEUES, tick, ran_at=now):
