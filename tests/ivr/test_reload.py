@@ -126,12 +126,12 @@ def test_a_bad_edit_keeps_the_last_good_config(
     reloading.edit(ANNOUNCE_EVERY, BAD_ANNOUNCE_EVERY)
     errors = (f"{reloading.path}:42: helpdesks[0].queue.announce_every: must be a whole number",)
 
-    with caplog.at_level(logging.WARNING, logger="service.reload"):
+    with caplog.at_level(logging.WARNING, logger="ivr.reload"):
         assert reloading.watcher.check() == ReloadResult("refused", good, errors)
         # An unchanged bad file is neither parsed nor logged again.
         assert reloading.watcher.check() == ReloadResult("refused", good, errors)
 
-    warnings = [r for r in caplog.records if r.name == "service.reload" and r.levelno == logging.WARNING]
+    warnings = [r for r in caplog.records if r.name == "ivr.reload" and r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert warnings[0].getMessage().splitlines()[1:] == list(errors)
     assert reloading.welcome().startswith("Welkom bij de vaccinatiehelpdesk van Herentals.")

@@ -150,7 +150,7 @@ def test_a_failing_commit_fails_its_webhooks_and_the_writer_goes_on(caplog: pyte
     finally:
         group.stop()
     assert recorder.batches == [[op(2)]]
-    assert [(r.name, r.getMessage()) for r in caplog.records] == [("service.writer", "group commit failed")]
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("ivr.writer", "group commit failed")]
 
 
 def test_a_webhook_given_up_on_does_not_take_its_batch_with_it() -> None:
@@ -230,9 +230,7 @@ def test_the_thread_runs_after_after_each_batch(caplog: pytest.LogCaptureFixture
     finally:
         group.stop()
     assert calls_after[:2] == [1, 2]
-    assert [(r.name, r.getMessage()) for r in caplog.records] == [
-        ("service.writer", "after-batch work failed")
-    ]
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("ivr.writer", "after-batch work failed")]
 
 
 async def until(condition: Callable[[], object]) -> None:
@@ -350,9 +348,7 @@ def test_a_failing_turn_is_logged_and_the_batch_written_from_a_thread(
 
     asyncio.run(serve())
     assert recorder.batches == [[op(1)]]
-    assert ("service.writer", "group commit turn failed") in [
-        (r.name, r.getMessage()) for r in caplog.records
-    ]
+    assert ("ivr.writer", "group commit turn failed") in [(r.name, r.getMessage()) for r in caplog.records]
 
 
 def test_the_loops_writer_stopped_from_another_thread_writes_what_is_pending() -> None:
