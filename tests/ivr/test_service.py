@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app import create_app
+from ivr import agent_line, webhooks
 from ivr.signature import FormParams
 from ivr.webhooks import verified_form
 from routing import fail_safe as fail_safe_decision
@@ -19,12 +20,13 @@ from tests.ivr.test_webhook_safety import PINNED_PARAMS, PINNED_SIGNATURE
 
 
 def test_every_webhook_is_a_plain_fastapi_route(migrated_db_url: str) -> None:
+    routes = {route.path: route for router in (webhooks.router, agent_line.router) for route in router.routes}
+    assert set(ROUTES) <= set(routes)
+    assert {type(routes[path]) for path in ROUTES} == {APIRoute}
     app = create_app(make_settings(migrated_db_url))
     try:
         assert type(app) is FastAPI
-        routes = {route.path: route for route in app.routes if isinstance(route, APIRoute)}
-        assert set(ROUTES) <= set(routes)
-        assert {type(routes[path]) for path in ROUTES} == {APIRoute}
+        assert set(ROUTES) <= set(app.openapi()["paths"])
     finally:
         app.state.runtime.engine.dispose()
 
