@@ -10,6 +10,7 @@ from functools import partial
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Router
 from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 
@@ -129,8 +130,7 @@ def create_app(
     app.state.config_watcher = watcher
     app.state.metrics_registry = metrics_registry(runtime)
     # Twilio's webhooks first: they are nearly all of the traffic, and routes are matched in order.
-    app.include_router(webhooks.router)
-    app.include_router(agent_line.router)
+    app.mount("/twilio", Router([*webhooks.router.routes, *agent_line.router.routes]))
     app.include_router(media_routes.router)
     app.include_router(agents_api.router)
     app.include_router(calllog_api.router)

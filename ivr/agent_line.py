@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Response
+from fastapi import BackgroundTasks, Request, Response
 from starlette.concurrency import run_in_threadpool
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -29,17 +28,14 @@ from agents import (
 from calls import answered_since
 from config import Helpdesk
 from ivr.params import DialResultParams, TwilioParams, WaitParams, parse_params
-from ivr.signature import FormParams
 from ivr.twiml import Renderer, prompt_for
-from ivr.webhooks import call_log, log_events, verified_form
+from ivr.webhooks import TwilioRoutes, call_log, log_events, webhook
 from messages import Audio, MessageKey, Speech
 from service.operations import MarkAnswered
-from service.runtime import Runtime, runtime
+from service.runtime import Runtime
 
 log = logging.getLogger("ivr.agents")
-router = APIRouter(prefix="/twilio/agent", tags=["twilio"])
-Rt = Annotated[Runtime[Renderer], Depends(runtime)]
-Form = Annotated[FormParams, Depends(verified_form)]
+router = TwilioRoutes(prefix="/agent")
 CODE_DIGITS = 8
 PIN_DIGITS = 8
 ENTRY_TIMEOUT = 10
@@ -89,8 +85,11 @@ def _ask_code(rt: Runtime[Renderer], desk: Helpdesk, *, welcome: bool) -> Respon
     return _xml(response)
 
 
-@router.post("", summary="Agent line: an agent calls in")
-async def agent_call(rt: Rt, form: Form) -> Response:
+@router.post("")
+async def agent_call(request: Request) -> Response:
+    """Agent line: an agent calls in."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
     params = parse_params(TwilioParams, form.first())
     desk = rt.config.by_agent_number(params.to)
     if desk is None:
@@ -114,15 +113,23 @@ def _locked_out(rt: Runtime[Renderer], desk: Helpdesk) -> Response:
     return _xml(response)
 
 
-@router.post("/start", summary="Agent line: ask the code again")
-async def start(rt: Rt, form: Form, helpdesk: str = "") -> Response:
+@router.post("/start")
+async def start(request: Request) -> Response:
+    """Agent line: ask the code again."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
+    helpdesk = call.param("helpdesk")
     params = parse_params(TwilioParams, form.first())
     desk = _desk(rt, helpdesk, params.to)
     return _goodbye() if desk is None else _ask_code(rt, desk, welcome=False)
 
 
-@router.post("/code", summary="Agent line: the code was entered")
-async def code(rt: Rt, form: Form, helpdesk: str = "") -> Response:
+@router.post("/code")
+async def code(request: Request) -> Response:
+    """Agent line: the code was entered."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
+    helpdesk = call.param("helpdesk")
     params = parse_params(TwilioParams, form.first())
     desk = _desk(rt, helpdesk, params.to)
     digits = form.first().get("Digits", "")
@@ -143,8 +150,13 @@ async def code(rt: Rt, form: Form, helpdesk: str = "") -> Response:
     return _xml(response)
 
 
-@router.post("/pin", summary="Agent line: the PIN was entered")
-async def pin(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Response:
+@router.post("/pin")
+async def pin(request: Request) -> Response:
+    """Agent line: the PIN was entered."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
+    helpdesk = call.param("helpdesk")
+    code = call.param("code")
     params = parse_params(TwilioParams, form.first())
     desk = _desk(rt, helpdesk, params.to)
     if desk is None:
@@ -193,8 +205,13 @@ def _status(rt: Runtime[Renderer], desk: Helpdesk, code: str, call_sid: str) -> 
     return current.status
 
 
-@router.post("/next", summary="Agent line: wait for the next caller")
-async def next_caller(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Response:
+@router.post("/next")
+async def next_caller(request: Request) -> Response:
+    """Agent line: wait for the next caller."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
+    helpdesk = call.param("helpdesk")
+    code = call.param("code")
     params = parse_params(TwilioParams, form.first())
     desk = _desk(rt, helpdesk, params.to)
     if desk is None:
@@ -226,8 +243,13 @@ async def next_caller(rt: Rt, form: Form, helpdesk: str = "", code: str = "") ->
     return _xml(response)
 
 
-@router.post("/connect", summary="Queue url: a caller is about to be connected to an agent")
-async def connect(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Response:
+@router.post("/connect")
+async def connect(request: Request) -> Response:
+    """Queue url: a caller is about to be connected to an agent."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
+    helpdesk = call.param("helpdesk")
+    code = call.param("code")
     params = parse_params(WaitParams, form.first())
     now = rt.clock()
     desk = _desk(rt, helpdesk, params.to)
@@ -242,8 +264,14 @@ async def connect(rt: Rt, form: Form, helpdesk: str = "", code: str = "") -> Res
     return _xml(VoiceResponse())
 
 
-@router.post("/after", summary="Dial action: the conversation ended or no caller came")
-async def after(rt: Rt, form: Form, helpdesk: str = "", code: str = "", dialled: str = "") -> Response:
+@router.post("/after")
+async def after(request: Request) -> Response:
+    """Dial action: the conversation ended or no caller came."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
+    helpdesk = call.param("helpdesk")
+    code = call.param("code")
+    dialled = call.param("dialled")
     params = parse_params(DialResultParams, form.first())
     desk = _desk(rt, helpdesk, params.to)
     if desk is None:
@@ -348,10 +376,14 @@ def _menu_then_next(
     return _xml(response)
 
 
-@router.post("/menu", summary="Agent line: a key was pressed between callers")
-async def menu(
-    rt: Rt, form: Form, background: BackgroundTasks, helpdesk: str = "", code: str = ""
-) -> Response:
+@router.post("/menu")
+async def menu(request: Request) -> Response:
+    """Agent line: a key was pressed between callers."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
+    background = BackgroundTasks()
+    helpdesk = call.param("helpdesk")
+    code = call.param("code")
     params = parse_params(TwilioParams, form.first())
     desk = _desk(rt, helpdesk, params.to)
     if desk is None:
@@ -378,7 +410,10 @@ async def menu(
         if status is PresenceStatus.BREAK:
             background.add_task(rt.presence_changed, desk.id)
     if status is PresenceStatus.BREAK:
-        return _on_break(rt, desk, code, announce=True)
-    response = VoiceResponse()
-    response.redirect(rt.renderer.url("/twilio/agent/next", helpdesk=desk.id, code=code), method="POST")
-    return _xml(response)
+        answer = _on_break(rt, desk, code, announce=True)
+    else:
+        response = VoiceResponse()
+        response.redirect(rt.renderer.url("/twilio/agent/next", helpdesk=desk.id, code=code), method="POST")
+        answer = _xml(response)
+    answer.background = background
+    return answer

@@ -7,13 +7,16 @@ carry ``v=<config version>`` and keep using that config after a reload while it 
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any, TypeVar, cast
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response
+from fastapi import BackgroundTasks, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from agents import end_agent_call
 from calllog import local_arrival, new_event
@@ -28,7 +31,7 @@ from ivr.params import (
     WaitParams,
     parse_params,
 )
-from ivr.signature import BodyTooLargeError, FormParams, is_valid, read_form, signed_url
+from ivr.signature import BodyTooLargeError, FormParams, form_pairs, is_valid, read_form, signed_url
 from ivr.twiml import XML_TYPE, Renderer
 from routing import (
     ArrivalDecision,
@@ -55,11 +58,13 @@ from service.operations import (
 from service.runtime import Runtime, runtime
 
 log = logging.getLogger("ivr.webhooks")
+T = TypeVar("T")
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
-async def verified_form(request: Request, rt: Annotated[Runtime[Renderer], Depends(runtime)]) -> FormParams:
+async def verified_form(request: Request) -> FormParams:
     """The posted form, once its ``X-Twilio-Signature`` is proven; 403 otherwise."""
+    rt: Runtime[Renderer] = await provide(request, runtime)
     try:
         form = await read_form(request)
     except BodyTooLargeError:
@@ -71,15 +76,70 @@ async def verified_form(request: Request, rt: Annotated[Runtime[Renderer], Depen
     return form
 
 
-Form = Annotated[FormParams, Depends(verified_form)]
-Rt = Annotated[Runtime[Renderer], Depends(runtime)]
+async def provide(request: Request, dependency: Callable[[Request], Awaitable[T]]) -> T:
+    """``dependency(request)``, or what the app's ``dependency_overrides`` puts in its place.
+
+    An override is called as FastAPI would call a dependency without parameters of its own: with
+    the request if it takes a parameter, else with none; sync or async.
+    """
+    override = request.app.dependency_overrides.get(dependency)
+    if override is None:
+        return await dependency(request)
+    result = override(request) if inspect.signature(override).parameters else override()
+    return cast(T, await result if inspect.isawaitable(result) else result)
 
 
-router = APIRouter(prefix="/twilio", tags=["twilio"])
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """What every Twilio webhook starts from: the runtime, the verified form, our query."""
+
+    rt: Runtime[Renderer]
+    form: FormParams
+    query: dict[str, str]
+
+    def param(self, name: str) -> str:
+        """A parameter of the query our own TwiML put in the URL (``helpdesk``, ``v`` …); "" if absent."""
+        return self.query.get(name, "")
 
 
-def twiml(body: str) -> Response:
-    return Response(content=body, media_type=XML_TYPE)
+async def webhook(request: Request) -> Webhook:
+    """The start of every webhook: the runtime and the form whose signature is proven (403 if
+    not), each through the app's ``dependency_overrides``, and the query string.
+
+    The webhooks are plain Starlette routes (:class:`TwilioRoutes`): FastAPI's dependency
+    solving and route handling cost more than a webhook's own work (``make bench``), so each
+    endpoint calls this itself, with the same dependencies and the same overrides.
+    """
+    rt: Runtime[Renderer] = await provide(request, runtime)
+    form = await provide(request, verified_form)
+    # Starlette's query_params, parsed the faster way (the last of a repeated name wins).
+    query = dict(form_pairs(request.scope["query_string"].decode("latin-1")))
+    return Webhook(rt, form, query)
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class TwilioRoutes:
+    """The POST routes of a module's webhooks, for the Starlette ``Router`` mounted at ``/twilio``."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.routes: list[Route] = []
+
+    def post(self, path: str) -> Callable[[Endpoint], Endpoint]:
+        def add(endpoint: Endpoint) -> Endpoint:
+            self.routes.append(Route(self.prefix + path, endpoint, methods=["POST"]))
+            return endpoint
+
+        return add
+
+
+router = TwilioRoutes()
+
+
+def twiml(body: str, background: BackgroundTasks | None = None) -> Response:
+    return Response(content=body, media_type=XML_TYPE, background=background)
 
 
 CallLogEvent = tuple[str, dict[str, Any]]
@@ -152,8 +212,11 @@ async def _off_the_loop(work: Callable[[], str], reads: bool) -> str:
     return work()
 
 
-@router.post("/voice", summary="Citizen line: a call arrives")
-async def voice(rt: Rt, form: Form) -> Response:
+@router.post("/voice")
+async def voice(request: Request) -> Response:
+    """Citizen line: a call arrives."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
     params = parse_params(TwilioParams, form.first())
     now = rt.clock()
     # One read: a reload during the request cannot mix two configs.
@@ -190,8 +253,14 @@ async def voice(rt: Rt, form: Form) -> Response:
     return twiml(renderer.arrival(desk, result.decision, params.from_, params.to))
 
 
-@router.post("/wait", summary="Queue waitUrl: what a waiting caller hears next")
-async def wait(rt: Rt, form: Form, helpdesk: str = "", v: str = "", announced: str = "") -> Response:
+@router.post("/wait")
+async def wait(request: Request) -> Response:
+    """Queue waitUrl: what a waiting caller hears next."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
+    helpdesk = call.param("helpdesk")
+    v = call.param("v")
+    announced = call.param("announced")
     params = parse_params(WaitParams, form.first())
     now = rt.clock()
     renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
@@ -225,8 +294,13 @@ async def wait(rt: Rt, form: Form, helpdesk: str = "", v: str = "", announced: s
     return twiml(await _off_the_loop(decide, reads=recent is None))
 
 
-@router.post("/queue-exit", summary="Enqueue action: the caller left the queue")
-async def queue_exit(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Response:
+@router.post("/queue-exit")
+async def queue_exit(request: Request) -> Response:
+    """Enqueue action: the caller left the queue."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
+    helpdesk = call.param("helpdesk")
+    v = call.param("v")
     params = parse_params(QueueExitParams, form.first())
     now = rt.clock()
     renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
@@ -260,8 +334,13 @@ async def _exit_line(rt: Runtime[Renderer], desk: Helpdesk) -> LineState:
         return _AGENTS_UNKNOWN
 
 
-@router.post("/forward", summary="Where a caller redirected out of the queue goes (REST redirect Url)")
-async def forward(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Response:
+@router.post("/forward")
+async def forward(request: Request) -> Response:
+    """Where a caller redirected out of the queue goes (REST redirect Url)."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
+    helpdesk = call.param("helpdesk")
+    v = call.param("v")
     params = parse_params(TwilioParams, form.first())
     now = rt.clock()
     renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
@@ -274,8 +353,13 @@ async def forward(rt: Rt, form: Form, helpdesk: str = "", v: str = "") -> Respon
     return twiml(renderer.after_queue(desk, decision, params.from_, params.to))
 
 
-@router.post("/central-result", summary="Dial action: result of the leg to the central back-up")
-async def central_result(rt: Rt, form: Form, helpdesk: str = "", reason: str = "", v: str = "") -> Response:
+@router.post("/central-result")
+async def central_result(request: Request) -> Response:
+    """Dial action: result of the leg to the central back-up."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
+    helpdesk = call.param("helpdesk")
+    v = call.param("v")
     params = parse_params(DialResultParams, form.first())
     now = rt.clock()
     renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
@@ -287,8 +371,12 @@ async def central_result(rt: Rt, form: Form, helpdesk: str = "", reason: str = "
     return twiml(renderer.after_central(desk, decision))
 
 
-@router.post("/status", summary="Status callback of any call (citizen or agent)")
-async def status(rt: Rt, form: Form, background: BackgroundTasks) -> Response:
+@router.post("/status")
+async def status(request: Request) -> Response:
+    """Status callback of any call (citizen or agent)."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
+    background = BackgroundTasks()
     params = parse_params(StatusParams, form.first())
     # Agent calls are not in the call log: their To is an agent number, not a citizen line.
     citizen_desk = rt.config.by_number(params.to)
@@ -333,4 +421,4 @@ async def status(rt: Rt, form: Form, background: BackgroundTasks) -> Response:
             for helpdesk_id in helpdesks:
                 log.info("agent logged out: the call ended", extra={"helpdesk": helpdesk_id})
                 background.add_task(rt.presence_changed, helpdesk_id)
-    return twiml(rt.renderer.empty())
+    return twiml(rt.renderer.empty(), background)

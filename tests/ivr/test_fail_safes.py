@@ -1,6 +1,5 @@
 """Each webhook's fail-safe belongs to the document Twilio asked for, and holds only verbs Twilio
-allows there: a handler that raises, on the direct path or through FastAPI's stack, and a database
-that cannot be reached, on every route."""
+allows there: a handler that raises, and a database that cannot be reached, on every route."""
 
 from __future__ import annotations
 
