@@ -15,9 +15,14 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bench import metrics, soak, webhooks, wrk
+from bench.databases import DEFAULT_POSTGRES
+from bench.helpdesks import agents_needed, bench_config
 from bench.load import Stats
+from bench.options import Options
+from bench.paced import meets_latency, pace, paced_rate
+from bench.rounds import print_round
 from bench.service import stop
-from bench.webhooks import Endpoints, Options, raw_request, whole_call, write_requests
+from bench.whole_calls import Endpoints, raw_request, whole_call, write_requests
 from config import load_config
 
 BASE = "http://127.0.0.1:8123"
@@ -92,7 +97,7 @@ def test_one_file_of_whole_calls_per_thread(tmp_path: Path) -> None:
 
 
 def test_the_bench_config_is_open_around_the_clock(tmp_path: Path) -> None:
-    config = load_config(webhooks.bench_config(tmp_path / "helpdesk.yaml"))
+    config = load_config(bench_config(tmp_path / "helpdesk.yaml"))
     moments = [
         dt.datetime(2026, 12, 25, 3, 0, tzinfo=dt.UTC),  # Christmas, at night
         dt.datetime(2026, 11, 29, 23, 59, tzinfo=dt.UTC),  # Sunday
@@ -114,7 +119,7 @@ def test_the_metrics_data_keeps_one_helpdesk_steady(tmp_path: Path) -> None:
 
 
 def test_make_bench_metrics_runs_end_to_end(tmp_path: Path) -> None:
-    timings = metrics.measure("sqlite", 12_000, webhooks.DEFAULT_POSTGRES, tmp_path)
+    timings = metrics.measure("sqlite", 12_000, DEFAULT_POSTGRES, tmp_path)
     assert [(t.what, t.helpdesk) for t in timings] == [
         ("month KPIs", "voorkempen"),
         ("month hourly series", "voorkempen"),
@@ -135,7 +140,7 @@ def test_make_bench_runs_end_to_end(tmp_path: Path) -> None:
         warm_up_s=1.0,
         rounds=1,
         requests_per_thread=3_000,
-        postgres_url=webhooks.DEFAULT_POSTGRES,
+        postgres_url=DEFAULT_POSTGRES,
         databases=("sqlite",),
         paced_connections=4,
         paced_steps=(1.0, 0.5),
@@ -167,7 +172,7 @@ def test_make_bench_runs_end_to_end(tmp_path: Path) -> None:
         assert 0 < paced.rps <= 1.1 * rate
         assert 0 < paced.p50_ms <= paced.p99_ms
     # Only the last paced run may be within target: the runs stop at the first that is.
-    assert not any(webhooks.meets_latency(rate, run) for rate, run in measured.paced[:-1])
+    assert not any(meets_latency(rate, run) for rate, run in measured.paced[:-1])
     carried = measured.carried()
     assert carried is None or carried == measured.paced[-1]
 
@@ -194,9 +199,9 @@ def _paced(rps: float, p99_ms: float) -> wrk.WrkResult:
 
 
 def test_paced_runs_count_as_carried_only_on_schedule_and_within_target() -> None:
-    assert webhooks.meets_latency(1000, _paced(990, 24.9))
-    assert not webhooks.meets_latency(1000, _paced(990, 25.1))  # too slow
-    assert not webhooks.meets_latency(1000, _paced(900, 5.0))  # fell behind its schedule
+    assert meets_latency(1000, _paced(990, 24.9))
+    assert not meets_latency(1000, _paced(990, 25.1))  # too slow
+    assert not meets_latency(1000, _paced(900, 5.0))  # fell behind its schedule
     measured = webhooks.Measured(
         database="sqlite",
         app=[],
@@ -221,7 +226,7 @@ def test_the_paced_run_is_sent_at_half_the_mix_own_full_load_rate(capsys: pytest
         sent.append((step, rate))
         return answers[round(rate)]
 
-    paced = webhooks.pace("sqlite", webhooks.paced_rate(full_load), (1.0, 0.85, 0.7), measure)
+    paced = pace("sqlite", paced_rate(full_load), (1.0, 0.85, 0.7), measure)
     # 3,000 requests/s first (not 5,000, half the bare endpoint's), then 0.85 of it, which is
     # within 25 ms: the runs stop there.
     assert sent == [(0, 3_000.0), (1, 2_550.0)]
@@ -236,7 +241,7 @@ def test_the_paced_run_is_sent_at_half_the_mix_own_full_load_rate(capsys: pytest
 
 def test_each_round_prints_both_runs_and_their_ratio(capsys: pytest.CaptureFixture[str]) -> None:
     app = replace(_result(5_800, 4, 7.0, 0.6, paced=False), failures=3, wrapped=2)
-    webhooks.print_round("postgresql", 1, app, _result(10_000, 4, 3.0, 0.3, paced=False))
+    print_round("postgresql", 1, app, _result(10_000, 4, 3.0, 0.3, paced=False))
     assert capsys.readouterr().out == (
         "  postgresql round 2: calls mix     5800 req/s p50   0.50 ms p99   7.00 ms failures 3 WRAPPED | "
         "bare    10000 req/s p50   0.50 ms p99   3.00 ms | ratio 0.580\n"
@@ -346,12 +351,12 @@ def test_enough_agents_that_calls_left_waiting_by_earlier_runs_never_fill_the_qu
         warm_up_s=2.0,
         rounds=3,
         requests_per_thread=40_000,
-        postgres_url=webhooks.DEFAULT_POSTGRES,
+        postgres_url=DEFAULT_POSTGRES,
         databases=("sqlite",),
     )
     # 3 rounds x 4 + 6 paced runs x 32 calls left waiting, and 32 in flight: 236 lines.
-    assert webhooks.agents_needed(options, 4) == 59
-    assert webhooks.agents_needed(options, 5) == 48
+    assert agents_needed(options, 4) == 59
+    assert agents_needed(options, 5) == 48
 
 
 def test_closed_loop_latencies_must_obey_littles_law() -> None:
