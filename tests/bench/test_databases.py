@@ -36,9 +36,10 @@ def _postgres_exists(name: str) -> bool:
     try:
         with engine.connect() as connection:
             query = text("SELECT count(*) FROM pg_database WHERE datname = :name")
-            return connection.execute(query, {"name": name}).scalar_one() == 1
+            count: int = connection.execute(query, {"name": name}).scalar_one()
     finally:
         engine.dispose()
+    return count == 1
 
 
 def test_a_sqlite_database_is_a_migrated_file_at_the_path_given(tmp_path: Path) -> None:
@@ -61,15 +62,18 @@ def test_a_postgres_database_is_new_migrated_and_dropped_afterwards(tmp_path: Pa
     assert not (tmp_path / "unused.sqlite3").exists()
 
 
+def _fail_inside(directory: Path, names: list[str | None]) -> None:
+    """A benchmark on a fresh PostgreSQL database that fails; ``names`` gets the database's name."""
+    with fresh_database("postgresql", directory / "unused.sqlite3", postgres_server_url()) as url:
+        names.append(make_url(url).database)
+        raise BenchFailedError
+
+
 @pytest.mark.postgres
 def test_a_postgres_database_is_dropped_when_the_benchmark_fails(tmp_path: Path) -> None:
     names: list[str | None] = []
-    with (
-        pytest.raises(BenchFailedError),
-        fresh_database("postgresql", tmp_path / "unused.sqlite3", postgres_server_url()) as url,
-    ):
-        names.append(make_url(url).database)
-        raise BenchFailedError
+    with pytest.raises(BenchFailedError):
+        _fail_inside(tmp_path, names)
     assert len(names) == 1
     assert names[0] is not None
     assert not _postgres_exists(names[0])
