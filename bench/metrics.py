@@ -35,11 +35,11 @@ import httpx
 import yaml
 from sqlalchemy import Table, func, insert, select
 
+from bench.databases import DEFAULT_POSTGRES, fresh_database
+from bench.helpdesks import EXAMPLE_CONFIG
 from bench.service import Service, start_uvicorn, stop
-from bench.webhooks import DEFAULT_POSTGRES, EXAMPLE_CONFIG, drop_postgres_database, postgres_database
 from calllog import CallRecord
 from database import make_engine
-from database.migrations import upgrade
 
 YEAR = 2026
 MONTH = (dt.date(YEAR, 3, 1), dt.date(YEAR, 3, 31))
@@ -199,13 +199,7 @@ def time_request(service: Service, token: str, path: str) -> tuple[float, float]
 
 def measure(database: str, total: int, postgres_url: str, workdir: Path) -> list[Timing]:
     helpdesks = bench_config(workdir / "helpdesk.yaml")
-    dropped: str | None = None
-    if database == "sqlite":
-        url = f"sqlite:///{workdir / f'metrics-{total}.sqlite3'}"
-    else:
-        url, dropped = postgres_database(postgres_url)
-    try:
-        upgrade(url)
+    with fresh_database(database, workdir / f"metrics-{total}.sqlite3", postgres_url) as url:
         seconds = fill(url, total, helpdesks)
         print(f"  {database}: {total:,} calls stored in {seconds:.0f} s", flush=True)
         token = secrets.token_hex(16)
@@ -234,9 +228,6 @@ def measure(database: str, total: int, postgres_url: str, workdir: Path) -> list
         finally:
             stop(service)
         return timings
-    finally:
-        if dropped is not None:
-            drop_postgres_database(postgres_url, dropped)
 
 
 def report(database: str, results: dict[int, list[Timing]]) -> bool:

@@ -10,9 +10,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -21,6 +22,9 @@ from bench.load import LOOPBACK
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 20.0
+# The Dockerfile's command; the benchmarks add --workers (one per core), as in production.
+PRODUCTION_FLAGS = ("--proxy-headers",)
+Result = TypeVar("Result")
 
 
 def free_port() -> int:
@@ -102,6 +106,42 @@ def start_uvicorn(
         stop(service)
         raise
     return service
+
+
+def start_app(env: Mapping[str, str], log: Path, *, workers: int) -> Service:
+    """The service (``app:create_app``) as in production, on a free port that is also its
+    ``PUBLIC_BASE_URL``: the URL Twilio signs on is the one the requests are sent to."""
+    port = free_port()
+    return start_uvicorn(
+        "app:create_app",
+        dict(env) | {"PUBLIC_BASE_URL": f"http://{LOOPBACK}:{port}"},
+        log,
+        workers=workers,
+        extra_args=PRODUCTION_FLAGS,
+        port=port,
+    )
+
+
+@dataclass
+class AppRuns:
+    """Runs against the service with the same settings (``env``), each on a newly started one;
+    each worker's largest resident memory over the runs is kept."""
+
+    env: Mapping[str, str]
+    log: Path
+    workers: int
+    rss_kib: dict[int, int] = field(default_factory=dict)
+
+    def run(self, measure: Callable[[Service], Result]) -> Result:
+        """``measure`` on a newly started service, stopped afterwards."""
+        app = start_app(self.env, self.log, workers=self.workers)
+        try:
+            result = measure(app)
+            for pid, kib in app.rss_kib().items():
+                self.rss_kib[pid] = max(self.rss_kib.get(pid, 0), kib)
+        finally:
+            stop(app)
+        return result
 
 
 def wait_healthy(service: Service, workers: int = 1) -> None:

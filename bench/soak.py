@@ -32,21 +32,12 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bench.load import LOOPBACK, Stats, start_on_schedule
-from bench.service import Service, free_port, start_uvicorn, stop
-from bench.webhooks import (
-    PRODUCTION_FLAGS,
-    Endpoints,
-    bench_config,
-    call_sid,
-    log_agents_in,
-    probe_endpoints,
-    raw_request,
-    whole_call,
-    write_requests,
-)
+from bench.databases import sqlite_database
+from bench.helpdesks import bench_config, log_agents_in
+from bench.load import LOOPBACK, Stats, call_sid, start_on_schedule
+from bench.service import Service, start_app, stop
+from bench.whole_calls import Endpoints, probe_endpoints, raw_request, whole_call, write_requests
 from bench.wrk import run_wrk
-from database.migrations import upgrade
 
 WARM_UP_S = 30.0
 RSS_EVERY_S = 10.0
@@ -76,23 +67,16 @@ class Soaked:
 
 def start_service(workdir: Path, workers: int) -> Soaked:
     config = bench_config(workdir / "helpdesk.yaml")
-    database_url = f"sqlite:///{workdir / 'ivr.sqlite3'}"
-    upgrade(database_url)
-    port = free_port()
-    base_url = f"http://{LOOPBACK}:{port}"
     token, ops_token = secrets.token_hex(16), secrets.token_hex(16)
     env = {
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": sqlite_database(workdir / "ivr.sqlite3"),
         "IVR_CONFIG": str(config),
         "TWILIO_AUTH_TOKEN": token,
-        "PUBLIC_BASE_URL": base_url,
         "IVR_SPOOL_DIR": str(workdir / "spool"),
         "IVR_API_TOKENS": f"ops:{ops_token}",
     }
-    log = workdir / "service.log"
-    service = start_uvicorn(
-        "app:create_app", env, log, workers=workers, extra_args=PRODUCTION_FLAGS, port=port
-    )
+    service = start_app(env, workdir / "service.log", workers=workers)
+    base_url = service.base_url
     try:
         desks = yaml.safe_load(config.read_text(encoding="utf-8"))["helpdesks"]
         log_agents_in(base_url, ops_token, [desk["id"] for desk in desks], AGENTS_PER_HELPDESK)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -14,9 +15,14 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bench import metrics, soak, webhooks, wrk
+from bench.databases import DEFAULT_POSTGRES
+from bench.helpdesks import agents_needed, bench_config
 from bench.load import Stats
+from bench.options import Options
+from bench.paced import meets_latency, pace, paced_rate
+from bench.rounds import print_round
 from bench.service import stop
-from bench.webhooks import Endpoints, Options, raw_request, whole_call, write_requests
+from bench.whole_calls import Endpoints, raw_request, whole_call, write_requests
 from config import load_config
 
 BASE = "http://127.0.0.1:8123"
@@ -91,7 +97,7 @@ def test_one_file_of_whole_calls_per_thread(tmp_path: Path) -> None:
 
 
 def test_the_bench_config_is_open_around_the_clock(tmp_path: Path) -> None:
-    config = load_config(webhooks.bench_config(tmp_path / "helpdesk.yaml"))
+    config = load_config(bench_config(tmp_path / "helpdesk.yaml"))
     moments = [
         dt.datetime(2026, 12, 25, 3, 0, tzinfo=dt.UTC),  # Christmas, at night
         dt.datetime(2026, 11, 29, 23, 59, tzinfo=dt.UTC),  # Sunday
@@ -113,7 +119,7 @@ def test_the_metrics_data_keeps_one_helpdesk_steady(tmp_path: Path) -> None:
 
 
 def test_make_bench_metrics_runs_end_to_end(tmp_path: Path) -> None:
-    timings = metrics.measure("sqlite", 12_000, webhooks.DEFAULT_POSTGRES, tmp_path)
+    timings = metrics.measure("sqlite", 12_000, DEFAULT_POSTGRES, tmp_path)
     assert [(t.what, t.helpdesk) for t in timings] == [
         ("month KPIs", "voorkempen"),
         ("month hourly series", "voorkempen"),
@@ -134,7 +140,7 @@ def test_make_bench_runs_end_to_end(tmp_path: Path) -> None:
         warm_up_s=1.0,
         rounds=1,
         requests_per_thread=3_000,
-        postgres_url=webhooks.DEFAULT_POSTGRES,
+        postgres_url=DEFAULT_POSTGRES,
         databases=("sqlite",),
         paced_connections=4,
         paced_steps=(1.0, 0.5),
@@ -166,7 +172,7 @@ def test_make_bench_runs_end_to_end(tmp_path: Path) -> None:
         assert 0 < paced.rps <= 1.1 * rate
         assert 0 < paced.p50_ms <= paced.p99_ms
     # Only the last paced run may be within target: the runs stop at the first that is.
-    assert not any(webhooks.meets_latency(rate, run) for rate, run in measured.paced[:-1])
+    assert not any(meets_latency(rate, run) for rate, run in measured.paced[:-1])
     carried = measured.carried()
     assert carried is None or carried == measured.paced[-1]
 
@@ -193,9 +199,9 @@ def _paced(rps: float, p99_ms: float) -> wrk.WrkResult:
 
 
 def test_paced_runs_count_as_carried_only_on_schedule_and_within_target() -> None:
-    assert webhooks.meets_latency(1000, _paced(990, 24.9))
-    assert not webhooks.meets_latency(1000, _paced(990, 25.1))  # too slow
-    assert not webhooks.meets_latency(1000, _paced(900, 5.0))  # fell behind its schedule
+    assert meets_latency(1000, _paced(990, 24.9))
+    assert not meets_latency(1000, _paced(990, 25.1))  # too slow
+    assert not meets_latency(1000, _paced(900, 5.0))  # fell behind its schedule
     measured = webhooks.Measured(
         database="sqlite",
         app=[],
@@ -210,7 +216,7 @@ def test_paced_runs_count_as_carried_only_on_schedule_and_within_target() -> Non
     assert webhooks.waiting_callers(700, 60, 180) == 25_200
 
 
-def test_the_paced_run_is_sent_at_half_the_mix_own_full_load_rate() -> None:
+def test_the_paced_run_is_sent_at_half_the_mix_own_full_load_rate(capsys: pytest.CaptureFixture[str]) -> None:
     # Three rounds of the mix at full load (median 6,000 requests/s), the bare endpoint at 10,000.
     full_load = [_result(rps, 4, 7.0, 0.6, paced=False) for rps in (6_200, 5_800, 6_000)]
     answers = {3_000.0: _paced(2_990, 40.0), 2_550.0: _paced(2_545, 21.0)}
@@ -220,11 +226,26 @@ def test_the_paced_run_is_sent_at_half_the_mix_own_full_load_rate() -> None:
         sent.append((step, rate))
         return answers[round(rate)]
 
-    paced = webhooks.pace("sqlite", webhooks.paced_rate(full_load), (1.0, 0.85, 0.7), measure)
+    paced = pace("sqlite", paced_rate(full_load), (1.0, 0.85, 0.7), measure)
     # 3,000 requests/s first (not 5,000, half the bare endpoint's), then 0.85 of it, which is
     # within 25 ms: the runs stop there.
     assert sent == [(0, 3_000.0), (1, 2_550.0)]
     assert paced == [(3_000.0, answers[3_000.0]), (2_550.0, answers[2_550.0])]
+    assert capsys.readouterr().out.splitlines() == [
+        "  sqlite paced at 3000 req/s (1 x half the mix's rate): 2990 req/s answered, p50 0.50 ms "
+        "p99 40.00 ms (from when due) failures 0",
+        "  sqlite paced at 2550 req/s (0.85 x half the mix's rate): 2545 req/s answered, p50 0.50 ms "
+        "p99 21.00 ms (from when due) failures 0",
+    ]
+
+
+def test_each_round_prints_both_runs_and_their_ratio(capsys: pytest.CaptureFixture[str]) -> None:
+    app = replace(_result(5_800, 4, 7.0, 0.6, paced=False), failures=3, wrapped=2)
+    print_round("postgresql", 1, app, _result(10_000, 4, 3.0, 0.3, paced=False))
+    assert capsys.readouterr().out == (
+        "  postgresql round 2: calls mix     5800 req/s p50   0.50 ms p99   7.00 ms failures 3 WRAPPED | "
+        "bare    10000 req/s p50   0.50 ms p99   3.00 ms | ratio 0.580\n"
+    )
 
 
 def _measured(paced: list[tuple[float, wrk.WrkResult]], rss_kib: int = 110_000) -> webhooks.Measured:
@@ -251,7 +272,17 @@ def test_the_summary_names_each_target_as_product_md_states_it(capsys: pytest.Ca
     # Half the mix's own rate (3,000 requests/s) is not within 25 ms; 0.85 of it is.
     measured = _measured([(3_000, _paced(2_990, 40.0)), (2_550, _paced(2_545, 21.0))])
     assert not webhooks.report(measured)
-    assert _targets(capsys.readouterr().out) == [
+    out = capsys.readouterr().out
+    assert out.splitlines()[:6] == [
+        "",
+        "sqlite: medians of 2 rounds",
+        "  whole-call mix      6000 requests/s  p50 0.50 ms  p99 7.50 ms (closed loop, full load)",
+        "  bare endpoint      10500 requests/s (closed loop, full load, same server settings)",
+        "  rate carried within 25 ms: 2545 requests/s answered of 2550 sent on schedule (0.85 x half "
+        "the mix's rate), p99 21.00 ms: the highest paced rate within target",
+        '  targets of PRODUCT.md ("Scale and speed"):',
+    ]
+    assert _targets(out) == [
         "met    ratio >= 0.5: 0.572 (whole-call mix / bare endpoint, median of the rounds)",
         "met    closed-loop p99 <= 25 ms at the measured rate: 7.50 ms at 6000 requests/s (from when sent)",
         "MISSED paced p99 <= 25 ms at half the mix's own rate: 40.00 ms sent open-loop on a fixed schedule "
@@ -280,6 +311,23 @@ def test_without_a_paced_rate_within_target_no_waiting_callers_are_carried(
     )
 
 
+def test_the_summary_names_failures_repeated_calls_and_latencies_that_cannot_be(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    measured = _measured([(3_000, _paced(2_995, 12.0))])
+    # The first round's latencies break Little's law (3.4 ms x 5,800 requests/s on 4 connections)
+    # and its request files wrapped; the bare endpoint's second round failed one request.
+    bad_bare = replace(measured.bare[1], failures=1, bad_sample="HTTP 500: Internal Server Error")
+    app = [replace(measured.app[0], mean_ms=3.4, wrapped=2), measured.app[1]]
+    assert not webhooks.report(replace(measured, app=app, bare=[measured.bare[0], bad_bare]))
+    assert _targets(capsys.readouterr().out)[5:] == [
+        "failed requests 1; request files wrapped 2 times",
+        "latency not credible: mean 3.40 ms x 5800 req/s is more than 4 connections in flight",
+        "first bad answer: HTTP 500: Internal Server Error",
+        "FAIL: no failures; no repeated calls; credible latencies",
+    ]
+
+
 @pytest.mark.parametrize(
     ("rss_kib", "summary"),
     [
@@ -303,12 +351,12 @@ def test_enough_agents_that_calls_left_waiting_by_earlier_runs_never_fill_the_qu
         warm_up_s=2.0,
         rounds=3,
         requests_per_thread=40_000,
-        postgres_url=webhooks.DEFAULT_POSTGRES,
+        postgres_url=DEFAULT_POSTGRES,
         databases=("sqlite",),
     )
     # 3 rounds x 4 + 6 paced runs x 32 calls left waiting, and 32 in flight: 236 lines.
-    assert webhooks.agents_needed(options, 4) == 59
-    assert webhooks.agents_needed(options, 5) == 48
+    assert agents_needed(options, 4) == 59
+    assert agents_needed(options, 5) == 48
 
 
 def test_closed_loop_latencies_must_obey_littles_law() -> None:
