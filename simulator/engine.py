@@ -24,7 +24,14 @@ from twilio.http import HttpClient
 
 from simulator import twiml
 from simulator.kernel import Flow, Interrupt, Kernel, Task, Wait
-from simulator.records import DestinationBehaviour, RestRequest, SimEvent, WebhookRequest
+from simulator.records import (
+    DestinationBehaviour,
+    RestRequest,
+    SimCall,
+    SimEvent,
+    WebhookRequest,
+    whole_seconds,
+)
 from simulator.rest import (
     MemberView,
     QueueView,
@@ -112,31 +119,6 @@ class _Document:
 
 
 @dataclass(eq=False)
-class SimCall:
-    """One inbound call and what became of it."""
-
-    sid: str
-    from_: str
-    to: str
-    path: str
-    started_at: datetime
-    hang_up_after: float | None
-    talk_seconds: float
-    digits: tuple[tuple[float, str], ...]
-    dial_keys: tuple[tuple[float, str], ...] = ()
-    status: str = "queued"
-    answered_at: datetime | None = None
-    ended_at: datetime | None = None
-    queue: str | None = None
-    events: list[SimEvent] = field(default_factory=list)
-
-    @property
-    def duration(self) -> int | None:
-        """Whole seconds from start to end, once the call has ended."""
-        return None if self.ended_at is None else _whole_seconds(self.ended_at - self.started_at)
-
-
-@dataclass(eq=False)
 class _Line:
     """The simulator's side of a call: its process and per-call bookkeeping."""
 
@@ -179,7 +161,7 @@ class _Queue:
         if not self.members:
             return 0
         total = sum((now - member.enqueued_at for member in self.members), timedelta())
-        return _whole_seconds(total / len(self.members))
+        return whole_seconds(total / len(self.members))
 
 
 @dataclass(eq=False)
@@ -194,7 +176,7 @@ class _Member:
     bridge: _Bridge | None = None
 
     def queue_time(self, now: datetime) -> int:
-        return _whole_seconds((self.left_at or now) - self.enqueued_at)
+        return whole_seconds((self.left_at or now) - self.enqueued_at)
 
     @property
     def was_bridged(self) -> bool:
@@ -888,7 +870,7 @@ class TwilioSimulator:
             return
         bridge.ended_at = self.now
         if bridge.connected_at is not None:
-            talked = _whole_seconds(self.now - bridge.connected_at)
+            talked = whole_seconds(self.now - bridge.connected_at)
             for line in (bridge.caller, bridge.agent):
                 self._record(line.call, "bridge-end", f"conversation ended after {talked} s")
         bridge.caller.wake()
@@ -1048,7 +1030,7 @@ class TwilioSimulator:
                 params["DialCallStatus"] = "failed" if bridge.failed else "canceled"
                 details["DialBridged"] = "false"
             else:
-                talked = _whole_seconds((bridge.ended_at or self.now) - bridge.connected_at)
+                talked = whole_seconds((bridge.ended_at or self.now) - bridge.connected_at)
                 params["DialCallStatus"] = "completed"
                 details |= {"DialCallDuration": str(talked), "DialBridged": "true"}
         return self._queue_dial_sent(line, params, details)
@@ -1135,7 +1117,7 @@ class TwilioSimulator:
             "DialBridged": str(answered_at is not None).lower(),
         }
         if answered_at is not None:
-            params["DialCallDuration"] = str(_whole_seconds(self.now - answered_at))
+            params["DialCallDuration"] = str(whole_seconds(self.now - answered_at))
         self._record(line.call, "dial-result", _dial_result_detail(params), **params)
         return params
 
@@ -1473,12 +1455,6 @@ def _utc(moment: datetime, name: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"{name} must be timezone-aware")
     return moment.astimezone(UTC)
-
-
-def _whole_seconds(delta: timedelta) -> int:
-    # Fractional audio lengths put microsecond rounding on the clock; a millisecond of slack keeps
-    # "exactly 60 s later" from reading as 59 s.
-    return max(0, math.floor(delta.total_seconds() + 0.001))
 
 
 def _number(seconds: float) -> str:
