@@ -2,9 +2,9 @@
 
 Every call is a process on the kernel's fake clock (see :mod:`simulator.kernel`) that executes the
 application's TwiML verb by verb. Queues, bridges between a caller and an agent, and the REST
-operations are shared state between those processes. The behaviour follows the project's Twilio
-reference (twilio-semantics §§1–7); where Twilio's documentation is silent the choice made here is
-stated next to the code.
+operations are shared state between those processes (:mod:`simulator.state`). The behaviour
+follows the project's Twilio reference (twilio-semantics §§1–7); where Twilio's documentation is
+silent the choice made here is stated next to the code.
 """
 
 from __future__ import annotations
@@ -14,16 +14,15 @@ import math
 import random
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import MappingProxyType
-from typing import ClassVar, Literal, assert_never
+from typing import Literal, assert_never
 
 from twilio.http import HttpClient
 
 from simulator import twiml
-from simulator.kernel import Flow, Interrupt, Kernel, Task, Wait
+from simulator.kernel import Flow, Kernel, Task, Wait
 from simulator.records import (
     DestinationBehaviour,
     RestRequest,
@@ -40,10 +39,29 @@ from simulator.rest import (
     SimulatedTwilioHttpClient,
     Throttled,
 )
+from simulator.state import (
+    ANNOUNCE,
+    DIAL_BUFFER_SECONDS,
+    MAIN,
+    ApplicationError,
+    Bridge,
+    Context,
+    Dequeued,
+    Document,
+    DocumentError,
+    EndCall,
+    HungUp,
+    LeaveQueue,
+    Line,
+    Member,
+    Queue,
+    QueueError,
+    Redirected,
+    StarKey,
+    dial_result_detail,
+)
 from simulator.transport import XML_CONTENT_TYPES, AppClient, AppTransport, OutsideApplicationError, Reply
 
-# Twilio "always adds a five-second timeout buffer" to <Dial> (twilio-semantics §3).
-DIAL_BUFFER_SECONDS = 5
 DEFAULT_MAX_QUEUE_SIZE = 1000
 STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
 # A TwiML loop that never lets time pass (a document redirecting to itself) would hang the
@@ -58,167 +76,6 @@ _E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 _CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
 _KEYS = set("0123456789*#")
 _CALL_STATUS_OF_EVENT = {"initiated": "initiated", "ringing": "ringing", "answered": "in-progress"}
-
-
-class HungUp(Interrupt):
-    """The party on this call hung up (or the call was completed through the REST API)."""
-
-    precedence: ClassVar[int] = 3
-
-
-class Redirected(Interrupt):
-    """The REST API moved the call to other TwiML."""
-
-    precedence: ClassVar[int] = 2
-
-    def __init__(self, target: RedirectTarget) -> None:
-        super().__init__(target)
-        self.target = target
-
-
-class Dequeued(Interrupt):
-    """An agent's ``<Dial><Queue>`` took this caller out of its queue."""
-
-    precedence: ClassVar[int] = 1
-
-    def __init__(self, bridge: _Bridge) -> None:
-        super().__init__()
-        self.bridge = bridge
-
-
-class _Unwind(Exception):  # noqa: N818 - control flow inside a call, not an error
-    """Raised by a verb to end the document it runs in."""
-
-
-class _EndCall(_Unwind):
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-class _LeaveQueue(_Unwind):
-    pass
-
-
-class _ApplicationError(Exception):
-    pass
-
-
-class _DocumentError(_ApplicationError):
-    """A document Twilio could not fetch or run (an HTTP error, not TwiML, a verb not allowed)."""
-
-
-class _QueueError(_Unwind):
-    """The caller's wait ended with ``QueueResult=error`` (a waitUrl or <Queue url> document failed)."""
-
-
-@dataclass(frozen=True)
-class _Document:
-    url: str  # relative URLs in it resolve against this, and <Gather> posts back to it
-    verbs: tuple[twiml.Verb, ...]
-
-
-@dataclass(eq=False)
-class _Line:
-    """The simulator's side of a call: its process and per-call bookkeeping."""
-
-    call: SimCall
-    task: Task | None = None
-    member: _Member | None = None
-    hanging_up: bool = False
-    keys_used: int = 0
-    dials_used: int = 0
-    status_sequence: int = 0
-    held_callbacks: list[dict[str, str]] = field(default_factory=list)
-    fetch_instant: datetime | None = None
-    fetches_at_instant: int = 0
-
-    @property
-    def answered(self) -> bool:
-        return self.call.answered_at is not None
-
-    def wake(self) -> None:
-        if self.task is not None:
-            self.task.wake()
-
-    def interrupt(self, interrupt: Interrupt) -> None:
-        if self.task is not None:
-            self.task.interrupt(interrupt)
-
-
-@dataclass(eq=False)
-class _Queue:
-    sid: str
-    name: str
-    max_size: int
-    created_at: datetime
-    updated_at: datetime
-    members: list[_Member] = field(default_factory=list)
-    waiting_agents: list[_Line] = field(default_factory=list)
-    former_members: set[str] = field(default_factory=set)
-
-    def average_wait(self, now: datetime) -> int:
-        if not self.members:
-            return 0
-        total = sum((now - member.enqueued_at for member in self.members), timedelta())
-        return whole_seconds(total / len(self.members))
-
-
-@dataclass(eq=False)
-class _Member:
-    line: _Line
-    queue: _Queue
-    verb: twiml.Enqueue
-    document: _Document
-    limit: int
-    enqueued_at: datetime
-    left_at: datetime | None = None
-    bridge: _Bridge | None = None
-
-    def queue_time(self, now: datetime) -> int:
-        return whole_seconds((self.left_at or now) - self.enqueued_at)
-
-    @property
-    def was_bridged(self) -> bool:
-        return self.bridge is not None and self.bridge.connected_at is not None
-
-
-@dataclass(eq=False)
-class _Bridge:
-    """A caller taken from a queue by an agent: first announced (``<Queue url>``), then connected."""
-
-    caller: _Line
-    agent: _Line
-    member: _Member
-    url: str | None
-    method: twiml.Method
-    connected_at: datetime | None = None
-    ended_at: datetime | None = None
-    failed: bool = False  # the <Queue url> document could not be run
-
-    def has_ended(self) -> bool:
-        return self.ended_at is not None
-
-
-@dataclass(frozen=True)
-class _Context:
-    """Where a document runs: which verbs it may use, and the queue it waits in, if any."""
-
-    where: str
-    allowed: frozenset[str]
-    member: _Member | None = None
-
-
-@dataclass(eq=False)
-class _StarKey:
-    """The ``*`` an agent's script presses during one ``<Dial hangupOnStar="true">``."""
-
-    active: bool = True
-    pressed: bool = False
-
-
-_MAIN = _Context("the call", twiml.MAIN_VERBS)
-_ANNOUNCE = _Context("a <Queue url> document", twiml.ANNOUNCE_VERBS)
 
 
 class TwilioSimulator:
@@ -300,8 +157,8 @@ class TwilioSimulator:
         self._rest_throttle: list[int | None] = []
         self._destinations: dict[str, DestinationBehaviour] = {}
         self._calls: dict[str, SimCall] = {}
-        self._lines: dict[str, _Line] = {}
-        self._queues: dict[str, _Queue] = {}
+        self._lines: dict[str, Line] = {}
+        self._queues: dict[str, Queue] = {}
         self._call_numbers = itertools.count(1)
         self._queue_numbers = itertools.count(1)
         self._media_seconds: dict[str, float] = {}
@@ -396,7 +253,7 @@ class TwilioSimulator:
             digits=tuple(digits),
             dial_keys=tuple(dial_keys),
         )
-        line = _Line(call)
+        line = Line(call)
         self._calls[call_sid] = call
         self._lines[call_sid] = line
         self._kernel.at(when, lambda: self._start(line))
@@ -418,14 +275,14 @@ class TwilioSimulator:
 
     # ------------------------------------------------------------------ call lifecycle
 
-    def _start(self, line: _Line) -> None:
+    def _start(self, line: Line) -> None:
         if line.call.ended_at is not None:  # hung up before it started
             return
         line.call.status = "ringing"
         line.task = Task(self._kernel, self._call_flow(line))
         line.task.start()
 
-    def _call_flow(self, line: _Line) -> Flow[None]:
+    def _call_flow(self, line: Line) -> Flow[None]:
         call = line.call
         self._record(call, "call-start", f"{call.from_} → {call.to}", From=call.from_, To=call.to)
         self._status_event(line, "initiated")
@@ -435,23 +292,23 @@ class TwilioSimulator:
         try:
             while True:
                 try:
-                    document = yield from self._load(line, target, _MAIN)
+                    document = yield from self._load(line, target, MAIN)
                     if not line.answered:
                         self._answer(line, document)
-                    yield from self._run_document(line, document, _MAIN)
+                    yield from self._run_document(line, document, MAIN)
                     break
                 except Redirected as redirect:
                     target = redirect.target
-        except _EndCall as end:
+        except EndCall as end:
             status = end.status
         except HungUp:
             status = "completed" if line.answered else "canceled"
-        except _ApplicationError as error:
+        except ApplicationError as error:
             self._record(call, "application-error", str(error))
             status = "completed" if line.answered else "failed"
         self._finish(line, status)
 
-    def _answer(self, line: _Line, document: _Document) -> None:
+    def _answer(self, line: Line, document: Document) -> None:
         # <Reject> as the first verb is the one way not to answer (twilio-semantics §4).
         if document.verbs and isinstance(document.verbs[0], twiml.Reject):
             return
@@ -459,7 +316,7 @@ class TwilioSimulator:
         line.call.status = "in-progress"
         self._status_event(line, "answered")
 
-    def _hang_up(self, line: _Line, reason: str) -> None:
+    def _hang_up(self, line: Line, reason: str) -> None:
         call = line.call
         if call.ended_at is not None or line.hanging_up:
             return
@@ -471,7 +328,7 @@ class TwilioSimulator:
         call.status = "completed" if line.answered else "canceled"
         line.task.interrupt(HungUp())
 
-    def _finish(self, line: _Line, status: str) -> None:
+    def _finish(self, line: Line, status: str) -> None:
         call = line.call
         call.status = status
         call.ended_at = self.now
@@ -486,7 +343,7 @@ class TwilioSimulator:
 
     # ------------------------------------------------------------------ documents
 
-    def _run_document(self, line: _Line, document: _Document, context: _Context) -> Flow[None]:
+    def _run_document(self, line: Line, document: Document, context: Context) -> Flow[None]:
         """Execute verbs until the document runs out; a verb may hand over to a new document."""
         while True:
             for verb in document.verbs:
@@ -498,8 +355,8 @@ class TwilioSimulator:
                 return
 
     def _run_verb(
-        self, line: _Line, document: _Document, verb: twiml.Verb, context: _Context
-    ) -> Flow[_Document | None]:
+        self, line: Line, document: Document, verb: twiml.Verb, context: Context
+    ) -> Flow[Document | None]:
         call = line.call
         match verb:
             case twiml.Say() | twiml.Play() | twiml.Pause():
@@ -517,14 +374,14 @@ class TwilioSimulator:
                 )
             case twiml.Hangup():
                 self._record(call, "hangup", "<Hangup/>")
-                raise _EndCall("completed")
+                raise EndCall("completed")
             case twiml.Reject():
                 self._record(call, "hangup", f'<Reject reason="{verb.reason}">')
-                raise _EndCall(
+                raise EndCall(
                     "completed" if line.answered else "busy" if verb.reason == "busy" else "no-answer"
                 )
             case twiml.Leave():
-                raise _LeaveQueue()
+                raise LeaveQueue()
             case twiml.Enqueue():
                 return (yield from self._enqueue(line, document, verb))
             case twiml.Dial():
@@ -534,7 +391,7 @@ class TwilioSimulator:
     # ------------------------------------------------------------------ what the caller hears
 
     def _prompt(
-        self, line: _Line, document: _Document, prompt: twiml.Prompt, stop_after: float | None = None
+        self, line: Line, document: Document, prompt: twiml.Prompt, stop_after: float | None = None
     ) -> Flow[None]:
         """Play a Say/Play/Pause; ``stop_after`` is when a key press cuts it (inside <Gather>)."""
         if isinstance(prompt, twiml.Play):
@@ -556,7 +413,7 @@ class TwilioSimulator:
             )
 
     def _describe_prompt(
-        self, document: _Document, prompt: twiml.Prompt
+        self, document: Document, prompt: twiml.Prompt
     ) -> tuple[str, str, dict[str, str], float]:
         """Event kind, timeline text, event data and total seconds of a prompt."""
         match prompt:
@@ -585,7 +442,7 @@ class TwilioSimulator:
                 )
         assert_never(prompt)
 
-    def _download(self, line: _Line, url: str) -> Flow[None]:
+    def _download(self, line: Line, url: str) -> Flow[None]:
         """The first play of a URL waits for Twilio to fetch the file into its media cache."""
         if url in self._media_seconds:
             return
@@ -604,14 +461,14 @@ class TwilioSimulator:
             try:
                 self._media_seconds[url] = self._transport.media_seconds(url)
             except (ValueError, OutsideApplicationError) as error:
-                raise _ApplicationError(f"<Play>: {error}") from None
+                raise ApplicationError(f"<Play>: {error}") from None
         return self._media_seconds[url]
 
     # ------------------------------------------------------------------ <Gather>
 
     def _gather(
-        self, line: _Line, document: _Document, verb: twiml.Gather, context: _Context
-    ) -> Flow[_Document | None]:
+        self, line: Line, document: Document, verb: twiml.Gather, context: Context
+    ) -> Flow[Document | None]:
         """DTMF input from the call's script (twilio-semantics §4).
 
         The prompts stop at the first key. Without keys within ``timeout`` seconds after the prompts,
@@ -655,7 +512,7 @@ class TwilioSimulator:
 
     # ------------------------------------------------------------------ <Enqueue> (the caller's side)
 
-    def _enqueue(self, line: _Line, document: _Document, verb: twiml.Enqueue) -> Flow[_Document | None]:
+    def _enqueue(self, line: Line, document: Document, verb: twiml.Enqueue) -> Flow[Document | None]:
         """Wait in a queue until dequeued, <Leave>, a REST redirect or a hang-up (twilio-semantics §2).
 
         The action is requested when the call leaves the queue (after the conversation when an agent
@@ -672,7 +529,7 @@ class TwilioSimulator:
         if len(queue.members) >= limit:
             self._record(call, "queue-full", f"«{queue.name}» is full ({limit} callers)", QueueSid=queue.sid)
             return (yield from self._queue_result(line, action, verb.method, "queue-full", None))
-        member = _Member(
+        member = Member(
             line=line, queue=queue, verb=verb, document=document, limit=limit, enqueued_at=self.now
         )
         queue.members.append(member)
@@ -693,10 +550,10 @@ class TwilioSimulator:
             bridge = yield from self._hold(line, member)
             connected = yield from self._connect_caller(line, member, bridge)
             result = "bridged" if connected else "system-error"
-        except _LeaveQueue:
+        except LeaveQueue:
             self._leave_queue(member, "<Leave/>")
             result = "leave"
-        except _QueueError:
+        except QueueError:
             self._leave_queue(member, "a document Twilio could not run")
             result = "error"
         except HungUp:
@@ -705,11 +562,11 @@ class TwilioSimulator:
                 line, action, verb.method, "bridged" if member.was_bridged else "hangup", member
             )
             raise
-        except _EndCall:
+        except EndCall:
             self._leave_queue(member, "<Hangup/> in the waitUrl document")
             self._ignored_queue_result(line, action, verb.method, "hangup", member)
             raise
-        except _ApplicationError:
+        except ApplicationError:
             self._leave_queue(member, "application error")
             self._ignored_queue_result(line, action, verb.method, "error", member)
             raise
@@ -728,7 +585,7 @@ class TwilioSimulator:
         line.member = None  # out of the queue since the agent took it, or since <Leave>
         return (yield from self._queue_result(line, action, verb.method, result, member))
 
-    def _hold(self, line: _Line, member: _Member) -> Flow[_Bridge]:
+    def _hold(self, line: Line, member: Member) -> Flow[Bridge]:
         """The waitUrl loop; returns when an agent takes the caller, raises for any other exit."""
         call = line.call
         verb = member.verb
@@ -739,10 +596,10 @@ class TwilioSimulator:
                 while True:
                     yield Wait(None)
             url = self._transport.absolute(verb.wait_url, relative_to=member.document.url)
-            context = _Context("a waitUrl document", twiml.WAIT_VERBS, member)
+            context = Context("a waitUrl document", twiml.WAIT_VERBS, member)
             while True:
                 cycle_started = self.now
-                params = self._queue_params(member)
+                params = member.wait_params(self.now)
                 detail = " ".join(
                     f"{name}={params[name]}" for name in ("QueueTime", "QueuePosition", "CurrentQueueSize")
                 )
@@ -750,20 +607,20 @@ class TwilioSimulator:
                 try:
                     document = yield from self._fetch(line, url, verb.wait_url_method, params, context)
                     yield from self._run_document(line, document, context)
-                except _DocumentError as error:
+                except DocumentError as error:
                     # Twilio: QueueResult "error" is a "TwiML error in <Enqueue> itself or in TwiML
                     # from waitUrl"; the caller leaves the queue and the action is requested.
                     self._record(call, "wait-url-error", str(error))
-                    raise _QueueError() from None
+                    raise QueueError() from None
                 if self.now == cycle_started:
-                    raise _ApplicationError(
+                    raise ApplicationError(
                         f"the waitUrl document {self._transport.display(url)} plays nothing; "
                         "Twilio would re-request it without pause"
                     )
         except Dequeued as dequeued:
             return dequeued.bridge
 
-    def _connect_caller(self, line: _Line, member: _Member, bridge: _Bridge) -> Flow[bool]:
+    def _connect_caller(self, line: Line, member: Member, bridge: Bridge) -> Flow[bool]:
         """Play the agent's <Queue url> document to the caller, then talk until the bridge ends.
 
         Returns False when the agent was gone before the two were connected.
@@ -776,15 +633,15 @@ class TwilioSimulator:
                 "DequeingCallSid": agent.sid,
             }
             try:
-                document = yield from self._fetch(line, bridge.url, bridge.method, params, _ANNOUNCE)
-                yield from self._run_document(line, document, _ANNOUNCE)
-            except _DocumentError as error:
+                document = yield from self._fetch(line, bridge.url, bridge.method, params, ANNOUNCE)
+                yield from self._run_document(line, document, ANNOUNCE)
+            except DocumentError as error:
                 # The caller's wait ends as for a failing waitUrl document (QueueResult=error); the
                 # agent's <Dial> ends without a bridge. Twilio does not document its DialCallStatus
                 # for this case: "failed" ("could not be completed") is the one that fits.
                 self._record(call, "queue-url-error", str(error))
                 bridge.failed = True
-                raise _QueueError() from None
+                raise QueueError() from None
         if bridge.has_ended():
             return False
         bridge.connected_at = self.now
@@ -796,21 +653,21 @@ class TwilioSimulator:
         return True
 
     def _queue_result(
-        self, line: _Line, action: str | None, method: str, result: str, member: _Member | None
-    ) -> Flow[_Document | None]:
+        self, line: Line, action: str | None, method: str, result: str, member: Member | None
+    ) -> Flow[Document | None]:
         params = self._queue_result_params(line, result, member)
         if action is None:
             return None
-        return (yield from self._fetch(line, action, method, params, _MAIN))
+        return (yield from self._fetch(line, action, method, params, MAIN))
 
     def _ignored_queue_result(
-        self, line: _Line, action: str | None, method: str, result: str, member: _Member | None
+        self, line: Line, action: str | None, method: str, result: str, member: Member | None
     ) -> None:
         params = self._queue_result_params(line, result, member)
         if action is not None:
             self._fetch_ignored(line, action, method, params)
 
-    def _queue_result_params(self, line: _Line, result: str, member: _Member | None) -> dict[str, str]:
+    def _queue_result_params(self, line: Line, result: str, member: Member | None) -> dict[str, str]:
         # QueueSid and QueueTime only "if the call was actually enqueued" (twilio-semantics §2).
         params = {"QueueResult": result}
         if member is not None:
@@ -819,26 +676,14 @@ class TwilioSimulator:
         self._record(line.call, "queue-result", detail, **params)
         return params
 
-    def _queue_params(self, member: _Member) -> dict[str, str]:
-        """The waitUrl parameters (twilio-semantics §2); QueuePosition counts from 1."""
-        queue = member.queue
-        return {
-            "QueueSid": queue.sid,
-            "QueueTime": str(member.queue_time(self.now)),
-            "QueuePosition": str(queue.members.index(member) + 1),
-            "CurrentQueueSize": str(len(queue.members)),
-            "AvgQueueTime": str(queue.average_wait(self.now)),
-            "MaxQueueSize": str(member.limit),
-        }
-
-    def _context_params(self, context: _Context) -> dict[str, str]:
+    def _context_params(self, context: Context) -> dict[str, str]:
         if context.member is None or context.member.left_at is not None:
             return {}
-        return self._queue_params(context.member) if self._wait_redirect_queue_params else {}
+        return context.member.wait_params(self.now) if self._wait_redirect_queue_params else {}
 
-    def _queue_named(self, name: str) -> _Queue:
+    def _queue_named(self, name: str) -> Queue:
         if name not in self._queues:
-            self._queues[name] = _Queue(
+            self._queues[name] = Queue(
                 sid=f"QU{next(self._queue_numbers):032x}",
                 name=name,
                 max_size=DEFAULT_MAX_QUEUE_SIZE,
@@ -847,7 +692,7 @@ class TwilioSimulator:
             )
         return self._queues[name]
 
-    def _remove_member(self, member: _Member, reason: str) -> None:
+    def _remove_member(self, member: Member, reason: str) -> None:
         if member.left_at is not None:
             return
         member.left_at = self.now
@@ -858,14 +703,14 @@ class TwilioSimulator:
         detail = f"leaves «{member.queue.name}» after {queue_time} s: {reason}"
         self._record(call, "leave", detail, QueueSid=member.queue.sid, QueueTime=queue_time)
 
-    def _leave_queue(self, member: _Member, reason: str) -> None:
+    def _leave_queue(self, member: Member, reason: str) -> None:
         """Whatever ended the wait: out of the queue, and an unfinished bridge is ended."""
         self._remove_member(member, reason)
         member.line.member = None
         if member.bridge is not None:
             self._end_bridge(member.bridge)
 
-    def _end_bridge(self, bridge: _Bridge) -> None:
+    def _end_bridge(self, bridge: Bridge) -> None:
         if bridge.has_ended():
             return
         bridge.ended_at = self.now
@@ -878,7 +723,7 @@ class TwilioSimulator:
 
     # ------------------------------------------------------------------ <Dial>
 
-    def _dial(self, line: _Line, document: _Document, verb: twiml.Dial) -> Flow[_Document | None]:
+    def _dial(self, line: Line, document: Document, verb: twiml.Dial) -> Flow[Document | None]:
         """Dial a number or a queue; the action (if any) then takes over (twilio-semantics §3)."""
         action = (
             None if verb.action is None else self._transport.absolute(verb.action, relative_to=document.url)
@@ -896,11 +741,11 @@ class TwilioSimulator:
             star.active = False
         if action is None:
             return None
-        return (yield from self._fetch(line, action, verb.method, params, _MAIN))
+        return (yield from self._fetch(line, action, verb.method, params, MAIN))
 
-    def _star_key(self, line: _Line, verb: twiml.Dial) -> _StarKey:
+    def _star_key(self, line: Line, verb: twiml.Dial) -> StarKey:
         """Take this <Dial>'s ``dial_keys`` entry; its first ``*`` is pressed at its offset."""
-        star = _StarKey()
+        star = StarKey()
         call = line.call
         if line.dials_used >= len(call.dial_keys):
             return star
@@ -920,12 +765,12 @@ class TwilioSimulator:
 
     def _dial_queue(
         self,
-        line: _Line,
-        document: _Document,
+        line: Line,
+        document: Document,
         verb: twiml.Dial,
         target: twiml.DialQueue,
         action: str | None,
-        star: _StarKey,
+        star: StarKey,
     ) -> Flow[dict[str, str]]:
         """The agent's side: take the front caller, or wait for one until the timeout (+5 s).
 
@@ -947,7 +792,7 @@ class TwilioSimulator:
             return self._queue_dial_sent(line, {"DialCallStatus": "failed"}, {"DialBridged": "false"})
         deadline = self.now + timedelta(seconds=verb.timeout + DIAL_BUFFER_SECONDS)
         self._record(line.call, "dial", f"queue «{queue.name}» (timeout {verb.timeout} s)", Queue=queue.name)
-        bridge: _Bridge | None = None
+        bridge: Bridge | None = None
         ended_by_star = False
         try:
             while bridge is None and (queue.members or self.now < deadline):
@@ -988,12 +833,10 @@ class TwilioSimulator:
             return self._queue_dial_sent(line, params, {"DialBridged": "false"})
         return self._dial_queue_result(line, queue, bridge)
 
-    def _take_front(
-        self, queue: _Queue, agent: _Line, target: twiml.DialQueue, document: _Document
-    ) -> _Bridge:
+    def _take_front(self, queue: Queue, agent: Line, target: twiml.DialQueue, document: Document) -> Bridge:
         member = queue.members[0]
         url = None if target.url is None else self._transport.absolute(target.url, relative_to=document.url)
-        bridge = _Bridge(caller=member.line, agent=agent, member=member, url=url, method=target.method)
+        bridge = Bridge(caller=member.line, agent=agent, member=member, url=url, method=target.method)
         member.bridge = bridge
         caller = member.line.call
         self._remove_member(member, f"taken by {agent.call.sid}")
@@ -1008,7 +851,7 @@ class TwilioSimulator:
         return bridge
 
     def _dial_queue_result(
-        self, line: _Line, queue: _Queue, bridge: _Bridge | None, *, gave_up: bool = False
+        self, line: Line, queue: Queue, bridge: Bridge | None, *, gave_up: bool = False
     ) -> dict[str, str]:
         """The agent's Dial action after a ``<Queue>``; ``gave_up``: the agent's call hung up or was
         redirected while dialing.
@@ -1035,15 +878,13 @@ class TwilioSimulator:
                 details |= {"DialCallDuration": str(talked), "DialBridged": "true"}
         return self._queue_dial_sent(line, params, details)
 
-    def _queue_dial_sent(
-        self, line: _Line, params: dict[str, str], details: dict[str, str]
-    ) -> dict[str, str]:
+    def _queue_dial_sent(self, line: Line, params: dict[str, str], details: dict[str, str]) -> dict[str, str]:
         """Records a queue dial's result with ``details`` and sends them only with ``queue_dial_details``."""
-        self._record(line.call, "dial-result", _dial_result_detail(params | details), **params, **details)
+        self._record(line.call, "dial-result", dial_result_detail(params | details), **params, **details)
         return params | details if self._queue_dial_details else params
 
     def _dial_number(
-        self, line: _Line, verb: twiml.Dial, target: twiml.DialNumber, action: str | None
+        self, line: Line, verb: twiml.Dial, target: twiml.DialNumber, action: str | None
     ) -> Flow[dict[str, str]]:
         """Call a number as :meth:`set_destination` says (default: answer after 5 s, talk 60 s)."""
         call = line.call
@@ -1109,7 +950,7 @@ class TwilioSimulator:
         return f"13214: callerId «{caller_id}» is not the calling, called or a validated number"
 
     def _dial_number_result(
-        self, line: _Line, child_sid: str, status: str, answered_at: datetime | None
+        self, line: Line, child_sid: str, status: str, answered_at: datetime | None
     ) -> dict[str, str]:
         params = {
             "DialCallStatus": status,
@@ -1118,42 +959,42 @@ class TwilioSimulator:
         }
         if answered_at is not None:
             params["DialCallDuration"] = str(whole_seconds(self.now - answered_at))
-        self._record(line.call, "dial-result", _dial_result_detail(params), **params)
+        self._record(line.call, "dial-result", dial_result_detail(params), **params)
         return params
 
     # ------------------------------------------------------------------ webhooks
 
-    def _load(self, line: _Line, target: RedirectTarget, context: _Context) -> Flow[_Document]:
+    def _load(self, line: Line, target: RedirectTarget, context: Context) -> Flow[Document]:
         if target.url is None:
             source = "the Twiml of a REST update"
             return self._document(target.twiml or "", self._transport.on_app("/"), context, source)
         return (yield from self._fetch(line, target.url, target.method, {}, context))
 
     def _fetch(
-        self, line: _Line, url: str, method: str, extra: dict[str, str], context: _Context
-    ) -> Flow[_Document]:
+        self, line: Line, url: str, method: str, extra: dict[str, str], context: Context
+    ) -> Flow[Document]:
         """Request TwiML: signed, with the standard parameters plus ``extra``; invalid → application error."""
         reply = self._send(line, url, method, extra)
         if self._webhook_latency:
             yield Wait(self._webhook_latency)
         return self._parse(reply, url, context)
 
-    def _fetch_ignored(self, line: _Line, url: str | None, method: str, extra: dict[str, str]) -> None:
+    def _fetch_ignored(self, line: Line, url: str | None, method: str, extra: dict[str, str]) -> None:
         """Request TwiML whose answer cannot take effect (the call is gone, or another document rules)."""
         if url is None:
             return
         try:
-            self._parse(self._send(line, url, method, extra), url, _MAIN)
-        except _ApplicationError as error:
+            self._parse(self._send(line, url, method, extra), url, MAIN)
+        except ApplicationError as error:
             self._record(line.call, "application-error", f"{error} (the response was not used)")
 
-    def _send(self, line: _Line, url: str, method: str, extra: dict[str, str]) -> Reply:
+    def _send(self, line: Line, url: str, method: str, extra: dict[str, str]) -> Reply:
         call = line.call
         if line.fetch_instant != self.now:
             line.fetch_instant, line.fetches_at_instant = self.now, 0
         line.fetches_at_instant += 1
         if line.fetches_at_instant > MAX_FETCHES_PER_INSTANT:
-            raise _ApplicationError(
+            raise ApplicationError(
                 f"more than {MAX_FETCHES_PER_INSTANT} documents requested without time passing"
                 " (a <Redirect> loop?)"
             )
@@ -1161,7 +1002,7 @@ class TwilioSimulator:
         try:
             reply = self._transport.webhook(method, url, params)
         except OutsideApplicationError as error:
-            raise _ApplicationError(str(error)) from None
+            raise ApplicationError(str(error)) from None
         self.webhooks.append(
             WebhookRequest(
                 at=self.now,
@@ -1179,25 +1020,25 @@ class TwilioSimulator:
         )
         return reply
 
-    def _parse(self, reply: Reply, url: str, context: _Context) -> _Document:
+    def _parse(self, reply: Reply, url: str, context: Context) -> Document:
         request = f"{reply.method} {self._transport.display(url)}"
         if not 200 <= reply.status_code < 300:
-            raise _DocumentError(f"{request} answered HTTP {reply.status_code}")
+            raise DocumentError(f"{request} answered HTTP {reply.status_code}")
         if reply.content_type not in XML_CONTENT_TYPES:
-            raise _DocumentError(
+            raise DocumentError(
                 f"{request} answered {reply.content_type or 'without Content-Type'},"
                 " not text/xml or application/xml"
             )
         return self._document(reply.body, url, context, request)
 
-    def _document(self, text: str, url: str, context: _Context, source: str) -> _Document:
+    def _document(self, text: str, url: str, context: Context, source: str) -> Document:
         try:
             verbs = twiml.parse_twiml(text, allowed=context.allowed, where=context.where)
         except twiml.TwimlError as error:
-            raise _DocumentError(f"{source}: {error}") from None
-        return _Document(url=url, verbs=verbs)
+            raise DocumentError(f"{source}: {error}") from None
+        return Document(url=url, verbs=verbs)
 
-    def _standard_params(self, line: _Line) -> dict[str, str]:
+    def _standard_params(self, line: Line) -> dict[str, str]:
         call = line.call
         return {
             "CallSid": call.sid,
@@ -1211,7 +1052,7 @@ class TwilioSimulator:
 
     # ------------------------------------------------------------------ status callbacks
 
-    def _status_event(self, line: _Line, event: str) -> None:
+    def _status_event(self, line: Line, event: str) -> None:
         """Fire a status callback (twilio-semantics §5, §13).
 
         Call-progress events (``statusCallbackEvent``) carry ``CallbackSource``, ``SequenceNumber``
@@ -1241,12 +1082,12 @@ class TwilioSimulator:
         else:
             self._deliver_status_callback(line, params)
 
-    def _deliver_status_callback(self, line: _Line, params: dict[str, str]) -> None:
+    def _deliver_status_callback(self, line: Line, params: dict[str, str]) -> None:
         self._post_status_callback(line, params, duplicate=False)
         if self._duplicate_status_callbacks and self._random.random() < self._duplicate_status_callbacks:
             self._post_status_callback(line, params, duplicate=True)
 
-    def _post_status_callback(self, line: _Line, params: dict[str, str], *, duplicate: bool) -> None:
+    def _post_status_callback(self, line: Line, params: dict[str, str], *, duplicate: bool) -> None:
         call = line.call
         reply = self._transport.webhook("POST", self._status_callback_url, params)
         self.webhooks.append(
@@ -1385,18 +1226,18 @@ class _RestOperations:
         member.line.interrupt(Redirected(target))
         return view
 
-    def _line(self, sid: str) -> _Line:
+    def _line(self, sid: str) -> Line:
         if sid not in self._sim._lines:
             raise RestError(404, 20404)
         return self._sim._lines[sid]
 
-    def _queue(self, sid: str) -> _Queue:
+    def _queue(self, sid: str) -> Queue:
         for queue in self._sim._queues.values():
             if queue.sid == sid:
                 return queue
         raise RestError(404, 20404)
 
-    def _find_member(self, queue: _Queue, which: str) -> _Member:
+    def _find_member(self, queue: Queue, which: str) -> Member:
         if which == "Front":
             if not queue.members:
                 raise RestError(404, 20404)
@@ -1409,7 +1250,7 @@ class _RestOperations:
             raise RestError(400, 21220, f"Call {which} is not in queue {queue.sid}")
         raise RestError(404, 20404)
 
-    def _view(self, queue: _Queue) -> QueueView:
+    def _view(self, queue: Queue) -> QueueView:
         now = self._sim.now
         return QueueView(
             sid=queue.sid,
@@ -1421,7 +1262,7 @@ class _RestOperations:
             date_updated=queue.updated_at,
         )
 
-    def _member_view(self, member: _Member) -> MemberView:
+    def _member_view(self, member: Member) -> MemberView:
         queue = member.queue
         return MemberView(
             call_sid=member.line.call.sid,
@@ -1442,13 +1283,6 @@ def _collect_digits(keys: str, num_digits: int | None, finish_on_key: str) -> tu
         if num_digits is not None and len(digits) >= num_digits:
             return digits, True
     return digits, False
-
-
-def _dial_result_detail(params: Mapping[str, str]) -> str:
-    detail = params["DialCallStatus"]
-    if "DialCallDuration" in params:
-        detail += f", talked {params['DialCallDuration']} s"
-    return detail
 
 
 def _utc(moment: datetime, name: str) -> datetime:
