@@ -1,18 +1,19 @@
 """What the call processes share: lines, queues, bridges, and the signals they send each other.
 
-A call's process (see :mod:`simulator.engine`) acts on other calls only through this state and the
-interrupts below, which the kernel delivers.
+A call's process (see :mod:`simulator.engine`) runs its documents with :mod:`simulator.verbs`;
+queues and bridges (:mod:`simulator.queues`) and the REST API (:mod:`simulator.operations`) act on
+other calls only through this state and the interrupts below, which the kernel delivers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 
 from simulator import twiml
-from simulator.kernel import Interrupt, Task
+from simulator.kernel import Flow, Interrupt, Task
 from simulator.records import SimCall, whole_seconds
 from simulator.rest import RedirectTarget
 
@@ -191,6 +192,10 @@ class StarKey:
 
 MAIN = Context("the call", twiml.MAIN_VERBS)
 ANNOUNCE = Context("a <Queue url> document", twiml.ANNOUNCE_VERBS)
+
+# How a queue runs the documents of a waiting caller: with the interpreter that runs the call
+# (:meth:`simulator.verbs.Verbs.run_document`), handed in so that the two modules stay acyclic.
+RunDocument: TypeAlias = Callable[[Line, Document, Context], Flow[None]]
 
 
 def dial_result_detail(params: Mapping[str, str]) -> str:
