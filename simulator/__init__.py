@@ -10,8 +10,8 @@ reference, twilio-semantics §§1–7). Used by the test-suite and by ``ivr simu
     print(format_timeline(sim.events, zone=ZoneInfo("Europe/Brussels")))
 """
 
-from simulator.engine import SimCall, TwilioSimulator
-from simulator.records import DestinationBehaviour, RestRequest, SimEvent, WebhookRequest
+from simulator.engine import TwilioSimulator
+from simulator.records import DestinationBehaviour, RestRequest, SimCall, SimEvent, WebhookRequest
 from simulator.timeline import format_timeline
 from simulator.transport import AppClient
 

@@ -1,10 +1,11 @@
-"""What the simulator is told (destinations) and what it records (events, requests)."""
+"""What the simulator is told (destinations) and what it records (calls, events, requests)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 
@@ -59,3 +60,34 @@ class RestRequest:
     path: str
     data: Mapping[str, str]
     status_code: int
+
+
+@dataclass(eq=False)
+class SimCall:
+    """One inbound call and what became of it."""
+
+    sid: str
+    from_: str
+    to: str
+    path: str
+    started_at: datetime
+    hang_up_after: float | None
+    talk_seconds: float
+    digits: tuple[tuple[float, str], ...]
+    dial_keys: tuple[tuple[float, str], ...] = ()
+    status: str = "queued"
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    queue: str | None = None
+    events: list[SimEvent] = field(default_factory=list)
+
+    @property
+    def duration(self) -> int | None:
+        """Whole seconds from start to end, once the call has ended."""
+        return None if self.ended_at is None else whole_seconds(self.ended_at - self.started_at)
+
+
+def whole_seconds(delta: timedelta) -> int:
+    # Fractional audio lengths put microsecond rounding on the clock; a millisecond of slack keeps
+    # "exactly 60 s later" from reading as 59 s.
+    return max(0, math.floor(delta.total_seconds() + 0.001))

@@ -1,7 +1,7 @@
 """The simulated Twilio REST API, reached through an ``HttpClient`` for ``twilio.rest.Client``.
 
 This module is the HTTP side: routing, form parsing, authentication and Twilio-shaped JSON.
-What a request does to calls and queues is the backend's business (see ``simulator.engine``).
+What a request does to calls and queues is the backend's business (see ``simulator.operations``).
 Implemented (twilio-semantics §7): ``Calls/{Sid}.json`` GET/POST, ``Queues.json`` GET/POST,
 ``Queues/{Sid}.json`` GET/POST/DELETE, ``Queues/{Sid}/Members.json`` GET and
 ``Queues/{Sid}/Members/{CallSid|Front}.json`` GET/POST.
@@ -16,16 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
-from simulator.records import RestRequest
-
-if TYPE_CHECKING:
-    from simulator.engine import SimCall
+from simulator.records import RestRequest, SimCall
 
 API_VERSION = "2010-04-01"
 PAGE_SIZE = 50
