@@ -16,7 +16,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request,
 from starlette.concurrency import run_in_threadpool
 
 from agents import end_agent_call
-from calllog import local_arrival, new_event
+from calllog import FINAL_STATUSES, local_arrival, new_event
 from calls import leave_queue
 from config import Helpdesk, HelpdeskConfig
 from ivr.failsafe import VERIFIED_FORM
@@ -55,7 +55,6 @@ from service.operations import (
 from service.runtime import Runtime, runtime
 
 log = logging.getLogger("ivr.webhooks")
-FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 async def verified_form(request: Request, rt: Annotated[Runtime[Renderer], Depends(runtime)]) -> FormParams:
