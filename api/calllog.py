@@ -4,11 +4,12 @@ invitations sent per day (PRODUCT.md "Interfaces" and "Metrics")."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Final, Literal
 
 import pydantic.dataclasses
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema, TypeAdapter, create_model
 
 from api.auth import require_role
@@ -46,8 +47,9 @@ MAX_DAYS: Final = 366
 # A 15-minute series over a whole year would be 35,000 rows; past this, ask for a coarser step.
 MAX_BUCKETS: Final = 10_000
 CSV_TYPE: Final = "text/csv; charset=utf-8"
-CSV_RESPONSE: Final[dict[int | str, dict[str, object]]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV on request"}
+CSV_RESPONSE: Final[dict[str, object]] = {
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+    "description": "JSON, or CSV on request",
 }
 
 HelpdeskQuery = Annotated[
@@ -170,13 +172,17 @@ def _name(kind: str, helpdesk: str | None, first: dt.date, last: dt.date) -> str
     return f"{kind}-{helpdesk or 'all'}-{first.isoformat()}-{last.isoformat()}"
 
 
-@router.get(
-    "/metrics",
-    summary="Call KPIs of a helpdesk (or all) for a range of local dates",
-    dependencies=readers,
-    response_model=MetricsOut,
-    responses={**CSV_RESPONSE, **REFUSED},
-)
+def _report(
+    path: str, summary: str, model: type[BaseModel], csv_headers: Mapping[str, object] | None = None
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """A GET of a report: for supervisors and ops, answered as ``model`` or as CSV."""
+    ok = CSV_RESPONSE if csv_headers is None else {**CSV_RESPONSE, "headers": csv_headers}
+    return router.get(
+        path, summary=summary, dependencies=readers, response_model=model, responses={200: ok, **REFUSED}
+    )
+
+
+@_report("/metrics", "Call KPIs of a helpdesk (or all) for a range of local dates", MetricsOut)
 def get_metrics(
     rt: Rt,
     request: Request,
@@ -196,12 +202,10 @@ def get_metrics(
     return MetricsOut(helpdesk=helpdesk, from_=first, to=last, kpis=KpisOut(**vars(kpis)))
 
 
-@router.get(
+@_report(
     "/metrics/series",
-    summary="Call KPIs per 15 minutes, hour or day of local time (empty buckets included)",
-    dependencies=readers,
-    response_model=SeriesOut,
-    responses={**CSV_RESPONSE, **REFUSED},
+    "Call KPIs per 15 minutes, hour or day of local time (empty buckets included)",
+    SeriesOut,
 )
 def get_series(
     rt: Rt,
@@ -234,20 +238,11 @@ def get_series(
     )
 
 
-@router.get(
+@_report(
     "/calls",
-    summary="The call log, by arrival, a page at a time (caller numbers masked)",
-    dependencies=readers,
-    response_model=CallsOut,
-    responses={
-        200: {
-            **CSV_RESPONSE[200],
-            "headers": {
-                "X-Next-Cursor": {"description": "CSV only: cursor of the next page, absent on the last"}
-            },
-        },
-        **REFUSED,
-    },
+    "The call log, by arrival, a page at a time (caller numbers masked)",
+    CallsOut,
+    csv_headers={"X-Next-Cursor": {"description": "CSV only: cursor of the next page, absent on the last"}},
 )
 def get_calls(
     rt: Rt,
