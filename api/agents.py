@@ -242,8 +242,10 @@ def put_presence(rt: Rt, helpdesk_id: str, code: str, body: PresenceIn) -> LineO
         current = next((p for p in presence(session, helpdesk_id) if p.agent == code), None)
         call_sid = current.call_sid if current is not None and status is not PresenceStatus.OFFLINE else None
         set_presence(session, helpdesk_id, code, status, rt.clock(), call_sid=call_sid)
-        agents, waiting = line_state(session, helpdesk_id)
+        line = line_state(session, helpdesk_id)
     rt.lines.forget(helpdesk_id)
     if status is not PresenceStatus.AVAILABLE:
         rt.presence_changed(helpdesk_id)
-    return LineOut(helpdesk=helpdesk_id, agents_logged_in=agents, callers_waiting=waiting)
+    return LineOut(
+        helpdesk=helpdesk_id, agents_logged_in=line.agents_logged_in, callers_waiting=line.callers_waiting
+    )

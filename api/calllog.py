@@ -4,11 +4,13 @@ invitations sent per day (PRODUCT.md "Interfaces" and "Metrics")."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Final, Literal
 
+import pydantic.dataclasses
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.types import DecoratedCallable
+from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema, TypeAdapter, create_model
 
 from api.auth import require_role
 from api.errors import REFUSED
@@ -18,6 +20,7 @@ from calllog import (
     KPI_COLUMNS,
     LAST_REPORT_DATE,
     MAX_LIMIT,
+    OVERFLOW_REASONS,
     CallEntry,
     Cell,
     InvalidCursorError,
@@ -44,8 +47,9 @@ MAX_DAYS: Final = 366
 # A 15-minute series over a whole year would be 35,000 rows; past this, ask for a coarser step.
 MAX_BUCKETS: Final = 10_000
 CSV_TYPE: Final = "text/csv; charset=utf-8"
-CSV_RESPONSE: Final[dict[int | str, dict[str, object]]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV on request"}
+CSV_RESPONSE: Final[dict[str, object]] = {
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+    "description": "JSON, or CSV on request",
 }
 
 HelpdeskQuery = Annotated[
@@ -59,43 +63,19 @@ FormatQuery = Annotated[
 ]
 
 
-class OverflowByReason(BaseModel):
-    closed: int
-    no_agents: int
-    queue_full: int
-    wait_timeout: int
-    error: int
+# One count per overflow reason; the OpenAPI document names each reason.
+_BY_REASON: Final[dict[str, Any]] = dict.fromkeys(OVERFLOW_REASONS, int)
+OverflowByReason = create_model("OverflowByReason", **_BY_REASON)
 
 
-class KpisOut(BaseModel):
+@pydantic.dataclasses.dataclass(frozen=True)
+class KpisOut(Kpis):
     """The KPIs of PRODUCT.md "Metrics"; ratios 0..1 to 4 decimals, seconds to 1 decimal."""
 
-    offered: int
-    offered_open: int
-    answered: int
-    abandoned: int
-    short_abandoned: int
-    overflowed: int
-    overflowed_by_reason: OverflowByReason
-    closing_message: int
-    busy_message: int
-    in_progress: int
-    entered_queue: int
-    reachability: float | None
-    service_level: float | None
-    asa_s: float | None
-    avg_abandon_wait_s: float | None
-    max_wait_s: int | None
-    avg_talk_s: float | None
-    invitations: int | None
-    contact_rate: float | None
-
-    @classmethod
-    def of(cls, kpis: Kpis) -> KpisOut:
-        return cls(
-            **{name: getattr(kpis, name) for name in cls.model_fields if name != "overflowed_by_reason"},
-            overflowed_by_reason=OverflowByReason(**kpis.overflowed_by_reason),
-        )
+    # Kpis's mapping, checked and described as one count per reason.
+    overflowed_by_reason: Annotated[
+        Mapping[str, int], GetPydanticSchema(lambda _, handler: handler(OverflowByReason))
+    ]
 
 
 class Period(BaseModel):
@@ -121,30 +101,18 @@ class SeriesOut(Period):
     buckets: list[BucketOut]
 
 
-class CallOut(BaseModel):
+@pydantic.dataclasses.dataclass(frozen=True)
+class CallOut(CallEntry):
     """One call; the caller's number only masked."""
-
-    call_sid: str
-    helpdesk: str
-    arrived_at: dt.datetime
-    arrival_date: dt.date
-    open_on_arrival: bool
-    caller: str | None
-    outcome: str
-    overflow_reason: str | None
-    entered_queue: bool
-    wait_s: int | None
-    answered_by: str | None
-    talk_s: int | None
-    central_status: str | None
-    call_status: str | None
-    call_duration_s: int | None
-    ended_at: dt.datetime | None
 
 
 class CallsOut(Period):
     calls: list[CallOut]
     next_cursor: str | None = Field(description="pass as cursor for the next page; null on the last page")
+
+
+# The calls as call_row writes them: their times in local time with the UTC offset.
+_CALLS_OUT: Final = TypeAdapter(list[CallOut])
 
 
 class InvitationsIn(BaseModel):
@@ -204,13 +172,17 @@ def _name(kind: str, helpdesk: str | None, first: dt.date, last: dt.date) -> str
     return f"{kind}-{helpdesk or 'all'}-{first.isoformat()}-{last.isoformat()}"
 
 
-@router.get(
-    "/metrics",
-    summary="Call KPIs of a helpdesk (or all) for a range of local dates",
-    dependencies=readers,
-    response_model=MetricsOut,
-    responses={**CSV_RESPONSE, **REFUSED},
-)
+def _report(
+    path: str, summary: str, model: type[BaseModel], csv_headers: Mapping[str, object] | None = None
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """A GET of a report: for supervisors and ops, answered as ``model`` or as CSV."""
+    ok = CSV_RESPONSE if csv_headers is None else {**CSV_RESPONSE, "headers": csv_headers}
+    return router.get(
+        path, summary=summary, dependencies=readers, response_model=model, responses={200: ok, **REFUSED}
+    )
+
+
+@_report("/metrics", "Call KPIs of a helpdesk (or all) for a range of local dates", MetricsOut)
 def get_metrics(
     rt: Rt,
     request: Request,
@@ -227,15 +199,13 @@ def get_metrics(
         row: dict[str, Cell] = {"helpdesk": helpdesk, "from": first.isoformat(), "to": last.isoformat()}
         row.update(kpi_row(kpis))
         return _csv(("helpdesk", "from", "to", *KPI_COLUMNS), [row], _name("metrics", helpdesk, first, last))
-    return MetricsOut(helpdesk=helpdesk, from_=first, to=last, kpis=KpisOut.of(kpis))
+    return MetricsOut(helpdesk=helpdesk, from_=first, to=last, kpis=KpisOut(**vars(kpis)))
 
 
-@router.get(
+@_report(
     "/metrics/series",
-    summary="Call KPIs per 15 minutes, hour or day of local time (empty buckets included)",
-    dependencies=readers,
-    response_model=SeriesOut,
-    responses={**CSV_RESPONSE, **REFUSED},
+    "Call KPIs per 15 minutes, hour or day of local time (empty buckets included)",
+    SeriesOut,
 )
 def get_series(
     rt: Rt,
@@ -264,24 +234,15 @@ def get_series(
         to=last,
         step=step,
         timezone=config.timezone,
-        buckets=[BucketOut(start=bucket.start, kpis=KpisOut.of(bucket.kpis)) for bucket in buckets],
+        buckets=[BucketOut(start=bucket.start, kpis=KpisOut(**vars(bucket.kpis))) for bucket in buckets],
     )
 
 
-@router.get(
+@_report(
     "/calls",
-    summary="The call log, by arrival, a page at a time (caller numbers masked)",
-    dependencies=readers,
-    response_model=CallsOut,
-    responses={
-        200: {
-            **CSV_RESPONSE[200],
-            "headers": {
-                "X-Next-Cursor": {"description": "CSV only: cursor of the next page, absent on the last"}
-            },
-        },
-        **REFUSED,
-    },
+    "The call log, by arrival, a page at a time (caller numbers masked)",
+    CallsOut,
+    csv_headers={"X-Next-Cursor": {"description": "CSV only: cursor of the next page, absent on the last"}},
 )
 def get_calls(
     rt: Rt,
@@ -315,14 +276,9 @@ def get_calls(
         helpdesk=helpdesk,
         from_=first,
         to=last,
-        calls=[_call_out(call, config.zone) for call in page.calls],
+        calls=_CALLS_OUT.validate_python([call_row(call, config.zone) for call in page.calls]),
         next_cursor=page.next_cursor,
     )
-
-
-def _call_out(call: CallEntry, zone: dt.tzinfo) -> CallOut:
-    row = call_row(call, zone)
-    return CallOut.model_validate(row)
 
 
 @router.post(

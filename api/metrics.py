@@ -18,7 +18,8 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
-from calls import LineState, line_state
+from calls import line_state
+from routing import LineState
 from service.runtime import Runtime
 from staffing import understaffed
 

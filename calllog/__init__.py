@@ -3,17 +3,12 @@ of PRODUCT.md "Metrics" (playbook 1.2.2 "rapportering", 1.4.1 and 1.4.2)."""
 
 from calllog.events import (
     EVENT_KINDS,
-    FINAL_STATUSES,
-    OUTCOMES,
     OVERFLOW_REASONS,
-    Event,
     LocalArrival,
     NewEvent,
-    Projection,
     local_arrival,
     local_midnight,
     new_event,
-    project,
     record_event,
     record_events,
 )
@@ -33,6 +28,7 @@ from calllog.kpis import (
 )
 from calllog.listing import MAX_LIMIT, CallEntry, CallPage, InvalidCursorError, list_calls
 from calllog.privacy import DEFAULT_RETENTION_DAYS, Caller, caller_fields, mask_number, purge_raw_numbers
+from calllog.projection import FINAL_STATUSES, OUTCOMES, Event, Projection, project
 from calllog.tables import CallEvent, CallRecord, Invitation
 
 __all__ = [

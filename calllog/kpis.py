@@ -34,7 +34,8 @@ from typing import Any, Final, Literal
 from sqlalchemy import ColumnElement, Label, Select, and_, case, func, literal, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from calllog.events import OUTCOMES, OVERFLOW_REASONS, local_midnight
+from calllog.events import OVERFLOW_REASONS, local_midnight
+from calllog.projection import OUTCOMES
 from calllog.tables import CallRecord, Invitation
 
 Step = Literal["15m", "hour", "day"]

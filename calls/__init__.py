@@ -1,7 +1,6 @@
 """Citizen calls: the queue each helpdesk's callers wait in."""
 
 from calls.queue import (
-    LineState,
     QueueChanges,
     answered_since,
     apply_queue_changes,
@@ -19,7 +18,6 @@ from calls.queue import (
 from calls.tables import QueueEntry
 
 __all__ = [
-    "LineState",
     "QueueChanges",
     "QueueEntry",
     "answered_since",

@@ -38,11 +38,7 @@ from sqlalchemy.sql.selectable import TableValuedAlias
 from agents import logged_in_query
 from calls.tables import QueueEntry
 from database import ManyRows, dialect_insert, insert_unnested, unnested
-
-
-class LineState(NamedTuple):
-    agents_logged_in: int
-    callers_waiting: int
+from routing import LineState
 
 
 def enter_queue(
@@ -204,7 +200,8 @@ def _lock_key(helpdesk_id: str) -> int:
 
 
 def line_state(session: Session, helpdesk_id: str) -> LineState:
-    """Agents logged in and callers waiting for ``helpdesk_id``, read in one round trip."""
+    """Agents logged in and callers waiting for ``helpdesk_id``, read in one round trip: the line
+    state the routing decisions take."""
     return line_states(session, [helpdesk_id])[helpdesk_id]
 
 

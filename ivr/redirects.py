@@ -31,13 +31,13 @@ def redirect_if_unstaffed(rt: Runtime[Renderer], helpdesk_id: str) -> list[str]:
     # A caller whose answer is still in the write-behind is not waiting any more.
     rt.flush()
     with rt.session() as session:
-        agents, waiting = line_state(session, helpdesk_id)
-        if agents > 0 or waiting == 0:
+        line = line_state(session, helpdesk_id)
+        if line.agents_logged_in > 0 or line.callers_waiting == 0:
             return []
         if rt.twilio is None:
             log.error(
                 "no REST access to Twilio: waiting callers leave at their next waitUrl request",
-                extra={"helpdesk": helpdesk_id, "waiting": waiting},
+                extra={"helpdesk": helpdesk_id, "waiting": line.callers_waiting},
             )
             return []
         claimed = claim_for_redirect(session, helpdesk_id, now)

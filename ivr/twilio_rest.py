@@ -21,6 +21,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from calllog import FINAL_STATUSES
 from config import Settings
 from service.runtime import Runtime
 
@@ -28,8 +29,6 @@ log = logging.getLogger("ivr.twilio")
 
 # A REST request that hangs must not hold up the scheduler or a webhook for long.
 REQUEST_TIMEOUT_S = 10.0
-# A call in one of these states is over for good (twilio-semantics §1, CallStatus).
-FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 # Network errors from the HTTP library (requests' exceptions are OSErrors) and Twilio's own.
 _FAILURES = (TwilioException, OSError)
 # Twilio's error 20429 (HTTP 429, too many requests): the request was not processed and is safe
@@ -193,7 +192,7 @@ class TwilioCalls:
     def ended(self, call_sid: str) -> str | None:
         client = self.runtime.twilio
         status = None if client is None else call_status(client, call_sid)
-        return status if status in FINAL_CALL_STATUSES else None
+        return status if status in FINAL_STATUSES else None
 
     def ensure_queue(self, name: str, max_size: int) -> bool:
         client = self.runtime.twilio

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from agents import end_agent_call
-from calllog import local_arrival, new_event
+from calllog import FINAL_STATUSES, local_arrival, new_event
 from calls import leave_queue
 from config import Helpdesk, HelpdeskConfig
 from ivr.failsafe import VERIFIED_FORM
@@ -59,7 +59,6 @@ from service.runtime import Runtime, runtime
 
 log = logging.getLogger("ivr.webhooks")
 T = TypeVar("T")
-FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
 async def verified_form(request: Request) -> FormParams:

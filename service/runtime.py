@@ -326,10 +326,8 @@ class Runtime(Generic[S]):
         with self.sessions() as session:
             read = line_states(session, helpdesk_ids)
         return {
-            helpdesk_id: self.lines.remember(
-                helpdesk_id, LineState(agents_logged_in=agents, callers_waiting=waiting), generation
-            )
-            for helpdesk_id, (agents, waiting) in read.items()
+            helpdesk_id: self.lines.remember(helpdesk_id, line, generation)
+            for helpdesk_id, line in read.items()
         }
 
     def line(self, helpdesk_id: str) -> LineState:
@@ -424,11 +422,7 @@ def is_outage(error: BaseException) -> bool:
 
 
 def _line_states(session: Session, admissions: Sequence[Admission]) -> dict[str, LineState]:
-    read = line_states(session, [admission.helpdesk_id for admission in admissions])
-    return {
-        helpdesk_id: LineState(agents_logged_in=agents, callers_waiting=waiting)
-        for helpdesk_id, (agents, waiting) in read.items()
-    }
+    return line_states(session, [admission.helpdesk_id for admission in admissions])
 
 
 def _decide_in_order(

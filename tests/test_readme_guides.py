@@ -13,10 +13,10 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from calllog import FINAL_STATUSES
 from config import HelpdeskConfig, load_config
 from ivr.media import HoldMusic
 from ivr.twiml import Renderer, agent_line_unavailable
-from ivr.webhooks import FINAL_STATUSES
 from messages import MESSAGE_KEYS, PLACEHOLDERS
 from routing import ForwardToCentral, fail_safe
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from calllog import CallEvent, CallRecord, local_arrival, new_event, project, record_event, record_events
+from calllog import CallEvent, CallRecord, local_arrival, new_event, record_event, record_events
 from tests.calllog.conftest import (
     BRUSSELS,
     Ev,
@@ -433,11 +433,6 @@ def test_negative_seconds_from_twilio_count_as_unknown(session: Session) -> None
 )
 def test_local_arrival_counts_real_minutes_since_local_midnight(at: str, day: date, minute: int) -> None:
     assert local_arrival(datetime.fromisoformat(at), BRUSSELS) == (day, minute)
-
-
-def test_project_needs_at_least_one_event() -> None:
-    with pytest.raises(ValueError, match="without events"):
-        project([])
 
 
 def test_records_are_kept_per_call(session: Session) -> None:

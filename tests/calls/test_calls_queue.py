@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from agents import PresenceStatus, set_presence
 from calls import (
-    LineState,
     QueueEntry,
     answered_since,
     callers_waiting,
@@ -24,6 +23,7 @@ from calls import (
     mark_answered,
     waiting_call_sids,
 )
+from routing import LineState
 
 T0 = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -186,7 +186,7 @@ def test_line_state_reads_agents_and_callers_in_one_statement(
 
 
 def test_line_state_of_an_idle_helpdesk_is_zero_and_zero(session: Session) -> None:
-    assert line_state(session, "voorkempen") == (0, 0)
+    assert line_state(session, "voorkempen") == LineState(agents_logged_in=0, callers_waiting=0)
 
 
 def test_line_states_of_several_helpdesks_are_read_in_one_statement(

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-import calls
 from app import create_app
 from calllog import CallRecord
 from calls import QueueEntry, line_states
@@ -481,7 +480,7 @@ def test_webhooks_missing_a_line_state_share_one_read_of_it(
     release = threading.Event()
     real_line_states = line_states
 
-    def slow_line_states(session: Session, helpdesk_ids: Sequence[str]) -> dict[str, calls.LineState]:
+    def slow_line_states(session: Session, helpdesk_ids: Sequence[str]) -> dict[str, LineState]:
         reads.extend(helpdesk_ids)
         read_started.set()
         release.wait(WAIT_S)
