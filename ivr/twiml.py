@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import assert_never
 from urllib.parse import urlencode
 
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from config import Helpdesk, HelpdeskConfig, Settings, Voice
 from ivr.media import HoldMusic
@@ -83,14 +83,12 @@ class Renderer:
     def prompt(self, desk: Helpdesk, key: MessageKey) -> Prompt:
         return prompt_for(self.config, desk, key)
 
-    def _speak(self, response: VoiceResponse, prompt: Prompt) -> None:
-        match prompt:
-            case Speech(text=text, language=language, voice=voice):
-                response.say(text, language=language, voice=voice)
-            case Audio(url=url):
-                response.play(self.media_url(url))
-            case _:
-                assert_never(prompt)
+    def _speak(self, verb: VoiceResponse | Gather, prompt: Prompt) -> None:
+        _say(verb, self._playable(prompt))
+
+    def _playable(self, prompt: Prompt) -> Prompt:
+        """``prompt`` with a configured audio path made a URL Twilio can fetch."""
+        return Audio(url=self.media_url(prompt.url)) if isinstance(prompt, Audio) else prompt
 
     def media_url(self, url: str) -> str:
         if url.startswith(("http://", "https://")):
@@ -129,11 +127,9 @@ class Renderer:
             case ForwardToCentral():
                 self._forward(response, desk, decision, caller, to)
             case PlayClosing():
-                self._speak(response, self.prompt(desk, "closing"))
-                response.hangup()
+                _hang_up(response, self._playable(self.prompt(desk, "closing")))
             case PlayBusy():
-                self._speak(response, self.prompt(desk, "busy"))
-                response.hangup()
+                _hang_up(response, self._playable(self.prompt(desk, "busy")))
             case EnqueueCaller(queue_name=queue_name):
                 self._speak(response, self.prompt(desk, "welcome"))
                 response.enqueue(
@@ -206,10 +202,9 @@ class Renderer:
             case ForwardToCentral():
                 self._forward(response, desk, decision, caller, to)
             case PlayClosing():
-                self._speak(response, self.prompt(desk, "closing"))
-                response.hangup()
+                _hang_up(response, self._playable(self.prompt(desk, "closing")))
             case EndCall():
-                response.hangup()
+                _hang_up(response)
             case _:
                 assert_never(decision)
         return str(response)
@@ -221,10 +216,9 @@ class Renderer:
         response = VoiceResponse()
         match decision:
             case PlayClosing():
-                self._speak(response, self.prompt(desk, "closing"))
-                response.hangup()
+                _hang_up(response, self._playable(self.prompt(desk, "closing")))
             case EndCall():
-                response.hangup()
+                _hang_up(response)
             case _:
                 assert_never(decision)
         return str(response)
@@ -257,8 +251,9 @@ class Renderer:
                     opening_hours="",
                     central_number=self.config.central.number,
                 )
-                self._speak(response, render("closing", context, None, voice.language, voice.voice))
-                response.hangup()
+                _hang_up(
+                    response, self._playable(render("closing", context, None, voice.language, voice.voice))
+                )
             case _:
                 assert_never(decision)
         return str(response)
@@ -289,15 +284,9 @@ def last_resort(voice: Voice | None = None) -> str:
     one uses the account's text-to-speech setting, and a voice that does not fit the language
     fails the ``<Say>``.
     """
-    voice = voice or Voice()
-    response = VoiceResponse()
-    response.say(
-        "Onze excuses, de helpdesk is op dit ogenblik niet bereikbaar. Probeer het later opnieuw.",
-        language=voice.language,
-        voice=voice.voice,
+    return _apology(
+        "Onze excuses, de helpdesk is op dit ogenblik niet bereikbaar. Probeer het later opnieuw.", voice
     )
-    response.hangup()
-    return str(response)
 
 
 # The agent line's apology when it cannot work; the README's agent line fallback bin says the same.
@@ -306,11 +295,32 @@ AGENT_LINE_UNAVAILABLE = "De medewerkerslijn is op dit ogenblik niet bereikbaar.
 
 def agent_line_unavailable(voice: Voice | None = None) -> str:
     """The agent line's fail-safe: a short apology in ``voice`` (else the default), then hang up."""
+    return _apology(AGENT_LINE_UNAVAILABLE, voice)
+
+
+def _apology(text: str, voice: Voice | None) -> str:
     voice = voice or Voice()
     response = VoiceResponse()
-    response.say(AGENT_LINE_UNAVAILABLE, language=voice.language, voice=voice.voice)
-    response.hangup()
+    _hang_up(response, Speech(text=text, language=voice.language, voice=voice.voice))
     return str(response)
+
+
+def _say(verb: VoiceResponse | Gather, prompt: Prompt) -> None:
+    """``prompt`` as ``<Say>``, or as ``<Play>`` of its URL (made absolute by the renderer)."""
+    match prompt:
+        case Speech(text=text, language=language, voice=voice):
+            verb.say(text, language=language, voice=voice)
+        case Audio(url=url):
+            verb.play(url)
+        case _:
+            assert_never(prompt)
+
+
+def _hang_up(response: VoiceResponse, prompt: Prompt | None = None) -> None:
+    """The end of a call, the one way every document ends one: ``prompt`` (if any), ``<Hangup/>``."""
+    if prompt is not None:
+        _say(response, prompt)
+    response.hangup()
 
 
 def _document(build: Callable[[VoiceResponse], object]) -> str:
