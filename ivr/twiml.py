@@ -15,18 +15,33 @@ from config import Helpdesk, HelpdeskConfig, Settings, Voice
 from ivr.media import HoldMusic
 from messages import Audio, MessageContext, MessageKey, Prompt, Speech, estimated_seconds, render
 from routing import (
+    AgentLineDecision,
+    AskCode,
+    AskPin,
     AskQueueTime,
+    DialQueue,
     EndCall,
     EnqueueCaller,
     ForwardToCentral,
+    HangUp,
     HoldInQueue,
     LeaveQueue,
+    LockedOut,
+    LoggedIn,
+    NextCaller,
+    OnBreak,
     PlayBusy,
     PlayClosing,
+    QueueUnreachable,
+    WrapUp,
+    WrongPin,
 )
+from routing.agent_line import CODE_DIGITS, PIN_DIGITS
 from schedules import WeeklyHours, describe_hours_nl
 
 CENTRAL_DIAL_TIMEOUT = 30
+# Seconds the agent line waits for the first key of a code or PIN.
+ENTRY_TIMEOUT = 10
 XML_TYPE = "text/xml"
 # Documents kept per config version; the waitUrl ones differ by QueueTime (up to an hour).
 MAX_KEPT_DOCUMENTS = 8192
@@ -258,6 +273,83 @@ class Renderer:
                 assert_never(decision)
         return str(response)
 
+    def agent_line(self, desk: Helpdesk, decision: AgentLineDecision) -> str:
+        """One document of the agent line; its URLs carry this config's version (``v=``)."""
+        response = VoiceResponse()
+        match decision:
+            case HangUp():
+                _hang_up(response)
+            case AskCode(welcome=welcome):
+                if welcome:
+                    self._speak(response, self.prompt(desk, "agent_welcome"))
+                self._entry(response, desk, "agent_code_prompt", CODE_DIGITS, self._agent_url("/code", desk))
+            case AskPin(code=code):
+                action = self._agent_url("/pin", desk, code=code)
+                self._entry(response, desk, "agent_pin_prompt", PIN_DIGITS, action)
+            case LockedOut():
+                _hang_up(response, self._playable(self.prompt(desk, "agent_locked")))
+            case WrongPin():
+                self._speak(response, self.prompt(desk, "agent_pin_wrong"))
+                response.redirect(self._agent_url("/start", desk), method="POST")
+            case LoggedIn(code=code):
+                self._speak(response, self.prompt(desk, "agent_logged_in"))
+                response.redirect(self._agent_url("/next", desk, code=code), method="POST")
+            case DialQueue():
+                self._dial_queue(response, desk, decision)
+            case WrapUp(code=code, talked=talked, seconds=seconds):
+                ended: MessageKey = "agent_next_caller" if talked else "agent_no_caller"
+                self._menu(response, desk, code, seconds, ended)
+            case QueueUnreachable(code=code, seconds=seconds):
+                self._menu(response, desk, code, seconds, "agent_queue_unavailable")
+            case OnBreak(code=code, seconds=seconds, announce=announce):
+                self._menu(response, desk, code, seconds, "agent_on_break" if announce else None)
+            case NextCaller(code=code):
+                response.redirect(self._agent_url("/next", desk, code=code), method="POST")
+            case _:
+                assert_never(decision)
+        return str(response)
+
+    def _agent_url(self, step: str, desk: Helpdesk, **query: str) -> str:
+        return self.url(f"/twilio/agent{step}", helpdesk=desk.id, **query, v=self.version)
+
+    def _entry(
+        self, response: VoiceResponse, desk: Helpdesk, prompt: MessageKey, digits: int, action: str
+    ) -> None:
+        """A code or PIN of up to ``digits`` keys, ended by ``#``; the call ends without one."""
+        gather = response.gather(
+            num_digits=digits, finish_on_key="#", timeout=ENTRY_TIMEOUT, action=action, method="POST"
+        )
+        self._speak(gather, self.prompt(desk, prompt))
+        _hang_up(response)
+
+    def _dial_queue(self, response: VoiceResponse, desk: Helpdesk, decision: DialQueue) -> None:
+        # hangupOnStar: during a conversation * hangs up on the caller and the agent's call goes on
+        # to the action (the menu). While no caller is connected Twilio does not document what *
+        # does; the timeout (at most 55 s, plus Twilio's 5) brings the menu back within a minute.
+        code = decision.code
+        dial = response.dial(
+            action=self._agent_url("/after", desk, code=code, dialled=str(decision.dialled)),
+            method="POST",
+            timeout=decision.timeout,
+            hangup_on_star=True,
+        )
+        dial.queue(decision.queue_name, url=self._agent_url("/connect", desk, code=code), method="POST")
+
+    def _menu(
+        self, response: VoiceResponse, desk: Helpdesk, code: str, seconds: int, prompt: MessageKey | None
+    ) -> None:
+        """The menu keys for ``seconds`` (after ``prompt``), then the next caller."""
+        gather = response.gather(
+            num_digits=1, timeout=seconds, action=self._agent_url("/menu", desk, code=code), method="POST"
+        )
+        if prompt is not None:
+            self._speak(gather, self.prompt(desk, prompt))
+        response.redirect(self._agent_url("/next", desk, code=code), method="POST")
+
+    @staticmethod
+    def hang_up() -> str:
+        return _HANG_UP
+
     @staticmethod
     def leave() -> str:
         return _LEAVE
@@ -331,6 +423,7 @@ def _document(build: Callable[[VoiceResponse], object]) -> str:
 
 _LEAVE = _document(lambda response: response.leave())
 _EMPTY = _document(lambda response: None)
+_HANG_UP = _document(_hang_up)
 
 
 def caller_id(caller: str, to: str) -> str | None:
