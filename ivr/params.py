@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping
 from typing import Annotated, Final, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 log = logging.getLogger("ivr.params")
 
@@ -27,6 +27,8 @@ MAX_SECONDS: Final = 86_400
 # most 5,000 callers and a call has a handful of status callbacks; a million is far above both
 # and far below a 32-bit column.
 MAX_COUNT: Final = 1_000_000
+# Keys of one <Gather> (Digits): far more than any gather of ours asks for (8 at most).
+MAX_DIGITS: Final = 64
 # Characters of a refused value that the log shows: enough to see what came, not a 64 KiB body.
 SHOWN_CHARS: Final = 40
 
@@ -34,6 +36,18 @@ SHOWN_CHARS: Final = 40
 # and parse_params validates again without it.
 Seconds = Annotated[int | None, Field(ge=0, le=MAX_SECONDS)]
 Count = Annotated[int | None, Field(ge=0, le=MAX_COUNT)]
+# The keypad's keys, as <Gather> submits them (its finishOnKey not included).
+Keys = Annotated[str, Field(max_length=MAX_DIGITS, pattern=r"^[0-9*#]*$")]
+
+
+def _twilio_bool(value: object) -> object:
+    """Twilio's ``true`` or ``false`` (in any case); anything else is refused (so: missing)."""
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValueError("not true or false")
+
+
+Flag = Annotated[bool | None, BeforeValidator(_twilio_bool)]
 
 
 class TwilioParams(BaseModel):
@@ -67,6 +81,20 @@ class DialResultParams(TwilioParams):
 
     dial_call_status: str = Field("", alias="DialCallStatus", max_length=32)
     dial_call_duration: Seconds = Field(None, alias="DialCallDuration")
+
+
+class GatherParams(TwilioParams):
+    """``<Gather action>`` request: the keys pressed (the agent line's code, PIN and menu)."""
+
+    digits: Keys = Field("", alias="Digits")
+
+
+class QueueDialParams(DialResultParams):
+    """``<Dial action>`` request after an agent's ``<Dial><Queue>``: ``DialCallSid`` and
+    ``DialCallDuration`` come only when a caller was taken, ``DialBridged`` not always."""
+
+    dial_call_sid: str = Field("", alias="DialCallSid", max_length=64)
+    dial_bridged: Flag = Field(None, alias="DialBridged")
 
 
 class StatusParams(TwilioParams):

@@ -9,24 +9,39 @@ from dataclasses import dataclass, field
 from typing import assert_never
 from urllib.parse import urlencode
 
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from config import Helpdesk, HelpdeskConfig, Settings, Voice
 from ivr.media import HoldMusic
 from messages import Audio, MessageContext, MessageKey, Prompt, Speech, estimated_seconds, render
 from routing import (
+    AgentLineDecision,
+    AskCode,
+    AskPin,
     AskQueueTime,
+    DialQueue,
     EndCall,
     EnqueueCaller,
     ForwardToCentral,
+    HangUp,
     HoldInQueue,
     LeaveQueue,
+    LockedOut,
+    LoggedIn,
+    NextCaller,
+    OnBreak,
     PlayBusy,
     PlayClosing,
+    QueueUnreachable,
+    WrapUp,
+    WrongPin,
 )
+from routing.agent_line import CODE_DIGITS, PIN_DIGITS
 from schedules import WeeklyHours, describe_hours_nl
 
 CENTRAL_DIAL_TIMEOUT = 30
+# Seconds the agent line waits for the first key of a code or PIN.
+ENTRY_TIMEOUT = 10
 XML_TYPE = "text/xml"
 # Documents kept per config version; the waitUrl ones differ by QueueTime (up to an hour).
 MAX_KEPT_DOCUMENTS = 8192
@@ -83,14 +98,12 @@ class Renderer:
     def prompt(self, desk: Helpdesk, key: MessageKey) -> Prompt:
         return prompt_for(self.config, desk, key)
 
-    def _speak(self, response: VoiceResponse, prompt: Prompt) -> None:
-        match prompt:
-            case Speech(text=text, language=language, voice=voice):
-                response.say(text, language=language, voice=voice)
-            case Audio(url=url):
-                response.play(self.media_url(url))
-            case _:
-                assert_never(prompt)
+    def _speak(self, verb: VoiceResponse | Gather, prompt: Prompt) -> None:
+        _say(verb, self._playable(prompt))
+
+    def _playable(self, prompt: Prompt) -> Prompt:
+        """``prompt`` with a configured audio path made a URL Twilio can fetch."""
+        return Audio(url=self.media_url(prompt.url)) if isinstance(prompt, Audio) else prompt
 
     def media_url(self, url: str) -> str:
         if url.startswith(("http://", "https://")):
@@ -129,11 +142,9 @@ class Renderer:
             case ForwardToCentral():
                 self._forward(response, desk, decision, caller, to)
             case PlayClosing():
-                self._speak(response, self.prompt(desk, "closing"))
-                response.hangup()
+                _hang_up(response, self._playable(self.prompt(desk, "closing")))
             case PlayBusy():
-                self._speak(response, self.prompt(desk, "busy"))
-                response.hangup()
+                _hang_up(response, self._playable(self.prompt(desk, "busy")))
             case EnqueueCaller(queue_name=queue_name):
                 self._speak(response, self.prompt(desk, "welcome"))
                 response.enqueue(
@@ -206,10 +217,9 @@ class Renderer:
             case ForwardToCentral():
                 self._forward(response, desk, decision, caller, to)
             case PlayClosing():
-                self._speak(response, self.prompt(desk, "closing"))
-                response.hangup()
+                _hang_up(response, self._playable(self.prompt(desk, "closing")))
             case EndCall():
-                response.hangup()
+                _hang_up(response)
             case _:
                 assert_never(decision)
         return str(response)
@@ -221,10 +231,9 @@ class Renderer:
         response = VoiceResponse()
         match decision:
             case PlayClosing():
-                self._speak(response, self.prompt(desk, "closing"))
-                response.hangup()
+                _hang_up(response, self._playable(self.prompt(desk, "closing")))
             case EndCall():
-                response.hangup()
+                _hang_up(response)
             case _:
                 assert_never(decision)
         return str(response)
@@ -257,11 +266,89 @@ class Renderer:
                     opening_hours="",
                     central_number=self.config.central.number,
                 )
-                self._speak(response, render("closing", context, None, voice.language, voice.voice))
-                response.hangup()
+                _hang_up(
+                    response, self._playable(render("closing", context, None, voice.language, voice.voice))
+                )
             case _:
                 assert_never(decision)
         return str(response)
+
+    def agent_line(self, desk: Helpdesk, decision: AgentLineDecision) -> str:
+        """One document of the agent line; its URLs carry this config's version (``v=``)."""
+        response = VoiceResponse()
+        match decision:
+            case HangUp():
+                _hang_up(response)
+            case AskCode(welcome=welcome):
+                if welcome:
+                    self._speak(response, self.prompt(desk, "agent_welcome"))
+                self._entry(response, desk, "agent_code_prompt", CODE_DIGITS, self._agent_url("/code", desk))
+            case AskPin(code=code):
+                action = self._agent_url("/pin", desk, code=code)
+                self._entry(response, desk, "agent_pin_prompt", PIN_DIGITS, action)
+            case LockedOut():
+                _hang_up(response, self._playable(self.prompt(desk, "agent_locked")))
+            case WrongPin():
+                self._speak(response, self.prompt(desk, "agent_pin_wrong"))
+                response.redirect(self._agent_url("/start", desk), method="POST")
+            case LoggedIn(code=code):
+                self._speak(response, self.prompt(desk, "agent_logged_in"))
+                response.redirect(self._agent_url("/next", desk, code=code), method="POST")
+            case DialQueue():
+                self._dial_queue(response, desk, decision)
+            case WrapUp(code=code, talked=talked, seconds=seconds):
+                ended: MessageKey = "agent_next_caller" if talked else "agent_no_caller"
+                self._menu(response, desk, code, seconds, ended)
+            case QueueUnreachable(code=code, seconds=seconds):
+                self._menu(response, desk, code, seconds, "agent_queue_unavailable")
+            case OnBreak(code=code, seconds=seconds, announce=announce):
+                self._menu(response, desk, code, seconds, "agent_on_break" if announce else None)
+            case NextCaller(code=code):
+                response.redirect(self._agent_url("/next", desk, code=code), method="POST")
+            case _:
+                assert_never(decision)
+        return str(response)
+
+    def _agent_url(self, step: str, desk: Helpdesk, **query: str) -> str:
+        return self.url(f"/twilio/agent{step}", helpdesk=desk.id, **query, v=self.version)
+
+    def _entry(
+        self, response: VoiceResponse, desk: Helpdesk, prompt: MessageKey, digits: int, action: str
+    ) -> None:
+        """A code or PIN of up to ``digits`` keys, ended by ``#``; the call ends without one."""
+        gather = response.gather(
+            num_digits=digits, finish_on_key="#", timeout=ENTRY_TIMEOUT, action=action, method="POST"
+        )
+        self._speak(gather, self.prompt(desk, prompt))
+        _hang_up(response)
+
+    def _dial_queue(self, response: VoiceResponse, desk: Helpdesk, decision: DialQueue) -> None:
+        # hangupOnStar: during a conversation * hangs up on the caller and the agent's call goes on
+        # to the action (the menu). While no caller is connected Twilio does not document what *
+        # does; the timeout (at most 55 s, plus Twilio's 5) brings the menu back within a minute.
+        code = decision.code
+        dial = response.dial(
+            action=self._agent_url("/after", desk, code=code, dialled=str(decision.dialled)),
+            method="POST",
+            timeout=decision.timeout,
+            hangup_on_star=True,
+        )
+        dial.queue(decision.queue_name, url=self._agent_url("/connect", desk, code=code), method="POST")
+
+    def _menu(
+        self, response: VoiceResponse, desk: Helpdesk, code: str, seconds: int, prompt: MessageKey | None
+    ) -> None:
+        """The menu keys for ``seconds`` (after ``prompt``), then the next caller."""
+        gather = response.gather(
+            num_digits=1, timeout=seconds, action=self._agent_url("/menu", desk, code=code), method="POST"
+        )
+        if prompt is not None:
+            self._speak(gather, self.prompt(desk, prompt))
+        response.redirect(self._agent_url("/next", desk, code=code), method="POST")
+
+    @staticmethod
+    def hang_up() -> str:
+        return _HANG_UP
 
     @staticmethod
     def leave() -> str:
@@ -289,15 +376,9 @@ def last_resort(voice: Voice | None = None) -> str:
     one uses the account's text-to-speech setting, and a voice that does not fit the language
     fails the ``<Say>``.
     """
-    voice = voice or Voice()
-    response = VoiceResponse()
-    response.say(
-        "Onze excuses, de helpdesk is op dit ogenblik niet bereikbaar. Probeer het later opnieuw.",
-        language=voice.language,
-        voice=voice.voice,
+    return _apology(
+        "Onze excuses, de helpdesk is op dit ogenblik niet bereikbaar. Probeer het later opnieuw.", voice
     )
-    response.hangup()
-    return str(response)
 
 
 # The agent line's apology when it cannot work; the README's agent line fallback bin says the same.
@@ -306,11 +387,32 @@ AGENT_LINE_UNAVAILABLE = "De medewerkerslijn is op dit ogenblik niet bereikbaar.
 
 def agent_line_unavailable(voice: Voice | None = None) -> str:
     """The agent line's fail-safe: a short apology in ``voice`` (else the default), then hang up."""
+    return _apology(AGENT_LINE_UNAVAILABLE, voice)
+
+
+def _apology(text: str, voice: Voice | None) -> str:
     voice = voice or Voice()
     response = VoiceResponse()
-    response.say(AGENT_LINE_UNAVAILABLE, language=voice.language, voice=voice.voice)
-    response.hangup()
+    _hang_up(response, Speech(text=text, language=voice.language, voice=voice.voice))
     return str(response)
+
+
+def _say(verb: VoiceResponse | Gather, prompt: Prompt) -> None:
+    """``prompt`` as ``<Say>``, or as ``<Play>`` of its URL (made absolute by the renderer)."""
+    match prompt:
+        case Speech(text=text, language=language, voice=voice):
+            verb.say(text, language=language, voice=voice)
+        case Audio(url=url):
+            verb.play(url)
+        case _:
+            assert_never(prompt)
+
+
+def _hang_up(response: VoiceResponse, prompt: Prompt | None = None) -> None:
+    """The end of a call, the one way every document ends one: ``prompt`` (if any), ``<Hangup/>``."""
+    if prompt is not None:
+        _say(response, prompt)
+    response.hangup()
 
 
 def _document(build: Callable[[VoiceResponse], object]) -> str:
@@ -321,6 +423,7 @@ def _document(build: Callable[[VoiceResponse], object]) -> str:
 
 _LEAVE = _document(lambda response: response.leave())
 _EMPTY = _document(lambda response: None)
+_HANG_UP = _document(_hang_up)
 
 
 def caller_id(caller: str, to: str) -> str | None:

@@ -19,8 +19,11 @@ from sqlalchemy import select
 from calllog import CallEvent, CallRecord
 from ivr.params import (
     MAX_COUNT,
+    MAX_DIGITS,
     MAX_SECONDS,
     DialResultParams,
+    GatherParams,
+    QueueDialParams,
     QueueExitParams,
     StatusParams,
     TwilioParams,
@@ -41,6 +44,9 @@ NUMBERS = [
     pytest.param(QueueExitParams, "QueueTime", "queue_time", MAX_SECONDS, id="exit-QueueTime"),
     pytest.param(
         DialResultParams, "DialCallDuration", "dial_call_duration", MAX_SECONDS, id="DialCallDuration"
+    ),
+    pytest.param(
+        QueueDialParams, "DialCallDuration", "dial_call_duration", MAX_SECONDS, id="agent-DialCallDuration"
     ),
     pytest.param(StatusParams, "SequenceNumber", "sequence_number", MAX_COUNT, id="SequenceNumber"),
     pytest.param(StatusParams, "CallDuration", "call_duration", MAX_SECONDS, id="CallDuration"),
@@ -142,6 +148,68 @@ def test_numbers_in_range_log_nothing(caplog: pytest.LogCaptureFixture) -> None:
         params = parse_params(StatusParams, form)
     assert (params.sequence_number, params.call_duration, params.timestamp) == (3, 86_400, "")
     assert caplog.records == []
+
+
+@pytest.mark.parametrize(
+    ("sent", "parsed"),
+    [
+        pytest.param("101", "101", id="digits"),
+        pytest.param("1234#", "1234#", id="with-hash"),
+        pytest.param("*", "*", id="star"),
+        pytest.param("0123456789*#", "0123456789*#", id="every-key"),
+        pytest.param("", "", id="empty"),
+        pytest.param("9" * MAX_DIGITS, "9" * MAX_DIGITS, id="longest"),
+        pytest.param("9" * (MAX_DIGITS + 1), "", id="too-long"),
+        pytest.param("12a", "", id="letter"),
+        pytest.param("1 2", "", id="space"),
+        pytest.param("12\n", "", id="newline"),
+        pytest.param("\u0661\u0662", "", id="arabic-indic-digits"),
+        pytest.param("-1", "", id="minus"),
+    ],
+)
+def test_digits_are_keypad_keys(sent: str, parsed: str) -> None:
+    assert parse_params(GatherParams, CALL | {"Digits": sent}).digits == parsed
+
+
+def test_digits_absent_are_empty() -> None:
+    assert parse_params(GatherParams, CALL).digits == ""
+
+
+@pytest.mark.parametrize(
+    ("sent", "parsed"),
+    [
+        pytest.param("true", True, id="true"),
+        pytest.param("false", False, id="false"),
+        pytest.param("TRUE", True, id="upper-case-true"),
+        pytest.param("False", False, id="capital-false"),
+        pytest.param("", None, id="empty"),
+        pytest.param("1", None, id="one"),
+        pytest.param("yes", None, id="yes"),
+        pytest.param("truex", None, id="truex"),
+    ],
+)
+def test_dial_bridged_is_true_or_false_or_missing(sent: str, parsed: bool | None) -> None:
+    assert parse_params(QueueDialParams, CALL | {"DialBridged": sent}).dial_bridged is parsed
+
+
+def test_a_queue_dial_report_keeps_the_rest_of_the_form() -> None:
+    form = CALL | {
+        "DialCallStatus": "completed",
+        "DialCallSid": "CA" + "b" * 32,
+        "DialCallDuration": "95",
+        "DialBridged": "maybe",
+    }
+    assert parse_params(QueueDialParams, form) == QueueDialParams(
+        call_sid=CALL["CallSid"],
+        from_=CALL["From"],
+        to=CALL["To"],
+        call_status=CALL["CallStatus"],
+        dial_call_status="completed",
+        dial_call_sid="CA" + "b" * 32,
+        dial_call_duration=95,
+    )
+    assert parse_params(QueueDialParams, CALL | {"DialCallSid": "C" * 65}).dial_call_sid == ""
+    assert parse_params(QueueDialParams, CALL).dial_bridged is None
 
 
 def test_a_queue_exit_with_a_wait_of_10_to_the_40_answers_and_logs_no_wait(

@@ -271,3 +271,32 @@ def test_the_app_reads_its_own_config_file(migrated_db_url: str) -> None:
     app = create_app(make_settings(migrated_db_url))
     assert app.state.runtime.config_file == CONFIG
     assert app.state.runtime.renderer.version == file_version(CONFIG.read_bytes())
+
+
+AGENT_LINE = "+3233100199"
+HOLD_MUSIC = "    hold_music: media/hold-music.wav  # optional; silence when absent"
+
+
+def _menu(line: Line, path: str) -> dict[str, str]:
+    """The menu's ``<Gather>`` after a conversation: its timeout (the wrap-up) and action."""
+    params = line.call(to=AGENT_LINE, DialCallStatus="completed", DialBridged="true")
+    gather = ElementTree.fromstring(line.post(path, params).text).find("Gather")
+    assert gather is not None
+    return {"timeout": gather.attrib["timeout"], "action": gather.attrib["action"]}
+
+
+def test_an_agent_call_keeps_the_config_it_started_with(reloading: Reloading) -> None:
+    line = reloading.line
+    old_version = file_version(reloading.path.read_bytes())
+    welcome = line.post("/twilio/agent", line.call(to=AGENT_LINE))
+    gather = ElementTree.fromstring(welcome.text).find("Gather")
+    assert gather is not None
+    assert gather.attrib["action"] == f"{BASE}/twilio/agent/code?helpdesk=voorkempen&v={old_version}"
+
+    new_version = reloading.edit(HOLD_MUSIC, f"    agent_line:\n      wrap_up: 20\n{HOLD_MUSIC}")
+    assert reloading.watcher.check().status == "reloaded"
+    after = "/twilio/agent/after?helpdesk=voorkempen&code=101"
+    menu = f"{BASE}/twilio/agent/menu?helpdesk=voorkempen&code=101"
+    assert _menu(line, f"{after}&v={old_version}") == {"timeout": "10", "action": f"{menu}&v={old_version}"}
+    assert _menu(line, f"{after}&v={new_version}") == {"timeout": "20", "action": f"{menu}&v={new_version}"}
+    assert _menu(line, after) == {"timeout": "20", "action": f"{menu}&v={new_version}"}

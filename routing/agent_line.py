@@ -1,0 +1,297 @@
+"""The agent line's decisions: pure functions of the helpdesk, the keys pressed and what the
+agents' records said (playbook 1.2.1: agents on the helpdesk's group number, often from home).
+
+Flow: welcome → code → PIN (five wrong PINs from one number lock it for a while) → logged in →
+``<Dial><Queue>`` on the helpdesk's queue → after each conversation a short menu (the break key)
+→ the next caller. The web layer reads and writes the agents' records (the PIN check, the
+lockout, the presence) before or after a decision and hands in what they said as plain values;
+each function answers one Twilio request with one of a closed set of frozen results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, assert_never
+
+from config.models import Helpdesk
+
+CODE_DIGITS = 8
+"""The longest agent code (3 to 8 keypad digits); a longer entry is cut to this length."""
+
+PIN_DIGITS = 8
+"""The longest PIN (4 to 8 keypad digits)."""
+
+BREAK_POLL_SECONDS = 60
+"""Seconds an agent on a break has the menu keys before the line looks at the presence again."""
+
+BACK_OFF_SECONDS = 30
+"""Seconds before a failed queue dial is tried again (a queue that does not exist posts its error
+to the dial's action at once): a pause, not a tight loop; the menu keys work meanwhile."""
+
+FAILED_DIAL_SECONDS = 5
+"""A queue dial that ends this soon without a caller did not wait for one: it failed."""
+
+AgentStatus = Literal["available", "break", "offline"]
+"""The agent's presence as this call sees it: ``offline`` also when the agent has logged in again
+on another call or was removed."""
+
+
+@dataclass(frozen=True)
+class HangUp:
+    """Hang up: nothing to offer this call (the agent was logged out, or logged in elsewhere)."""
+
+
+@dataclass(frozen=True)
+class AskCode:
+    """Ask for the agent's code (after the welcome on the first request)."""
+
+    welcome: bool
+
+
+@dataclass(frozen=True)
+class AskPin:
+    """The code was entered: ask for the PIN (the code is checked together with it)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class LockedOut:
+    """Too many wrong PINs from this number: say so and hang up (the lock lasts a while)."""
+
+
+@dataclass(frozen=True)
+class WrongPin:
+    """A wrong PIN (or an unknown code): say so and start again at the code."""
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    """Logged in (the presence is written): explain the line, then wait for the first caller."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class DialQueue:
+    """``<Dial><Queue>``: the agent takes the first caller of the helpdesk's queue.
+
+    ``dialled`` (seconds since the epoch) comes back with the dial's action, to tell a dial that
+    failed at once from one that waited. ``timeout``: how long the agent waits for a caller before
+    the menu comes back (``agent_line.wait_for_caller``).
+    """
+
+    queue_name: str
+    code: str
+    dialled: int
+    timeout: int
+
+
+@dataclass(frozen=True)
+class WrapUp:
+    """A queue dial ended: the menu keys for the wrap-up ``seconds``, then the next caller.
+
+    ``talked``: a caller was put through (the agent hears that the conversation ended), else
+    nobody came within the dial's timeout.
+    """
+
+    code: str
+    talked: bool
+    seconds: int
+
+
+@dataclass(frozen=True)
+class QueueUnreachable:
+    """The queue could not be dialled: say so, the menu keys for ``seconds``, then try again."""
+
+    code: str
+    seconds: int
+
+
+@dataclass(frozen=True)
+class OnBreak:
+    """The agent is on a break: the menu keys for ``seconds``, then the presence is looked at again.
+
+    ``announce``: the on-break message first (after a key, not on every poll). ``starts``: the key
+    just started the break, which the web layer records.
+    """
+
+    code: str
+    seconds: int
+    announce: bool
+    starts: bool = False
+
+
+@dataclass(frozen=True)
+class NextCaller:
+    """Back to the queue for the next caller; ``resumes``: the key ended a break (to record)."""
+
+    code: str
+    resumes: bool = False
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    """What the agents' records said of one PIN entry (read and written before the decision).
+
+    ``was_locked``: the caller's number was locked out before this entry (the PIN is not checked);
+    ``accepted``: code and PIN belong to an enabled agent (whose presence is then written);
+    ``now_locked``: this wrong PIN is the one that locked the number.
+    """
+
+    was_locked: bool
+    accepted: bool
+    now_locked: bool
+
+
+@dataclass(frozen=True)
+class QueueDial:
+    """The agent's ``<Dial><Queue>`` as its action request reports it.
+
+    ``status`` and ``caller_sid`` are Twilio's ``DialCallStatus`` and ``DialCallSid`` (empty when
+    not sent), ``bridged`` its ``DialBridged`` when sent, ``dialled`` when the dial began (seconds
+    since the epoch, from the action's URL; ``None`` when unknown).
+    """
+
+    status: str
+    caller_sid: str
+    bridged: bool | None
+    dialled: int | None
+
+
+CallInDecision = AskCode | LockedOut
+CodeDecision = AskCode | AskPin
+PinDecision = LoggedIn | WrongPin | LockedOut
+NextDecision = DialQueue | OnBreak | HangUp
+AfterDialDecision = WrapUp | QueueUnreachable
+MenuDecision = NextCaller | OnBreak | HangUp
+AgentLineDecision = (
+    HangUp
+    | AskCode
+    | AskPin
+    | LockedOut
+    | WrongPin
+    | LoggedIn
+    | DialQueue
+    | WrapUp
+    | QueueUnreachable
+    | OnBreak
+    | NextCaller
+)
+
+
+def decide_call_in(locked: bool) -> CallInDecision:
+    """An agent calls the agent number: the welcome and the code, unless the number is locked out
+    after repeated wrong PINs (``locked``, from the lockout record)."""
+    return LockedOut() if locked else AskCode(welcome=True)
+
+
+def decide_code(digits: str) -> CodeDecision:
+    """The code entered (``Digits``): anything but keypad digits asks again; a code longer than
+    ``CODE_DIGITS`` is cut. Whether the code exists is only said with the PIN, so that a caller
+    cannot learn which codes exist."""
+    if not is_entry(digits):
+        return AskCode(welcome=False)
+    return AskPin(code=digits[:CODE_DIGITS])
+
+
+def is_entry(digits: str) -> bool:
+    """Whether ``digits`` is a code or PIN at all: one or more ASCII keypad digits."""
+    return digits.isascii() and digits.isdigit()
+
+
+def decide_pin(code: str, check: PinCheck) -> PinDecision:
+    """The PIN entered for ``code``, as the agents' records judged it (PRODUCT.md "Agent line":
+    five wrong PINs from one number lock it for 15 minutes; a locked number is not even checked)."""
+    if check.was_locked:
+        return LockedOut()
+    if check.accepted:
+        return LoggedIn(code=code)
+    return LockedOut() if check.now_locked else WrongPin()
+
+
+def decide_next(desk: Helpdesk, code: str, status: AgentStatus, now: datetime) -> NextDecision:
+    """Waiting for the next caller: dial the helpdesk's queue while the agent is available, poll
+    the menu while on a break, hang up once this call no longer carries the agent's presence."""
+    _require_aware(now)
+    match status:
+        case "offline":
+            return HangUp()
+        case "break":
+            return OnBreak(code=code, seconds=BREAK_POLL_SECONDS, announce=False)
+        case "available":
+            return DialQueue(
+                queue_name=desk.id,
+                code=code,
+                dialled=int(now.timestamp()),
+                timeout=desk.agent_line.wait_for_caller,
+            )
+        case _:
+            assert_never(status)
+
+
+def queue_record_since(dial: QueueDial) -> int | None:
+    """When only the queue's record can tell whether the dial put a caller through: since when
+    (``dialled``) to look; ``None`` when Twilio's parameters tell.
+
+    ``DialBridged`` says so when it comes (Twilio does not document it after a queue dial).
+    Otherwise only a ``completed`` dial can have, but a ``*`` on the empty queue may end the dial
+    ``completed`` too: the record of the ``<Queue url>`` requests says whether this agent took a
+    caller since the dial began. Without the dial's start, ``completed`` counts.
+    """
+    if dial.bridged is None and dial.status == "completed":
+        return dial.dialled
+    return None
+
+
+def decide_after_dial(
+    desk: Helpdesk, code: str, dial: QueueDial, now: datetime, answered: bool | None
+) -> AfterDialDecision:
+    """After the agent's queue dial: the menu for the wrap-up, or a back-off when it failed.
+
+    ``answered``: the queue's record, read when :func:`queue_record_since` says so (``None`` when
+    not read or unavailable: a ``completed`` dial then counts as a conversation).
+    """
+    _require_aware(now)
+    if _dial_failed(dial, now):
+        return QueueUnreachable(code=code, seconds=BACK_OFF_SECONDS)
+    if dial.bridged is not None:
+        talked = dial.bridged
+    else:
+        talked = dial.status == "completed" and answered is not False
+    return WrapUp(code=code, talked=talked, seconds=desk.agent_line.wrap_up)
+
+
+def _dial_failed(dial: QueueDial, now: datetime) -> bool:
+    """Whether the agent's ``<Dial><Queue>`` failed rather than ended a conversation or a wait.
+
+    Twilio posts an error to the action at once for a queue that does not exist; which
+    ``DialCallStatus`` it sends is not documented. So: ``failed``, or any status but ``completed``
+    that comes back within ``FAILED_DIAL_SECONDS`` of the dial without a caller having been taken.
+    """
+    if dial.status == "failed":
+        return True
+    if dial.status in ("", "completed") or dial.caller_sid or dial.dialled is None:
+        return False
+    return 0 <= now.timestamp() - dial.dialled < FAILED_DIAL_SECONDS
+
+
+def decide_menu(desk: Helpdesk, code: str, digits: str, status: AgentStatus) -> MenuDecision:
+    """A key pressed between callers (``Digits``; only its first key counts): the break key starts
+    a break, the resume key ends it, any other key changes nothing."""
+    if status == "offline":
+        return HangUp()
+    keys: dict[str, AgentStatus] = {
+        desk.agent_line.break_key: "break",
+        desk.agent_line.resume_key: "available",
+    }
+    wanted = keys.get(digits[:1], status)
+    if wanted == "break":
+        return OnBreak(code=code, seconds=BREAK_POLL_SECONDS, announce=True, starts=status != "break")
+    return NextCaller(code=code, resumes=status == "break")
+
+
+def _require_aware(now: datetime) -> None:
+    if now.utcoffset() is None:
+        raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")

@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from config.models import Helpdesk
+from routing import (
+    AfterDialDecision,
+    AgentStatus,
+    AskCode,
+    AskPin,
+    CodeDecision,
+    DialQueue,
+    HangUp,
+    LockedOut,
+    LoggedIn,
+    MenuDecision,
+    NextCaller,
+    NextDecision,
+    OnBreak,
+    PinCheck,
+    PinDecision,
+    QueueDial,
+    QueueUnreachable,
+    WrapUp,
+    WrongPin,
+    decide_after_dial,
+    decide_call_in,
+    decide_code,
+    decide_menu,
+    decide_next,
+    decide_pin,
+    queue_record_since,
+)
+from tests.routing.conftest import MakeConfig
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=BRUSSELS)
+EPOCH_NOW = 1_796_202_000  # NOW in seconds since the epoch
+CALLER_SID = "CA" + "b" * 32
+
+
+def _desk(make_config: MakeConfig, **agent_line: Any) -> Helpdesk:
+    config = make_config(agent_line=agent_line) if agent_line else make_config()
+    return config.helpdesks[0]
+
+
+def test_the_clock_of_these_tables() -> None:
+    assert int(NOW.timestamp()) == EPOCH_NOW
+
+
+@pytest.mark.parametrize(
+    ("locked", "expected"),
+    [(False, AskCode(welcome=True)), (True, LockedOut())],
+    ids=["welcome-and-code", "number-locked-out"],
+)
+def test_decide_call_in(locked: bool, expected: object) -> None:
+    assert decide_call_in(locked) == expected
+
+
+CODES: list[tuple[str, str, CodeDecision]] = [
+    # id, Digits, decision
+    ("three-digits", "101", AskPin("101")),
+    ("eight-digits", "12345678", AskPin("12345678")),
+    ("nine-digits-cut-to-eight", "123456789", AskPin("12345678")),
+    ("leading-zero-kept", "007", AskPin("007")),
+    ("nothing", "", AskCode(welcome=False)),
+    ("star", "1*1", AskCode(welcome=False)),
+    ("hash", "#", AskCode(welcome=False)),
+    ("space", "10 1", AskCode(welcome=False)),
+    ("arabic-indic-digits", "\u0661\u0660\u0661", AskCode(welcome=False)),
+    ("superscript-digit", "10¹", AskCode(welcome=False)),
+]
+
+
+@pytest.mark.parametrize(("digits", "expected"), [row[1:] for row in CODES], ids=[row[0] for row in CODES])
+def test_decide_code(digits: str, expected: CodeDecision) -> None:
+    assert decide_code(digits) == expected
+
+
+PINS: list[tuple[str, PinCheck, PinDecision]] = [
+    # id, what the records said, decision
+    ("accepted", PinCheck(was_locked=False, accepted=True, now_locked=False), LoggedIn("101")),
+    ("wrong-tries-left", PinCheck(was_locked=False, accepted=False, now_locked=False), WrongPin()),
+    ("wrong-fifth-locks", PinCheck(was_locked=False, accepted=False, now_locked=True), LockedOut()),
+    ("locked-before-not-checked", PinCheck(was_locked=True, accepted=False, now_locked=False), LockedOut()),
+]
+
+
+@pytest.mark.parametrize(("check", "expected"), [row[1:] for row in PINS], ids=[row[0] for row in PINS])
+def test_decide_pin(check: PinCheck, expected: PinDecision) -> None:
+    assert decide_pin("101", check) == expected
+
+
+NEXT: list[tuple[str, dict[str, Any], AgentStatus, NextDecision]] = [
+    # id, agent_line settings, presence, decision
+    ("available-dials-the-queue", {}, "available", DialQueue("voorkempen", "101", EPOCH_NOW, 55)),
+    (
+        "available-own-wait-for-caller",
+        {"wait_for_caller": 30},
+        "available",
+        DialQueue("voorkempen", "101", EPOCH_NOW, 30),
+    ),
+    ("on-break-polls-silently", {}, "break", OnBreak("101", seconds=60, announce=False)),
+    ("offline-hangs-up", {}, "offline", HangUp()),
+]
+
+
+@pytest.mark.parametrize(
+    ("agent_line", "status", "expected"), [row[1:] for row in NEXT], ids=[row[0] for row in NEXT]
+)
+def test_decide_next(
+    make_config: MakeConfig, agent_line: dict[str, Any], status: AgentStatus, expected: NextDecision
+) -> None:
+    assert decide_next(_desk(make_config, **agent_line), "101", status, NOW) == expected
+
+
+def _dial(
+    status: str,
+    *,
+    caller_sid: str = "",
+    bridged: bool | None = None,
+    seconds_ago: int | None = 60,
+) -> QueueDial:
+    dialled = None if seconds_ago is None else EPOCH_NOW - seconds_ago
+    return QueueDial(status=status, caller_sid=caller_sid, bridged=bridged, dialled=dialled)
+
+
+TALKED = WrapUp("101", talked=True, seconds=10)
+NO_CALLER = WrapUp("101", talked=False, seconds=10)
+BACK_OFF = QueueUnreachable("101", seconds=30)
+
+AFTER: list[tuple[str, QueueDial, bool | None, AfterDialDecision]] = [
+    # id, the dial as reported, the queue's record (None: not read or unavailable), decision
+    ("bridged", _dial("completed", caller_sid=CALLER_SID, bridged=True), None, TALKED),
+    ("not-bridged", _dial("completed", bridged=False), None, NO_CALLER),
+    ("bridged-says-more-than-the-record", _dial("completed", bridged=False), True, NO_CALLER),
+    ("completed-record-took-a-caller", _dial("completed"), True, TALKED),
+    ("completed-record-no-caller-star-on-empty-queue", _dial("completed"), False, NO_CALLER),
+    ("completed-record-unavailable-counts", _dial("completed"), None, TALKED),
+    ("completed-dial-start-unknown-counts", _dial("completed", seconds_ago=None), None, TALKED),
+    ("no-answer-after-the-wait", _dial("no-answer"), None, NO_CALLER),
+    ("busy-after-the-wait", _dial("busy"), None, NO_CALLER),
+    ("no-status", _dial("", seconds_ago=0), None, NO_CALLER),
+    ("failed", _dial("failed"), None, BACK_OFF),
+    ("failed-even-when-bridged-says-so", _dial("failed", bridged=True), None, BACK_OFF),
+    ("busy-at-once", _dial("busy", seconds_ago=0), None, BACK_OFF),
+    ("no-answer-within-4-s", _dial("no-answer", seconds_ago=4), None, BACK_OFF),
+    ("no-answer-at-5-s-waited", _dial("no-answer", seconds_ago=5), None, NO_CALLER),
+    (
+        "no-answer-at-once-with-a-caller",
+        _dial("no-answer", caller_sid=CALLER_SID, seconds_ago=1),
+        None,
+        NO_CALLER,
+    ),
+    ("busy-dial-start-unknown", _dial("busy", seconds_ago=None), None, NO_CALLER),
+    ("busy-dial-in-the-future", _dial("busy", seconds_ago=-3), None, NO_CALLER),
+]
+
+
+@pytest.mark.parametrize(
+    ("dial", "answered", "expected"), [row[1:] for row in AFTER], ids=[row[0] for row in AFTER]
+)
+def test_decide_after_dial(
+    make_config: MakeConfig, dial: QueueDial, answered: bool | None, expected: AfterDialDecision
+) -> None:
+    assert decide_after_dial(_desk(make_config), "101", dial, NOW, answered) == expected
+
+
+def test_the_wrap_up_is_the_helpdesks(make_config: MakeConfig) -> None:
+    desk = _desk(make_config, wrap_up=25)
+    assert decide_after_dial(desk, "101", _dial("completed", bridged=True), NOW, None) == WrapUp(
+        "101", talked=True, seconds=25
+    )
+
+
+RECORD: list[tuple[str, QueueDial, int | None]] = [
+    # id, the dial as reported, since when the queue's record is read (None: not read)
+    ("completed-without-bridged", _dial("completed"), EPOCH_NOW - 60),
+    ("completed-bridged-true", _dial("completed", bridged=True), None),
+    ("completed-bridged-false", _dial("completed", bridged=False), None),
+    ("completed-dial-start-unknown", _dial("completed", seconds_ago=None), None),
+    ("no-answer", _dial("no-answer"), None),
+    ("failed", _dial("failed"), None),
+]
+
+
+@pytest.mark.parametrize(("dial", "expected"), [row[1:] for row in RECORD], ids=[row[0] for row in RECORD])
+def test_queue_record_since(dial: QueueDial, expected: int | None) -> None:
+    assert queue_record_since(dial) == expected
+
+
+MENU: list[tuple[str, dict[str, Any], AgentStatus, str, MenuDecision]] = [
+    # id, agent_line settings, presence, Digits, decision
+    ("available-break-key", {}, "available", "9", OnBreak("101", 60, announce=True, starts=True)),
+    ("available-resume-key", {}, "available", "1", NextCaller("101")),
+    ("available-other-key", {}, "available", "5", NextCaller("101")),
+    ("available-no-key", {}, "available", "", NextCaller("101")),
+    ("available-first-key-counts", {}, "available", "91", OnBreak("101", 60, announce=True, starts=True)),
+    ("break-resume-key", {}, "break", "1", NextCaller("101", resumes=True)),
+    ("break-break-key-again", {}, "break", "9", OnBreak("101", 60, announce=True)),
+    ("break-other-key", {}, "break", "5", OnBreak("101", 60, announce=True)),
+    ("offline-hangs-up", {}, "offline", "9", HangUp()),
+    (
+        "own-keys-break",
+        {"break_key": "*", "resume_key": "#"},
+        "available",
+        "*",
+        OnBreak("101", 60, announce=True, starts=True),
+    ),
+    ("own-keys-resume", {"break_key": "*", "resume_key": "#"}, "break", "#", NextCaller("101", resumes=True)),
+    ("own-keys-default-break-key-is-no-key", {"break_key": "*"}, "available", "9", NextCaller("101")),
+]
+
+
+@pytest.mark.parametrize(
+    ("agent_line", "status", "digits", "expected"), [row[1:] for row in MENU], ids=[row[0] for row in MENU]
+)
+def test_decide_menu(
+    make_config: MakeConfig,
+    agent_line: dict[str, Any],
+    status: AgentStatus,
+    digits: str,
+    expected: MenuDecision,
+) -> None:
+    assert decide_menu(_desk(make_config, **agent_line), "101", digits, status) == expected
+
+
+def test_naive_time_is_refused(make_config: MakeConfig) -> None:
+    desk = _desk(make_config)
+    naive = NOW.replace(tzinfo=None)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        decide_next(desk, "101", "available", naive)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        decide_after_dial(desk, "101", _dial("busy"), naive, None)
+
+
+def test_the_same_instant_in_utc_dials_with_the_same_moment(make_config: MakeConfig) -> None:
+    in_utc = NOW.astimezone(ZoneInfo("UTC")) + timedelta(seconds=1)
+    decision = decide_next(_desk(make_config), "101", "available", in_utc)
+    assert decision == DialQueue("voorkempen", "101", EPOCH_NOW + 1, 55)
