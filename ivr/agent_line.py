@@ -28,7 +28,7 @@ from calls import answered_since
 from config import Helpdesk
 from ivr.params import GatherParams, QueueDialParams, TwilioParams, WaitParams, parse_params
 from ivr.twiml import Renderer
-from ivr.webhooks import TwilioRoutes, call_log, log_events, twiml, webhook
+from ivr.webhooks import TwilioRoutes, Webhook, call_log, log_events, twiml, webhook
 from routing import (
     AgentStatus,
     AskCode,
@@ -62,11 +62,11 @@ _STATUS: dict[PresenceStatus, AgentStatus] = {
 }
 
 
-def _versioned(rt: Runtime[Renderer], v: str, helpdesk: str, to: str) -> tuple[Renderer, Helpdesk | None]:
+def _versioned(call: Webhook, to: str) -> tuple[Renderer, Helpdesk | None]:
     """The config the call started with (``v`` in its URLs), and the helpdesk of this agent line."""
-    renderer = rt.renderer_for(v)
+    renderer = call.rt.renderer_for(call.param("v"))
     config = renderer.config
-    return renderer, config.helpdesk(helpdesk) or config.by_agent_number(to)
+    return renderer, config.helpdesk(call.param("helpdesk")) or config.by_agent_number(to)
 
 
 @router.post("")
@@ -92,11 +92,9 @@ def _locked(rt: Runtime[Renderer], caller: str, now: datetime) -> bool:
 async def start(request: Request) -> Response:
     """Agent line: ask the code again."""
     call = await webhook(request)
-    rt, form = call.rt, call.form
-    helpdesk = call.param("helpdesk")
-    v = call.param("v")
+    form = call.form
     params = parse_params(TwilioParams, form.first())
-    renderer, desk = _versioned(rt, v, helpdesk, params.to)
+    renderer, desk = _versioned(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     return twiml(renderer.agent_line(desk, AskCode(welcome=False)))
@@ -106,11 +104,9 @@ async def start(request: Request) -> Response:
 async def code(request: Request) -> Response:
     """Agent line: the code was entered."""
     call = await webhook(request)
-    rt, form = call.rt, call.form
-    helpdesk = call.param("helpdesk")
-    v = call.param("v")
+    form = call.form
     params = parse_params(GatherParams, form.first())
-    renderer, desk = _versioned(rt, v, helpdesk, params.to)
+    renderer, desk = _versioned(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     return twiml(renderer.agent_line(desk, decide_code(params.digits)))
@@ -121,11 +117,9 @@ async def pin(request: Request) -> Response:
     """Agent line: the PIN was entered."""
     call = await webhook(request)
     rt, form = call.rt, call.form
-    helpdesk = call.param("helpdesk")
     code = call.param("code")
-    v = call.param("v")
     params = parse_params(GatherParams, form.first())
-    renderer, desk = _versioned(rt, v, helpdesk, params.to)
+    renderer, desk = _versioned(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     check = await run_in_threadpool(_check_pin, rt, desk, code, params, rt.clock())
@@ -170,11 +164,9 @@ async def next_caller(request: Request) -> Response:
     """Agent line: wait for the next caller."""
     call = await webhook(request)
     rt, form = call.rt, call.form
-    helpdesk = call.param("helpdesk")
     code = call.param("code")
-    v = call.param("v")
     params = parse_params(TwilioParams, form.first())
-    renderer, desk = _versioned(rt, v, helpdesk, params.to)
+    renderer, desk = _versioned(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     now = rt.clock()
@@ -195,10 +187,9 @@ async def connect(request: Request) -> Response:
     rt, form = call.rt, call.form
     helpdesk = call.param("helpdesk")
     code = call.param("code")
-    v = call.param("v")
     params = parse_params(WaitParams, form.first())
     now = rt.clock()
-    renderer, desk = _versioned(rt, v, helpdesk, params.to)
+    renderer, desk = _versioned(call, params.to)
 
     answered = MarkAnswered(call_sid=params.call_sid, agent=code, queue_time=params.queue_time, now=now)
     connected = ("connected", {"agent": code, "wait_s": params.queue_time})
@@ -215,12 +206,10 @@ async def after(request: Request) -> Response:
     """Dial action: the conversation ended or no caller came."""
     call = await webhook(request)
     rt, form = call.rt, call.form
-    helpdesk = call.param("helpdesk")
     code = call.param("code")
     dialled = call.param("dialled")
-    v = call.param("v")
     params = parse_params(QueueDialParams, form.first())
-    renderer, desk = _versioned(rt, v, helpdesk, params.to)
+    renderer, desk = _versioned(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     now = rt.clock()
@@ -276,11 +265,9 @@ async def menu(request: Request) -> Response:
     call = await webhook(request)
     rt, form = call.rt, call.form
     background = BackgroundTasks()
-    helpdesk = call.param("helpdesk")
     code = call.param("code")
-    v = call.param("v")
     params = parse_params(GatherParams, form.first())
-    renderer, desk = _versioned(rt, v, helpdesk, params.to)
+    renderer, desk = _versioned(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     now = rt.clock()

@@ -188,13 +188,12 @@ def _outcome_event(decision: object) -> CallLogEvent | None:
     return None
 
 
-def _versioned(
-    rt: Runtime[Renderer], v: str, helpdesk: str, to: str
-) -> tuple[Renderer, HelpdeskConfig, Helpdesk | None]:
-    """The config a call started with (``v`` in its URLs), and its helpdesk."""
-    renderer = rt.renderer_for(v)
+def _versioned(call: Webhook, to: str) -> tuple[Renderer, HelpdeskConfig, Helpdesk | None]:
+    """The config a call started with (``v`` in its URLs), and its helpdesk (``helpdesk`` in its
+    URLs, else the number called)."""
+    renderer = call.rt.renderer_for(call.param("v"))
     config = renderer.config
-    return renderer, config, config.helpdesk(helpdesk) or config.by_number(to)
+    return renderer, config, config.helpdesk(call.param("helpdesk")) or config.by_number(to)
 
 
 def _line(rt: Runtime[Renderer], desk: Helpdesk, recent: LineState | None = None) -> LineState:
@@ -257,12 +256,10 @@ async def wait(request: Request) -> Response:
     """Queue waitUrl: what a waiting caller hears next."""
     call = await webhook(request)
     rt, form = call.rt, call.form
-    helpdesk = call.param("helpdesk")
-    v = call.param("v")
     announced = call.param("announced")
     params = parse_params(WaitParams, form.first())
     now = rt.clock()
-    renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
+    renderer, config, desk = _versioned(call, params.to)
     if desk is None:
         return twiml(renderer.leave())
     # ``announced`` comes from our own <Redirect> (a boundary, or "none"); Twilio's own request has
@@ -298,11 +295,9 @@ async def queue_exit(request: Request) -> Response:
     """Enqueue action: the caller left the queue."""
     call = await webhook(request)
     rt, form = call.rt, call.form
-    helpdesk = call.param("helpdesk")
-    v = call.param("v")
     params = parse_params(QueueExitParams, form.first())
     now = rt.clock()
-    renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
+    renderer, config, desk = _versioned(call, params.to)
     if desk is None:
         return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_, params.to))
 
@@ -338,11 +333,9 @@ async def forward(request: Request) -> Response:
     """Where a caller redirected out of the queue goes (REST redirect Url)."""
     call = await webhook(request)
     rt, form = call.rt, call.form
-    helpdesk = call.param("helpdesk")
-    v = call.param("v")
     params = parse_params(TwilioParams, form.first())
     now = rt.clock()
-    renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
+    renderer, config, desk = _versioned(call, params.to)
     if desk is None:
         return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_, params.to))
     # The same decision as the Enqueue action's QueueResult=redirected: which of the two
@@ -357,11 +350,9 @@ async def central_result(request: Request) -> Response:
     """Dial action: result of the leg to the central back-up."""
     call = await webhook(request)
     rt, form = call.rt, call.form
-    helpdesk = call.param("helpdesk")
-    v = call.param("v")
     params = parse_params(DialResultParams, form.first())
     now = rt.clock()
-    renderer, config, desk = _versioned(rt, v, helpdesk, params.to)
+    renderer, config, desk = _versioned(call, params.to)
     if desk is None:
         return twiml(renderer.empty())
     decision = decide_after_central(config, desk, now, params.dial_call_status)
