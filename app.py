@@ -10,7 +10,6 @@ from functools import partial
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Router
 from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 
@@ -120,17 +119,21 @@ def create_app(
 
     https = settings.public_base_url.startswith("https://")
     app = FastAPI(
+        # Twilio's webhooks first: they are nearly all of the traffic, and routes are matched in
+        # order (the documentation routes FastAPI adds come after the routes given here).
+        routes=[*webhooks.router.routes, *agent_line.router.routes],
         lifespan=lifespan,
         title="Vaccination helpdesk call flow",
         summary="Twilio webhooks and APIs of the local COVID-19 vaccination helpdesks",
         version="0.1.0",
+        # The service reports through /metrics and its own logs; FastAPI's OpenTelemetry is not
+        # used, and while on it looks for a provider on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.runtime = runtime
     app.state.jobs = jobs
     app.state.config_watcher = watcher
     app.state.metrics_registry = metrics_registry(runtime)
-    # Twilio's webhooks first: they are nearly all of the traffic, and routes are matched in order.
-    app.mount("/twilio", Router([*webhooks.router.routes, *agent_line.router.routes]))
     app.include_router(media_routes.router)
     app.include_router(agents_api.router)
     app.include_router(calllog_api.router)

@@ -53,7 +53,7 @@ from service.operations import MarkAnswered
 from service.runtime import Runtime
 
 log = logging.getLogger("ivr.agents")
-router = TwilioRoutes(prefix="/agent")
+router = TwilioRoutes(prefix="/twilio/agent")
 
 _STATUS: dict[PresenceStatus, AgentStatus] = {
     PresenceStatus.AVAILABLE: "available",

@@ -120,9 +120,9 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class TwilioRoutes:
-    """The POST routes of a module's webhooks, for the Starlette ``Router`` mounted at ``/twilio``."""
+    """The POST routes of a module's webhooks under ``/twilio``, as Starlette routes for the app."""
 
-    def __init__(self, prefix: str = "") -> None:
+    def __init__(self, prefix: str = "/twilio") -> None:
         self.prefix = prefix
         self.routes: list[Route] = []
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ALWAYS: Final[tuple[tuple[str, str], ...]] = (
@@ -26,18 +25,28 @@ DOCUMENTATION_PATHS: Final = ("/docs", "/redoc")
 
 def security_headers(path: str, *, https: bool) -> list[tuple[str, str]]:
     """The headers a response to ``path`` carries (media keep their own ``Cache-Control``)."""
+    return _headers(_kind(path), https=https)
+
+
+# What decides a response's headers besides https: (is it documentation, is it the API).
+_Kind = tuple[bool, bool]
+
+
+def _kind(path: str) -> _Kind:
+    documentation = any(path == prefix or path.startswith(f"{prefix}/") for prefix in DOCUMENTATION_PATHS)
+    return documentation, path == "/api" or path.startswith("/api/")
+
+
+def _headers(kind: _Kind, *, https: bool) -> list[tuple[str, str]]:
+    documentation, api = kind
     headers = list(ALWAYS)
-    if not _is_documentation(path):
+    if not documentation:
         headers.append(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
-    if path == "/api" or path.startswith("/api/"):
+    if api:
         headers.append(("Cache-Control", "no-store"))
     if https:
         headers.append(("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY))
     return headers
-
-
-def _is_documentation(path: str) -> bool:
-    return any(path == prefix or path.startswith(f"{prefix}/") for prefix in DOCUMENTATION_PATHS)
 
 
 class SecurityHeaders:
@@ -49,19 +58,26 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp, *, https: bool) -> None:
         self.app = app
-        self.https = https
+        # Each kind of response's headers once, as the raw ASGI pairs that replace any header of
+        # the same name the app set: the webhooks should not pay for building them per request.
+        self._raw: dict[_Kind, tuple[frozenset[bytes], list[tuple[bytes, bytes]]]] = {}
+        for kind in ((False, False), (False, True), (True, False), (True, True)):
+            raw = [
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in _headers(kind, https=https)
+            ]
+            self._raw[kind] = frozenset(name for name, _ in raw), raw
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wanted = security_headers(scope["path"], https=self.https)
+        names, raw = self._raw[_kind(scope["path"])]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in wanted:
-                    headers[name] = value
+                kept = [header for header in message.get("headers", ()) if header[0].lower() not in names]
+                message["headers"] = kept + raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -6,11 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from twilio.request_validator import RequestValidator
 
 from app import create_app
 from database import upgrade
-from service.security import security_headers
+from service.security import SecurityHeaders, security_headers
 from tests.conftest import _new_database
 from tests.ivr.conftest import BASE, OPS_TOKEN, TOKEN, Clock, make_settings
 
@@ -158,3 +160,16 @@ def test_no_hsts_when_the_public_url_is_plain_http(db_url: str) -> None:
 )
 def test_security_headers_by_path(path: str, https: bool, expected: list[tuple[str, str]]) -> None:
     assert security_headers(path, https=https) == expected
+
+
+def test_the_headers_replace_what_the_app_set_and_keep_the_rest() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {"Cache-Control": "max-age=60", "X-Frame-Options": "SAMEORIGIN", "ETag": '"1"'}
+        await Response(b"{}", media_type="application/json", headers=headers)(scope, receive, send)
+
+    response = TestClient(SecurityHeaders(app, https=False)).get("/api/calls")
+    pairs = [(name.lower(), value) for name, value in response.headers.items()]
+    assert [value for name, value in pairs if name == "cache-control"] == ["no-store"]
+    assert [value for name, value in pairs if name == "x-frame-options"] == ["DENY"]
+    assert response.headers["etag"] == '"1"'
+    assert "strict-transport-security" not in response.headers

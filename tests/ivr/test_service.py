@@ -18,7 +18,7 @@ from tests.ivr.test_hostile_input import ROUTES, twilio_paths
 from tests.ivr.test_webhook_safety import PINNED_PARAMS, PINNED_SIGNATURE
 
 
-def test_every_webhook_is_a_starlette_route_mounted_at_twilio(migrated_db_url: str) -> None:
+def test_every_webhook_is_a_starlette_route_under_twilio(migrated_db_url: str) -> None:
     app = create_app(make_settings(migrated_db_url))
     try:
         assert type(app) is FastAPI
