@@ -143,6 +143,23 @@ def _helpdesk_id(value: str) -> str:
 
 HelpdeskId = Annotated[str, AfterValidator(_helpdesk_id)]
 
+# Deliberately strict: a plain address as people write it on a card, nothing RFC 5322 allows
+# beyond that (no quotes, comments, IP literals or display names); the central back-up mails
+# its escalations there (playbook 1.2.3.3 and 1.6), so a typo must not load.
+_EMAIL_LOCAL = r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*"
+_EMAIL_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"{_EMAIL_LOCAL}@(?:{_EMAIL_LABEL}\.)+[A-Za-z]{{2,63}}")
+_EMAIL_MAX = 254
+
+
+def _email(value: str) -> str:
+    if len(value) > _EMAIL_MAX or not _EMAIL.fullmatch(value) or len(value.split("@")[0]) > 64:
+        raise ValueError(f'"{value}" is not an e-mail address like "vaccinatie@voorkempen.be"')
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
+
 # Whole numbers only: "60" in quotes or 60.5 is a typo worth reporting, not something to coerce.
 Seconds = Annotated[int, Strict()]
 
@@ -284,6 +301,8 @@ class Helpdesk(_Frozen):
     municipalities: tuple[Annotated[str, Field(min_length=1)], ...] = Field(min_length=1)
     numbers: tuple[E164, ...] = Field(min_length=1)
     agent_numbers: tuple[E164, ...] = ()
+    # Where the central back-up sends the questions only this centre can answer (playbook 1.6).
+    email: Email | None = None
     hours: Hours
     holidays: Holidays | None = None
     exceptions: Mapping[Date, DayHours] = Field(default_factory=dict)
