@@ -7,11 +7,26 @@ from the configuration means hours are never typed twice (product contract, "Mes
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Final
 
 from schedules.hours import MINUTES_PER_DAY, TimeRange, WeeklyHours
 
 DAY_NAMES_NL: Final = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+MONTH_NAMES_NL: Final = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
 _Hours = tuple[TimeRange, ...]
 _Run = tuple[int, int]  # first and last weekday of consecutive days with the same hours
@@ -73,3 +88,14 @@ def describe_hours_nl(weekly: WeeklyHours) -> str:
         on_holidays = f"op feestdagen {_hours(weekly.holidays)}"
         return f"{text} en {on_holidays}" if text else on_holidays
     return f"{text}, behalve op feestdagen" if text else ""
+
+
+def describe_ranges_nl(ranges: Sequence[TimeRange]) -> str:
+    """The hours of one day in Dutch, as ``{opening_hours}`` says them: "van 9 tot 12 uur", or
+    "gesloten" for a day without hours."""
+    return _hours(tuple(ranges)) if ranges else "gesloten"
+
+
+def describe_date_nl(day: date) -> str:
+    """A date as written in Dutch: "donderdag 24 december 2026"."""
+    return f"{DAY_NAMES_NL[day.weekday()]} {day.day} {MONTH_NAMES_NL[day.month - 1]} {day.year}"
