@@ -16,6 +16,7 @@ from twilio.request_validator import RequestValidator
 from api import agents as agents_api
 from api import calllog as calllog_api
 from api import config as config_api
+from api import contact_card as contact_card_api
 from api import live, metrics, ops
 from api.metrics import metrics_registry
 from config import HelpdeskConfig, Settings
@@ -141,6 +142,7 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(live.router)
     app.include_router(config_api.router)
+    app.include_router(contact_card_api.router)
 
     # A webhook whose handler raises still answers TwiML that Twilio can run.
     app.add_middleware(FailSafeAnswers, fail_safe=fail_safe_for(runtime))

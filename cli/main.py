@@ -1,4 +1,4 @@
-"""Command line ``ivr``: serve, check-config, simulate, db upgrade."""
+"""Command line ``ivr``: serve, check-config, simulate, agents, report, contact-card, db upgrade."""
 
 from __future__ import annotations
 
@@ -45,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from cli import agents as agents_cli
 
     agents_cli.add_arguments(commands)
+    from cli import contact_card as contact_card_cli
+
+    contact_card_cli.add_arguments(commands)
     commands.add_parser("report", help="call KPIs of a period as a table or CSV", add_help=False)
 
     args, rest = parser.parse_known_args(argv)
@@ -68,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_simulation(_lazy_arguments(command, add_arguments, rest))
         case "agents":
             return agents_cli.run(args)
+        case "contact-card":
+            return contact_card_cli.run(args)
         case "report":
             from cli import report as report_cli
 
