@@ -41,7 +41,7 @@ def test_a_plain_address_loads(email: str) -> None:
 
 
 def test_the_email_is_optional() -> None:
-    text = FILE.replace("    email: {email}\n", "")
+    text = FILE.format(email="unused").replace("    email: unused\n", "")
     assert parse_config(text, "helpdesk.yaml", Path()).helpdesks[0].email is None
 
 
@@ -50,7 +50,8 @@ def test_the_email_is_optional() -> None:
 )
 def test_the_contract_example_still_loads_without_emails() -> None:
     text = SPEC_EXAMPLE.read_text(encoding="utf-8")
-    config = parse_config(text, SPEC_EXAMPLE.name, SPEC_EXAMPLE.parent)
+    # Its hold music is the one shipped beside config/helpdesk.yaml.
+    config = parse_config(text, SPEC_EXAMPLE.name, Path(__file__).resolve().parents[2] / "config")
     assert [desk.email for desk in config.helpdesks] == [None, None]
 
 

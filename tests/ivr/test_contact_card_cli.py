@@ -15,6 +15,14 @@ from tests.routing.test_contact_card import CONFIG, EXPECTED
 EMAIL_LINE = "E-mailadres (alleen voor de centrale helpdesk, niet voor burgers): vaccinatie@herentals.be"
 
 
+def _beside_the_media(folder: Path, text: str) -> Path:
+    """A config file with ``text`` in ``folder``, where its hold music is found."""
+    (folder / "media").symlink_to(CONFIG.parent / "media", target_is_directory=True)
+    path = folder / "helpdesk.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize("desk_id", list(EXPECTED), ids=list(EXPECTED))
 def test_prints_the_card_word_for_word(
     desk_id: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -33,8 +41,7 @@ def test_the_config_option_wins_over_the_environment(
         "    municipalities: [Herentals]\n",
         "    municipalities: [Herentals]\n    email: vaccinatie@herentals.be\n",
     )
-    path = tmp_path / "helpdesk.yaml"
-    path.write_text(text, encoding="utf-8")
+    path = _beside_the_media(tmp_path, text)
     monkeypatch.setenv("IVR_CONFIG", str(tmp_path / "missing.yaml"))
     assert (
         main(["contact-card", "--helpdesk", "kempen-zuid", "--config", str(path), "--from", "2026-12-01"])
@@ -74,8 +81,7 @@ def test_a_bad_config_is_refused_with_its_errors(tmp_path: Path, capsys: pytest.
         "    municipalities: [Herentals]\n",
         "    municipalities: [Herentals]\n    email: vaccinatie-herentals\n",
     )
-    path = tmp_path / "helpdesk.yaml"
-    path.write_text(text, encoding="utf-8")
+    path = _beside_the_media(tmp_path, text)
     assert main(["contact-card", "--helpdesk", "kempen-zuid", "--config", str(path)]) == 1
     out = capsys.readouterr()
     assert out.out == ""
