@@ -637,6 +637,48 @@ CASES = [
         ['helpdesk.yaml:1: website: the tag "!url" is not supported'],
         id="unknown-tag",
     ),
+    pytest.param(
+        """\
+        website: www.laatjevaccineren.be
+        central:
+          number: "+3227138700"
+          hours: {mon-fri: "08:00-20:00"}
+        helpdesks:
+          - id: voorkempen
+            name: Vaccinatiecentrum Voorkempen
+            municipalities: [Brecht]
+            numbers: ["+3233100100"]
+            hours: {mon-fri: "09:00-16:00"}
+            queue:
+              announce_wait: true
+              announce_position: yes
+        """,
+        [
+            "helpdesk.yaml:11: helpdesks[0].queue: announce_wait needs announce_position: true "
+            "(the estimate follows the place in the queue)",
+        ],
+        id="estimate-without-position",
+    ),
+    pytest.param(
+        """\
+        website: www.laatjevaccineren.be
+        central:
+          number: "+3227138700"
+          hours: {mon-fri: "08:00-20:00"}
+        helpdesks:
+          - id: voorkempen
+            name: Vaccinatiecentrum Voorkempen
+            municipalities: [Brecht]
+            numbers: ["+3233100100"]
+            hours: {mon-fri: "09:00-16:00"}
+            queue: {announce_position: "ja"}
+            messages:
+              queue_position: {audio: media/plaats.wav}
+              expected_wait: "Nog {position}."
+        """,
+        ["placeholder"],
+        id="standing-options-and-messages",
+    ),
 ]
 
 
