@@ -33,9 +33,7 @@ def test_recent_answered_waits_and_talk_times(session: Session) -> None:
     for number, (minutes, desk, events) in enumerate(calls):
         play(session, sid(number), desk, NOW - timedelta(minutes=minutes), events)
     history = wait_history(session, DESK, NOW)
-    assert history == WaitHistory(
-        answered=3, mean_wait_s=pytest.approx(70.0), mean_talk_s=pytest.approx(300.0)
-    )
+    assert (history.answered, history.mean_wait_s, history.mean_talk_s) == (3, 70.0, 300.0)
 
 
 def test_naive_time_refused(session: Session) -> None:

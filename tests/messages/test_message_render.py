@@ -249,7 +249,7 @@ def test_wait_messages_fit_well_inside_a_minute(key: MessageKey, seconds: int) -
     assert estimated_seconds(render(key, VOORKEMPEN, None, LANGUAGE, VOICE)) == seconds
 
 
-ORDINALS = ("eerste", "tweede", "derde", "vierde", "vijfde", "zesde")
+ORDINALS: tuple[str, ...] = ("eerste", "tweede", "derde", "vierde", "vijfde", "zesde")
 ORDINALS += ("zevende", "achtste", "negende", "tiende", "elfde", "twaalfde")
 
 
