@@ -16,7 +16,8 @@ from cli.simulate import Deployment
 from config import HelpdeskConfig, load_config
 from config.models import QueueSettings
 from messages import spoken_position
-from routing import WaitHistory
+from routing import NO_HISTORY, WaitHistory
+from service.histories import WaitHistories
 from tests.ivr.conftest import BRUSSELS, CONFIG, Line, build_line
 from tests.ivr.test_golden_twiml import GOLDEN, WEDNESDAY, assert_golden
 
@@ -193,3 +194,22 @@ def test_cadence_holds_with_the_longer_message(
         )
         assert all(later - earlier < 15 for (earlier, _), (later, _) in pairs)
     assert sorted(places) == [1, 2, 3]
+
+
+def test_wait_histories_age_on_the_request_clock() -> None:
+    kept = WaitHistories(ttl_s=60)
+    start = datetime(2026, 12, 2, 10, 0, tzinfo=BRUSSELS)
+    history = WaitHistory(4, 90.0, 200.0)
+    assert kept.recent("voorkempen", start) is None
+    assert kept.remember("voorkempen", start, history) == history
+    assert kept.recent("voorkempen", start + timedelta(seconds=59)) == history
+    assert kept.recent("voorkempen", start + timedelta(seconds=60)) is None  # a minute old
+    assert kept.recent("voorkempen", start - timedelta(seconds=1)) is None  # the clock went back
+    assert kept.recent("kempen-zuid", start) is None
+
+
+def test_wait_histories_keep_nothing_with_no_time_to_live() -> None:
+    kept = WaitHistories(ttl_s=0)
+    start = datetime(2026, 12, 2, 10, 0, tzinfo=BRUSSELS)
+    kept.remember("voorkempen", start, NO_HISTORY)
+    assert kept.recent("voorkempen", start) is None
