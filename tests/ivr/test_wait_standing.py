@@ -18,6 +18,7 @@ from config.models import QueueSettings
 from messages import spoken_position
 from routing import NO_HISTORY, WaitHistory
 from service.histories import WaitHistories
+from tests.calllog.conftest import answered, play
 from tests.ivr.conftest import BRUSSELS, CONFIG, Line, build_line
 from tests.ivr.test_golden_twiml import GOLDEN, WEDNESDAY, assert_golden
 
@@ -213,3 +214,16 @@ def test_wait_histories_keep_nothing_with_no_time_to_live() -> None:
     start = datetime(2026, 12, 2, 10, 0, tzinfo=BRUSSELS)
     kept.remember("voorkempen", start, NO_HISTORY)
     assert kept.recent("voorkempen", start) is None
+
+
+def test_estimate_from_the_call_log(estimate_line: Line) -> None:
+    """Answered calls in the call log make the estimate: waits of 120, 180 and 240 s, mean 180 s,
+    less the 60 s this caller waited: 2 minutes."""
+    estimate_line.agents("voorkempen", 2)
+    now = estimate_line.clock()
+    with estimate_line.runtime.session() as session:
+        for number, wait in enumerate((120, 180, 240)):
+            arrived = now - timedelta(minutes=20 - number)
+            play(session, f"CA{number + 900:032x}", "voorkempen", arrived, answered(wait, 300))
+    body = _wait(estimate_line, 60, "&announced=0", QueuePosition="3", CurrentQueueSize="5")
+    assert f"<Say {_VOICE}>{POSITION} De verwachte wachttijd is ongeveer 2 minuten.</Say>" in body
