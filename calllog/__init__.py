@@ -29,6 +29,7 @@ from calllog.kpis import (
 from calllog.listing import MAX_LIMIT, CallEntry, CallPage, InvalidCursorError, list_calls
 from calllog.privacy import DEFAULT_RETENTION_DAYS, Caller, caller_fields, mask_number, purge_raw_numbers
 from calllog.projection import FINAL_STATUSES, OUTCOMES, Event, Projection, project
+from calllog.recent import wait_history
 from calllog.tables import CallEvent, CallRecord, Invitation
 
 __all__ = [
@@ -77,4 +78,5 @@ __all__ = [
     "set_invitations",
     "summary",
     "to_csv",
+    "wait_history",
 ]

@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     Strict,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -258,6 +259,18 @@ class QueueSettings(_Frozen):
     # Twilio's own limit on the queue, set explicitly because its documented default differs
     # between pages (100 or 1000); routing keeps the real limit (lines_per_agent x agents).
     max_size: Seconds = Field(200, ge=1, le=5000)
+    # Before the wait message: the caller's place in the queue (Twilio's QueuePosition), and with
+    # announce_wait an estimate of the wait (routing.standing); the estimate needs the place.
+    announce_position: StrictBool = False
+    announce_wait: StrictBool = False
+
+    @model_validator(mode="after")
+    def _wait_follows_position(self) -> QueueSettings:
+        if self.announce_wait and not self.announce_position:
+            raise ValueError(
+                "announce_wait needs announce_position: true (the estimate follows the place in the queue)"
+            )
+        return self
 
 
 DtmfKey = Annotated[str, Field(pattern=r"^[0-9*#]$")]

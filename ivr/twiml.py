@@ -33,6 +33,7 @@ from routing import (
     PlayBusy,
     PlayClosing,
     QueueUnreachable,
+    Standing,
     WrapUp,
     WrongPin,
 )
@@ -54,8 +55,11 @@ def _opening_hours(weekly: WeeklyHours) -> str:
     return describe_hours_nl(weekly)
 
 
-def prompt_for(config: HelpdeskConfig, desk: Helpdesk, key: MessageKey) -> Prompt:
-    """The prompt ``key`` of a helpdesk: its override or the playbook's default, filled in."""
+def prompt_for(
+    config: HelpdeskConfig, desk: Helpdesk, key: MessageKey, standing: Standing | None = None
+) -> Prompt:
+    """The prompt ``key`` of a helpdesk: its override or the playbook's default, filled in
+    (``standing``: the caller's place and estimated wait, for ``queue_position`` and ``expected_wait``)."""
     voice = config.voice_for(desk)
     context = MessageContext(
         helpdesk_name=desk.name,
@@ -63,6 +67,8 @@ def prompt_for(config: HelpdeskConfig, desk: Helpdesk, key: MessageKey) -> Promp
         website=config.website,
         opening_hours=_opening_hours(WeeklyHours.from_days(desk.hours)),
         central_number=config.central.number,
+        position=None if standing is None else standing.position,
+        wait_minutes=None if standing is None else standing.wait_minutes,
     )
     return render(key, context, desk.messages.get(key), voice.language, voice.voice)
 
@@ -172,11 +178,17 @@ class Renderer:
                 response.leave()
             case AskQueueTime():
                 response.pause(length=1)
-            case HoldInQueue(announce=announce, queue_time=queue_time, until=until, pause=pause):
+            case HoldInQueue(
+                announce=announce, queue_time=queue_time, until=until, pause=pause, standing=standing
+            ):
                 if pause > 0:
                     # Silence up to the boundary: no download can delay a <Pause>.
                     response.pause(length=pause)
                 remaining = until - queue_time - pause
+                if announce is not None and standing is not None:
+                    said = self._standing(desk, standing)
+                    _say(response, said)
+                    remaining -= estimated_seconds(said)
                 if announce is not None:
                     prompt = self.prompt(desk, announce)
                     self._speak(response, prompt)
@@ -186,6 +198,17 @@ class Renderer:
             case _:
                 assert_never(decision)
         return str(response)
+
+    def _standing(self, desk: Helpdesk, standing: Standing) -> Speech:
+        """The caller's place, and the estimated wait when there is one, as one ``<Say>``."""
+        keys: tuple[MessageKey, ...] = ("queue_position",)
+        if standing.wait_minutes is not None:
+            keys += ("expected_wait",)
+        prompts = [prompt_for(self.config, desk, key, standing) for key in keys]
+        # Both are texts (an audio override is refused for them when the config loads).
+        texts = [prompt.text for prompt in prompts if isinstance(prompt, Speech)]
+        voice = self.config.voice_for(desk)
+        return Speech(text=" ".join(texts), language=voice.language, voice=voice.voice)
 
     def _next_wait_url(self, desk: Helpdesk, decision: HoldInQueue) -> str:
         """The waitUrl again, carrying the last announced boundary (``none`` before the first)."""

@@ -271,23 +271,44 @@ async def wait(request: Request) -> Response:
         queue_time = 0
 
     recent = rt.lines.recent(desk.id)
+    # The estimated wait needs the helpdesk's recent answered calls (kept a minute, see
+    # Runtime.wait_history); only helpdesks that say it read them.
+    estimates = desk.queue.announce_wait
+    history = rt.histories.recent(desk.id, now) if estimates else None
 
     def decide() -> str:
+        line: LineState | None = None
         try:
             line = _line(rt, desk, recent)
         except Exception:
             # Twilio's queue keeps working without our database: keep the caller waiting (the
             # overflow timing depends on QueueTime only) rather than dropping a place in line.
             log.exception("line state unavailable while waiting", extra={"helpdesk": desk.id})
-            line = LineState(agents_logged_in=1, callers_waiting=0)
+        past = history
+        if estimates and line is not None and past is None:
+            try:
+                past = rt.wait_history(desk.id, now)
+            except Exception:
+                log.exception("wait history unavailable; no estimate said", extra={"helpdesk": desk.id})
         try:
-            decision = decide_wait(config, desk, now, queue_time, line, last_announced)
+            decision = decide_wait(
+                config,
+                desk,
+                now,
+                queue_time,
+                _AGENTS_UNKNOWN if line is None else line,
+                last_announced,
+                position=params.queue_position,
+                # An estimate on a guessed line would be a guess: only the place is said then.
+                history=None if line is None else past,
+            )
             return renderer.wait(desk, decision)
         except Exception:
             log.exception("wait decision failed; leaving the queue", extra={"helpdesk": desk.id})
             return renderer.leave()
 
-    return twiml(await _off_the_loop(decide, reads=recent is None))
+    reads = recent is None or (estimates and history is None)
+    return twiml(await _off_the_loop(decide, reads=reads))
 
 
 @router.post("/queue-exit")

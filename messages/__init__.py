@@ -2,10 +2,11 @@
 
 from messages.overrides import MessageOverride, check_template
 from messages.render import Audio, MessageContext, Prompt, Speech, estimated_seconds, render
-from messages.spoken import join_dutch, spoken_phone_number
-from messages.texts import DEFAULT_TEXTS, MESSAGE_KEYS, PLACEHOLDERS, MessageKey
+from messages.spoken import join_dutch, spoken_minutes, spoken_phone_number, spoken_position
+from messages.texts import CALLER_PLACEHOLDERS, DEFAULT_TEXTS, MESSAGE_KEYS, PLACEHOLDERS, MessageKey
 
 __all__ = [
+    "CALLER_PLACEHOLDERS",
     "DEFAULT_TEXTS",
     "MESSAGE_KEYS",
     "PLACEHOLDERS",
@@ -19,5 +20,7 @@ __all__ = [
     "estimated_seconds",
     "join_dutch",
     "render",
+    "spoken_minutes",
     "spoken_phone_number",
+    "spoken_position",
 ]

@@ -18,11 +18,12 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
-from messages.texts import PLACEHOLDERS, MessageKey
+from messages.texts import CALLER_PLACEHOLDERS, PLACEHOLDERS, MessageKey
 
-_ALLOWED = ", ".join(f"{{{name}}}" for name in sorted(PLACEHOLDERS))
 _UNBALANCED = 'unbalanced "{" or "}" in the text'
 _CENTRAL_ONLY_IN: MessageKey = "overflow_wait"
+# The messages with a caller's own numbers (CALLER_PLACEHOLDERS) cannot be recordings.
+_SPOKEN_ONLY: frozenset[MessageKey] = frozenset(CALLER_PLACEHOLDERS.values())
 
 
 @dataclass(frozen=True)
@@ -168,17 +169,26 @@ def check_template(key: MessageKey, override: MessageOverride) -> list[str]:
     Audio files are played as they are, so only texts are checked: every brace must belong to a
     known placeholder, and ``{central_number}`` may only appear in ``overflow_wait`` (playbook
     1.2.3.1: the back-up number is announced only at busy moments, where forwarding is not possible).
+    ``{position}`` and ``{expected_wait}`` belong to ``queue_position`` and ``expected_wait``,
+    which are filled per caller and so must be texts.
     """
     if override.text is None:
+        if key in _SPOKEN_ONLY:
+            return [f"{key} is said with the caller's own numbers: give a text, not audio"]
         return []
     try:
         names = placeholders(override.text)
     except ValueError:
         return [_UNBALANCED]
     problems: list[str] = []
+    own = [name for name, owner in CALLER_PLACEHOLDERS.items() if owner == key]
+    allowed = ", ".join(f"{{{name}}}" for name in sorted((*PLACEHOLDERS, *own)))
     for name in dict.fromkeys(names):
-        if name not in PLACEHOLDERS:
-            problems.append(f"unknown placeholder {{{name}}}; use one of {_ALLOWED}")
+        if name in CALLER_PLACEHOLDERS:
+            if key != CALLER_PLACEHOLDERS[name]:
+                problems.append(f"{{{name}}} may only be used in {CALLER_PLACEHOLDERS[name]}")
+        elif name not in PLACEHOLDERS:
+            problems.append(f"unknown placeholder {{{name}}}; use one of {allowed}")
         elif name == "central_number" and key != _CENTRAL_ONLY_IN:
             problems.append(f"{{central_number}} may only be used in {_CENTRAL_ONLY_IN}")
     return problems

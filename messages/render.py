@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from messages.overrides import MessageOverride, check_template, placeholders
-from messages.spoken import join_dutch, spoken_phone_number
+from messages.spoken import join_dutch, spoken_minutes, spoken_phone_number, spoken_position
 from messages.texts import DEFAULT_TEXTS, MessageKey
 
 # A slow nl-BE text-to-speech rate in characters per second. Overestimating the length makes a
@@ -28,6 +28,10 @@ class MessageContext:
     central_number: str
     break_key: str = "9"
     resume_key: str = "1"
+    # The caller's place in the queue and the estimated wait in whole minutes, for
+    # ``queue_position`` and ``expected_wait`` (None where no caller is concerned).
+    position: int | None = None
+    wait_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ def render(
     """The prompt for ``key``: the helpdesk's override if it has one, else the default text.
 
     ``{municipalities}`` is said as a Dutch list and ``{central_number}`` digit by digit in its
-    national groups (playbook 1.2.2 and 1.2.3.1); ``{website}`` is read as written. Without known
+    national groups (playbook 1.2.2 and 1.2.3.1); ``{website}`` is read as written. ``{position}``
+    is said as a Dutch ordinal ("de derde") and ``{expected_wait}`` in minutes ("4 minuten"). Without known
     opening hours the sentence naming them is left out rather than said half ("U kan ons bereiken .").
     Audio overrides are played as they are.
     """
@@ -79,8 +84,17 @@ def render(
         "break_key": _KEY_NAMES.get(context.break_key, context.break_key),
         "resume_key": _KEY_NAMES.get(context.resume_key, context.resume_key),
     }
-    if "central_number" in placeholders(template):
+    used = placeholders(template)
+    if "central_number" in used:
         values["central_number"] = spoken_phone_number(context.central_number)
+    if "position" in used:
+        if context.position is None:
+            raise ValueError(f"message {key}: no place in the queue to say")
+        values["position"] = spoken_position(context.position)
+    if "expected_wait" in used:
+        if context.wait_minutes is None:
+            raise ValueError(f"message {key}: no estimated wait to say")
+        values["expected_wait"] = spoken_minutes(context.wait_minutes)
     return Speech(text=template.format_map(values), language=language, voice=voice)
 
 

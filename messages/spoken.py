@@ -33,3 +33,48 @@ def spoken_phone_number(e164: str) -> str:
         raise ValueError(f"{e164!r} is not a possible phone number")
     national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return ", ".join(" ".join(group) for group in re.findall(r"\d+", national))
+
+
+# Dutch ordinals up to twenty, as said in "u bent de derde in de rij".
+_ORDINALS = (
+    "eerste",
+    "tweede",
+    "derde",
+    "vierde",
+    "vijfde",
+    "zesde",
+    "zevende",
+    "achtste",
+    "negende",
+    "tiende",
+    "elfde",
+    "twaalfde",
+    "dertiende",
+    "veertiende",
+    "vijftiende",
+    "zestiende",
+    "zeventiende",
+    "achttiende",
+    "negentiende",
+    "twintigste",
+)
+
+
+def spoken_position(position: int) -> str:
+    """A place in the queue as said after "u bent": "de eerste", "de derde", … "de twintigste".
+
+    Beyond twenty the ordinal words grow long and a voice reads the digits more clearly, so the
+    place becomes "nummer 21" ("u bent nummer 21 in de rij").
+    """
+    if position < 1:
+        raise ValueError(f"a place in the queue counts from 1, got {position}")
+    if position <= len(_ORDINALS):
+        return f"de {_ORDINALS[position - 1]}"
+    return f"nummer {position}"
+
+
+def spoken_minutes(minutes: int) -> str:
+    """Whole minutes as said in a sentence: "1 minuut", "4 minuten" (a voice reads the digits)."""
+    if minutes < 1:
+        raise ValueError(f"an estimate is at least 1 minute, got {minutes}")
+    return "1 minuut" if minutes == 1 else f"{minutes} minuten"

@@ -17,6 +17,8 @@ MessageKey = Literal[
     "closing",
     "busy",
     "overflow_wait",
+    "queue_position",
+    "expected_wait",
     "agent_welcome",
     "agent_code_prompt",
     "agent_pin_prompt",
@@ -41,6 +43,11 @@ PLACEHOLDERS: frozenset[str] = frozenset(
         "break_key",
         "resume_key",
     }
+)
+
+# Placeholders filled per waiting caller, each allowed in its own message only.
+CALLER_PLACEHOLDERS: Mapping[str, MessageKey] = MappingProxyType(
+    {"position": "queue_position", "expected_wait": "expected_wait"}
 )
 
 _WEBSITE_SENTENCE = (
@@ -78,6 +85,10 @@ DEFAULT_TEXTS: Mapping[MessageKey, str] = MappingProxyType(
             "Bij grote drukte kan u ook bellen naar het alternatieve nummer {central_number}. "
             "Ik herhaal: {central_number}. " + _WEBSITE_SENTENCE
         ),
+        # Said before the wait message when the helpdesk has queue.announce_position (and
+        # queue.announce_wait): {position} is "de derde" or "nummer 21", {expected_wait} "4 minuten".
+        "queue_position": "U bent {position} in de rij.",
+        "expected_wait": "De verwachte wachttijd is ongeveer {expected_wait}.",
         "agent_welcome": "Welkom op de medewerkerslijn van {helpdesk_name}.",
         "agent_code_prompt": "Geef uw medewerkerscode in, gevolgd door hekje.",
         "agent_pin_prompt": "Geef uw pincode in, gevolgd door hekje.",

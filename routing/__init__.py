@@ -54,9 +54,11 @@ from routing.decisions import (
     decide_wait,
     fail_safe,
 )
+from routing.standing import NO_HISTORY, Standing, WaitHistory, decide_standing, estimate_wait_minutes
 
 __all__ = [
     "ANNOUNCE_GRACE",
+    "NO_HISTORY",
     "AfterCentralDecision",
     "AfterDialDecision",
     "AfterQueueDecision",
@@ -90,7 +92,9 @@ __all__ = [
     "QueueDial",
     "QueueResult",
     "QueueUnreachable",
+    "Standing",
     "WaitDecision",
+    "WaitHistory",
     "WrapUp",
     "WrongPin",
     "decide_after_central",
@@ -102,7 +106,9 @@ __all__ = [
     "decide_menu",
     "decide_next",
     "decide_pin",
+    "decide_standing",
     "decide_wait",
+    "estimate_wait_minutes",
     "fail_safe",
     "is_entry",
     "queue_record_since",

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from config.models import Helpdesk, HelpdeskConfig
+from routing.standing import Standing, WaitHistory, decide_standing
 
 ANNOUNCE_GRACE = 5
 """Seconds: a wait message never starts later than this after its boundary (PRODUCT.md)."""
@@ -97,6 +98,7 @@ class HoldInQueue:
     message that is due at a boundary just ahead. ``announced`` is the last boundary whose message
     has been played once this document has run; the document ends with a ``<Redirect>`` to the
     waitUrl carrying it, so that the next request knows (Twilio's own re-request carries nothing).
+    ``standing`` is said before the message: the caller's place and the estimated wait.
     """
 
     announce: Literal["wait", "overflow_wait"] | None
@@ -104,6 +106,7 @@ class HoldInQueue:
     until: int
     announced: int | None
     pause: int = 0
+    standing: Standing | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,8 @@ def decide_wait(
     queue_time: int | None,
     line: LineState,
     announced: int | None = None,
+    position: int | None = None,
+    history: WaitHistory | None = None,
 ) -> WaitDecision:
     """The next waitUrl document for a caller who has waited ``queue_time`` seconds.
 
@@ -176,6 +181,8 @@ def decide_wait(
     to ``EARLY_WINDOW`` seconds (at most a quarter interval) before a boundary pauses until it and
     then plays its message.
     ``queue_time`` is ``None`` for a redirected request that came without ``QueueTime``.
+    A message is preceded by the caller's standing (:func:`routing.standing.decide_standing`,
+    from ``position``, Twilio's ``QueuePosition``, and ``history``) when the helpdesk says it.
     """
     if queue_time is not None and queue_time < 0:
         raise ValueError(f"queue_time must not be negative, got {queue_time}")
@@ -217,6 +224,8 @@ def decide_wait(
         until=until,
         announced=message,
         pause=max(0, message - queue_time),
+        # The estimate as of when it is said: after the pause, if any.
+        standing=decide_standing(queue, position, max(queue_time, message), line.agents_logged_in, history),
     )
 
 

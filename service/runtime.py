@@ -25,12 +25,14 @@ from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from calllog import wait_history
 from calls import line_states, lock_lines
 from config import HelpdeskConfig, Settings
 from database import Letter, store_dead_letters
 from database.dead_letters import ERROR_LENGTH
 from database.engine import WRITE_UNIT, WriterLock
-from routing import LineState
+from routing import LineState, WaitHistory
+from service.histories import WaitHistories
 from service.operations import Admission, Admitted, Item, Operation, apply, describe
 from service.spool import Spool
 from service.writer import GroupCommit, RecentLines
@@ -113,6 +115,8 @@ class Runtime(Generic[S]):
     writer: GroupCommit | None = None
     # Line states read a moment ago, for the webhooks that may use them (none kept by default).
     lines: RecentLines = field(default_factory=lambda: RecentLines(0.0))
+    # Recent answered calls per helpdesk, for the estimated wait (read once a minute at most).
+    histories: WaitHistories = field(default_factory=WaitHistories)
     # Held around every unit of work that writes (database.engine.writer_lock: SQLite files).
     writer_lock: WriterLock | None = None
     # Operations kept as dead letters (refused by the database for what they hold) since start.
@@ -342,6 +346,16 @@ class Runtime(Generic[S]):
             if recent is not None:
                 return recent
             return self.read_lines([helpdesk_id])[helpdesk_id]
+
+    def wait_history(self, helpdesk_id: str, now: datetime) -> WaitHistory:
+        """The recent answered calls of ``helpdesk_id`` (for a waiting caller's estimated wait):
+        kept for a minute, else read."""
+        history = self.histories.recent(helpdesk_id, now)
+        if history is not None:
+            return history
+        with self.sessions() as session:
+            history = wait_history(session, helpdesk_id, now)
+        return self.histories.remember(helpdesk_id, now, history)
 
     def refresh_lines(self) -> None:
         """Re-read the line states the webhooks asked for since the last refresh (the

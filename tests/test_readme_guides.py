@@ -95,6 +95,8 @@ def test_the_key_table_gives_every_default() -> None:
     for key, default in _model_keys(HelpdeskConfig).items():
         if default == REQUIRED:
             assert table[key] == REQUIRED, key
+        elif isinstance(default, bool):  # as YAML writes it
+            assert f"`{str(default).lower()}`" in table[key], key
         elif isinstance(default, int | str):
             assert f"`{default}`" in table[key], key
         else:

@@ -274,7 +274,8 @@ CASES = [
         """,
         [
             'helpdesk.yaml:12: helpdesks[0].messages.welkom: unknown key "welkom"; use "welcome", "wait", '
-            '"closing", "busy", "overflow_wait", "agent_welcome", "agent_code_prompt", "agent_pin_prompt", '
+            '"closing", "busy", "overflow_wait", "queue_position", "expected_wait", "agent_welcome", '
+            '"agent_code_prompt", "agent_pin_prompt", '
             '"agent_pin_wrong", "agent_locked", "agent_logged_in", "agent_next_caller", "agent_no_caller", '
             '"agent_on_break" or "agent_queue_unavailable"'
         ],
@@ -636,6 +637,54 @@ CASES = [
         """,
         ['helpdesk.yaml:1: website: the tag "!url" is not supported'],
         id="unknown-tag",
+    ),
+    pytest.param(
+        """\
+        website: www.laatjevaccineren.be
+        central:
+          number: "+3227138700"
+          hours: {mon-fri: "08:00-20:00"}
+        helpdesks:
+          - id: voorkempen
+            name: Vaccinatiecentrum Voorkempen
+            municipalities: [Brecht]
+            numbers: ["+3233100100"]
+            hours: {mon-fri: "09:00-16:00"}
+            queue:
+              announce_wait: true
+              announce_position: false
+        """,
+        [
+            "helpdesk.yaml:11: helpdesks[0].queue: announce_wait needs announce_position: true "
+            "(the estimate follows the place in the queue)",
+        ],
+        id="estimate-without-position",
+    ),
+    pytest.param(
+        """\
+        website: www.laatjevaccineren.be
+        central:
+          number: "+3227138700"
+          hours: {mon-fri: "08:00-20:00"}
+        helpdesks:
+          - id: voorkempen
+            name: Vaccinatiecentrum Voorkempen
+            municipalities: [Brecht]
+            numbers: ["+3233100100"]
+            hours: {mon-fri: "09:00-16:00"}
+            queue: {announce_position: "ja"}
+            messages:
+              queue_position: {audio: "https://media.example.org/plaats.mp3"}
+              expected_wait: "Nog {position}."
+        """,
+        [
+            "helpdesk.yaml:11: helpdesks[0].queue.announce_position: must be true or false",
+            "helpdesk.yaml:13: helpdesks[0].messages.queue_position: queue_position is said with the "
+            "caller's own numbers: give a text, not audio",
+            "helpdesk.yaml:14: helpdesks[0].messages.expected_wait: {position} may only be used in "
+            "queue_position",
+        ],
+        id="standing-options-and-messages",
     ),
 ]
 

@@ -247,3 +247,47 @@ def test_estimated_seconds(prompt: Prompt, seconds: int) -> None:
 def test_wait_messages_fit_well_inside_a_minute(key: MessageKey, seconds: int) -> None:
     # Playbook 1.2.2 repeats the wait message every 60 s; it must leave room for hold music.
     assert estimated_seconds(render(key, VOORKEMPEN, None, LANGUAGE, VOICE)) == seconds
+
+
+ORDINALS: tuple[str, ...] = ("eerste", "tweede", "derde", "vierde", "vijfde", "zesde")
+ORDINALS += ("zevende", "achtste", "negende", "tiende", "elfde", "twaalfde")
+
+
+@pytest.mark.parametrize("position", range(1, 13), ids=[f"p{p}" for p in range(1, 13)])
+def test_queue_position_is_said_in_dutch(position: int) -> None:
+    context = replace(VOORKEMPEN, position=position)
+    expected = f"U bent de {ORDINALS[position - 1]} in de rij."
+    assert render("queue_position", context, None, LANGUAGE, VOICE) == Speech(expected, LANGUAGE, VOICE)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "text"),
+    [
+        (1, "De verwachte wachttijd is ongeveer 1 minuut."),
+        (4, "De verwachte wachttijd is ongeveer 4 minuten."),
+    ],
+    ids=["one-minute", "four-minutes"],
+)
+def test_expected_wait_is_said_in_minutes(minutes: int, text: str) -> None:
+    context = replace(VOORKEMPEN, wait_minutes=minutes)
+    assert render("expected_wait", context, None, LANGUAGE, VOICE) == Speech(text, LANGUAGE, VOICE)
+
+
+def test_queue_position_override() -> None:
+    context = replace(VOORKEMPEN, position=13)
+    override = MessageOverride(text="Er zijn nog wat mensen voor u: u bent {position}.")
+    spoken = render("queue_position", context, override, LANGUAGE, VOICE)
+    assert spoken == Speech("Er zijn nog wat mensen voor u: u bent de dertiende.", LANGUAGE, VOICE)
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("queue_position", "^message queue_position: no place in the queue to say$"),
+        ("expected_wait", "^message expected_wait: no estimated wait to say$"),
+    ],
+    ids=["position", "wait"],
+)
+def test_standing_needs_its_numbers(key: MessageKey, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        render(key, VOORKEMPEN, None, LANGUAGE, VOICE)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from messages import join_dutch, spoken_phone_number
+from messages import join_dutch, spoken_minutes, spoken_phone_number, spoken_position
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,49 @@ def test_spoken_phone_number(e164: str, expected: str) -> None:
 def test_spoken_phone_number_refuses(e164: str, message: str) -> None:
     with pytest.raises(ValueError, match=f"^{message}$"):
         spoken_phone_number(e164)
+
+
+POSITIONS = [
+    (1, "de eerste"),
+    (2, "de tweede"),
+    (3, "de derde"),
+    (4, "de vierde"),
+    (5, "de vijfde"),
+    (6, "de zesde"),
+    (7, "de zevende"),
+    (8, "de achtste"),
+    (9, "de negende"),
+    (10, "de tiende"),
+    (11, "de elfde"),
+    (12, "de twaalfde"),
+    (13, "de dertiende"),
+    (19, "de negentiende"),
+    (20, "de twintigste"),
+    (21, "nummer 21"),
+    (150, "nummer 150"),
+]
+
+
+@pytest.mark.parametrize(("position", "expected"), POSITIONS, ids=[f"p{p}" for p, _ in POSITIONS])
+def test_spoken_position(position: int, expected: str) -> None:
+    assert spoken_position(position) == expected
+
+
+@pytest.mark.parametrize("position", [0, -1], ids=["zero", "negative"])
+def test_spoken_position_counts_from_one(position: int) -> None:
+    with pytest.raises(ValueError, match=f"^a place in the queue counts from 1, got {position}$"):
+        spoken_position(position)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"),
+    [(1, "1 minuut"), (2, "2 minuten"), (4, "4 minuten"), (15, "15 minuten")],
+    ids=["one", "two", "four", "fifteen"],
+)
+def test_spoken_minutes(minutes: int, expected: str) -> None:
+    assert spoken_minutes(minutes) == expected
+
+
+def test_spoken_minutes_never_under_one() -> None:
+    with pytest.raises(ValueError, match=r"^an estimate is at least 1 minute, got 0$"):
+        spoken_minutes(0)

@@ -7,7 +7,7 @@ from messages import DEFAULT_TEXTS, MESSAGE_KEYS, MessageKey, MessageOverride, c
 
 def test_every_key_has_a_default_text() -> None:
     assert tuple(DEFAULT_TEXTS) == MESSAGE_KEYS
-    assert len(MESSAGE_KEYS) == 15
+    assert len(MESSAGE_KEYS) == 17
 
 
 @pytest.mark.parametrize("key", MESSAGE_KEYS, ids=list(MESSAGE_KEYS))
@@ -51,3 +51,47 @@ def test_defaults_cannot_be_changed_at_run_time() -> None:
 )
 def test_playbook_texts_are_kept_word_for_word(key: MessageKey, text: str) -> None:
     assert DEFAULT_TEXTS[key] == text
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "problems"),
+    [
+        ("queue_position", "U bent {position} in de rij.", []),
+        ("expected_wait", "Nog ongeveer {expected_wait}.", []),
+        ("wait", "U bent {position} in de rij.", ["{position} may only be used in queue_position"]),
+        ("queue_position", "Nog {expected_wait}.", ["{expected_wait} may only be used in expected_wait"]),
+        ("welcome", "{expected_wait}", ["{expected_wait} may only be used in expected_wait"]),
+        (
+            "queue_position",
+            "U bent {plaats}.",
+            [
+                "unknown placeholder {plaats}; use one of {break_key}, {central_number}, {helpdesk_name}, "
+                "{municipalities}, {opening_hours}, {position}, {resume_key}, {website}"
+            ],
+        ),
+    ],
+    ids=[
+        "position-own",
+        "wait-own",
+        "position-in-wait",
+        "wait-in-position",
+        "wait-in-welcome",
+        "unknown-lists-own",
+    ],
+)
+def test_standing_placeholders_belong_to_their_message(
+    key: MessageKey, text: str, problems: list[str]
+) -> None:
+    assert check_template(key, MessageOverride(text=text)) == problems
+
+
+@pytest.mark.parametrize("key", ["queue_position", "expected_wait"])
+def test_standing_messages_cannot_be_recordings(key: MessageKey) -> None:
+    assert check_template(key, MessageOverride(audio="media/plaats.wav")) == [
+        f"{key} is said with the caller's own numbers: give a text, not audio"
+    ]
+
+
+def test_standing_texts() -> None:
+    assert DEFAULT_TEXTS["queue_position"] == "U bent {position} in de rij."
+    assert DEFAULT_TEXTS["expected_wait"] == "De verwachte wachttijd is ongeveer {expected_wait}."
