@@ -243,11 +243,18 @@ async def voice(request: Request) -> Response:
         outcome = log_events(params.call_sid, desk, now, [_outcome_event(decision)])
         return Admitted(decision, queued, (*entered, *offered_event, *outcome))
 
-    def decide(line: LineState) -> Admitted:
-        return admitted(decide_arrival(config, desk, now, line))
+    # A closure set by ops comes first; it needs no line state, so it holds in the fail-safe too.
+    closure = await rt.closure(desk.id)
 
+    def decide(line: LineState) -> Admitted:
+        return admitted(decide_arrival(config, desk, now, line, closure))
+
+    closed = closure is not None and closure.applies(now)
+    fallback = (
+        decide_arrival(config, desk, now, _NO_LINE, closure) if closed else fail_safe(config, desk, now)
+    )
     # Decided where it is written, with every earlier admission and presence change counted.
-    result = await rt.admit(Admission(desk.id, decide, admitted(fail_safe(config, desk, now))))
+    result = await rt.admit(Admission(desk.id, decide, admitted(fallback)))
     return twiml(renderer.arrival(desk, result.decision, params.from_, params.to))
 
 
@@ -271,8 +278,10 @@ async def wait(request: Request) -> Response:
         queue_time = 0
 
     recent = rt.lines.recent(desk.id)
+    known = rt.closures.recent()
 
     def decide() -> str:
+        closure = (known if known is not None else rt.read_closures()).get(desk.id)
         try:
             line = _line(rt, desk, recent)
         except Exception:
@@ -281,13 +290,13 @@ async def wait(request: Request) -> Response:
             log.exception("line state unavailable while waiting", extra={"helpdesk": desk.id})
             line = LineState(agents_logged_in=1, callers_waiting=0)
         try:
-            decision = decide_wait(config, desk, now, queue_time, line, last_announced)
+            decision = decide_wait(config, desk, now, queue_time, line, last_announced, closure)
             return renderer.wait(desk, decision)
         except Exception:
             log.exception("wait decision failed; leaving the queue", extra={"helpdesk": desk.id})
             return renderer.leave()
 
-    return twiml(await _off_the_loop(decide, reads=recent is None))
+    return twiml(await _off_the_loop(decide, reads=recent is None or known is None))
 
 
 @router.post("/queue-exit")
@@ -304,8 +313,9 @@ async def queue_exit(request: Request) -> Response:
     result = params.queue_result or "unknown"
     # Only a <Leave/> needs the line: it tells leaving for no agents from the long wait.
     line = await _exit_line(rt, desk) if result == "leave" else _NO_LINE
+    closure = await rt.closure(desk.id)
     try:
-        decision = decide_after_queue(config, desk, now, result, params.queue_time, line)
+        decision = decide_after_queue(config, desk, now, result, params.queue_time, line, closure)
     except Exception:
         log.exception("queue exit failed; fail-safe routing", extra={"helpdesk": desk.id})
         decision = fail_safe(config, desk, now)
@@ -340,7 +350,7 @@ async def forward(request: Request) -> Response:
         return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_, params.to))
     # The same decision as the Enqueue action's QueueResult=redirected: which of the two
     # documents Twilio follows after a REST redirect is not documented, so both agree.
-    decision = decide_after_queue(config, desk, now, "redirected", None, _NO_LINE)
+    decision = decide_after_queue(config, desk, now, "redirected", None, _NO_LINE, await rt.closure(desk.id))
     await call_log(rt, params.call_sid, desk, now, _outcome_event(decision))
     return twiml(renderer.after_queue(desk, decision, params.from_, params.to))
 
@@ -355,7 +365,8 @@ async def central_result(request: Request) -> Response:
     renderer, config, desk = _versioned(call, params.to)
     if desk is None:
         return twiml(renderer.empty())
-    decision = decide_after_central(config, desk, now, params.dial_call_status)
+    closure = await rt.closure(desk.id)
+    decision = decide_after_central(config, desk, now, params.dial_call_status, closure)
     central = ("central_result", {"status": params.dial_call_status, "duration_s": params.dial_call_duration})
     await call_log(rt, params.call_sid, desk, now, central, _outcome_event(decision))
     return twiml(renderer.after_central(desk, decision))

@@ -31,6 +31,7 @@ from routing.agent_line import (
     is_entry,
     queue_record_since,
 )
+from routing.closures import Closure, closure_problems, parse_until
 from routing.decisions import (
     ANNOUNCE_GRACE,
     AfterCentralDecision,
@@ -67,6 +68,7 @@ __all__ = [
     "AskPin",
     "AskQueueTime",
     "CallInDecision",
+    "Closure",
     "CodeDecision",
     "DialQueue",
     "EndCall",
@@ -93,6 +95,7 @@ __all__ = [
     "WaitDecision",
     "WrapUp",
     "WrongPin",
+    "closure_problems",
     "decide_after_central",
     "decide_after_dial",
     "decide_after_queue",
@@ -105,5 +108,6 @@ __all__ = [
     "decide_wait",
     "fail_safe",
     "is_entry",
+    "parse_until",
     "queue_record_since",
 ]

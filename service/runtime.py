@@ -9,7 +9,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,12 +25,14 @@ from starlette.concurrency import run_in_threadpool
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from calls import closures as stored_closures
 from calls import line_states, lock_lines
 from config import HelpdeskConfig, Settings
 from database import Letter, store_dead_letters
 from database.dead_letters import ERROR_LENGTH
 from database.engine import WRITE_UNIT, WriterLock
-from routing import LineState
+from routing import Closure, LineState
+from service.closures import RecentClosures
 from service.operations import Admission, Admitted, Item, Operation, apply, describe
 from service.spool import Spool
 from service.writer import GroupCommit, RecentLines
@@ -113,6 +115,8 @@ class Runtime(Generic[S]):
     writer: GroupCommit | None = None
     # Line states read a moment ago, for the webhooks that may use them (none kept by default).
     lines: RecentLines = field(default_factory=lambda: RecentLines(0.0))
+    # The closures set by ops, read at most a second ago (every instance applies a change fast).
+    closures: RecentClosures = field(default_factory=RecentClosures)
     # Held around every unit of work that writes (database.engine.writer_lock: SQLite files).
     writer_lock: WriterLock | None = None
     # Operations kept as dead letters (refused by the database for what they hold) since start.
@@ -342,6 +346,22 @@ class Runtime(Generic[S]):
             if recent is not None:
                 return recent
             return self.read_lines([helpdesk_id])[helpdesk_id]
+
+    def read_closures(self) -> Mapping[str, Closure]:
+        """The closures set by ops by helpdesk, at most ``closures``' TTL old (may read: blocking)."""
+        return self.closures.read(self._load_closures)
+
+    def _load_closures(self) -> dict[str, Closure]:
+        with self.sessions() as session:
+            return {helpdesk_id: state.closure for helpdesk_id, state in stored_closures(session).items()}
+
+    async def closure(self, helpdesk_id: str) -> Closure | None:
+        """The closure of ``helpdesk_id`` for a webhook (expired or not); read off the event loop
+        when the one known is not recent."""
+        known = self.closures.recent()
+        if known is None:
+            known = await run_in_threadpool(self.read_closures)
+        return known.get(helpdesk_id)
 
     def refresh_lines(self) -> None:
         """Re-read the line states the webhooks asked for since the last refresh (the

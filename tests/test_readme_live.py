@@ -41,8 +41,8 @@ PIN = "2580"
 DOCUMENTED_BASE_URL = "http://localhost:8000"
 OFFLINE = ("ivr simulate ", "ivr check-config ")
 # What the README shows; a removed example must be removed here too, on purpose.
-CURL_EXAMPLES = 19
-IVR_EXAMPLES = 28
+CURL_EXAMPLES = 23
+IVR_EXAMPLES = 31
 
 FENCE = re.compile(r"^```(?P<lang>[a-z]*)\n(?P<body>.*?)^```$", re.DOTALL | re.MULTILINE)
 
