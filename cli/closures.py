@@ -63,9 +63,9 @@ def run(args: argparse.Namespace) -> int:
         return USAGE
     now = datetime.now(UTC)
     who = f"cli:{_os_user()}"
+    until: datetime | None = None
     if command == "close":
         problems = closure_problems(args.reason, args.message)
-        until = None
         if args.until is not None:
             try:
                 until = parse_until(args.until, now, config.zone)
