@@ -30,7 +30,9 @@ router = APIRouter(prefix="/api", tags=["operations"])
 Rt = Annotated[Runtime[Any], Depends(runtime)]
 OPS = [Depends(require_role("ops"))]
 SUPERVISION = [Depends(require_role("supervisor", "ops"))]
-NOT_FOUND = {404: {"description": "unknown helpdesk, or (read, reopen) not closed"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "unknown helpdesk, or (read, reopen) not closed"}
+}
 
 
 class ClosureIn(BaseModel):

@@ -278,10 +278,10 @@ async def wait(request: Request) -> Response:
         queue_time = 0
 
     recent = rt.lines.recent(desk.id)
-    known = rt.closures.recent()
+    closures = rt.closures.recent()
 
     def decide() -> str:
-        closure = (known if known is not None else rt.read_closures()).get(desk.id)
+        closure = (closures if closures is not None else rt.read_closures()).get(desk.id)
         try:
             line = _line(rt, desk, recent)
         except Exception:
@@ -296,7 +296,7 @@ async def wait(request: Request) -> Response:
             log.exception("wait decision failed; leaving the queue", extra={"helpdesk": desk.id})
             return renderer.leave()
 
-    return twiml(await _off_the_loop(decide, reads=recent is None or known is None))
+    return twiml(await _off_the_loop(decide, reads=recent is None or closures is None))
 
 
 @router.post("/queue-exit")
