@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 
 from api import agents as agents_api
 from api import calllog as calllog_api
+from api import closures as closures_api
 from api import config as config_api
 from api import contact_card as contact_card_api
 from api import live, metrics, ops
@@ -141,6 +142,7 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(metrics.router)
     app.include_router(live.router)
+    app.include_router(closures_api.router)
     app.include_router(config_api.router)
     app.include_router(contact_card_api.router)
 

@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.auth import require_role
-from calls import line_state, longest_wait
+from api.closures import ClosureOut
+from calls import closures, line_state, longest_wait
 from service.runtime import Runtime, runtime
 from staffing import understaffed
 
@@ -33,6 +34,9 @@ class HelpdeskNow(BaseModel):
     next_closing: datetime | None = Field(description="local time with offset; null if not within 400 days")
     min_agents: int = Field(description="agents needed while open (queue.min_agents)")
     staffing_alert: bool = Field(description="open with fewer agents logged in than min_agents")
+    closure: ClosureOut | None = Field(
+        default=None, description="the closure set by ops while it applies (it beats the hours); else null"
+    )
 
 
 @router.get(
@@ -50,6 +54,7 @@ def helpdesks(rt: Annotated[Runtime[Any], Depends(runtime)]) -> list[HelpdeskNow
                 desk.id: (line_state(session, desk.id), longest_wait(session, desk.id, now))
                 for desk in config.helpdesks
             }
+            closed = {key: state for key, state in closures(session).items() if state.closure.applies(now)}
     except SQLAlchemyError:
         log.warning("database unreachable: no live state", exc_info=True)
         raise HTTPException(status_code=503, detail="database unreachable") from None
@@ -71,6 +76,7 @@ def helpdesks(rt: Annotated[Runtime[Any], Depends(runtime)]) -> list[HelpdeskNow
                 next_closing=schedule.next_closing(now),
                 min_agents=desk.queue.min_agents,
                 staffing_alert=understaffed(open_now, line.agents_logged_in, desk.queue.min_agents),
+                closure=ClosureOut.of(closed[desk.id], config) if desk.id in closed else None,
             )
         )
     return answer

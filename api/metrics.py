@@ -18,7 +18,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
-from calls import line_state
+from calls import closures, line_state
 from routing import LineState
 from service.runtime import Runtime
 from staffing import understaffed
@@ -44,9 +44,11 @@ class LineCollector(Collector):
         config = rt.config
         now = rt.clock()
         lines: dict[str, LineState] | None
+        closed: set[str] = set()
         try:
             with rt.session() as session:
                 lines = {desk.id: line_state(session, desk.id) for desk in config.helpdesks}
+                closed = {key for key, state in closures(session).items() if state.closure.applies(now)}
         except SQLAlchemyError:
             log.warning("database unreachable: /metrics answers without line state", exc_info=True)
             lines = None
@@ -58,6 +60,11 @@ class LineCollector(Collector):
             "ivr_agents_logged_in", "Agents available to take callers (not on break)", labels=["helpdesk"]
         )
         waiting = GaugeMetricFamily("ivr_callers_waiting", "Callers in the queue", labels=["helpdesk"])
+        closure = GaugeMetricFamily(
+            "ivr_helpdesk_closed",
+            "1 while ops have closed the helpdesk (POST /api/helpdesks/ID/closure, ivr close), else 0",
+            labels=["helpdesk"],
+        )
         alert = GaugeMetricFamily(
             "ivr_staffing_alert",
             "1 while the helpdesk is open with fewer agents logged in than queue.min_agents",
@@ -69,12 +76,13 @@ class LineCollector(Collector):
             if lines is not None:
                 line = lines[desk.id]
                 agents.add_metric([desk.id], line.agents_logged_in)
+                closure.add_metric([desk.id], int(desk.id in closed))
                 waiting.add_metric([desk.id], line.callers_waiting)
                 required = desk.queue.min_agents
                 alert.add_metric([desk.id], int(understaffed(open_now, line.agents_logged_in, required)))
         yield opened
         if lines is not None:
-            yield from (agents, waiting, alert)
+            yield from (agents, waiting, alert, closure)
         yield GaugeMetricFamily(
             "ivr_database_up", "1 when the database answered this scrape", value=int(lines is not None)
         )

@@ -1,10 +1,11 @@
-"""The ``queue_entries`` table: one row per citizen call that entered a helpdesk's queue."""
+"""The tables of citizen calls: ``queue_entries`` (one row per call that entered a helpdesk's queue)
+and the closures set by operations (``helpdesk_closures``, ``closure_audit``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database import Base, UtcDateTime
@@ -30,3 +31,35 @@ class QueueEntry(Base):
     queue_time: Mapped[int | None] = mapped_column(Integer())
     # Set when the caller was claimed for a REST redirect to central, so it happens at most once.
     redirected_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+
+class HelpdeskClosure(Base):
+    """A helpdesk closed at once by operations: at most one row per helpdesk (calls.closures)."""
+
+    __tablename__ = "helpdesk_closures"
+
+    helpdesk_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    closed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    # None: closed until reopened. A row whose time has passed no longer applies.
+    until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    reason: Mapped[str] = mapped_column(String(200))
+    # Replaces the closing message while the closure applies (a text template).
+    message: Mapped[str | None] = mapped_column(Text())
+    closed_by: Mapped[str] = mapped_column(String(120))
+
+
+class ClosureAudit(Base):
+    """Every close and reopen of a helpdesk, with who did it; never updated nor deleted."""
+
+    __tablename__ = "closure_audit"
+    __table_args__ = (Index("ix_closure_audit_helpdesk_id_at", "helpdesk_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    helpdesk_id: Mapped[str] = mapped_column(String(40))
+    # close, reopen, or expired (a closure whose time had passed, noted when next changed).
+    action: Mapped[str] = mapped_column(String(16))
+    until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    reason: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str | None] = mapped_column(Text())
+    who: Mapped[str] = mapped_column(String(120))

@@ -1,4 +1,4 @@
-"""Command line ``ivr``: serve, check-config, simulate, agents, report, contact-card, db upgrade."""
+"""Command line ``ivr``: serve, check-config, simulate, agents, close, reopen, report, contact-card, db upgrade."""
 
 from __future__ import annotations
 
@@ -48,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from cli import contact_card as contact_card_cli
 
     contact_card_cli.add_arguments(commands)
+
+    from cli import closures as closures_cli
+
+    closures_cli.add_arguments(commands)
     commands.add_parser("report", help="call KPIs of a period as a table or CSV", add_help=False)
 
     args, rest = parser.parse_known_args(argv)
@@ -73,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return agents_cli.run(args)
         case "contact-card":
             return contact_card_cli.run(args)
+        case "close" | "reopen":
+            return closures_cli.run(args)
         case "report":
             from cli import report as report_cli
 
@@ -106,9 +112,14 @@ def _check_config(path: Path, start: date | None, days: int) -> int:
         print(exc, file=sys.stderr)
         print(f"{path}: {len(exc.errors)} error(s); the service refuses this file", file=sys.stderr)
         return 1
-    first = start or datetime.now(UTC).astimezone(config.zone).date()
+    now = datetime.now(UTC)
+    first = start or now.astimezone(config.zone).date()
     print(f"{path}: OK, {len(config.helpdesks)} helpdesk(s), time zone {config.timezone}")
     print(describe(config, first, days))
+    from cli.closures import describe_closures
+
+    print()
+    print(describe_closures(config, Settings().database_url, now))
     return 0
 
 

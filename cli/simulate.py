@@ -23,20 +23,22 @@ from pydantic import SecretStr
 from uvicorn.importer import import_from_string
 
 from agents import PresenceStatus, set_presence
-from calls import enter_queue
+from calls import close_helpdesk, enter_queue
 from cli import APP_FACTORY
 from config import ConfigError, Helpdesk, HelpdeskConfig, Settings, load_config
 from database import upgrade
 from ivr.media import measure_remote_audio
 from ivr.twilio_rest import make_client
-from ivr.twiml import Renderer, prompt_for
+from ivr.twiml import Renderer, closing_prompt, prompt_for
 from messages import MessageKey, Speech
+from routing import Closure, PlayClosing, closure_problems
 from service.runtime import Runtime
 from simulator import DestinationBehaviour, TwilioSimulator, format_timeline
 
 SIMULATED_BASE_URL = "https://ivr.simulated"
 DEFAULT_CALLER = "+32470123456"
 BRIEF_TEXT = 48
+CLOSURE_REASON = "dry run"
 REASONS = {
     "closed": "the helpdesk is closed",
     "no_agents": "no agent is logged in",
@@ -66,6 +68,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["route_to_central", "closing_message"],
         help="override the helpdesk's when_closed",
     )
+    parser.add_argument(
+        "--closed",
+        action="store_true",
+        help="the helpdesk is closed by ops (as by ivr close) when the call comes in",
+    )
+    parser.add_argument(
+        "--closure-message",
+        help="with --closed: the closure's message, said instead of the closing message",
+    )
     parser.add_argument("--max-seconds", type=int, default=900, help="stop the simulation after this long")
     parser.add_argument("--verbose", action="store_true", help="also show webhooks and status callbacks")
     parser.add_argument(
@@ -89,6 +100,13 @@ def run_simulation(args: argparse.Namespace) -> int:
         start = datetime.fromisoformat(args.at).replace(tzinfo=config.zone)
     except ValueError:
         print(f'--at {args.at!r} is not a local time like "2026-12-02 10:00"', file=sys.stderr)
+        return 2
+    if args.closure_message is not None and not args.closed:
+        print("--closure-message needs --closed", file=sys.stderr)
+        return 2
+    problems = closure_problems(CLOSURE_REASON, args.closure_message)
+    if problems:
+        print(f"--closure-message: {'; '.join(problems)}", file=sys.stderr)
         return 2
     config, desk = _override(config, desk, args.overflow, args.when_closed)
     print(simulate(config, config_path, desk, start, args))
@@ -116,6 +134,8 @@ class Scenario:
     hang_up_after: float | None = None
     central: Literal["answer", "busy", "no-answer", "failed"] = "answer"
     max_seconds: int = 900
+    # Closed by ops when the call comes in (ivr close), until reopened.
+    closure: Closure | None = None
 
 
 class Deployment:
@@ -199,6 +219,11 @@ def run_call(
                 set_presence(session, desk.id, f"agent-{number + 1}", PresenceStatus.AVAILABLE, start)
             for number in range(scenario.waiting):
                 enter_queue(session, f"CA{'f' * 28}{number:04d}", desk.id, start)
+            if scenario.closure is not None:
+                closed = scenario.closure
+                close_helpdesk(
+                    session, desk.id, now=start, reason=closed.reason, message=closed.message, who="simulate"
+                )
         sim.set_destination(config.central.number, DestinationBehaviour(outcome=scenario.central))
         call = sim.place_call(from_=scenario.caller, to=desk.numbers[0], hang_up_after=scenario.hang_up_after)
         sim.run(until=start + timedelta(seconds=scenario.max_seconds))
@@ -216,6 +241,7 @@ def simulate(
         hang_up_after=args.hang_up_after,
         central=args.central,
         max_seconds=args.max_seconds,
+        closure=Closure(reason=CLOSURE_REASON, message=args.closure_message) if args.closed else None,
     )
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite:///{scratch}/simulate.sqlite3"
@@ -228,7 +254,8 @@ def simulate(
         verbose=args.verbose,
         max_text=BRIEF_TEXT if args.brief else None,
     )
-    return f"{_header(config, desk, start, scenario)}\n{timeline}\n{_ending(config, desk, sim, call_sid)}"
+    ending = _ending(config, desk, sim, call_sid, scenario.closure)
+    return f"{_header(config, desk, start, scenario)}\n{timeline}\n{ending}"
 
 
 class _Clock:
@@ -250,6 +277,8 @@ def _header(config: HelpdeskConfig, desk: Helpdesk, start: datetime, scenario: S
     why = {"exception": "exception", "holiday": plan.holiday or "holiday", "weekday": "weekday"}[plan.source]
     state = ("open" if schedule.is_open(start) else "closed") + f" (today {today}: {why})"
     central = "open" if config.central_schedule().is_open(start) else "closed"
+    if scenario.closure is not None:
+        state += ", but closed by ops until reopened"
     return (
         f"{desk.id} ({desk.numbers[0]}), {start.strftime('%a %Y-%m-%d %H:%M')} {local.key}\n"
         f"helpdesk {state}, central back-up {central}; {scenario.agents} agent(s) logged in, "
@@ -257,7 +286,13 @@ def _header(config: HelpdeskConfig, desk: Helpdesk, start: datetime, scenario: S
     )
 
 
-def _ending(config: HelpdeskConfig, desk: Helpdesk, sim: TwilioSimulator, call_sid: str) -> str:
+def _ending(
+    config: HelpdeskConfig,
+    desk: Helpdesk,
+    sim: TwilioSimulator,
+    call_sid: str,
+    closure: Closure | None = None,
+) -> str:
     """Where the call went, from what the app asked Twilio to do."""
     call = sim.calls[call_sid]
     events = call.events
@@ -289,6 +324,10 @@ def _ending(config: HelpdeskConfig, desk: Helpdesk, sim: TwilioSimulator, call_s
         prompt = prompt_for(config, desk, key)
         if spoken and isinstance(prompt, Speech) and spoken[-1] == prompt.text:
             return f"=> {key} message, then the call ends (outcome {outcome}){lasted}"
+    if closure is not None and closure.message is not None and spoken:
+        said = closing_prompt(config, desk, PlayClosing(message=closure.message))
+        if isinstance(said, Speech) and spoken[-1] == said.text:
+            return f"=> the closure's message, then the call ends (outcome closing_message){lasted}"
     if call.ended_at is None:
         return "=> still going when the simulation stopped (see --max-seconds)"
     return f"=> call ended ({call.status}){lasted}"

@@ -13,7 +13,16 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from config import Helpdesk, HelpdeskConfig, Settings, Voice
 from ivr.media import HoldMusic
-from messages import Audio, MessageContext, MessageKey, Prompt, Speech, estimated_seconds, render
+from messages import (
+    Audio,
+    MessageContext,
+    MessageKey,
+    MessageOverride,
+    Prompt,
+    Speech,
+    estimated_seconds,
+    render,
+)
 from routing import (
     AgentLineDecision,
     AskCode,
@@ -61,7 +70,21 @@ def prompt_for(
     """The prompt ``key`` of a helpdesk: its override or the playbook's default, filled in
     (``standing``: the caller's place and estimated wait, for ``queue_position`` and ``expected_wait``)."""
     voice = config.voice_for(desk)
-    context = MessageContext(
+    return render(key, _context(config, desk), desk.messages.get(key), voice.language, voice.voice)
+
+
+def closing_prompt(config: HelpdeskConfig, desk: Helpdesk, decision: PlayClosing) -> Prompt:
+    """The closing message, or the message of a closure set by ops (a text with the closing
+    message's placeholders) that replaces it."""
+    if decision.message is None:
+        return prompt_for(config, desk, "closing")
+    voice = config.voice_for(desk)
+    override = MessageOverride(text=decision.message)
+    return render("closing", _context(config, desk), override, voice.language, voice.voice)
+
+
+def _context(config: HelpdeskConfig, desk: Helpdesk) -> MessageContext:
+    return MessageContext(
         helpdesk_name=desk.name,
         municipalities=desk.municipalities,
         website=config.website,
@@ -70,7 +93,6 @@ def prompt_for(
         position=None if standing is None else standing.position,
         wait_minutes=None if standing is None else standing.wait_minutes,
     )
-    return render(key, context, desk.messages.get(key), voice.language, voice.voice)
 
 
 @dataclass(frozen=True)
@@ -148,7 +170,7 @@ class Renderer:
             case ForwardToCentral():
                 self._forward(response, desk, decision, caller, to)
             case PlayClosing():
-                _hang_up(response, self._playable(self.prompt(desk, "closing")))
+                _hang_up(response, self._playable(closing_prompt(self.config, desk, decision)))
             case PlayBusy():
                 _hang_up(response, self._playable(self.prompt(desk, "busy")))
             case EnqueueCaller(queue_name=queue_name):
@@ -240,7 +262,7 @@ class Renderer:
             case ForwardToCentral():
                 self._forward(response, desk, decision, caller, to)
             case PlayClosing():
-                _hang_up(response, self._playable(self.prompt(desk, "closing")))
+                _hang_up(response, self._playable(closing_prompt(self.config, desk, decision)))
             case EndCall():
                 _hang_up(response)
             case _:
@@ -254,7 +276,7 @@ class Renderer:
         response = VoiceResponse()
         match decision:
             case PlayClosing():
-                _hang_up(response, self._playable(self.prompt(desk, "closing")))
+                _hang_up(response, self._playable(closing_prompt(self.config, desk, decision)))
             case EndCall():
                 _hang_up(response)
             case _:

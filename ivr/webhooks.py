@@ -243,11 +243,18 @@ async def voice(request: Request) -> Response:
         outcome = log_events(params.call_sid, desk, now, [_outcome_event(decision)])
         return Admitted(decision, queued, (*entered, *offered_event, *outcome))
 
-    def decide(line: LineState) -> Admitted:
-        return admitted(decide_arrival(config, desk, now, line))
+    # A closure set by ops comes first; it needs no line state, so it holds in the fail-safe too.
+    closure = await rt.closure(desk.id)
 
+    def decide(line: LineState) -> Admitted:
+        return admitted(decide_arrival(config, desk, now, line, closure))
+
+    closed = closure is not None and closure.applies(now)
+    fallback = (
+        decide_arrival(config, desk, now, _NO_LINE, closure) if closed else fail_safe(config, desk, now)
+    )
     # Decided where it is written, with every earlier admission and presence change counted.
-    result = await rt.admit(Admission(desk.id, decide, admitted(fail_safe(config, desk, now))))
+    result = await rt.admit(Admission(desk.id, decide, admitted(fallback)))
     return twiml(renderer.arrival(desk, result.decision, params.from_, params.to))
 
 
@@ -271,12 +278,14 @@ async def wait(request: Request) -> Response:
         queue_time = 0
 
     recent = rt.lines.recent(desk.id)
+    closures = rt.closures.recent()
     # The estimated wait needs the helpdesk's recent answered calls (kept a minute, see
     # Runtime.wait_history); only helpdesks that say it read them.
     estimates = desk.queue.announce_wait
     history = rt.histories.recent(desk.id, now) if estimates else None
 
     def decide() -> str:
+        closure = (closures if closures is not None else rt.read_closures()).get(desk.id)
         line: LineState | None = None
         try:
             line = _line(rt, desk, recent)
@@ -298,6 +307,7 @@ async def wait(request: Request) -> Response:
                 queue_time,
                 _AGENTS_UNKNOWN if line is None else line,
                 last_announced,
+                closure,
                 position=params.queue_position,
                 # An estimate on a guessed line would be a guess: only the place is said then.
                 history=None if line is None else past,
@@ -307,7 +317,7 @@ async def wait(request: Request) -> Response:
             log.exception("wait decision failed; leaving the queue", extra={"helpdesk": desk.id})
             return renderer.leave()
 
-    reads = recent is None or (estimates and history is None)
+    reads = recent is None or closures is None or (estimates and history is None)
     return twiml(await _off_the_loop(decide, reads=reads))
 
 
@@ -325,8 +335,9 @@ async def queue_exit(request: Request) -> Response:
     result = params.queue_result or "unknown"
     # Only a <Leave/> needs the line: it tells leaving for no agents from the long wait.
     line = await _exit_line(rt, desk) if result == "leave" else _NO_LINE
+    closure = await rt.closure(desk.id)
     try:
-        decision = decide_after_queue(config, desk, now, result, params.queue_time, line)
+        decision = decide_after_queue(config, desk, now, result, params.queue_time, line, closure)
     except Exception:
         log.exception("queue exit failed; fail-safe routing", extra={"helpdesk": desk.id})
         decision = fail_safe(config, desk, now)
@@ -361,7 +372,7 @@ async def forward(request: Request) -> Response:
         return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_, params.to))
     # The same decision as the Enqueue action's QueueResult=redirected: which of the two
     # documents Twilio follows after a REST redirect is not documented, so both agree.
-    decision = decide_after_queue(config, desk, now, "redirected", None, _NO_LINE)
+    decision = decide_after_queue(config, desk, now, "redirected", None, _NO_LINE, await rt.closure(desk.id))
     await call_log(rt, params.call_sid, desk, now, _outcome_event(decision))
     return twiml(renderer.after_queue(desk, decision, params.from_, params.to))
 
@@ -376,7 +387,8 @@ async def central_result(request: Request) -> Response:
     renderer, config, desk = _versioned(call, params.to)
     if desk is None:
         return twiml(renderer.empty())
-    decision = decide_after_central(config, desk, now, params.dial_call_status)
+    closure = await rt.closure(desk.id)
+    decision = decide_after_central(config, desk, now, params.dial_call_status, closure)
     central = ("central_result", {"status": params.dial_call_status, "duration_s": params.dial_call_duration})
     await call_log(rt, params.call_sid, desk, now, central, _outcome_event(decision))
     return twiml(renderer.after_central(desk, decision))

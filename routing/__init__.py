@@ -31,6 +31,7 @@ from routing.agent_line import (
     is_entry,
     queue_record_since,
 )
+from routing.closures import Closure, closure_problems, parse_until
 from routing.decisions import (
     ANNOUNCE_GRACE,
     AfterCentralDecision,
@@ -69,6 +70,7 @@ __all__ = [
     "AskPin",
     "AskQueueTime",
     "CallInDecision",
+    "Closure",
     "CodeDecision",
     "DialQueue",
     "EndCall",
@@ -97,6 +99,7 @@ __all__ = [
     "WaitHistory",
     "WrapUp",
     "WrongPin",
+    "closure_problems",
     "decide_after_central",
     "decide_after_dial",
     "decide_after_queue",
@@ -111,5 +114,6 @@ __all__ = [
     "estimate_wait_minutes",
     "fail_safe",
     "is_entry",
+    "parse_until",
     "queue_record_since",
 ]

@@ -15,6 +15,7 @@ from typing import Literal
 
 from config.models import Helpdesk, HelpdeskConfig
 from routing.standing import Standing, WaitHistory, decide_standing
+from routing.closures import Closure, applying
 
 ANNOUNCE_GRACE = 5
 """Seconds: a wait message never starts later than this after its boundary (PRODUCT.md)."""
@@ -73,7 +74,12 @@ class ForwardToCentral:
 
 @dataclass(frozen=True)
 class PlayClosing:
-    """The closing message (opening hours and website, playbook 1.2.2), then hang up."""
+    """The closing message (opening hours and website, playbook 1.2.2), then hang up.
+
+    ``message``: the text of an ops closure that replaces the closing message while it applies.
+    """
+
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,8 +139,13 @@ AfterQueueDecision = ForwardToCentral | PlayClosing | EndCall
 AfterCentralDecision = PlayClosing | EndCall
 
 
-def decide_arrival(config: HelpdeskConfig, desk: Helpdesk, now: datetime, line: LineState) -> ArrivalDecision:
+def decide_arrival(
+    config: HelpdeskConfig, desk: Helpdesk, now: datetime, line: LineState, closure: Closure | None = None
+) -> ArrivalDecision:
     """What a citizen gets when the call comes in.
+
+    A closure set by ops (``closure``, while it applies) comes before every other rule: the
+    helpdesk is closed whatever its hours, exceptions and agents say (see :func:`_closed_now`).
 
     Closed: forward to central when the helpdesk routes there and central is open, else the closing
     message (playbook 1.2.2, "Sluitingsboodschap": either routing or a closing message). Open without
@@ -144,6 +155,9 @@ def decide_arrival(config: HelpdeskConfig, desk: Helpdesk, now: datetime, line: 
     is welcomed and queued.
     """
     _require_aware(now)
+    closed = applying(closure, now)
+    if closed is not None:
+        return _closed_now(config, desk, now, closed)
     if not config.schedule(desk).is_open(now):
         if desk.when_closed == "route_to_central" and _central_open(config, now):
             return _forward(config, "closed")
@@ -162,6 +176,7 @@ def decide_wait(
     queue_time: int | None,
     line: LineState,
     announced: int | None = None,
+    closure: Closure | None = None,
     position: int | None = None,
     history: WaitHistory | None = None,
 ) -> WaitDecision:
@@ -183,9 +198,14 @@ def decide_wait(
     ``queue_time`` is ``None`` for a redirected request that came without ``QueueTime``.
     A message is preceded by the caller's standing (:func:`routing.standing.decide_standing`,
     from ``position``, Twilio's ``QueuePosition``, and ``history``) when the helpdesk says it.
+
+    A closure set by ops while the caller waits (``closure``) takes the caller out of the queue at
+    once: unlike the end of the day's hours, an incident closure means nobody is served any more.
     """
     if queue_time is not None and queue_time < 0:
         raise ValueError(f"queue_time must not be negative, got {queue_time}")
+    if applying(closure, now) is not None:
+        return LeaveQueue(reason="closed")
     queue = desk.queue
     central_open = _central_open(config, now)
     if line.agents_logged_in <= 0 and central_open:
@@ -236,6 +256,7 @@ def decide_after_queue(
     result: QueueResult | str,
     queue_time: int | None,
     line: LineState,
+    closure: Closure | None = None,
 ) -> AfterQueueDecision:
     """What happens when the caller leaves the queue (Twilio's ``<Enqueue action>``, ``QueueResult``).
 
@@ -251,9 +272,15 @@ def decide_after_queue(
     - ``redirected``: the REST redirect when the last agent logs out, ``no_agents``.
     - ``queue-full``: Twilio refused the caller, its queue being full, ``queue_full``.
     - ``error``, ``system-error`` and anything unknown: ``error``.
+
+    While a closure set by ops applies (``closure``), a caller not answered gets what a closed
+    helpdesk gives (:func:`_closed_now`), with the reason ``closed``.
     """
     if result in _ANSWERED_ELSEWHERE:
         return EndCall()
+    closed = applying(closure, now)
+    if closed is not None:
+        return _closed_now(config, desk, now, closed)
     if not _central_open(config, now):
         return PlayClosing()
     if result == "leave":
@@ -271,14 +298,18 @@ def decide_after_queue(
 
 
 def decide_after_central(
-    config: HelpdeskConfig, desk: Helpdesk, now: datetime, dial_status: str
+    config: HelpdeskConfig, desk: Helpdesk, now: datetime, dial_status: str, closure: Closure | None = None
 ) -> AfterCentralDecision:
     """After the forward to central (``<Dial action>``, ``DialCallStatus``).
 
     When the central back-up (playbook 1.2.3) answered, the call is done; when it was busy, did not
-    answer or failed, the caller hears the closing message with the local opening hours.
+    answer or failed, the caller hears the closing message with the local opening hours (the
+    message of a closure set by ops while it applies).
     """
-    return EndCall() if dial_status in _CENTRAL_ANSWERED else PlayClosing()
+    if dial_status in _CENTRAL_ANSWERED:
+        return EndCall()
+    closed = applying(closure, now)
+    return PlayClosing(message=closed.message if closed is not None else None)
 
 
 def fail_safe(config: HelpdeskConfig, desk: Helpdesk | None, now: datetime) -> ForwardToCentral | PlayClosing:
@@ -288,6 +319,20 @@ def fail_safe(config: HelpdeskConfig, desk: Helpdesk | None, now: datetime) -> F
     holds for every helpdesk, and for a call whose helpdesk is unknown (``desk`` is ``None``).
     """
     return _forward(config, "error") if _central_open(config, now) else PlayClosing()
+
+
+def _closed_now(
+    config: HelpdeskConfig, desk: Helpdesk, now: datetime, closure: Closure
+) -> ForwardToCentral | PlayClosing:
+    """A helpdesk closed by ops: what ``when_closed`` says, as when it is closed by its hours.
+
+    Closed means closed (playbook 1.2.2, "Sluitingsboodschap": routing or a closing message):
+    forward to central when the helpdesk routes there while closed and central is open (reason
+    ``closed``), else the closure's message, or the closing message when it has none.
+    """
+    if desk.when_closed == "route_to_central" and _central_open(config, now):
+        return _forward(config, "closed")
+    return PlayClosing(message=closure.message)
 
 
 def _require_aware(now: datetime) -> None:

@@ -9,7 +9,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,13 +26,15 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from calllog import wait_history
+from calls import closures as stored_closures
 from calls import line_states, lock_lines
 from config import HelpdeskConfig, Settings
 from database import Letter, store_dead_letters
 from database.dead_letters import ERROR_LENGTH
 from database.engine import WRITE_UNIT, WriterLock
-from routing import LineState, WaitHistory
+from routing import Closure, LineState, WaitHistory
 from service.histories import WaitHistories
+from service.closures import RecentClosures
 from service.operations import Admission, Admitted, Item, Operation, apply, describe
 from service.spool import Spool
 from service.writer import GroupCommit, RecentLines
@@ -117,6 +119,8 @@ class Runtime(Generic[S]):
     lines: RecentLines = field(default_factory=lambda: RecentLines(0.0))
     # Recent answered calls per helpdesk, for the estimated wait (read once a minute at most).
     histories: WaitHistories = field(default_factory=WaitHistories)
+    # The closures set by ops, read at most a second ago (every instance applies a change fast).
+    closures: RecentClosures = field(default_factory=RecentClosures)
     # Held around every unit of work that writes (database.engine.writer_lock: SQLite files).
     writer_lock: WriterLock | None = None
     # Operations kept as dead letters (refused by the database for what they hold) since start.
@@ -356,6 +360,22 @@ class Runtime(Generic[S]):
         with self.sessions() as session:
             history = wait_history(session, helpdesk_id, now)
         return self.histories.remember(helpdesk_id, now, history)
+
+    def read_closures(self) -> Mapping[str, Closure]:
+        """The closures set by ops by helpdesk, at most ``closures``' TTL old (may read: blocking)."""
+        return self.closures.read(self._load_closures)
+
+    def _load_closures(self) -> dict[str, Closure]:
+        with self.sessions() as session:
+            return {helpdesk_id: state.closure for helpdesk_id, state in stored_closures(session).items()}
+
+    async def closure(self, helpdesk_id: str) -> Closure | None:
+        """The closure of ``helpdesk_id`` for a webhook (expired or not); read off the event loop
+        when the one known is not recent."""
+        known = self.closures.recent()
+        if known is None:
+            known = await run_in_threadpool(self.read_closures)
+        return known.get(helpdesk_id)
 
     def refresh_lines(self) -> None:
         """Re-read the line states the webhooks asked for since the last refresh (the

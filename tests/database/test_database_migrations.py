@@ -26,6 +26,8 @@ TABLES = {
     agents.AgentRecord.__tablename__,
     agents.PinLockout.__tablename__,
     calls.QueueEntry.__tablename__,
+    calls.HelpdeskClosure.__tablename__,
+    calls.ClosureAudit.__tablename__,
     calllog.CallRecord.__tablename__,
     calllog.CallEvent.__tablename__,
     calllog.Invitation.__tablename__,
@@ -103,6 +105,13 @@ def test_constraints_and_indexes_carry_the_conventional_names(engine: Engine) ->
             "ix": ["ix_queue_entries_helpdesk_id_left_at"],
         },
         "pin_lockouts": {"pk": "pk_pin_lockouts", "uq": [], "ck": [], "ix": []},
+        "helpdesk_closures": {"pk": "pk_helpdesk_closures", "uq": [], "ck": [], "ix": []},
+        "closure_audit": {
+            "pk": "pk_closure_audit",
+            "uq": [],
+            "ck": [],
+            "ix": ["ix_closure_audit_helpdesk_id_at"],
+        },
         "job_ticks": {"pk": "pk_job_ticks", "uq": [], "ck": [], "ix": []},
         "staffing_alerts": {
             "pk": "pk_staffing_alerts",

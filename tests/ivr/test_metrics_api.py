@@ -61,6 +61,8 @@ def test_metrics_while_open_with_too_few_agents(line: Line) -> None:
         ("ivr_callers_waiting", "kempen-zuid"): 0.0,
         ("ivr_staffing_alert", "voorkempen"): 1.0,
         ("ivr_staffing_alert", "kempen-zuid"): 0.0,
+        ("ivr_helpdesk_closed", "voorkempen"): 0.0,
+        ("ivr_helpdesk_closed", "kempen-zuid"): 0.0,
         ("ivr_database_up", ""): 1.0,
         ("ivr_writes_pending", ""): 0.0,
         ("ivr_writes_dead_lettered_total", ""): 0.0,
@@ -159,6 +161,7 @@ def test_live_state_of_every_helpdesk(line: Line) -> None:
             "next_closing": "2026-12-02T16:00:00+01:00",
             "min_agents": 2,
             "staffing_alert": True,
+            "closure": None,
         },
         {
             "id": "kempen-zuid",
@@ -172,6 +175,7 @@ def test_live_state_of_every_helpdesk(line: Line) -> None:
             "next_closing": "2026-12-02T12:30:00+01:00",
             "min_agents": 2,
             "staffing_alert": False,
+            "closure": None,
         },
     ]
 

@@ -6,6 +6,7 @@ run once per minute in all, not once per process (each minute is claimed in the 
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import socket
@@ -20,6 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
 
 from calllog import CallRecord, Thresholds, summary
 from database import make_engine
@@ -261,3 +263,57 @@ def test_two_processes_count_like_one(
     assert solo.offered == 30
     assert solo.answered > 0
     assert duo == solo
+
+
+def _arrival(url: str, number: int) -> str:
+    """A signed arrival at dag-en-nacht (no agent logged in: central takes it, open day and night)."""
+    form = {
+        "CallSid": f"CA{number:032x}",
+        "AccountSid": "AC" + "1" * 32,
+        "From": "+32470123456",
+        "To": "+3233100100",
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    }
+    signature = RequestValidator("two-processes-token").compute_signature(
+        "https://helpdesk.example.org/twilio/voice", form
+    )
+    answer = httpx.post(f"{url}/twilio/voice", data=form, headers={"X-Twilio-Signature": signature})
+    assert answer.status_code == 200
+    return answer.text
+
+
+def _seconds_until(url: str, reason: str, calls: Iterator[int]) -> float:
+    """Seconds until an arrival at ``url`` is forwarded to central for ``reason`` (at most 5)."""
+    started = time.monotonic()
+    while time.monotonic() - started < 5:
+        if f"reason={reason}" in _arrival(url, next(calls)):
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(f"{url} never forwarded for {reason}")
+
+
+def test_a_closure_made_through_one_instance_is_applied_by_the_other_within_2_s(
+    two_processes: tuple[list[str], list[Path]],
+) -> None:
+    (first, second), _ = two_processes
+    auth = {"Authorization": f"Bearer {OPS}"}
+    calls = itertools.count(1)
+    # Both instances have read the closures (none) and keep them for a second.
+    assert "reason=no_agents" in _arrival(first, next(calls))
+    assert "reason=no_agents" in _arrival(second, next(calls))
+
+    closed = httpx.post(
+        f"{first}/api/helpdesks/dag-en-nacht/closure", json={"reason": "stroompanne"}, headers=auth
+    )
+    assert closed.status_code == 201
+    assert "reason=closed" in _arrival(first, next(calls))  # at once where it was made
+    assert _seconds_until(second, "closed", calls) < 2
+    metrics = httpx.get(f"{second}/metrics").text
+    assert 'ivr_helpdesk_closed{helpdesk="dag-en-nacht"} 1.0' in metrics
+    assert 'ivr_helpdesk_closed{helpdesk="nacht-en-dag"} 0.0' in metrics
+
+    assert httpx.delete(f"{second}/api/helpdesks/dag-en-nacht/closure", headers=auth).status_code == 204
+    assert "reason=no_agents" in _arrival(second, next(calls))
+    assert _seconds_until(first, "no_agents", calls) < 2
