@@ -25,14 +25,14 @@ from uvicorn.importer import import_from_string
 from agents import PresenceStatus, set_presence
 from calls import enter_queue
 from cli import APP_FACTORY
-from config import ConfigError, Helpdesk, HelpdeskConfig, Settings, load_config
+from config import ConfigError, Helpdesk, HelpdeskConfig, Menu, Settings, load_config
 from database import upgrade
 from ivr.media import measure_remote_audio
 from ivr.twilio_rest import make_client
 from ivr.twiml import Renderer, prompt_for
 from messages import MessageKey, Speech
 from service.runtime import Runtime
-from simulator import DestinationBehaviour, TwilioSimulator, format_timeline
+from simulator import DestinationBehaviour, Said, TwilioSimulator, format_timeline
 
 SIMULATED_BASE_URL = "https://ivr.simulated"
 DEFAULT_CALLER = "+32470123456"
@@ -66,11 +66,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["route_to_central", "closing_message"],
         help="override the helpdesk's when_closed",
     )
+    parser.add_argument(
+        "--menu", metavar="NUMBER", help="call this shared number's menu instead of the helpdesk's own number"
+    )
+    parser.add_argument(
+        "--press",
+        dest="inputs",
+        action="append",
+        type=_press,
+        metavar="KEY",
+        help="at the menu, press KEY (repeat --press/--say for each time the menu asks; none: no input)",
+    )
+    parser.add_argument(
+        "--say", dest="inputs", action="append", type=Said, metavar="WORDS", help="at the menu, say WORDS"
+    )
     parser.add_argument("--max-seconds", type=int, default=900, help="stop the simulation after this long")
     parser.add_argument("--verbose", action="store_true", help="also show webhooks and status callbacks")
     parser.add_argument(
         "--brief", action="store_true", help=f"shorten spoken texts to {BRIEF_TEXT} characters"
     )
+
+
+def _press(value: str) -> str:
+    if len(value) != 1 or value not in "0123456789*#":
+        raise argparse.ArgumentTypeError(f"{value!r} is not one key of 0-9, * or #")
+    return value
 
 
 def run_simulation(args: argparse.Namespace) -> int:
@@ -80,6 +100,15 @@ def run_simulation(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
+    menu = config.menu(args.menu) if args.menu else None
+    if args.menu and menu is None:
+        known = ", ".join(m.number for m in config.menus) or "none"
+        print(f"no menu answers {args.menu!r}; this file's menus: {known}", file=sys.stderr)
+        return 2
+    if menu is not None and not args.helpdesk:
+        # The helpdesk whose line the scenario sets up: the menu's default, else its first helpdesk.
+        targets = [menu.choice(menu.default), *menu.choices]
+        args.helpdesk = next((c.helpdesk for c in targets if c is not None and c.helpdesk), None)
     desk = config.helpdesk(args.helpdesk) if args.helpdesk else config.helpdesks[0]
     if desk is None:
         known = ", ".join(d.id for d in config.helpdesks)
@@ -116,6 +145,13 @@ class Scenario:
     hang_up_after: float | None = None
     central: Literal["answer", "busy", "no-answer", "failed"] = "answer"
     max_seconds: int = 900
+    # A call to a shared number's menu, and what the caller answers each time it asks.
+    menu: str | None = None
+    inputs: tuple[str | Said, ...] = ()
+
+
+# Seconds into the menu's <Gather> at which the caller presses or speaks: during the prompt.
+ANSWER_AFTER = 3
 
 
 class Deployment:
@@ -200,7 +236,16 @@ def run_call(
             for number in range(scenario.waiting):
                 enter_queue(session, f"CA{'f' * 28}{number:04d}", desk.id, start)
         sim.set_destination(config.central.number, DestinationBehaviour(outcome=scenario.central))
-        call = sim.place_call(from_=scenario.caller, to=desk.numbers[0], hang_up_after=scenario.hang_up_after)
+        for menu in config.menus:
+            for choice in menu.choices:
+                if choice.forward is not None:
+                    sim.set_destination(choice.forward, DestinationBehaviour(outcome="answer"))
+        call = sim.place_call(
+            from_=scenario.caller,
+            to=scenario.menu or desk.numbers[0],
+            hang_up_after=scenario.hang_up_after,
+            digits=[(ANSWER_AFTER, entry) for entry in scenario.inputs],
+        )
         sim.run(until=start + timedelta(seconds=scenario.max_seconds))
     return sim, call.sid
 
@@ -216,6 +261,8 @@ def simulate(
         hang_up_after=args.hang_up_after,
         central=args.central,
         max_seconds=args.max_seconds,
+        menu=args.menu,
+        inputs=tuple(args.inputs or ()),
     )
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite:///{scratch}/simulate.sqlite3"
@@ -228,7 +275,22 @@ def simulate(
         verbose=args.verbose,
         max_text=BRIEF_TEXT if args.brief else None,
     )
-    return f"{_header(config, desk, start, scenario)}\n{timeline}\n{_ending(config, desk, sim, call_sid)}"
+    header = _header(config, desk, start, scenario)
+    menu = config.menu(scenario.menu) if scenario.menu else None
+    if menu is not None:
+        header += "\n" + _menu_header(menu, scenario)
+    return f"{header}\n{timeline}\n{_ending(config, desk, sim, call_sid, menu)}"
+
+
+def _menu_header(menu: Menu, scenario: Scenario) -> str:
+    answers = ", ".join(
+        f'says "{entry.text}"' if isinstance(entry, Said) else f"presses {entry}" for entry in scenario.inputs
+    )
+    name = f" ({menu.name})" if menu.name else ""
+    return (
+        f"menu {menu.number}{name}: keys {', '.join(c.key for c in menu.choices)}, default {menu.default}, "
+        f"retries {menu.retries}; the caller {answers or 'gives no input'}"
+    )
 
 
 class _Clock:
@@ -257,7 +319,9 @@ def _header(config: HelpdeskConfig, desk: Helpdesk, start: datetime, scenario: S
     )
 
 
-def _ending(config: HelpdeskConfig, desk: Helpdesk, sim: TwilioSimulator, call_sid: str) -> str:
+def _ending(
+    config: HelpdeskConfig, desk: Helpdesk, sim: TwilioSimulator, call_sid: str, menu: Menu | None = None
+) -> str:
     """Where the call went, from what the app asked Twilio to do."""
     call = sim.calls[call_sid]
     events = call.events
@@ -266,6 +330,14 @@ def _ending(config: HelpdeskConfig, desk: Helpdesk, sim: TwilioSimulator, call_s
     if "application-error" in kinds:
         errors = [event.detail for event in events if event.kind == "application-error"]
         return f"=> APPLICATION ERROR: {errors[0]}"
+    forwards = {choice.forward: choice.key for choice in menu.choices if choice.forward} if menu else {}
+    dialled = [event.data.get("Number", "") for event in events if event.kind == "dial"]
+    if dialled and dialled[0] in forwards:
+        status = [event.data.get("DialCallStatus", "?") for event in events if event.kind == "dial-result"]
+        return (
+            f"=> forwarded to {dialled[0]} (menu choice {forwards[dialled[0]]}); "
+            f"leg: {status[-1] if status else '?'}{lasted}"
+        )
     results = [event.data.get("QueueResult") for event in events if event.kind == "queue-result"]
     reasons = [
         parse_qs(urlsplit(request.url).query).get("reason", ["?"])[0]

@@ -1,5 +1,6 @@
 """Dutch (nl-BE) prompts for citizens and agents, from the playbook section 1.2.2; pure Python."""
 
+from messages.menu import FORWARD_LABEL, MENU_NOT_UNDERSTOOD, MenuLine, helpdesk_label, menu_text
 from messages.overrides import MessageOverride, check_template
 from messages.render import Audio, MessageContext, Prompt, Speech, estimated_seconds, render
 from messages.spoken import join_dutch, spoken_phone_number
@@ -7,9 +8,12 @@ from messages.texts import DEFAULT_TEXTS, MESSAGE_KEYS, PLACEHOLDERS, MessageKey
 
 __all__ = [
     "DEFAULT_TEXTS",
+    "FORWARD_LABEL",
+    "MENU_NOT_UNDERSTOOD",
     "MESSAGE_KEYS",
     "PLACEHOLDERS",
     "Audio",
+    "MenuLine",
     "MessageContext",
     "MessageKey",
     "MessageOverride",
@@ -17,7 +21,9 @@ __all__ = [
     "Speech",
     "check_template",
     "estimated_seconds",
+    "helpdesk_label",
     "join_dutch",
+    "menu_text",
     "render",
     "spoken_phone_number",
 ]

@@ -54,6 +54,7 @@ from routing.decisions import (
     decide_wait,
     fail_safe,
 )
+from routing.menu import AskChoice, ChoiceDecision, ChoiceHow, Chosen, decide_choice, hints, menu_prompt_text
 
 __all__ = [
     "ANNOUNCE_GRACE",
@@ -63,10 +64,14 @@ __all__ = [
     "AgentLineDecision",
     "AgentStatus",
     "ArrivalDecision",
+    "AskChoice",
     "AskCode",
     "AskPin",
     "AskQueueTime",
     "CallInDecision",
+    "ChoiceDecision",
+    "ChoiceHow",
+    "Chosen",
     "CodeDecision",
     "DialQueue",
     "EndCall",
@@ -98,12 +103,15 @@ __all__ = [
     "decide_after_queue",
     "decide_arrival",
     "decide_call_in",
+    "decide_choice",
     "decide_code",
     "decide_menu",
     "decide_next",
     "decide_pin",
     "decide_wait",
     "fail_safe",
+    "hints",
     "is_entry",
+    "menu_prompt_text",
     "queue_record_since",
 ]
