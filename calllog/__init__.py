@@ -27,6 +27,7 @@ from calllog.kpis import (
     summary,
 )
 from calllog.listing import MAX_LIMIT, CallEntry, CallPage, InvalidCursorError, list_calls
+from calllog.menus import MENU_HOWS, MenuKpis, menu_summary
 from calllog.privacy import DEFAULT_RETENTION_DAYS, Caller, caller_fields, mask_number, purge_raw_numbers
 from calllog.projection import FINAL_STATUSES, OUTCOMES, Event, Projection, project
 from calllog.tables import CallEvent, CallRecord, Invitation
@@ -40,6 +41,7 @@ __all__ = [
     "KPI_COLUMNS",
     "LAST_REPORT_DATE",
     "MAX_LIMIT",
+    "MENU_HOWS",
     "OUTCOMES",
     "OVERFLOW_REASONS",
     "STEPS",
@@ -55,6 +57,7 @@ __all__ = [
     "Invitation",
     "Kpis",
     "LocalArrival",
+    "MenuKpis",
     "NewEvent",
     "Projection",
     "Step",
@@ -68,6 +71,7 @@ __all__ = [
     "local_arrival",
     "local_midnight",
     "mask_number",
+    "menu_summary",
     "new_event",
     "project",
     "purge_raw_numbers",

@@ -366,7 +366,4 @@ def _default_dedupe(kind: str, data: Mapping[str, JsonValue]) -> str:
         return f"status:{key}"[:_DEDUPE_LENGTH]
     if kind == "error":
         return f"error:{data['where']}"[:_DEDUPE_LENGTH]
-    if kind == "menu_choice":
-        # One choice per call; the key in the dedupe lets the menu report count by choice.
-        return f"menu_choice:{data['key']}"[:_DEDUPE_LENGTH]
     return kind

@@ -356,11 +356,16 @@ class Helpdesk(_Frozen):
         return value
 
 
-MenuKey = Annotated[
-    str,
-    BeforeValidator(lambda value: str(value) if isinstance(value, int) else value),
-    Field(pattern=r"^[0-9]$"),
-]
+def _menu_key(value: object) -> object:
+    # A key written without quotes (key: 1) is read by YAML as a number.
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or len(value) != 1 or value not in "0123456789":
+        raise ValueError(f'"{value}" is not a menu key; use one of "0" to "9"')
+    return value
+
+
+MenuKey = Annotated[str, BeforeValidator(_menu_key)]
 
 
 class MenuChoice(_Frozen):
