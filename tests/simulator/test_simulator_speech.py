@@ -37,7 +37,7 @@ def test_words_cut_the_prompt_and_are_posted_after_the_speech_timeout(
     assert kinds(sim) == [
         (0, "gather", "waits for keys or words (timeout 5 s, numDigits 1, nl-BE)"),
         (0, "say", f"«{'x' * 110}»"),
-        (2, "cut", "stopped by the caller's words after 2 s of 10 s"),
+        (2, "cut", "stopped by the caller's words after 2 s of 8 s"),
         (2, "says", "Vaccinatie graag"),
     ]
     [menu] = app.params("/menu")
