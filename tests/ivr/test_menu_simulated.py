@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from calllog import CallEvent, CallRecord
+from cli.main import main
 from cli.simulate import Scenario, run_call
 from config import load_config
 from database import make_engine, make_sessionmaker
@@ -150,3 +151,16 @@ def test_the_chosen_helpdesk_applies_its_own_rules(migrated_db_url: str) -> None
         "overflowed",
         "no_agents",
     )
+
+
+def test_ivr_simulate_refuses_a_number_without_a_menu(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["simulate", "--config", str(CHOICE), "--menu", "+3233100100", "--at", "2026-12-02 10:00"]
+    assert main(args) == 2
+    assert "no menu answers '+3233100100'; this file's menus: +3233100300" in capsys.readouterr().err
+
+
+def test_ivr_simulate_refuses_a_press_of_more_than_one_key() -> None:
+    with pytest.raises(SystemExit):
+        main(
+            ["simulate", "--config", str(CHOICE), "--menu", MENU, "--at", "2026-12-02 10:00", "--press", "12"]
+        )
