@@ -25,12 +25,14 @@ from calllog import (
     Cell,
     InvalidCursorError,
     Kpis,
+    MenuKpis,
     Step,
     Thresholds,
     bucket_count,
     call_row,
     kpi_row,
     list_calls,
+    menu_summary,
     series,
     set_invitations,
     summary,
@@ -200,6 +202,53 @@ def get_metrics(
         row.update(kpi_row(kpis))
         return _csv(("helpdesk", "from", "to", *KPI_COLUMNS), [row], _name("metrics", helpdesk, first, last))
     return MetricsOut(helpdesk=helpdesk, from_=first, to=last, kpis=KpisOut(**vars(kpis)))
+
+
+class MenuKpisOut(BaseModel):
+    """A shared number's menu: calls that reached it, and the calls per choice key and per way of
+    choosing (dtmf, speech, default); ``no_choice``: hung up in the menu."""
+
+    number: str
+    name: str | None
+    menu_offered: int
+    choices: dict[str, int]
+    by_how: dict[str, int]
+    no_choice: int
+
+
+class MenusOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    menus: list[MenuKpisOut]
+
+
+MenuQuery = Annotated[
+    str | None, Query(description="the menu's number (E.164); every menu when left out", max_length=32)
+]
+
+
+@router.get(
+    "/metrics/menus",
+    summary="The menus of shared numbers: calls that reached each and the calls per choice",
+    dependencies=readers,
+    response_model=MenusOut,
+    responses=REFUSED,
+)
+def get_menu_metrics(rt: Rt, first: FromQuery, last: ToQuery, menu: MenuQuery = None) -> MenusOut:
+    config = rt.config
+    _period(config, None, first, last)
+    menus = config.menus if menu is None else tuple(m for m in config.menus if m.number == menu)
+    if menu is not None and not menus:
+        raise HTTPException(status_code=404, detail=f"no menu answers {menu!r}")
+    out: list[MenuKpisOut] = []
+    with rt.session() as session:
+        for shared in menus:
+            keys = [choice.key for choice in shared.choices]
+            kpis: MenuKpis = menu_summary(session, shared.id, keys, first, last, config.zone)
+            out.append(MenuKpisOut(number=shared.number, name=shared.name, **vars(kpis)))
+    return MenusOut(from_=first, to=last, menus=out)
 
 
 @_report(

@@ -27,6 +27,7 @@ from calllog.kpis import (
     summary,
 )
 from calllog.listing import MAX_LIMIT, CallEntry, CallPage, InvalidCursorError, list_calls
+from calllog.menus import MENU_HOWS, MenuKpis, menu_summary
 from calllog.privacy import DEFAULT_RETENTION_DAYS, Caller, caller_fields, mask_number, purge_raw_numbers
 from calllog.projection import FINAL_STATUSES, OUTCOMES, Event, Projection, project
 from calllog.recent import wait_history
@@ -41,6 +42,7 @@ __all__ = [
     "KPI_COLUMNS",
     "LAST_REPORT_DATE",
     "MAX_LIMIT",
+    "MENU_HOWS",
     "OUTCOMES",
     "OVERFLOW_REASONS",
     "STEPS",
@@ -56,6 +58,7 @@ __all__ = [
     "Invitation",
     "Kpis",
     "LocalArrival",
+    "MenuKpis",
     "NewEvent",
     "Projection",
     "Step",
@@ -69,6 +72,7 @@ __all__ = [
     "local_arrival",
     "local_midnight",
     "mask_number",
+    "menu_summary",
     "new_event",
     "project",
     "purge_raw_numbers",

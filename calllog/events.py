@@ -53,6 +53,10 @@ _DATA: Final[Mapping[str, Mapping[str, tuple[_Type, bool]]]] = {
         "timestamp": (str, False),
     },
     "error": {"where": (str, True)},
+    # A shared number's menu (playbook 1.2.1): reached, and the choice made (dtmf, speech or the
+    # default) with its target (a helpdesk id or a phone number).
+    "menu_offered": {},
+    "menu_choice": {"key": (str, True), "how": (str, True), "target": (str, True)},
 }
 EVENT_KINDS: Final = tuple(_DATA)
 _SECONDS: Final = frozenset({"wait_s", "talk_s", "duration_s"})

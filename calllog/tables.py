@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database import Base, UtcDateTime
@@ -72,6 +72,10 @@ class CallRecord(Base):
     last_sequence: Mapped[int] = mapped_column(Integer())
 
 
+# The event kinds of a shared number's menu, as SQL (the partial index and its queries).
+MENU_KINDS_SQL = "kind IN ('menu_offered', 'menu_choice')"
+
+
 class CallEvent(Base):
     """Something that happened to a call, appended once (in the spirit of Asterisk's queue_log).
 
@@ -79,7 +83,18 @@ class CallEvent(Base):
     """
 
     __tablename__ = "call_events"
-    __table_args__ = (UniqueConstraint("call_sid", "dedupe"),)
+    __table_args__ = (
+        UniqueConstraint("call_sid", "dedupe"),
+        # The menu report (calllog.menus) reads a shared number's menu events by time; only those
+        # rows are indexed, so the other events cost no more to write.
+        Index(
+            "ix_call_events_menu",
+            "helpdesk_id",
+            "at",
+            postgresql_where=text(MENU_KINDS_SQL),
+            sqlite_where=text(MENU_KINDS_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(34))

@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from cli import APP_FACTORY
-from config import ConfigError, HelpdeskConfig, Settings, load_config
+from config import ConfigError, HelpdeskConfig, Menu, Settings, load_config
+from routing import menu_prompt_text
 from schedules import DayPlan, Schedule
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -131,7 +132,21 @@ def describe(config: HelpdeskConfig, first: date, days: int) -> str:
     ]
     central = config.central_schedule()
     blocks.append(_block(f"central back-up ({config.central.number})", central, first, days))
+    blocks.extend(_menu_block(config, menu) for menu in config.menus)
     return "\n\n".join(blocks)
+
+
+def _menu_block(config: HelpdeskConfig, menu: Menu) -> str:
+    """A shared number's menu: where each key leads, the default, and the prompt callers hear."""
+    name = f": {menu.name}" if menu.name else ""
+    lines = [f"menu {menu.number}{name}"]
+    for choice in menu.choices:
+        target = f"helpdesk {choice.helpdesk}" if choice.helpdesk else f"forward to {choice.forward}"
+        words = f" (or says {', '.join(choice.words)})" if choice.words else ""
+        lines.append(f"  key {choice.key}{words} -> {target}")
+    lines.append(f"  no input or another key: asked again {menu.retries} time(s), then key {menu.default}")
+    lines.append(f"  prompt: {menu_prompt_text(config, menu)}")
+    return "\n".join(lines)
 
 
 def _block(title: str, schedule: Schedule, first: date, days: int) -> str:

@@ -25,7 +25,7 @@ from uvicorn.importer import import_from_string
 from agents import PresenceStatus, set_presence
 from calls import close_helpdesk, enter_queue
 from cli import APP_FACTORY
-from config import ConfigError, Helpdesk, HelpdeskConfig, Settings, load_config
+from config import ConfigError, Helpdesk, HelpdeskConfig, Menu, Settings, load_config
 from database import upgrade
 from ivr.media import measure_remote_audio
 from ivr.twilio_rest import make_client
@@ -33,7 +33,7 @@ from ivr.twiml import Renderer, closing_prompt, prompt_for
 from messages import MessageKey, Speech
 from routing import Closure, PlayClosing, closure_problems
 from service.runtime import Runtime
-from simulator import DestinationBehaviour, TwilioSimulator, format_timeline
+from simulator import DestinationBehaviour, Said, TwilioSimulator, format_timeline
 
 SIMULATED_BASE_URL = "https://ivr.simulated"
 DEFAULT_CALLER = "+32470123456"
@@ -77,11 +77,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--closure-message",
         help="with --closed: the closure's message, said instead of the closing message",
     )
+    parser.add_argument(
+        "--menu", metavar="NUMBER", help="call this shared number's menu instead of the helpdesk's own number"
+    )
+    parser.add_argument(
+        "--press",
+        dest="inputs",
+        action="append",
+        type=_press,
+        metavar="KEY",
+        help="at the menu, press KEY (repeat --press/--say for each time the menu asks; none: no input)",
+    )
+    parser.add_argument(
+        "--say", dest="inputs", action="append", type=Said, metavar="WORDS", help="at the menu, say WORDS"
+    )
     parser.add_argument("--max-seconds", type=int, default=900, help="stop the simulation after this long")
     parser.add_argument("--verbose", action="store_true", help="also show webhooks and status callbacks")
     parser.add_argument(
         "--brief", action="store_true", help=f"shorten spoken texts to {BRIEF_TEXT} characters"
     )
+
+
+def _press(value: str) -> str:
+    if len(value) != 1 or value not in "0123456789*#":
+        raise argparse.ArgumentTypeError(f"{value!r} is not one key of 0-9, * or #")
+    return value
 
 
 def run_simulation(args: argparse.Namespace) -> int:
@@ -91,6 +111,15 @@ def run_simulation(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
+    menu = config.menu(args.menu) if args.menu else None
+    if args.menu and menu is None:
+        known = ", ".join(m.number for m in config.menus) or "none"
+        print(f"no menu answers {args.menu!r}; this file's menus: {known}", file=sys.stderr)
+        return 2
+    if menu is not None and not args.helpdesk:
+        # The helpdesk whose line the scenario sets up: the menu's default, else its first helpdesk.
+        targets = [menu.choice(menu.default), *menu.choices]
+        args.helpdesk = next((c.helpdesk for c in targets if c is not None and c.helpdesk), None)
     desk = config.helpdesk(args.helpdesk) if args.helpdesk else config.helpdesks[0]
     if desk is None:
         known = ", ".join(d.id for d in config.helpdesks)
@@ -136,6 +165,13 @@ class Scenario:
     max_seconds: int = 900
     # Closed by ops when the call comes in (ivr close), until reopened.
     closure: Closure | None = None
+    # A call to a shared number's menu, and what the caller answers each time it asks.
+    menu: str | None = None
+    inputs: tuple[str | Said, ...] = ()
+
+
+# Seconds into the menu's <Gather> at which the caller presses or speaks: during the prompt.
+ANSWER_AFTER = 3
 
 
 class Deployment:
@@ -225,7 +261,16 @@ def run_call(
                     session, desk.id, now=start, reason=closed.reason, message=closed.message, who="simulate"
                 )
         sim.set_destination(config.central.number, DestinationBehaviour(outcome=scenario.central))
-        call = sim.place_call(from_=scenario.caller, to=desk.numbers[0], hang_up_after=scenario.hang_up_after)
+        for menu in config.menus:
+            for choice in menu.choices:
+                if choice.forward is not None:
+                    sim.set_destination(choice.forward, DestinationBehaviour(outcome="answer"))
+        call = sim.place_call(
+            from_=scenario.caller,
+            to=scenario.menu or desk.numbers[0],
+            hang_up_after=scenario.hang_up_after,
+            digits=[(ANSWER_AFTER, entry) for entry in scenario.inputs],
+        )
         sim.run(until=start + timedelta(seconds=scenario.max_seconds))
     return sim, call.sid
 
@@ -242,6 +287,8 @@ def simulate(
         central=args.central,
         max_seconds=args.max_seconds,
         closure=Closure(reason=CLOSURE_REASON, message=args.closure_message) if args.closed else None,
+        menu=args.menu,
+        inputs=tuple(args.inputs or ()),
     )
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite:///{scratch}/simulate.sqlite3"
@@ -254,8 +301,22 @@ def simulate(
         verbose=args.verbose,
         max_text=BRIEF_TEXT if args.brief else None,
     )
-    ending = _ending(config, desk, sim, call_sid, scenario.closure)
-    return f"{_header(config, desk, start, scenario)}\n{timeline}\n{ending}"
+    header = _header(config, desk, start, scenario)
+    menu = config.menu(scenario.menu) if scenario.menu else None
+    if menu is not None:
+        header += "\n" + _menu_header(menu, scenario)
+    return f"{header}\n{timeline}\n{_ending(config, desk, sim, call_sid, scenario.closure, menu)}"
+
+
+def _menu_header(menu: Menu, scenario: Scenario) -> str:
+    answers = ", ".join(
+        f'says "{entry.text}"' if isinstance(entry, Said) else f"presses {entry}" for entry in scenario.inputs
+    )
+    name = f" ({menu.name})" if menu.name else ""
+    return (
+        f"menu {menu.number}{name}: keys {', '.join(c.key for c in menu.choices)}, default {menu.default}, "
+        f"retries {menu.retries}; the caller {answers or 'gives no input'}"
+    )
 
 
 class _Clock:
@@ -292,6 +353,7 @@ def _ending(
     sim: TwilioSimulator,
     call_sid: str,
     closure: Closure | None = None,
+    menu: Menu | None = None,
 ) -> str:
     """Where the call went, from what the app asked Twilio to do."""
     call = sim.calls[call_sid]
@@ -301,6 +363,14 @@ def _ending(
     if "application-error" in kinds:
         errors = [event.detail for event in events if event.kind == "application-error"]
         return f"=> APPLICATION ERROR: {errors[0]}"
+    forwards = {choice.forward: choice.key for choice in menu.choices if choice.forward} if menu else {}
+    dialled = [event.data.get("Number", "") for event in events if event.kind == "dial"]
+    if dialled and dialled[0] in forwards:
+        status = [event.data.get("DialCallStatus", "?") for event in events if event.kind == "dial-result"]
+        return (
+            f"=> forwarded to {dialled[0]} (menu choice {forwards[dialled[0]]}); "
+            f"leg: {status[-1] if status else '?'}{lasted}"
+        )
     results = [event.data.get("QueueResult") for event in events if event.kind == "queue-result"]
     reasons = [
         parse_qs(urlsplit(request.url).query).get("reason", ["?"])[0]

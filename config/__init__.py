@@ -1,7 +1,17 @@
 """Configuration: deployment ``Settings`` from the environment and the business YAML file."""
 
 from config.loader import ConfigError, MeasureAudio, MediaError, load_config, parse_config
-from config.models import AgentLine, Central, Helpdesk, HelpdeskConfig, Holidays, QueueSettings, Voice
+from config.models import (
+    AgentLine,
+    Central,
+    Helpdesk,
+    HelpdeskConfig,
+    Holidays,
+    Menu,
+    MenuChoice,
+    QueueSettings,
+    Voice,
+)
 from config.settings import Settings
 
 __all__ = [
@@ -13,6 +23,8 @@ __all__ = [
     "Holidays",
     "MeasureAudio",
     "MediaError",
+    "Menu",
+    "MenuChoice",
     "QueueSettings",
     "Settings",
     "Voice",

@@ -22,7 +22,7 @@ from pydantic_core import ErrorDetails
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from config.models import HelpdeskConfig, Loc, reuse_problems
+from config.models import HelpdeskConfig, Loc, menu_problems, reuse_problems
 from messages import MESSAGE_KEYS, MessageOverride, check_template
 
 _MERGE_TAG: Final = "tag:yaml.org,2002:merge"
@@ -396,6 +396,8 @@ def _cross_checks(reader: _Reader, data: object, base_dir: Path) -> list[_Proble
     central_number = central.get("number") if isinstance(central, Mapping) else None
     desks = data.get("helpdesks")
     problems = [reader.at(data, loc, text) for loc, text in reuse_problems(central_number, desks)]
+    found = menu_problems(central_number, desks, data.get("menus"))
+    problems.extend(reader.at(data, loc, text) for loc, text in found)
     if not isinstance(desks, list):
         return problems
     for index, desk in enumerate(desks):

@@ -210,6 +210,54 @@ def reuse_problems(central_number: object, helpdesks: object) -> list[tuple[Loc,
     return problems
 
 
+def menu_problems(central_number: object, helpdesks: object, menus: object) -> list[tuple[Loc, str]]:
+    """A menu's number used elsewhere in the file, and choices naming a helpdesk that does not exist.
+
+    Works on the plain data read from the file as well as on validated models, like
+    :func:`reuse_problems`.
+    """
+    problems: list[tuple[Loc, str]] = []
+    if not isinstance(menus, Sequence) or isinstance(menus, str):
+        return problems
+    owners: dict[str, str] = {}
+    if isinstance(central_number, str):
+        owners[central_number] = "central.number"
+    ids: set[str] = set()
+    desks = helpdesks if isinstance(helpdesks, Sequence) and not isinstance(helpdesks, str) else []
+    for index, desk in enumerate(desks):
+        if not isinstance(desk, Mapping):
+            continue
+        if isinstance(desk.get("id"), str):
+            ids.add(desk["id"])
+        for field in ("numbers", "agent_numbers"):
+            numbers = desk.get(field)
+            if isinstance(numbers, Sequence) and not isinstance(numbers, str):
+                for number in numbers:
+                    if isinstance(number, str):
+                        owners.setdefault(number, f"helpdesks[{index}].{field}")
+    for index, menu in enumerate(menus):
+        if not isinstance(menu, Mapping):
+            continue
+        number = menu.get("number")
+        if isinstance(number, str):
+            if number in owners:
+                problems.append(
+                    (("menus", index, "number"), f'"{number}" is already used by {owners[number]}')
+                )
+            else:
+                owners[number] = f"menus[{index}].number"
+        choices = menu.get("choices")
+        if not isinstance(choices, Sequence) or isinstance(choices, str):
+            continue
+        for position, choice in enumerate(choices):
+            target = choice.get("helpdesk") if isinstance(choice, Mapping) else None
+            if isinstance(target, str) and target not in ids:
+                problems.append(
+                    (("menus", index, "choices", position, "helpdesk"), f'unknown helpdesk "{target}"')
+                )
+    return problems
+
+
 class Voice(_Frozen):
     """How ``<Say>`` speaks: Twilio language code and voice name."""
 
@@ -340,6 +388,76 @@ class Helpdesk(_Frozen):
         return value
 
 
+def _menu_key(value: object) -> object:
+    # A key written without quotes (key: 1) is read by YAML as a number.
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or len(value) != 1 or value not in "0123456789":
+        raise ValueError(f'"{value}" is not a menu key; use one of "0" to "9"')
+    return value
+
+
+MenuKey = Annotated[str, BeforeValidator(_menu_key)]
+
+
+class MenuChoice(_Frozen):
+    """One choice of a menu: a key (and spoken words), leading to a helpdesk or to another number."""
+
+    key: MenuKey
+    words: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = ()
+    helpdesk: HelpdeskId | None = None
+    forward: E164 | None = None
+    label: str | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> MenuChoice:
+        if (self.helpdesk is None) == (self.forward is None):
+            raise ValueError("give exactly one of helpdesk (a helpdesk id) or forward (a phone number)")
+        return self
+
+
+class Menu(_Frozen):
+    """A number shared by several helpdesks (playbook 1.2.1): a spoken menu of choices by key or word.
+
+    No input or an unknown key repeats the prompt up to ``retries`` times, then ``default`` is taken.
+    """
+
+    number: E164
+    name: str | None = Field(None, min_length=1)
+    prompt: str | None = Field(None, min_length=1)
+    retries: Seconds = Field(2, ge=0, le=5)
+    default: MenuKey
+    choices: tuple[MenuChoice, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _keys(self) -> Menu:
+        problems: list[tuple[Loc, str]] = []
+        seen: dict[str, int] = {}
+        for index, choice in enumerate(self.choices):
+            if choice.key in seen:
+                problems.append(
+                    (
+                        ("choices", index, "key"),
+                        f'key "{choice.key}" is already used by choices[{seen[choice.key]}]',
+                    )
+                )
+            else:
+                seen[choice.key] = index
+        if self.default not in seen:
+            problems.append((("default",), f'"{self.default}" is not the key of one of the choices'))
+        if problems:
+            raise problems_error("Menu", problems)
+        return self
+
+    @property
+    def id(self) -> str:
+        """How the call log names the menu: ``menu:`` and its number."""
+        return f"menu:{self.number}"
+
+    def choice(self, key: str) -> MenuChoice | None:
+        return next((choice for choice in self.choices if choice.key == key), None)
+
+
 @dataclass(frozen=True)
 class _Index:
     helpdesks: tuple[Helpdesk, ...]
@@ -362,6 +480,8 @@ class HelpdeskConfig(_Frozen):
     voice: Voice = Voice()
     central: Central
     helpdesks: tuple[Helpdesk, ...] = Field(min_length=1)
+    # Numbers shared by several helpdesks: a menu first (playbook 1.2.1).
+    menus: tuple[Menu, ...] = ()
 
     _base_dir: Path | None = PrivateAttr(None)
     # Remote audio messages measured when the file was loaded: URL -> whole seconds.
@@ -383,6 +503,10 @@ class HelpdeskConfig(_Frozen):
     def _unique(self) -> HelpdeskConfig:
         desks = [{"id": d.id, "numbers": d.numbers, "agent_numbers": d.agent_numbers} for d in self.helpdesks]
         problems = reuse_problems(self.central.number, desks)
+        menus = [
+            {"number": m.number, "choices": [{"helpdesk": c.helpdesk} for c in m.choices]} for m in self.menus
+        ]
+        problems.extend(menu_problems(self.central.number, desks, menus))
         if problems:
             raise problems_error("HelpdeskConfig", problems)
         return self
@@ -472,3 +596,7 @@ class HelpdeskConfig(_Frozen):
 
     def by_agent_number(self, number: str) -> Helpdesk | None:
         return self._lookups().by_agent_number.get(number)
+
+    def menu(self, number: str) -> Menu | None:
+        """The menu answering ``number`` (a handful of menus at most: looked through)."""
+        return next((menu for menu in self.menus if menu.number == number), None)

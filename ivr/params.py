@@ -89,6 +89,16 @@ class GatherParams(TwilioParams):
     digits: Keys = Field("", alias="Digits")
 
 
+class MenuParams(GatherParams):
+    """``<Gather input="dtmf speech">`` request of a shared number's menu: the key pressed, or
+    what the caller said (``SpeechResult``, with Twilio's ``Confidence`` from 0 to 1)."""
+
+    speech_result: str = Field("", alias="SpeechResult", max_length=1000)
+    confidence: Annotated[float | None, Field(ge=0, le=1, allow_inf_nan=False)] = Field(
+        None, alias="Confidence"
+    )
+
+
 class QueueDialParams(DialResultParams):
     """``<Dial action>`` request after an agent's ``<Dial><Queue>``: ``DialCallSid`` and
     ``DialCallDuration`` come only when a caller was taken, ``DialBridged`` not always."""

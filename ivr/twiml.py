@@ -11,9 +11,10 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from config import Helpdesk, HelpdeskConfig, Settings, Voice
+from config import Helpdesk, HelpdeskConfig, Menu, Settings, Voice
 from ivr.media import HoldMusic
 from messages import (
+    MENU_NOT_UNDERSTOOD,
     Audio,
     MessageContext,
     MessageKey,
@@ -25,9 +26,11 @@ from messages import (
 )
 from routing import (
     AgentLineDecision,
+    AskChoice,
     AskCode,
     AskPin,
     AskQueueTime,
+    Chosen,
     DialQueue,
     EndCall,
     EnqueueCaller,
@@ -45,11 +48,15 @@ from routing import (
     Standing,
     WrapUp,
     WrongPin,
+    hints,
+    menu_prompt_text,
 )
 from routing.agent_line import CODE_DIGITS, PIN_DIGITS
 from schedules import WeeklyHours, describe_hours_nl
 
 CENTRAL_DIAL_TIMEOUT = 30
+# Seconds a shared number's menu waits for a key or a word after its prompt.
+MENU_TIMEOUT = 5
 # Seconds the agent line waits for the first key of a code or PIN.
 ENTRY_TIMEOUT = 10
 XML_TYPE = "text/xml"
@@ -316,6 +323,56 @@ class Renderer:
                 )
             case _:
                 assert_never(decision)
+        return str(response)
+
+    def menu(self, menu: Menu, decision: AskChoice) -> str:
+        """The prompt of a shared number's menu in a ``<Gather>``; without input, the same action.
+
+        Twilio requests the action only when a key was pressed or speech recognised; otherwise
+        it continues after the ``<Gather>``, and the ``<Redirect>`` counts as no input.
+        """
+        key = (menu.id, decision)
+        document = self._documents.get(key)
+        if document is None:
+            if len(self._documents) >= MAX_KEPT_DOCUMENTS:
+                self._documents.clear()
+            document = self._documents[key] = self._choice_menu(menu, decision)
+        return document
+
+    def _choice_menu(self, menu: Menu, decision: AskChoice) -> str:
+        voice = self.config.voice
+        action = self.menu_url(menu, decision.attempt)
+        words = hints(menu)
+        response = VoiceResponse()
+        if words:
+            gather = response.gather(
+                input="dtmf speech",
+                language=voice.language,
+                hints=", ".join(words),
+                num_digits=1,
+                timeout=MENU_TIMEOUT,
+                action=action,
+                method="POST",
+            )
+        else:
+            gather = response.gather(num_digits=1, timeout=MENU_TIMEOUT, action=action, method="POST")
+        if decision.attempt > 0:
+            gather.say(MENU_NOT_UNDERSTOOD, language=voice.language, voice=voice.voice)
+        gather.say(menu_prompt_text(self.config, menu), language=voice.language, voice=voice.voice)
+        response.redirect(action, method="POST")
+        return str(response)
+
+    def menu_url(self, menu: Menu, attempt: int) -> str:
+        return self.url("/twilio/menu", menu=menu.number, attempt=str(attempt), v=self.version)
+
+    def menu_forward(self, decision: Chosen, caller: str, to: str) -> str:
+        """A menu's choice that forwards the call to another number, with the caller's own number."""
+        number = decision.choice.forward
+        if number is None:
+            raise ValueError(f"choice {decision.choice.key} leads to a helpdesk, not to a number")
+        response = VoiceResponse()
+        dial = response.dial(timeout=CENTRAL_DIAL_TIMEOUT, caller_id=caller_id(caller, to))
+        dial.number(number)
         return str(response)
 
     def agent_line(self, desk: Helpdesk, decision: AgentLineDecision) -> str:

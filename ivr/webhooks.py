@@ -21,10 +21,11 @@ from starlette.routing import Route
 from agents import end_agent_call
 from calllog import FINAL_STATUSES, local_arrival, new_event
 from calls import leave_queue
-from config import Helpdesk, HelpdeskConfig
+from config import Helpdesk, HelpdeskConfig, Menu
 from ivr.failsafe import VERIFIED_FORM
 from ivr.params import (
     DialResultParams,
+    MenuParams,
     QueueExitParams,
     StatusParams,
     TwilioParams,
@@ -35,6 +36,7 @@ from ivr.signature import BodyTooLargeError, FormParams, form_pairs, is_valid, r
 from ivr.twiml import XML_TYPE, Renderer
 from routing import (
     ArrivalDecision,
+    AskChoice,
     EnqueueCaller,
     ForwardToCentral,
     LineState,
@@ -43,6 +45,7 @@ from routing import (
     decide_after_central,
     decide_after_queue,
     decide_arrival,
+    decide_choice,
     decide_wait,
     fail_safe,
 )
@@ -149,9 +152,10 @@ _AGENTS_UNKNOWN = LineState(agents_logged_in=1, callers_waiting=0)
 
 
 def log_events(
-    call_sid: str, desk: Helpdesk, at: datetime, events: Iterable[CallLogEvent | None]
+    call_sid: str, desk: Helpdesk | Menu, at: datetime, events: Iterable[CallLogEvent | None]
 ) -> list[Operation]:
-    """The writes that append ``events`` to the call log of one call.
+    """The writes that append ``events`` to the call log of one call (at a helpdesk, or at a
+    shared number's menu: ``menu:<number>``).
 
     An event the call log would refuse (a bug: what Twilio sends is checked when it is parsed) is
     logged and left out; it never changes what the caller hears.
@@ -168,7 +172,7 @@ def log_events(
 
 
 async def call_log(
-    rt: Runtime[Renderer], call_sid: str, desk: Helpdesk, at: datetime, *events: CallLogEvent | None
+    rt: Runtime[Renderer], call_sid: str, desk: Helpdesk | Menu, at: datetime, *events: CallLogEvent | None
 ) -> None:
     """Append to the call log (spooled while the database is down); never changes what is heard."""
     await rt.hand_in(log_events(call_sid, desk, at, events))
@@ -212,7 +216,7 @@ async def _off_the_loop(work: Callable[[], str], reads: bool) -> str:
 
 @router.post("/voice")
 async def voice(request: Request) -> Response:
-    """Citizen line: a call arrives."""
+    """Citizen line: a call arrives (at a helpdesk's number, or at a shared number's menu)."""
     call = await webhook(request)
     rt, form = call.rt, call.form
     params = parse_params(TwilioParams, form.first())
@@ -222,9 +226,28 @@ async def voice(request: Request) -> Response:
     config = renderer.config
     desk = config.by_number(params.to)
     if desk is None:
+        menu = config.menu(params.to)
+        if menu is not None:
+            await call_log(rt, params.call_sid, menu, now, ("menu_offered", {}))
+            return twiml(renderer.menu(menu, AskChoice(attempt=0)))
         log.warning("call to a number no helpdesk has", extra={"to": params.to})
         return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_, params.to))
+    return twiml(await _arrive(rt, renderer, desk, params, now))
 
+
+async def _arrive(
+    rt: Runtime[Renderer],
+    renderer: Renderer,
+    desk: Helpdesk,
+    params: TwilioParams,
+    now: datetime,
+    written: tuple[Operation, ...] = (),
+) -> str:
+    """A caller arrives at ``desk``: dialled directly, or chosen in a shared number's menu.
+
+    ``written`` goes into the same transaction as the arrival (the menu's choice).
+    """
+    config = renderer.config
     arrival = local_arrival(now, config.zone)
     offered = {
         "caller": params.from_,
@@ -241,7 +264,7 @@ async def voice(request: Request) -> Response:
         queued = isinstance(decision, EnqueueCaller)
         entered = [EnterQueue(call_sid=params.call_sid, helpdesk_id=desk.id, now=now)] if queued else []
         outcome = log_events(params.call_sid, desk, now, [_outcome_event(decision)])
-        return Admitted(decision, queued, (*entered, *offered_event, *outcome))
+        return Admitted(decision, queued, (*written, *entered, *offered_event, *outcome))
 
     # A closure set by ops comes first; it needs no line state, so it holds in the fail-safe too.
     closure = await rt.closure(desk.id)
@@ -255,7 +278,41 @@ async def voice(request: Request) -> Response:
     )
     # Decided where it is written, with every earlier admission and presence change counted.
     result = await rt.admit(Admission(desk.id, decide, admitted(fallback)))
-    return twiml(renderer.arrival(desk, result.decision, params.from_, params.to))
+    return renderer.arrival(desk, result.decision, params.from_, params.to)
+
+
+@router.post("/menu")
+async def menu_choice(request: Request) -> Response:
+    """Gather action of a shared number's menu: a key, words, or (the Redirect) no input."""
+    call = await webhook(request)
+    rt, form = call.rt, call.form
+    params = parse_params(MenuParams, form.first())
+    now = rt.clock()
+    renderer = rt.renderer_for(call.param("v"))
+    config = renderer.config
+    menu = config.menu(call.param("menu")) or config.menu(params.to)
+    if menu is None:
+        return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_, params.to))
+    decision = decide_choice(menu, params.digits, params.speech_result, _attempt(call.param("attempt"), menu))
+    if isinstance(decision, AskChoice):
+        return twiml(renderer.menu(menu, decision))
+    choice = decision.choice
+    target = choice.helpdesk or choice.forward or ""
+    chosen = ("menu_choice", {"key": choice.key, "how": decision.how, "target": target})
+    written = log_events(params.call_sid, menu, now, [chosen])
+    desk = config.helpdesk(choice.helpdesk) if choice.helpdesk is not None else None
+    if desk is not None:
+        # Exactly the arrival of a direct call to the helpdesk, the choice written with it.
+        return twiml(await _arrive(rt, renderer, desk, params, now, tuple(written)))
+    await rt.hand_in(written)
+    return twiml(renderer.menu_forward(decision, params.from_, params.to))
+
+
+def _attempt(text: str, menu: Menu) -> int:
+    """The ``attempt`` our own URL carries; anything else counts as the last (the default next)."""
+    if text.isascii() and text.isdigit() and len(text) <= 2:
+        return min(int(text), menu.retries)
+    return menu.retries
 
 
 @router.post("/wait")
@@ -422,6 +479,15 @@ async def status(request: Request) -> Response:
                 )
             )
         await rt.hand_in(written)
+    elif citizen_desk is None and params.call_sid and (menu := rt.config.menu(params.to)) is not None:
+        # A call to a shared number: its status belongs to the call log whatever was chosen.
+        now = rt.clock()
+        written = log_events(
+            params.call_sid, menu, now, [_status_event(params)] if params.call_status else []
+        )
+        if params.call_status in FINAL_STATUSES:
+            written.append(LeaveQueue(call_sid=params.call_sid, now=now, result=params.call_status))
+        await rt.hand_in(written)
     elif citizen_desk is None and params.call_status in FINAL_STATUSES and params.call_sid:
         now = rt.clock()
 
@@ -445,3 +511,15 @@ async def status(request: Request) -> Response:
                 log.info("agent logged out: the call ended", extra={"helpdesk": helpdesk_id})
                 background.add_task(rt.presence_changed, helpdesk_id)
     return twiml(rt.renderer.empty(), background)
+
+
+def _status_event(params: StatusParams) -> CallLogEvent:
+    return (
+        "status",
+        {
+            "status": params.call_status,
+            "sequence": params.sequence_number,
+            "duration_s": params.call_duration,
+            "timestamp": params.timestamp or None,
+        },
+    )

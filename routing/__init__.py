@@ -56,6 +56,7 @@ from routing.decisions import (
     fail_safe,
 )
 from routing.standing import NO_HISTORY, Standing, WaitHistory, decide_standing, estimate_wait_minutes
+from routing.menu import AskChoice, ChoiceDecision, ChoiceHow, Chosen, decide_choice, hints, menu_prompt_text
 
 __all__ = [
     "ANNOUNCE_GRACE",
@@ -66,11 +67,15 @@ __all__ = [
     "AgentLineDecision",
     "AgentStatus",
     "ArrivalDecision",
+    "AskChoice",
     "AskCode",
     "AskPin",
     "AskQueueTime",
     "CallInDecision",
     "Closure",
+    "ChoiceDecision",
+    "ChoiceHow",
+    "Chosen",
     "CodeDecision",
     "DialQueue",
     "EndCall",
@@ -105,6 +110,7 @@ __all__ = [
     "decide_after_queue",
     "decide_arrival",
     "decide_call_in",
+    "decide_choice",
     "decide_code",
     "decide_menu",
     "decide_next",
@@ -113,7 +119,9 @@ __all__ = [
     "decide_wait",
     "estimate_wait_minutes",
     "fail_safe",
+    "hints",
     "is_entry",
     "parse_until",
+    "menu_prompt_text",
     "queue_record_since",
 ]

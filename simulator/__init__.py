@@ -11,7 +11,7 @@ reference, twilio-semantics §§1–7). Used by the test-suite and by ``ivr simu
 """
 
 from simulator.engine import TwilioSimulator
-from simulator.records import DestinationBehaviour, RestRequest, SimCall, SimEvent, WebhookRequest
+from simulator.records import DestinationBehaviour, RestRequest, Said, SimCall, SimEvent, WebhookRequest
 from simulator.timeline import format_timeline
 from simulator.transport import AppClient
 
@@ -19,6 +19,7 @@ __all__ = [
     "AppClient",
     "DestinationBehaviour",
     "RestRequest",
+    "Said",
     "SimCall",
     "SimEvent",
     "TwilioSimulator",

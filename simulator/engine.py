@@ -25,7 +25,7 @@ from simulator.dial import Dialer
 from simulator.kernel import Flow, Kernel, Task
 from simulator.operations import RestOperations
 from simulator.queues import DEFAULT_MAX_QUEUE_SIZE, Queues
-from simulator.records import DestinationBehaviour, RestRequest, SimCall, SimEvent, WebhookRequest
+from simulator.records import DestinationBehaviour, RestRequest, Said, SimCall, SimEvent, WebhookRequest
 from simulator.rest import RedirectTarget, SimulatedTwilioHttpClient
 from simulator.state import MAIN, ApplicationError, Document, EndCall, HungUp, Line, Redirected
 from simulator.transport import AppClient, AppTransport
@@ -204,7 +204,7 @@ class TwilioSimulator:
         path: str = "/twilio/voice",
         hang_up_after: float | None = None,
         talk_seconds: float = 120,
-        digits: Sequence[tuple[float, str]] = (),
+        digits: Sequence[tuple[float, str | Said]] = (),
         dial_keys: Sequence[tuple[float, str]] = (),
         call_sid: str | None = None,
     ) -> SimCall:
@@ -224,8 +224,15 @@ class TwilioSimulator:
             call_sid = self._platform.new_call_sid()
         elif not _CALL_SID.match(call_sid) or call_sid in self._platform.calls:
             raise ValueError(f"call_sid {call_sid!r} is not a new CA + 32 lowercase hex digits")
-        if any(offset < 0 or not set(keys) <= _KEYS for offset, keys in digits):
-            raise ValueError("digits entries are (seconds ≥ 0 after the Gather starts, keys from 0-9 * #)")
+        if any(
+            offset < 0
+            or (not isinstance(keys, Said) and not set(keys) <= _KEYS)
+            or (isinstance(keys, Said) and not (keys.text.strip() and 0 <= keys.confidence <= 1))
+            for offset, keys in digits
+        ):
+            raise ValueError(
+                "digits entries are (seconds ≥ 0 after the Gather starts, keys from 0-9 * # or Said(words))"
+            )
         if any(offset < 0 or not set(keys) <= _KEYS for offset, keys in dial_keys):
             raise ValueError("dial_keys entries are (seconds ≥ 0 after the Dial starts, keys from 0-9 * #)")
         call = SimCall(

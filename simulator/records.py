@@ -62,6 +62,18 @@ class RestRequest:
     status_code: int
 
 
+@dataclass(frozen=True)
+class Said:
+    """Words the caller says at a ``<Gather>`` with speech input (an entry of ``digits``).
+
+    Recognition is simulated as exact: Twilio posts ``text`` as ``SpeechResult`` with this
+    ``confidence``. At a ``<Gather>`` without speech input nothing is recognised (no input).
+    """
+
+    text: str
+    confidence: float = 0.9
+
+
 @dataclass(eq=False)
 class SimCall:
     """One inbound call and what became of it."""
@@ -73,7 +85,7 @@ class SimCall:
     started_at: datetime
     hang_up_after: float | None
     talk_seconds: float
-    digits: tuple[tuple[float, str], ...]
+    digits: tuple[tuple[float, str | Said], ...]
     dial_keys: tuple[tuple[float, str], ...] = ()
     status: str = "queued"
     answered_at: datetime | None = None

@@ -18,6 +18,7 @@ _LABELS = {
     "cut": "cut",
     "gather": "gather",
     "digits": "presses",
+    "says": "says",
     "star": "presses",
     "enqueue": "queue",
     "queue-full": "queue",

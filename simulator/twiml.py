@@ -5,11 +5,14 @@ Parsing is strict on purpose: whatever Twilio would refuse (not XML, a root othe
 simulator turns into an application error, or, for a waitUrl or ``<Queue url>`` document, into the
 end of the caller's wait with ``QueueResult=error`` as Twilio does. Verbs, nouns and attributes
 Twilio supports but the simulator does not model (speech input, ``<Client>``, ``<Conference>``,
-TaskRouter) are refused too, so an unsupported feature never passes silently.
+TaskRouter) are refused too, so an unsupported feature never passes silently. ``<Gather>`` takes
+speech input with the attributes Twilio documents for it (``input``, ``language``, ``hints``); an
+attribute Twilio does not document is refused.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
@@ -77,6 +80,11 @@ class Gather:
     num_digits: int | None
     finish_on_key: str
     prompts: tuple[Prompt, ...]
+    # input="dtmf speech" (or "speech"): the caller may answer in words, in ``language``.
+    dtmf: bool = True
+    speech: bool = False
+    language: str = "en-US"
+    hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,13 +186,49 @@ def _play(element: ET.Element) -> Play:
     return Play(url=_required_text(element), loop=_loop(element))
 
 
+# Twilio's <Gather> attributes; the simulator models the first set and refuses the others by name.
+GATHER_ATTRIBUTES = frozenset(
+    {"action", "method", "timeout", "numDigits", "finishOnKey", "input", "language", "hints"}
+)
+GATHER_NOT_SIMULATED = frozenset(
+    {
+        "actionOnEmptyResult",
+        "enhanced",
+        "partialResultCallback",
+        "partialResultCallbackMethod",
+        "profanityFilter",
+        "speechModel",
+        "speechTimeout",
+        "bargeIn",
+        "debug",
+        "maxSpeechTime",
+    }
+)
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
 def _gather(element: ET.Element) -> Gather:
-    inputs = element.get("input", "dtmf").split()
-    if "dtmf" not in inputs:
-        raise TwimlError(f'<Gather input="{element.get("input")}">: only DTMF input is simulated')
+    for attribute in element.attrib:
+        if attribute in GATHER_NOT_SIMULATED:
+            raise TwimlError(f"<Gather {attribute}> is not simulated")
+        if attribute not in GATHER_ATTRIBUTES:
+            raise TwimlError(f"<Gather {attribute}> is not an attribute Twilio documents")
+    raw_input = element.get("input", "dtmf")
+    inputs = raw_input.split()
+    if not inputs or len(set(inputs)) != len(inputs) or not set(inputs) <= {"dtmf", "speech"}:
+        raise TwimlError(f'<Gather input="{raw_input}"> must be dtmf, speech or "dtmf speech"')
     finish_on_key = element.get("finishOnKey", "#")
     if finish_on_key not in ("", "#", "*") and not (len(finish_on_key) == 1 and finish_on_key.isdigit()):
         raise TwimlError(f'<Gather finishOnKey="{finish_on_key}"> must be one of 0-9, #, * or empty')
+    language = element.get("language", "en-US")
+    if not _LANGUAGE_TAG.fullmatch(language):
+        raise TwimlError(f'<Gather language="{language}"> is not a BCP-47 language tag')
+    raw_hints = element.get("hints")
+    hints = tuple(hint.strip() for hint in raw_hints.split(",")) if raw_hints is not None else ()
+    if any(not hint or len(hint) > 100 for hint in hints):
+        raise TwimlError(
+            "<Gather hints> must be a comma-separated list of words or phrases of 1 to 100 characters"
+        )
     num_digits = element.get("numDigits")
     return Gather(
         action=element.get("action"),
@@ -193,6 +237,10 @@ def _gather(element: ET.Element) -> Gather:
         num_digits=None if num_digits is None else _positive_int(element, "numDigits", 1),
         finish_on_key=finish_on_key,
         prompts=tuple(_prompt(child) for child in element),
+        dtmf="dtmf" in inputs,
+        speech="speech" in inputs,
+        language=language,
+        hints=hints,
     )
 
 

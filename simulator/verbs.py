@@ -15,6 +15,7 @@ from simulator import twiml
 from simulator.dial import Dialer
 from simulator.kernel import Flow, Wait
 from simulator.queues import Queues
+from simulator.records import Said
 from simulator.state import (
     ApplicationError,
     Context,
@@ -104,9 +105,14 @@ class Verbs:
     # ------------------------------------------------------------------ what the caller hears
 
     def _prompt(
-        self, line: Line, document: Document, prompt: twiml.Prompt, stop_after: float | None = None
+        self,
+        line: Line,
+        document: Document,
+        prompt: twiml.Prompt,
+        stop_after: float | None = None,
+        cut_by: str = "a key press",
     ) -> Flow[None]:
-        """Play a Say/Play/Pause; ``stop_after`` is when a key press cuts it (inside <Gather>)."""
+        """Play a Say/Play/Pause; ``stop_after`` is when a key press (or speech) cuts it (inside <Gather>)."""
         platform = self._platform
         if isinstance(prompt, twiml.Play):
             yield from self._download(line, platform.transport.absolute(prompt.url, relative_to=document.url))
@@ -123,7 +129,7 @@ class Verbs:
                 raise
         if play_for < seconds:
             platform.record(
-                line.call, "cut", f"stopped by a key press after {_seconds(play_for)} of {_seconds(seconds)}"
+                line.call, "cut", f"stopped by {cut_by} after {_seconds(play_for)} of {_seconds(seconds)}"
             )
 
     def _describe_prompt(
@@ -185,46 +191,66 @@ class Verbs:
     def _gather(
         self, line: Line, document: Document, verb: twiml.Gather, context: Context
     ) -> Flow[Document | None]:
-        """DTMF input from the call's script (twilio-semantics §4).
+        """DTMF or speech input from the call's script (twilio-semantics §4).
 
-        The prompts stop at the first key. Without keys within ``timeout`` seconds after the prompts,
-        Twilio continues with the next verb and does not request the action; the same happens when
-        the first key is ``finishOnKey``.
+        The prompts stop at the first key or word. Without input within ``timeout`` seconds after
+        the prompts, Twilio continues with the next verb and does not request the action; the same
+        happens when the first key is ``finishOnKey``. Words said at a ``<Gather>`` without speech
+        input are not recognised (no input); keys at one without DTMF input are ignored likewise.
+        Recognised speech is posted ``timeout`` seconds after the caller stops (Twilio's
+        ``speechTimeout`` defaults to ``timeout``) as ``SpeechResult`` and ``Confidence``.
         """
         platform = self._platform
         call = line.call
-        keys = ""
+        entry: str | Said = ""
         press_at: datetime | None = None
         if line.keys_used < len(call.digits):
-            offset, keys = call.digits[line.keys_used]
+            offset, entry = call.digits[line.keys_used]
             line.keys_used += 1
-            if keys:
+            usable = (verb.speech if isinstance(entry, Said) else verb.dtmf) and bool(entry)
+            if usable:
                 press_at = platform.now + timedelta(seconds=offset)
         limits = f"timeout {verb.timeout} s" + (f", numDigits {verb.num_digits}" if verb.num_digits else "")
-        platform.record(call, "gather", f"waits for keys ({limits})")
+        heard = "keys or words" if verb.speech and verb.dtmf else "words" if verb.speech else "keys"
+        if verb.speech:
+            limits += f", {verb.language}"
+        platform.record(call, "gather", f"waits for {heard} ({limits})")
         for prompt in verb.prompts:
             if press_at is not None and press_at <= platform.now:
                 break
             stop_after = None if press_at is None else (press_at - platform.now).total_seconds()
-            yield from self._prompt(line, document, prompt, stop_after)
+            cut_by = "the caller's words" if isinstance(entry, Said) else "a key press"
+            yield from self._prompt(line, document, prompt, stop_after, cut_by)
         if press_at is None or press_at > platform.now + timedelta(seconds=verb.timeout):
             yield Wait(verb.timeout)
-            platform.record(call, "gather", f"no keys within {verb.timeout} s")
+            if isinstance(entry, Said) and entry.text:
+                platform.record(call, "says", entry.text)
+            platform.record(call, "gather", f"no {heard} within {verb.timeout} s")
             return None
         yield Wait((press_at - platform.now).total_seconds())
-        digits, complete = _collect_digits(keys, verb.num_digits, verb.finish_on_key)
-        if not complete:
-            # Without numDigits or finishOnKey Twilio submits `timeout` seconds after the last key.
+        if isinstance(entry, Said):
+            platform.record(call, "says", entry.text, SpeechResult=entry.text)
+            # Twilio's speechTimeout defaults to the timeout: the result is posted after that silence.
             yield Wait(verb.timeout)
-        platform.record(call, "digits", keys, Digits=digits)
-        if not digits:
-            return None
+            params = {
+                "SpeechResult": entry.text,
+                "Confidence": f"{entry.confidence:.8f}".rstrip("0").rstrip("."),
+            }
+        else:
+            digits, complete = _collect_digits(entry, verb.num_digits, verb.finish_on_key)
+            if not complete:
+                # Without numDigits or finishOnKey Twilio submits `timeout` seconds after the last key.
+                yield Wait(verb.timeout)
+            platform.record(call, "digits", entry, Digits=digits)
+            if not digits:
+                return None
+            params = {"Digits": digits}
         action = (
             document.url
             if verb.action is None
             else platform.transport.absolute(verb.action, relative_to=document.url)
         )
-        params = self._context_params(context) | {"Digits": digits}
+        params = self._context_params(context) | params
         return (yield from platform.fetch(line, action, verb.method, params, context))
 
 

@@ -53,7 +53,11 @@ def test_constraints_and_indexes_carry_the_conventional_names(engine: Engine) ->
             for table in sorted(TABLES)
         }
     assert names == {
-        "call_events": {"pk": "pk_call_events", "uq": ["uq_call_events_call_sid_dedupe"], "ix": []},
+        "call_events": {
+            "pk": "pk_call_events",
+            "uq": ["uq_call_events_call_sid_dedupe"],
+            "ix": ["ix_call_events_menu"],
+        },
         "call_records": {
             "pk": "pk_call_records",
             "uq": [],

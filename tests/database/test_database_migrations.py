@@ -119,7 +119,12 @@ def test_constraints_and_indexes_carry_the_conventional_names(engine: Engine) ->
             "ck": [],
             "ix": [],
         },
-        "call_events": {"pk": "pk_call_events", "uq": ["uq_call_events_call_sid_dedupe"], "ck": [], "ix": []},
+        "call_events": {
+            "pk": "pk_call_events",
+            "uq": ["uq_call_events_call_sid_dedupe"],
+            "ck": [],
+            "ix": ["ix_call_events_menu"],
+        },
         "call_records": {
             "pk": "pk_call_records",
             "uq": [],

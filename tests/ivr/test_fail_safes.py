@@ -61,6 +61,7 @@ FAMILIES = {
     "/twilio/agent/connect": QUEUE_URL_DOC,
     "/twilio/agent/after": AGENT_DOC,
     "/twilio/agent/menu": AGENT_DOC,
+    "/twilio/menu": CITIZEN_DOC,
 }
 # What the fail-safe answers for each path at 10:00 on a Wednesday (central open), QueueTime 30.
 RAISED = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -25,7 +26,7 @@ from config import load_config
 from database import upgrade
 from ivr.signature import MAX_FORM_BYTES
 from tests.conftest import _new_database
-from tests.ivr.conftest import BASE, CONFIG, TOKEN, Clock, make_settings
+from tests.ivr.conftest import BASE, TOKEN, Clock, make_settings
 
 ROUTES = (
     "/twilio/voice",
@@ -42,12 +43,18 @@ ROUTES = (
     "/twilio/agent/connect",
     "/twilio/agent/after",
     "/twilio/agent/menu",
+    "/twilio/menu",
 )
-# 14 routes x 720 examples: 10,080 requests per run.
+# 15 routes x 720 examples: 10,800 requests per run.
 EXAMPLES_PER_ROUTE = 720
 
+# config/helpdesk.yaml with a shared number's menu, so that /twilio/menu meets one too.
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "examples" / "choice-menu.yaml"
 _CONFIG = load_config(CONFIG)
-NUMBERS = sorted({number for desk in _CONFIG.helpdesks for number in (*desk.numbers, *desk.agent_numbers)})
+NUMBERS = sorted(
+    {number for desk in _CONFIG.helpdesks for number in (*desk.numbers, *desk.agent_numbers)}
+    | {menu.number for menu in _CONFIG.menus}
+)
 HELPDESKS = sorted(desk.id for desk in _CONFIG.helpdesks)
 PARAMETERS = (
     "CallSid",
@@ -65,6 +72,8 @@ PARAMETERS = (
     "CallDuration",
     "Timestamp",
     "Digits",
+    "SpeechResult",
+    "Confidence",
 )
 KNOWN_VALUES = (
     *NUMBERS,
@@ -146,7 +155,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClie
     """One app for the module, on a migrated SQLite file of its own (agents log in on it)."""
     with _new_database("sqlite", tmp_path_factory.mktemp("hostile")) as url:
         upgrade(url)
-        app = create_app(make_settings(url), clock=Clock())
+        app = create_app(make_settings(url).model_copy(update={"ivr_config": CONFIG}), clock=Clock())
         records = FailSafeRecords()
         logger = logging.getLogger("ivr")
         logger.addHandler(records)
