@@ -1,4 +1,5 @@
-"""Command line ``ivr``: serve, check-config, simulate, agents, close, reopen, report, contact-card, db upgrade."""
+"""Command line ``ivr``: serve, check-config, simulate, agents, close, reopen, report, contact-card,
+db upgrade."""
 
 from __future__ import annotations
 

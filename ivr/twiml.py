@@ -77,7 +77,7 @@ def prompt_for(
     """The prompt ``key`` of a helpdesk: its override or the playbook's default, filled in
     (``standing``: the caller's place and estimated wait, for ``queue_position`` and ``expected_wait``)."""
     voice = config.voice_for(desk)
-    return render(key, _context(config, desk), desk.messages.get(key), voice.language, voice.voice)
+    return render(key, _context(config, desk, standing), desk.messages.get(key), voice.language, voice.voice)
 
 
 def closing_prompt(config: HelpdeskConfig, desk: Helpdesk, decision: PlayClosing) -> Prompt:
@@ -90,7 +90,7 @@ def closing_prompt(config: HelpdeskConfig, desk: Helpdesk, decision: PlayClosing
     return render("closing", _context(config, desk), override, voice.language, voice.voice)
 
 
-def _context(config: HelpdeskConfig, desk: Helpdesk) -> MessageContext:
+def _context(config: HelpdeskConfig, desk: Helpdesk, standing: Standing | None = None) -> MessageContext:
     return MessageContext(
         helpdesk_name=desk.name,
         municipalities=desk.municipalities,

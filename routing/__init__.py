@@ -55,8 +55,8 @@ from routing.decisions import (
     decide_wait,
     fail_safe,
 )
-from routing.standing import NO_HISTORY, Standing, WaitHistory, decide_standing, estimate_wait_minutes
 from routing.menu import AskChoice, ChoiceDecision, ChoiceHow, Chosen, decide_choice, hints, menu_prompt_text
+from routing.standing import NO_HISTORY, Standing, WaitHistory, decide_standing, estimate_wait_minutes
 
 __all__ = [
     "ANNOUNCE_GRACE",
@@ -72,10 +72,10 @@ __all__ = [
     "AskPin",
     "AskQueueTime",
     "CallInDecision",
-    "Closure",
     "ChoiceDecision",
     "ChoiceHow",
     "Chosen",
+    "Closure",
     "CodeDecision",
     "DialQueue",
     "EndCall",
@@ -121,7 +121,7 @@ __all__ = [
     "fail_safe",
     "hints",
     "is_entry",
-    "parse_until",
     "menu_prompt_text",
+    "parse_until",
     "queue_record_since",
 ]

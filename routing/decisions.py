@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Literal
 
 from config.models import Helpdesk, HelpdeskConfig
-from routing.standing import Standing, WaitHistory, decide_standing
 from routing.closures import Closure, applying
+from routing.standing import Standing, WaitHistory, decide_standing
 
 ANNOUNCE_GRACE = 5
 """Seconds: a wait message never starts later than this after its boundary (PRODUCT.md)."""
@@ -177,6 +177,7 @@ def decide_wait(
     line: LineState,
     announced: int | None = None,
     closure: Closure | None = None,
+    *,
     position: int | None = None,
     history: WaitHistory | None = None,
 ) -> WaitDecision:

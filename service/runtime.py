@@ -33,8 +33,8 @@ from database import Letter, store_dead_letters
 from database.dead_letters import ERROR_LENGTH
 from database.engine import WRITE_UNIT, WriterLock
 from routing import Closure, LineState, WaitHistory
-from service.histories import WaitHistories
 from service.closures import RecentClosures
+from service.histories import WaitHistories
 from service.operations import Admission, Admitted, Item, Operation, apply, describe
 from service.spool import Spool
 from service.writer import GroupCommit, RecentLines

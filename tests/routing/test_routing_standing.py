@@ -131,19 +131,23 @@ def test_decide_wait_puts_the_standing_before_a_message_only(
     config = make_config(queue=BOTH)
     desk = config.helpdesks[0]
     history = _history(5, 200.0, 300.0)
-    decision = decide_wait(config, desk, WED_1000, queue_time, TWO_AGENTS, announced, 3, history)
+    decision = decide_wait(
+        config, desk, WED_1000, queue_time, TWO_AGENTS, announced, position=3, history=history
+    )
     assert decision == expected
 
 
 def test_decide_wait_without_the_option_ignores_the_position(make_config: MakeConfig) -> None:
     config = make_config()
     desk = config.helpdesks[0]
-    decision = decide_wait(config, desk, WED_1000, 0, TWO_AGENTS, None, 3, _history(5, 200.0))
+    decision = decide_wait(
+        config, desk, WED_1000, 0, TWO_AGENTS, None, position=3, history=_history(5, 200.0)
+    )
     assert decision == HoldInQueue("wait", 0, 58, 0)
 
 
 def test_overflow_message_is_preceded_too(make_config: MakeConfig) -> None:
     config = make_config(overflow="announce", queue={"announce_position": True})
     desk = config.helpdesks[0]
-    decision = decide_wait(config, desk, WED_1000, 180, TWO_AGENTS, 120, 7, None)
+    decision = decide_wait(config, desk, WED_1000, 180, TWO_AGENTS, 120, position=7)
     assert decision == HoldInQueue("overflow_wait", 180, 238, 180, standing=Standing(7))
