@@ -42,7 +42,7 @@ DOCUMENTED_BASE_URL = "http://localhost:8000"
 OFFLINE = ("ivr simulate ", "ivr check-config ")
 # What the README shows; a removed example must be removed here too, on purpose.
 CURL_EXAMPLES = 24
-IVR_EXAMPLES = 32
+IVR_EXAMPLES = 34
 
 FENCE = re.compile(r"^```(?P<lang>[a-z]*)\n(?P<body>.*?)^```$", re.DOTALL | re.MULTILINE)
 
