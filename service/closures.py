@@ -31,8 +31,9 @@ class RecentClosures:
     an outage, and a failing database is not asked on every webhook.
     """
 
-    def __init__(self, ttl_s: float = CLOSURE_TTL_S) -> None:
+    def __init__(self, ttl_s: float = CLOSURE_TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl_s = ttl_s
+        self._clock = clock
         self._known: tuple[float, Mapping[str, Closure]] | None = None
         self._reading = threading.Lock()
         # Bumped by forget(): a read that started before it is not kept.
@@ -41,7 +42,7 @@ class RecentClosures:
     def recent(self) -> Mapping[str, Closure] | None:
         """The closures if read within ``ttl_s``, else ``None`` (then :meth:`read`)."""
         known = self._known
-        if known is None or time.monotonic() >= known[0]:
+        if known is None or self._clock() >= known[0]:
             return None
         return known[1]
 
@@ -58,7 +59,7 @@ class RecentClosures:
                 log.warning("closures unreadable: the last ones read stay in use", exc_info=True)
                 loaded = dict(self._known[1]) if self._known is not None else {}
             if generation == self._generation:
-                self._known = (time.monotonic() + self._ttl_s, loaded)
+                self._known = (self._clock() + self._ttl_s, loaded)
             return loaded
 
     def forget(self) -> None:

@@ -3,7 +3,6 @@ read, forgotten at once where a change is made."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 
 import pytest
@@ -12,6 +11,16 @@ from routing import Closure
 from service.closures import RecentClosures
 
 POWER_CUT = {"voorkempen": Closure(reason="stroompanne")}
+
+
+class Clock:
+    """Monotonic seconds that move only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 class Reads:
@@ -28,14 +37,17 @@ class Reads:
 
 
 def test_a_read_is_kept_for_the_ttl_then_read_again() -> None:
-    recent = RecentClosures(ttl_s=0.2)
+    clock = Clock()
+    recent = RecentClosures(ttl_s=1.0, clock=clock)
     load = Reads({}, POWER_CUT)
     assert recent.recent() is None
     assert recent.read(load) == {}
     assert recent.read(load) == {}
     assert recent.recent() == {}
     assert load.count == 1
-    time.sleep(0.25)
+    clock.now += 0.99
+    assert recent.recent() == {}
+    clock.now += 0.01
     assert recent.recent() is None
     assert recent.read(load) == POWER_CUT
     assert load.count == 2
@@ -51,15 +63,16 @@ def test_forget_makes_the_next_webhook_read() -> None:
 
 
 def test_a_failed_read_keeps_the_closures_known_for_another_ttl(caplog: pytest.LogCaptureFixture) -> None:
-    recent = RecentClosures(ttl_s=0.1)
+    clock = Clock()
+    recent = RecentClosures(ttl_s=1.0, clock=clock)
     load = Reads(POWER_CUT, OSError("database down"), {})
     recent.read(load)
-    time.sleep(0.15)
+    clock.now += 1.0
     assert recent.read(load) == POWER_CUT  # a closure never lapses because of an outage
     assert "closures unreadable" in caplog.text
     assert recent.read(load) == POWER_CUT  # not asked again within the TTL
     assert load.count == 2
-    time.sleep(0.15)
+    clock.now += 1.0
     assert recent.read(load) == {}
 
 
