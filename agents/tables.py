@@ -15,6 +15,8 @@ from database import Base, UtcDateTime
 class PresenceStatus(enum.StrEnum):
     AVAILABLE = "available"
     BREAK = "break"
+    # Calling citizens from the call lists (playbook 1.5): logged in, but taking no callers.
+    OUTBOUND = "outbound"
     OFFLINE = "offline"
 
 

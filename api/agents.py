@@ -83,7 +83,7 @@ class EnabledIn(BaseModel):
 
 class PresenceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    status: Literal["available", "break", "offline"]
+    status: Literal["available", "break", "outbound", "offline"]
 
 
 class AgentOut(BaseModel):
@@ -109,7 +109,7 @@ class AgentStateOut(BaseModel):
     code: str
     name: str
     enabled: bool
-    status: Literal["available", "break", "offline"]
+    status: Literal["available", "break", "outbound", "offline"]
     since: datetime | None
     calls_taken_today: int
     on_call_now: bool

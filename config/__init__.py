@@ -9,6 +9,7 @@ from config.models import (
     Holidays,
     Menu,
     MenuChoice,
+    Outbound,
     QueueSettings,
     Voice,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "MediaError",
     "Menu",
     "MenuChoice",
+    "Outbound",
     "QueueSettings",
     "Settings",
     "Voice",

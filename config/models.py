@@ -335,6 +335,8 @@ class AgentLine(_Frozen):
     wrap_up: Seconds = Field(10, ge=1, le=120)
     break_key: DtmfKey = "9"
     resume_key: DtmfKey = "1"
+    # Switches a logged-in agent to calling citizens from the helpdesk's call lists (playbook 1.5).
+    outbound_key: DtmfKey = "7"
     wait_for_caller: Seconds = Field(MAX_WAIT_FOR_CALLER, ge=30)
 
     @field_validator("wait_for_caller")
@@ -349,9 +351,25 @@ class AgentLine(_Frozen):
 
     @model_validator(mode="after")
     def _distinct_keys(self) -> AgentLine:
-        if self.break_key == self.resume_key:
-            raise ValueError("break_key and resume_key must differ")
+        keys = {"break_key": self.break_key, "resume_key": self.resume_key, "outbound_key": self.outbound_key}
+        if len(set(keys.values())) < len(keys):
+            raise ValueError("break_key, resume_key and outbound_key must differ")
         return self
+
+
+class Outbound(_Frozen):
+    """Calling citizens from the agent line (playbook 1.5): let it ring at most ``max_rings`` times
+    of ``ring_seconds`` each, and treat a citizen who rings back within ``callback_window_hours``
+    of an unanswered call as returning our call."""
+
+    max_rings: Seconds = Field(8, ge=1, le=20)
+    ring_seconds: Seconds = Field(5, ge=3, le=10)
+    callback_window_hours: Seconds = Field(72, ge=1, le=720)
+
+    @property
+    def ring_time(self) -> int:
+        """Seconds the citizen's phone may ring: the ``<Dial timeout>`` of an outbound call."""
+        return self.max_rings * self.ring_seconds
 
 
 class Helpdesk(_Frozen):
@@ -482,6 +500,8 @@ class HelpdeskConfig(_Frozen):
     helpdesks: tuple[Helpdesk, ...] = Field(min_length=1)
     # Numbers shared by several helpdesks: a menu first (playbook 1.2.1).
     menus: tuple[Menu, ...] = ()
+    # Calls to citizens from the call lists (playbook 1.5).
+    outbound: Outbound = Outbound()
 
     _base_dir: Path | None = PrivateAttr(None)
     # Remote audio messages measured when the file was loaded: URL -> whole seconds.

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, inspect
 import agents
 import calllog
 import calls
+import outbound
 import staffing
 from database import Base, alembic_config, make_engine, upgrade
 from database.dead_letters import DeadLetter
@@ -31,6 +32,10 @@ TABLES = {
     calllog.CallRecord.__tablename__,
     calllog.CallEvent.__tablename__,
     calllog.Invitation.__tablename__,
+    outbound.CallList.__tablename__,
+    outbound.CallListEntry.__tablename__,
+    outbound.OutboundAttempt.__tablename__,
+    outbound.DoNotCall.__tablename__,
     staffing.JobTick.__tablename__,
     staffing.StaffingAlert.__tablename__,
     DeadLetter.__tablename__,
@@ -92,6 +97,29 @@ def test_constraints_and_indexes_carry_the_conventional_names(engine: Engine) ->
 
     assert names == {
         "agents": {"pk": "pk_agents", "uq": ["uq_agents_helpdesk_id_code"], "ck": [], "ix": []},
+        "call_lists": {
+            "pk": "pk_call_lists",
+            "uq": [],
+            "ck": [],
+            "ix": ["ix_call_lists_helpdesk_id_closed_at"],
+        },
+        "call_list_entries": {
+            "pk": "pk_call_list_entries",
+            "uq": ["uq_call_list_entries_list_id_number_hash", "uq_call_list_entries_list_id_position"],
+            "ck": [],
+            "ix": ["ix_call_list_entries_claimed_call_sid", "ix_call_list_entries_list_id_state_position"],
+        },
+        "outbound_attempts": {
+            "pk": "pk_outbound_attempts",
+            "uq": [],
+            "ck": [],
+            "ix": [
+                "ix_outbound_attempts_helpdesk_id_started_at",
+                "ix_outbound_attempts_list_id",
+                "ix_outbound_attempts_number_hash_started_at",
+            ],
+        },
+        "do_not_call": {"pk": "pk_do_not_call", "uq": [], "ck": [], "ix": []},
         "agent_presence": {
             "pk": "pk_agent_presence",
             "uq": ["uq_agent_presence_helpdesk_id_agent"],
