@@ -238,5 +238,8 @@ RunDocument: TypeAlias = Callable[[Line, Document, Context], Flow[None]]
 def dial_result_detail(params: Mapping[str, str]) -> str:
     detail = params["DialCallStatus"]
     if "DialCallDuration" in params:
-        detail += f", talked {params['DialCallDuration']} s"
+        if params.get("DialBridged") == "false":  # answered, then hung up before the bridge
+            detail += f", answered for {params['DialCallDuration']} s, never connected"
+        else:
+            detail += f", talked {params['DialCallDuration']} s"
     return detail
