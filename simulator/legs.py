@@ -11,7 +11,9 @@ waits for the leg and ends it for a hang-up, a redirect or the caller's ``*``.
 
 The leg's trace is its own: ``ring``, ``leg-answer``, ``amd``, the verbs of its documents (a
 ``leg-verb`` event for each, with the events the verbs record as on any call), ``leg-bridged``,
-``leg-hangup`` and ``leg-end`` (``CallStatus``, ``Bridged``, ``TalkSeconds``).
+``leg-hangup`` and ``leg-end`` (``CallStatus``, ``Bridged``, ``TalkSeconds``). A leg sends no
+status callbacks (a ``<Number statusCallback>`` is not simulated) and the simulated REST API does
+not know it (404), so an application cannot come to rely on either unnoticed.
 """
 
 from __future__ import annotations
