@@ -11,13 +11,24 @@ reference, twilio-semantics §§1–7). Used by the test-suite and by ``ivr simu
 """
 
 from simulator.engine import TwilioSimulator
-from simulator.records import DestinationBehaviour, RestRequest, Said, SimCall, SimEvent, WebhookRequest
+from simulator.records import (
+    CallBack,
+    DestinationBehaviour,
+    DialledLeg,
+    RestRequest,
+    Said,
+    SimCall,
+    SimEvent,
+    WebhookRequest,
+)
 from simulator.timeline import format_timeline
 from simulator.transport import AppClient
 
 __all__ = [
     "AppClient",
+    "CallBack",
     "DestinationBehaviour",
+    "DialledLeg",
     "RestRequest",
     "Said",
     "SimCall",

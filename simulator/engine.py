@@ -2,11 +2,12 @@
 
 Every call is a process on the kernel's fake clock (see :mod:`simulator.kernel`) that executes the
 application's TwiML verb by verb (:mod:`simulator.verbs`). Queues and bridges between a caller and
-an agent (:mod:`simulator.queues`), ``<Dial>`` (:mod:`simulator.dial`) and the REST operations
-(:mod:`simulator.operations`) act on shared state (:mod:`simulator.state`,
-:mod:`simulator.voice`). This module wires them together and runs each call from its first
-webhook to its end. The behaviour follows the project's Twilio reference (twilio-semantics §§1–7);
-where Twilio's documentation is silent the choice made here is stated next to the code.
+an agent (:mod:`simulator.queues`), ``<Dial>`` (:mod:`simulator.dial`) and the legs it dials
+(:mod:`simulator.legs`), and the REST operations (:mod:`simulator.operations`) act on shared
+state (:mod:`simulator.state`, :mod:`simulator.voice`). This module wires them together and runs
+each call from its first webhook to its end. The behaviour follows the project's Twilio reference
+(twilio-semantics §§1–8, 13); where Twilio's documentation is silent the choice made here is
+stated next to the code.
 """
 
 from __future__ import annotations
@@ -25,9 +26,21 @@ from simulator.dial import Dialer
 from simulator.kernel import Flow, Kernel, Task
 from simulator.operations import RestOperations
 from simulator.queues import DEFAULT_MAX_QUEUE_SIZE, Queues
-from simulator.records import DestinationBehaviour, RestRequest, Said, SimCall, SimEvent, WebhookRequest
+from simulator.records import (
+    E164,
+    KEYS,
+    DestinationBehaviour,
+    DialledLeg,
+    RestRequest,
+    Said,
+    SimCall,
+    SimEvent,
+    WebhookRequest,
+    script_problem,
+)
 from simulator.rest import RedirectTarget, SimulatedTwilioHttpClient
 from simulator.state import MAIN, ApplicationError, Document, EndCall, HungUp, Line, Redirected
+from simulator.trace import dialled_legs
 from simulator.transport import AppClient, AppTransport
 from simulator.verbs import Verbs
 from simulator.voice import VoicePlatform
@@ -39,7 +52,6 @@ STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
 # with a caller ID Twilio refuses (error 13214) fails; a status callback answered with an error.
 ERROR_KINDS = ("application-error", "wait-url-error", "queue-url-error", "dial-error", "callback-error")
 _CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
-_KEYS = set("0123456789*#")
 
 
 class TwilioSimulator:
@@ -60,6 +72,13 @@ class TwilioSimulator:
     ``<Redirect>``, a ``<Gather>`` action) carries the queue parameters (``QueueTime`` …) like the
     waitUrl request itself. Twilio's pages say that a waitUrl document may redirect, not what the
     redirected request carries; by default only the documented standard parameters are sent.
+    Test both.
+
+    ``account_numbers``: the account's own Twilio numbers, which a ``<Dial callerId>`` may show
+    (besides the calling and called numbers, the numbers inbound calls were made to, and
+    ``verified_caller_ids``). ``url_hangup_status``: the ``DialCallStatus`` a ``<Dial action>``
+    gets when the ``<Number url>`` document hung up on the called party before the bridge, which
+    Twilio does not document: ``completed`` (answered; ``DialBridged=false``) or ``no-answer``.
     Test both.
     """
 
@@ -85,6 +104,8 @@ class TwilioSimulator:
         first_play_delay: tuple[float, float] = (0.0, 0.0),
         wait_redirect_queue_params: bool = False,
         star_while_waiting: Literal["ends-dial", "ignored"] = "ends-dial",
+        account_numbers: Sequence[str] = (),
+        url_hangup_status: Literal["completed", "no-answer"] = "completed",
     ) -> None:
         unknown = set(status_events) - set(STATUS_EVENTS)
         if unknown:
@@ -99,6 +120,13 @@ class TwilioSimulator:
             raise ValueError("first_play_delay is (shortest, longest) seconds, 0 ≤ shortest ≤ longest")
         if star_while_waiting not in ("ends-dial", "ignored"):
             raise ValueError('star_while_waiting is "ends-dial" or "ignored"')
+        if url_hangup_status not in ("completed", "no-answer"):
+            raise ValueError('url_hangup_status is "completed" or "no-answer"')
+        not_numbers = [
+            number for number in (*account_numbers, *verified_caller_ids) if not E164.match(number)
+        ]
+        if not_numbers:
+            raise ValueError(f"account_numbers and verified_caller_ids are E.164 numbers, not {not_numbers}")
         self.account_sid = account_sid
         self.auth_token = auth_token
         transport = AppTransport(client, public_base_url=public_base_url, auth_token=auth_token)
@@ -122,7 +150,13 @@ class TwilioSimulator:
             star_while_waiting=star_while_waiting,
         )
         self._dialer = Dialer(
-            self._platform, self._queues, verified_caller_ids=frozenset(verified_caller_ids)
+            self._platform,
+            self._queues,
+            verified_caller_ids=frozenset(verified_caller_ids),
+            account_numbers=frozenset(account_numbers),
+            star_while_waiting=star_while_waiting,
+            url_hangup_status=url_hangup_status,
+            place_call=self.place_call,
         )
         self._verbs = Verbs(
             self._platform,
@@ -146,6 +180,7 @@ class TwilioSimulator:
 
     @property
     def calls(self) -> Mapping[str, SimCall]:
+        """Every call: the inbound calls placed, and the legs their ``<Dial>`` called (``parent_sid``)."""
         return MappingProxyType(self._platform.calls)
 
     @property
@@ -175,7 +210,18 @@ class TwilioSimulator:
         )
         return SimulatedTwilioHttpClient(operations)
 
+    def dialled_legs(self, call_sid: str | None = None) -> list[DialledLeg]:
+        """The numbers dialled so far (by ``call_sid`` only, if given), in order, summed up from the trace."""
+        return dialled_legs(self._platform.events, self._platform.calls, self._platform.webhooks, call_sid)
+
     def set_destination(self, number: str, behaviour: DestinationBehaviour) -> None:
+        """How ``number`` behaves when a ``<Dial>`` calls it (default: ``DestinationBehaviour()``).
+
+        A person who calls back later is scripted with the behaviour's ``call_back``, or simply
+        with :meth:`place_call` ``(from_=number, at=...)`` at the moment of one's choosing.
+        """
+        if not E164.match(number):
+            raise ValueError(f"set_destination: {number!r} is not an E.164 number")
         self._dialer.destinations[number] = behaviour
 
     def create_queue(self, name: str, max_size: int = DEFAULT_MAX_QUEUE_SIZE) -> None:
@@ -224,16 +270,10 @@ class TwilioSimulator:
             call_sid = self._platform.new_call_sid()
         elif not _CALL_SID.match(call_sid) or call_sid in self._platform.calls:
             raise ValueError(f"call_sid {call_sid!r} is not a new CA + 32 lowercase hex digits")
-        if any(
-            offset < 0
-            or (not isinstance(keys, Said) and not set(keys) <= _KEYS)
-            or (isinstance(keys, Said) and not (keys.text.strip() and 0 <= keys.confidence <= 1))
-            for offset, keys in digits
-        ):
-            raise ValueError(
-                "digits entries are (seconds ≥ 0 after the Gather starts, keys from 0-9 * # or Said(words))"
-            )
-        if any(offset < 0 or not set(keys) <= _KEYS for offset, keys in dial_keys):
+        problem = script_problem(digits)
+        if problem is not None:
+            raise ValueError(problem)
+        if any(offset < 0 or not set(keys) <= KEYS for offset, keys in dial_keys):
             raise ValueError("dial_keys entries are (seconds ≥ 0 after the Dial starts, keys from 0-9 * #)")
         call = SimCall(
             sid=call_sid,

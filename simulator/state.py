@@ -1,8 +1,9 @@
-"""What the call processes share: lines, queues, bridges, and the signals they send each other.
+"""What the call processes share: lines, queues, bridges, legs, and the signals they send each other.
 
 A call's process (see :mod:`simulator.engine`) runs its documents with :mod:`simulator.verbs`;
-queues and bridges (:mod:`simulator.queues`) and the REST API (:mod:`simulator.operations`) act on
-other calls only through this state and the interrupts below, which the kernel delivers.
+queues and bridges (:mod:`simulator.queues`), dialled legs (:mod:`simulator.legs`) and the REST
+API (:mod:`simulator.operations`) act on other calls only through this state and the interrupts
+below, which the kernel delivers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import ClassVar, TypeAlias
 
 from simulator import twiml
 from simulator.kernel import Flow, Interrupt, Task
-from simulator.records import SimCall, whole_seconds
+from simulator.records import DestinationBehaviour, SimCall, whole_seconds
 from simulator.rest import RedirectTarget
 
 # Twilio "always adds a five-second timeout buffer" to <Dial> (twilio-semantics §3).
@@ -173,13 +174,48 @@ class Bridge:
         return self.ended_at is not None
 
 
+@dataclass(eq=False)
+class Leg:
+    """A number dialled by a ``<Dial>``: the called party's line, watched by the dialling call.
+
+    The leg runs as a process of its own (:mod:`simulator.legs`); the dialling call's process
+    waits for it to end. ``screened_out``: its ``<Number url>`` document ended it (a ``<Hangup/>``
+    or a document Twilio could not run) before the two were connected.
+    """
+
+    caller: Line
+    line: Line
+    target: twiml.DialNumber
+    behaviour: DestinationBehaviour
+    document_url: str  # the dialling document: a relative <Number url> resolves against it
+    timeout: int
+    deadline: datetime  # when Twilio stops ringing: the timeout plus its buffer
+    answered_at: datetime | None = None
+    bridged_at: datetime | None = None
+    ended_at: datetime | None = None
+    status: str | None = None
+    screened_out: bool = False
+
+    @property
+    def sid(self) -> str:
+        return self.line.call.sid
+
+    def has_ended(self) -> bool:
+        return self.ended_at is not None
+
+
 @dataclass(frozen=True)
 class Context:
-    """Where a document runs: which verbs it may use, and the queue it waits in, if any."""
+    """Where a document runs: which verbs it may use, and the queue it waits in, if any.
+
+    ``called_leg``: the document runs on the called party's end of a ``<Dial><Number url>``, where
+    every verb run is recorded (``leg-verb`` events) for the trace of the leg.
+    """
 
     where: str
     allowed: frozenset[str]
     member: Member | None = None
+    called_leg: bool = False
 
 
 @dataclass(eq=False)
@@ -192,6 +228,7 @@ class StarKey:
 
 MAIN = Context("the call", twiml.MAIN_VERBS)
 ANNOUNCE = Context("a <Queue url> document", twiml.ANNOUNCE_VERBS)
+CALLED = Context("a <Number url> document", twiml.CALLED_VERBS, called_leg=True)
 
 # How a queue runs the documents of a waiting caller: with the interpreter that runs the call
 # (:meth:`simulator.verbs.Verbs.run_document`), handed in so that the two modules stay acyclic.
@@ -201,5 +238,8 @@ RunDocument: TypeAlias = Callable[[Line, Document, Context], Flow[None]]
 def dial_result_detail(params: Mapping[str, str]) -> str:
     detail = params["DialCallStatus"]
     if "DialCallDuration" in params:
-        detail += f", talked {params['DialCallDuration']} s"
+        if params.get("DialBridged") == "false":  # answered, then hung up before the bridge
+            detail += f", answered for {params['DialCallDuration']} s, never connected"
+        else:
+            detail += f", talked {params['DialCallDuration']} s"
     return detail

@@ -30,6 +30,7 @@ _LABELS = {
     "dial": "dials",
     "dial-answer": "dials",
     "dial-result": "dials",
+    "amd": "amd",
     "redirect": "routed",
     "hangup": "hangup",
     "application-error": "ERROR",
@@ -46,6 +47,7 @@ _VERBOSE_LABELS = {
     "wait-redirect": "waiturl",
     "status-callback": "status",
     "rest": "rest",
+    "ring": "rings",
 }
 
 
@@ -61,7 +63,8 @@ def format_timeline(
 
     Columns: local time in ``zone``, whole seconds since ``start`` (default: the first event) and,
     when several calls appear, which one (``#1`` is the first to appear); then what happened.
-    Webhooks, waitUrl requests, status callbacks and REST requests appear only when ``verbose``.
+    Webhooks, waitUrl requests, status callbacks, REST requests and a dialled leg's rings appear
+    only when ``verbose``.
     ``max_text`` shortens what ``<Say>`` speaks to that many characters (``…`` marks the cut).
     """
     labels = (_LABELS | _VERBOSE_LABELS) if verbose else _LABELS

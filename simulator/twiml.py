@@ -6,7 +6,8 @@ simulator turns into an application error, or, for a waitUrl or ``<Queue url>`` 
 end of the caller's wait with ``QueueResult=error`` as Twilio does. Verbs, nouns and attributes
 Twilio supports but the simulator does not model (speech input, ``<Client>``, ``<Conference>``,
 TaskRouter) are refused too, so an unsupported feature never passes silently. ``<Gather>`` takes
-speech input with the attributes Twilio documents for it (``input``, ``language``, ``hints``); an
+speech input with the attributes Twilio documents for it (``input``, ``language``, ``hints``), and
+``<Number>`` its ``url`` and answering-machine detection (Twilio's ``<Number>`` page); an
 attribute Twilio does not document is refused.
 """
 
@@ -25,6 +26,9 @@ WAIT_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Hangup", 
 # What a <Queue url> document may play to the dequeued caller (twilio-semantics §3).
 ANNOUNCE_VERBS = frozenset({"Say", "Play", "Pause", "Redirect"})
 PROMPT_VERBS = frozenset({"Say", "Play", "Pause"})
+# What a <Number url> document may run on the called party's end before the bridge: no <Dial>
+# (Twilio's error 13201); the verbs about queues or not answering have no meaning there.
+CALLED_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Hangup"})
 
 # Twilio stops a loop="0" after this many iterations (twilio-semantics §4, <Play>).
 MAX_LOOPS = 1000
@@ -103,8 +107,22 @@ class Leave:
 
 
 @dataclass(frozen=True)
+class MachineDetection:
+    """``<Number machineDetection>`` and its tunings (seconds for the timeout, else milliseconds)."""
+
+    mode: Literal["Enable", "DetectMessageEnd"]
+    timeout: int = 30
+    speech_threshold: int = 2400
+    speech_end_threshold: int = 1200
+    silence_timeout: int = 5000
+
+
+@dataclass(frozen=True)
 class DialNumber:
     number: str
+    url: str | None = None
+    method: Method = "POST"
+    machine_detection: MachineDetection | None = None
 
 
 @dataclass(frozen=True)
@@ -283,7 +301,7 @@ def _dial(element: ET.Element) -> Dial:
     elif not children:
         raise TwimlError("<Dial> has nothing to dial")
     elif children[0].tag == "Number":
-        target = DialNumber(number=_required_text(children[0]))
+        target = _number(children[0])
     elif children[0].tag == "Queue":
         queue = children[0]
         if queue.get("reservationSid") is not None:
@@ -299,6 +317,79 @@ def _dial(element: ET.Element) -> Dial:
         target=target,
         hangup_on_star=_boolean(element, "hangupOnStar"),
     )
+
+
+# Twilio's <Number> attributes: the simulator models the first set and refuses the others by name.
+NUMBER_ATTRIBUTES = frozenset(
+    {
+        "url",
+        "method",
+        "machineDetection",
+        "machineDetectionTimeout",
+        "machineDetectionSpeechThreshold",
+        "machineDetectionSpeechEndThreshold",
+        "machineDetectionSilenceTimeout",
+    }
+)
+NUMBER_NOT_SIMULATED = frozenset(
+    {
+        "sendDigits",
+        "byoc",
+        "statusCallback",
+        "statusCallbackEvent",
+        "statusCallbackMethod",
+        "amdStatusCallback",
+        "amdStatusCallbackMethod",
+    }
+)
+# The answering-machine detection tunings: (lowest, highest) allowed, as Twilio's <Number> page lists.
+AMD_TUNINGS = {
+    "machineDetectionTimeout": (3, 60),
+    "machineDetectionSpeechThreshold": (1000, 6000),
+    "machineDetectionSpeechEndThreshold": (500, 5000),
+    "machineDetectionSilenceTimeout": (2000, 10000),
+}
+
+
+def _number(element: ET.Element) -> DialNumber:
+    for attribute in element.attrib:
+        if attribute in NUMBER_NOT_SIMULATED:
+            raise TwimlError(f"<Number {attribute}> is not simulated")
+        if attribute not in NUMBER_ATTRIBUTES:
+            raise TwimlError(f"<Number {attribute}> is not an attribute Twilio documents")
+    url = element.get("url")
+    if url is not None and not url.strip():
+        raise TwimlError('<Number url=""> must be a URL')
+    mode = element.get("machineDetection")
+    tunings = {name: _tuning(element, name) for name in AMD_TUNINGS if element.get(name) is not None}
+    detection: MachineDetection | None = None
+    if mode is None:
+        if tunings:
+            raise TwimlError(f"<Number {min(tunings)}> has no effect without machineDetection")
+    elif mode not in ("Enable", "DetectMessageEnd"):
+        raise TwimlError(f'<Number machineDetection="{mode}"> must be "Enable" or "DetectMessageEnd"')
+    else:
+        detection = MachineDetection(
+            mode="Enable" if mode == "Enable" else "DetectMessageEnd",
+            timeout=tunings.get("machineDetectionTimeout", 30),
+            speech_threshold=tunings.get("machineDetectionSpeechThreshold", 2400),
+            speech_end_threshold=tunings.get("machineDetectionSpeechEndThreshold", 1200),
+            silence_timeout=tunings.get("machineDetectionSilenceTimeout", 5000),
+        )
+    return DialNumber(
+        number=_required_text(element),
+        url=url,
+        method=_method(element, "method"),
+        machine_detection=detection,
+    )
+
+
+def _tuning(element: ET.Element, attribute: str) -> int:
+    low, high = AMD_TUNINGS[attribute]
+    raw = element.get(attribute, "")
+    if not (re.fullmatch(r"[0-9]+", raw) and low <= int(raw) <= high):
+        raise TwimlError(f'<Number {attribute}="{raw}"> must be a whole number from {low} to {high}')
+    return int(raw)
 
 
 def _required_text(element: ET.Element) -> str:

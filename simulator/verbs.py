@@ -67,6 +67,8 @@ class Verbs:
     ) -> Flow[Document | None]:
         platform = self._platform
         call = line.call
+        if context.called_leg:
+            self._mark(line, verb)
         match verb:
             case twiml.Say() | twiml.Play() | twiml.Pause():
                 yield from self._prompt(line, document, verb)
@@ -94,8 +96,13 @@ class Verbs:
             case twiml.Enqueue():
                 return (yield from self._queues.enqueue(line, document, verb, self.run_document))
             case twiml.Dial():
-                return (yield from self._dialer.dial(line, document, verb))
+                return (yield from self._dialer.dial(line, document, verb, self.run_document))
         assert_never(verb)
+
+    def _mark(self, line: Line, verb: twiml.Verb) -> None:
+        """Record that ``verb`` runs on a called party's leg (the leg's trace of what ran there)."""
+        name = type(verb).__name__
+        self._platform.record(line.call, "leg-verb", f"<{name}>", Verb=name)
 
     def _context_params(self, context: Context) -> dict[str, str]:
         if context.member is None or context.member.left_at is not None:
@@ -220,6 +227,8 @@ class Verbs:
                 break
             stop_after = None if press_at is None else (press_at - platform.now).total_seconds()
             cut_by = "the caller's words" if isinstance(entry, Said) else "a key press"
+            if context.called_leg:
+                self._mark(line, prompt)
             yield from self._prompt(line, document, prompt, stop_after, cut_by)
         if press_at is None or press_at > platform.now + timedelta(seconds=verb.timeout):
             yield Wait(verb.timeout)

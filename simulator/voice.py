@@ -185,16 +185,20 @@ class VoicePlatform:
         return Document(url=url, verbs=verbs)
 
     def _standard_params(self, line: Line) -> dict[str, str]:
+        # A leg dialled by <Dial> is an `outbound-dial` call and names the call that created it.
         call = line.call
-        return {
+        params = {
             "CallSid": call.sid,
             "AccountSid": self.account_sid,
             "From": call.from_,
             "To": call.to,
             "CallStatus": call.status,
             "ApiVersion": "2010-04-01",
-            "Direction": "inbound",
+            "Direction": call.direction,
         }
+        if call.parent_sid is not None:
+            params["ParentCallSid"] = call.parent_sid
+        return params
 
     # ------------------------------------------------------------------ status callbacks
 
