@@ -216,6 +216,8 @@ class Deployment:
         self.runtime: Runtime[Renderer] = self.app.state.runtime
         self.config = config
         self.client = TestClient(self.app, base_url=SIMULATED_BASE_URL)
+        # The Twilio numbers of the account: the config's own (a <Dial callerId> must be one).
+        simulator_options.setdefault("account_numbers", account_numbers(config))
         self.sim = TwilioSimulator(
             self.client,
             public_base_url=SIMULATED_BASE_URL,
@@ -237,6 +239,12 @@ class Deployment:
         finally:
             if self._scratch is not None:
                 self._scratch.cleanup()
+
+
+def account_numbers(config: HelpdeskConfig) -> tuple[str, ...]:
+    """The numbers the config answers on (helpdesks, agent lines, shared menus): the account's."""
+    numbers = [number for desk in config.helpdesks for number in (*desk.numbers, *desk.agent_numbers)]
+    return tuple(dict.fromkeys([*numbers, *(menu.number for menu in config.menus)]))
 
 
 def run_call(
