@@ -220,17 +220,18 @@ async def outcome(request: Request) -> Response:
 def _outcome(
     rt: Runtime[Renderer], desk: Helpdesk, code: str, attempt: int, params: GatherParams, now: datetime
 ) -> OutcomeDecision:
+    """Decided on the agent's presence, and the outcome recorded in the same transaction."""
     with rt.session() as session:
         status = agent_status(session, desk, code, params.call_sid)
         decision = decide_outcome(desk, code, attempt, params.digits, status)
-        if isinstance(decision, CallEnded):
-            recorded = record_outcome(session, attempt, Outcome(decision.outcome), now)
-    if isinstance(decision, CallEnded):
-        extra = {"helpdesk": desk.id, "agent": code, "attempt": attempt, "outcome": decision.outcome}
-        if not recorded.recorded:
-            log.warning("outcome not recorded: the call had one, or its person was released", extra=extra)
-        elif recorded.filled:
-            log.info("outcome recorded; the list is filled and closed", extra=extra)
-        else:
-            log.info("outcome recorded", extra=extra)
+        if not isinstance(decision, CallEnded):
+            return decision
+        recorded = record_outcome(session, attempt, Outcome(decision.outcome), now)
+    extra = {"helpdesk": desk.id, "agent": code, "attempt": attempt, "outcome": decision.outcome}
+    if not recorded.recorded:
+        log.warning("outcome not recorded: the call had one, or its person was released", extra=extra)
+    elif recorded.filled:
+        log.info("outcome recorded; the list is filled and closed", extra=extra)
+    else:
+        log.info("outcome recorded", extra=extra)
     return decision

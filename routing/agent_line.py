@@ -445,7 +445,7 @@ def decide_menu(desk: Helpdesk, code: str, digits: str, status: AgentStatus) -> 
 def decide_person(
     desk: Helpdesk, outbound: Outbound, code: str, status: AgentStatus, person: Person | None, now: datetime
 ) -> PersonDecision:
-    """The next person to call (PRODUCT.md issue 20, playbook 1.5).
+    """The next person to call (playbook 1.5).
 
     In outbound work: dial ``person``, the one the web layer claimed (the next pending person of
     the helpdesk's open lists, oldest list first, in list order), or say that nobody is left.

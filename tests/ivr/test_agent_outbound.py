@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from agents import PresenceStatus, agents_logged_in, create_agent, presence, set_presence
+from config import HelpdeskConfig
 from outbound import CallList
 from service.operations import EndAgentCall
-from tests.ivr.conftest import BASE, Line
+from tests.ivr.conftest import BASE, Line, build_line
 from tests.outbound.seed import add_list, attempts, do_not_call, entries
 
 AGENT_LINE = "+3233100199"
@@ -277,3 +278,33 @@ def test_a_bad_attempt_goes_on_to_the_next_person(line: Line, agent: Agent) -> N
     following = agent.post(action, DialCallStatus="busy")
     # The call's own claim is released and the same person claimed again.
     assert _text(agent.silence(following), "Number") == "+32470000001"
+
+
+def test_the_prompts_say_the_helpdesks_own_keys(migrated_db_url: str, example_config: HelpdeskConfig) -> None:
+    desk = example_config.helpdesks[0]
+    keys = desk.agent_line.model_copy(update={"break_key": "*", "outbound_key": "#"})
+    own = example_config.model_copy(
+        update={"helpdesks": (desk.model_copy(update={"agent_line": keys}), *example_config.helpdesks[1:])}
+    )
+    for line in build_line(migrated_db_url, own):
+        with line.runtime.session() as session:
+            set_presence(
+                session, "voorkempen", "101", PresenceStatus.AVAILABLE, line.clock(), call_sid=AGENT_CALL
+            )
+            add_list(session, "voorkempen", PEOPLE, line.clock())
+        agent = Agent(line)
+        version = line.runtime.renderer.version
+        nobody_came = agent.post(
+            f"/twilio/agent/after?helpdesk=voorkempen&code=101&dialled=1796202000&v={version}",
+            DialCallStatus="completed",
+            DialBridged="false",
+        )
+        assert _said(nobody_came) == [
+            "Er wacht op dit ogenblik niemand. Druk sterretje voor een pauze, of blijf aan de lijn."
+        ]
+        dial = agent.silence(agent.key(nobody_came, "#"))
+        busy = agent.dial_ends(dial, "busy")
+        assert _said(busy) == [
+            "Het nummer is in gesprek. Druk sterretje voor een pauze of 0 voor de inkomende oproepen, "
+            "of wacht op de volgende persoon."
+        ]
