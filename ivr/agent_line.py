@@ -4,7 +4,8 @@ The decisions are ``routing.agent_line``'s (welcome → code → PIN → the que
 conversation → the next caller); this module reads and writes the agents' records around them
 (lockouts, PIN check, presence) and hands what they said to the decision as plain values. Like
 the citizen line, a call keeps the config it started with: the URLs carry ``v=<version>``. The
-agent's call ending (status callback, ``ivr.webhooks``) logs the agent out.
+agent's call ending (status callback, ``ivr.webhooks``) logs the agent out. The outbound key of
+the menu switches the agent to calling the people of the call lists (``ivr.agent_outbound``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from datetime import UTC, datetime
 
 from fastapi import BackgroundTasks, Request, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from agents import (
@@ -32,6 +34,7 @@ from ivr.webhooks import TwilioRoutes, Webhook, call_log, log_events, twiml, web
 from routing import (
     AgentStatus,
     AskCode,
+    CallNextPerson,
     LockedOut,
     LoggedIn,
     MenuDecision,
@@ -58,8 +61,11 @@ router = TwilioRoutes(prefix="/twilio/agent")
 _STATUS: dict[PresenceStatus, AgentStatus] = {
     PresenceStatus.AVAILABLE: "available",
     PresenceStatus.BREAK: "break",
+    PresenceStatus.OUTBOUND: "outbound",
     PresenceStatus.OFFLINE: "offline",
 }
+# Presences in which the agent takes no callers: the waiting callers may have to leave.
+_TAKING_NO_CALLERS = frozenset({PresenceStatus.BREAK, PresenceStatus.OUTBOUND})
 
 
 def _versioned(call: Webhook, to: str) -> tuple[Renderer, Helpdesk | None]:
@@ -151,9 +157,13 @@ def _check_pin(
 
 
 def _status(rt: Runtime[Renderer], desk: Helpdesk, code: str, call_sid: str) -> AgentStatus:
-    """This call's presence: ``offline`` when the agent logged in again elsewhere or was removed."""
     with rt.session() as session:
-        current = next((row for row in presence(session, desk.id) if row.agent == code), None)
+        return agent_status(session, desk, code, call_sid)
+
+
+def agent_status(session: Session, desk: Helpdesk, code: str, call_sid: str) -> AgentStatus:
+    """This call's presence: ``offline`` when the agent logged in again elsewhere or was removed."""
+    current = next((row for row in presence(session, desk.id) if row.agent == code), None)
     if current is None or current.call_sid != call_sid:
         return "offline"
     return _STATUS[current.status]
@@ -284,7 +294,7 @@ async def menu(request: Request) -> Response:
         rt.lines.forget(desk.id)
         extra = {"helpdesk": desk.id, "agent": code, "status": changed.value}
         log.info("agent presence changed", extra=extra)
-        if changed is PresenceStatus.BREAK:
+        if changed in _TAKING_NO_CALLERS:
             background.add_task(rt.presence_changed, desk.id)
     return twiml(renderer.agent_line(desk, decision), background)
 
@@ -296,4 +306,6 @@ def _presence_change(decision: MenuDecision) -> PresenceStatus | None:
             return PresenceStatus.BREAK
         case NextCaller(resumes=True):
             return PresenceStatus.AVAILABLE
+        case CallNextPerson(starts=True):
+            return PresenceStatus.OUTBOUND
     return None

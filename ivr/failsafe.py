@@ -12,6 +12,8 @@ What may be answered depends on the document Twilio asked for (PRODUCT.md, twili
   caller is put through;
 - the agent line: a short apology in the helpdesk's voice, then ``<Hangup/>`` (an agent is never
   forwarded to central);
+- the screen on the leg of a person an agent calls (the ``<Number url>``, before the agent is
+  put through): ``<Hangup/>``; nothing said or played, which an answering machine would keep;
 - a status callback: an empty ``<Response/>`` (Twilio ignores it).
 
 :data:`DOCUMENTS` says which webhook path answers which document; :func:`fail_safe_for` gives
@@ -52,12 +54,14 @@ class Document(StrEnum):
     WAIT = "wait"  # an <Enqueue waitUrl> document
     QUEUE_URL = "queue-url"  # a <Dial><Queue url> document, played to the caller before the bridge
     AGENT = "agent"  # the agent line
+    SCREEN = "screen"  # a <Number url> document, on the leg of a person an agent calls
     STATUS = "status"  # a status callback
 
 
 # The document each webhook path answers: the first entry that is the path, or a parent of it.
 DOCUMENTS: tuple[tuple[str, Document], ...] = (
     ("/twilio/agent/connect", Document.QUEUE_URL),
+    ("/twilio/agent/outbound/screen", Document.SCREEN),
     ("/twilio/agent", Document.AGENT),
     ("/twilio/wait", Document.WAIT),
     ("/twilio/status", Document.STATUS),
@@ -152,11 +156,16 @@ def _empty(rt: Runtime[Renderer], failed: _Failed) -> str:
     return Renderer.empty()
 
 
+def _hang_up(rt: Runtime[Renderer], failed: _Failed) -> str:
+    return Renderer.hang_up()
+
+
 _ANSWERS: dict[Document, Callable[[Runtime[Renderer], _Failed], str]] = {
     Document.CITIZEN: _citizen,
     Document.WAIT: _wait,
     Document.QUEUE_URL: _empty,
     Document.AGENT: _agent,
+    Document.SCREEN: _hang_up,
     Document.STATUS: _empty,
 }
 
@@ -170,6 +179,8 @@ def _bare(document: Document) -> str:
             return _pause(FALLBACK_WAIT_S)
         case Document.AGENT:
             return agent_line_unavailable()
+        case Document.SCREEN:
+            return Renderer.hang_up()
         case Document.QUEUE_URL | Document.STATUS:
             return Renderer.empty()
 

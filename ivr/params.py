@@ -107,6 +107,21 @@ class QueueDialParams(DialResultParams):
     dial_bridged: Flag = Field(None, alias="DialBridged")
 
 
+class ScreenParams(TwilioParams):
+    """``<Number url>`` request on the leg of a person an agent calls, once answered: Twilio's
+    answering-machine detection (``AnsweredBy``: ``human``, ``machine_start``, ``fax``, ``unknown`` …;
+    absent when detection did not run). ``CallSid`` is the person's leg."""
+
+    answered_by: str = Field("", alias="AnsweredBy", max_length=32)
+
+
+class PersonDialParams(DialResultParams):
+    """``<Dial action>`` request after an agent's call to a person: ``DialCallSid`` is the person's
+    leg, ``DialCallDuration`` the conversation when the person was put through."""
+
+    dial_call_sid: str = Field("", alias="DialCallSid", max_length=64)
+
+
 class StatusParams(TwilioParams):
     """Status callback of a call (may arrive late, twice or out of order)."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import assert_never
 from urllib.parse import urlencode
 
@@ -25,12 +25,18 @@ from messages import (
     render,
 )
 from routing import (
+    OUTCOME_SECONDS,
     AgentLineDecision,
     AskChoice,
     AskCode,
+    AskOutcome,
     AskPin,
     AskQueueTime,
+    CallEnded,
+    CallNextPerson,
+    CallOutcome,
     Chosen,
+    DialPerson,
     DialQueue,
     EndCall,
     EnqueueCaller,
@@ -41,10 +47,14 @@ from routing import (
     LockedOut,
     LoggedIn,
     NextCaller,
+    NobodyToCall,
     OnBreak,
     PlayBusy,
     PlayClosing,
+    PutThrough,
     QueueUnreachable,
+    RefuseMachine,
+    ScreenDecision,
     Standing,
     WrapUp,
     WrongPin,
@@ -91,15 +101,32 @@ def closing_prompt(config: HelpdeskConfig, desk: Helpdesk, decision: PlayClosing
 
 
 def _context(config: HelpdeskConfig, desk: Helpdesk, standing: Standing | None = None) -> MessageContext:
+    keys = desk.agent_line
     return MessageContext(
         helpdesk_name=desk.name,
         municipalities=desk.municipalities,
         website=config.website,
         opening_hours=_opening_hours(WeeklyHours.from_days(desk.hours)),
         central_number=config.central.number,
+        break_key=keys.break_key,
+        resume_key=keys.resume_key,
+        outbound_key=keys.outbound_key,
         position=None if standing is None else standing.position,
         wait_minutes=None if standing is None else standing.wait_minutes,
     )
+
+
+# What the agent hears once a call to a person has its outcome (playbook 1.5.2).
+_ENDED: dict[CallOutcome, MessageKey] = {
+    "accepted": "agent_outbound_recorded",
+    "kept": "agent_outbound_recorded",
+    "do_not_call": "agent_outbound_recorded",
+    "wrong_number": "agent_outbound_recorded",
+    "no_answer": "agent_outbound_no_answer",
+    "busy": "agent_outbound_busy",
+    "failed": "agent_outbound_failed",
+    "voicemail": "agent_outbound_voicemail",
+}
 
 
 @dataclass(frozen=True)
@@ -400,19 +427,83 @@ class Renderer:
                 self._dial_queue(response, desk, decision)
             case WrapUp(code=code, talked=talked, seconds=seconds):
                 ended: MessageKey = "agent_next_caller" if talked else "agent_no_caller"
-                self._menu(response, desk, code, seconds, ended)
+                self._menu(response, desk, code, seconds, self.prompt(desk, ended))
             case QueueUnreachable(code=code, seconds=seconds):
-                self._menu(response, desk, code, seconds, "agent_queue_unavailable")
+                self._menu(response, desk, code, seconds, self.prompt(desk, "agent_queue_unavailable"))
             case OnBreak(code=code, seconds=seconds, announce=announce):
-                self._menu(response, desk, code, seconds, "agent_on_break" if announce else None)
+                on_break = self.prompt(desk, "agent_on_break") if announce else None
+                self._menu(response, desk, code, seconds, on_break)
             case NextCaller(code=code):
                 response.redirect(self._agent_url("/next", desk, code=code), method="POST")
+            case CallNextPerson(code=code):
+                response.redirect(self._outbound_url("/next", desk, code=code), method="POST")
+            case DialPerson():
+                self._dial_person(response, desk, decision)
+            case NobodyToCall(code=code):
+                self._speak(response, self.prompt(desk, "agent_outbound_nobody"))
+                response.redirect(self._agent_url("/next", desk, code=code), method="POST")
+            case AskOutcome(code=code, attempt=attempt):
+                # Without a key Twilio goes on after the <Gather>: the <Redirect> asks again.
+                action = self._outbound_url("/outcome", desk, code=code, attempt=str(attempt))
+                gather = response.gather(num_digits=1, timeout=OUTCOME_SECONDS, action=action, method="POST")
+                self._speak(gather, self.prompt(desk, "agent_outbound_outcome"))
+                response.redirect(action, method="POST")
+            case CallEnded(code=code, outcome=outcome, seconds=seconds):
+                voice = self.config.voice_for(desk)
+                context = replace(_context(self.config, desk), outcome=outcome)
+                key = _ENDED[outcome]
+                said = render(key, context, desk.messages.get(key), voice.language, voice.voice)
+                then = self._outbound_url("/next", desk, code=code)
+                self._menu(response, desk, code, seconds, said, then=then)
             case _:
                 assert_never(decision)
         return str(response)
 
     def _agent_url(self, step: str, desk: Helpdesk, **query: str) -> str:
         return self.url(f"/twilio/agent{step}", helpdesk=desk.id, **query, v=self.version)
+
+    def _outbound_url(self, step: str, desk: Helpdesk, **query: str) -> str:
+        return self._agent_url(f"/outbound{step}", desk, **query)
+
+    def _dial_person(self, response: VoiceResponse, desk: Helpdesk, decision: DialPerson) -> None:
+        """The list and the last digits to the agent, then the person's leg from the agent's.
+
+        The ``<Number url>`` runs on the person's leg once answered, before the agent is put
+        through: it hangs up on an answering machine (``machineDetection``), so no message is ever
+        left. hangupOnStar: ``*`` ends the conversation and the agent is asked for the outcome.
+        """
+        voice = self.config.voice_for(desk)
+        context = replace(
+            _context(self.config, desk), list_label=decision.label, last_digits=decision.last_digits
+        )
+        key: MessageKey = "agent_outbound_person"
+        self._speak(response, render(key, context, desk.messages.get(key), voice.language, voice.voice))
+        query = {"code": decision.code, "attempt": str(decision.attempt)}
+        dial = response.dial(
+            action=self._outbound_url("/after", desk, **query),
+            method="POST",
+            timeout=decision.timeout,
+            caller_id=decision.caller_id,
+            hangup_on_star=True,
+        )
+        dial.number(
+            decision.number,
+            machine_detection="Enable",
+            url=self._outbound_url("/screen", desk, **query),
+            method="POST",
+        )
+
+    @staticmethod
+    def screen(decision: ScreenDecision) -> str:
+        """The ``<Number url>`` document on the person's leg: never a ``<Say>``, ``<Play>`` or
+        ``<Record>`` (a machine would keep it as a message): hang up, or nothing (put through)."""
+        match decision:
+            case RefuseMachine():
+                return _HANG_UP
+            case PutThrough():
+                return _EMPTY
+            case _:
+                assert_never(decision)
 
     def _entry(
         self, response: VoiceResponse, desk: Helpdesk, prompt: MessageKey, digits: int, action: str
@@ -438,15 +529,21 @@ class Renderer:
         dial.queue(decision.queue_name, url=self._agent_url("/connect", desk, code=code), method="POST")
 
     def _menu(
-        self, response: VoiceResponse, desk: Helpdesk, code: str, seconds: int, prompt: MessageKey | None
+        self,
+        response: VoiceResponse,
+        desk: Helpdesk,
+        code: str,
+        seconds: int,
+        prompt: Prompt | None,
+        then: str | None = None,
     ) -> None:
-        """The menu keys for ``seconds`` (after ``prompt``), then the next caller."""
+        """The menu keys for ``seconds`` (after ``prompt``), then ``then``: the next caller by default."""
         gather = response.gather(
             num_digits=1, timeout=seconds, action=self._agent_url("/menu", desk, code=code), method="POST"
         )
         if prompt is not None:
-            self._speak(gather, self.prompt(desk, prompt))
-        response.redirect(self._agent_url("/next", desk, code=code), method="POST")
+            self._speak(gather, prompt)
+        response.redirect(then or self._agent_url("/next", desk, code=code), method="POST")
 
     @staticmethod
     def hang_up() -> str:

@@ -34,6 +34,7 @@ from ivr.params import (
 )
 from ivr.signature import BodyTooLargeError, FormParams, form_pairs, is_valid, read_form, signed_url
 from ivr.twiml import XML_TYPE, Renderer
+from outbound import release_claims
 from routing import (
     ArrivalDecision,
     AskChoice,
@@ -495,6 +496,8 @@ async def status(request: Request) -> Response:
             with rt.session() as session:
                 leave_queue(session, params.call_sid, now, params.call_status)
                 logged_out = end_agent_call(session, params.call_sid, now)
+                # The people the agent was calling without an outcome are called again later.
+                release_claims(session, params.call_sid, now)
             return sorted({key.helpdesk_id for key in logged_out})
 
         try:

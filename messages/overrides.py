@@ -22,8 +22,14 @@ from messages.texts import CALLER_PLACEHOLDERS, PLACEHOLDERS, MessageKey
 
 _UNBALANCED = 'unbalanced "{" or "}" in the text'
 _CENTRAL_ONLY_IN: MessageKey = "overflow_wait"
-# The messages with a caller's own numbers (CALLER_PLACEHOLDERS) cannot be recordings.
-_SPOKEN_ONLY: frozenset[MessageKey] = frozenset(CALLER_PLACEHOLDERS.values())
+# The messages with a call's own values (CALLER_PLACEHOLDERS) cannot be recordings: what they say.
+_SPOKEN_WITH: Mapping[MessageKey, str] = {
+    "agent_outbound_person": "the list and the number called",
+    "agent_outbound_recorded": "the outcome keyed",
+}
+_SPOKEN_ONLY: Mapping[MessageKey, str] = {
+    key: _SPOKEN_WITH.get(key, "the caller's own numbers") for key in CALLER_PLACEHOLDERS.values()
+}
 
 
 @dataclass(frozen=True)
@@ -170,11 +176,12 @@ def check_template(key: MessageKey, override: MessageOverride) -> list[str]:
     known placeholder, and ``{central_number}`` may only appear in ``overflow_wait`` (playbook
     1.2.3.1: the back-up number is announced only at busy moments, where forwarding is not possible).
     ``{position}`` and ``{expected_wait}`` belong to ``queue_position`` and ``expected_wait``,
-    which are filled per caller and so must be texts.
+    which are filled per caller and so must be texts; so do ``{list_label}`` and ``{last_digits}``
+    to ``agent_outbound_person`` and ``{outcome}`` to ``agent_outbound_recorded``.
     """
     if override.text is None:
         if key in _SPOKEN_ONLY:
-            return [f"{key} is said with the caller's own numbers: give a text, not audio"]
+            return [f"{key} is said with {_SPOKEN_ONLY[key]}: give a text, not audio"]
         return []
     try:
         names = placeholders(override.text)

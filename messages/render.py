@@ -7,7 +7,14 @@ import re
 from dataclasses import dataclass
 
 from messages.overrides import MessageOverride, check_template, placeholders
-from messages.spoken import join_dutch, spoken_minutes, spoken_phone_number, spoken_position
+from messages.spoken import (
+    join_dutch,
+    spoken_digits,
+    spoken_minutes,
+    spoken_outcome,
+    spoken_phone_number,
+    spoken_position,
+)
 from messages.texts import DEFAULT_TEXTS, MessageKey
 
 # A slow nl-BE text-to-speech rate in characters per second. Overestimating the length makes a
@@ -28,10 +35,16 @@ class MessageContext:
     central_number: str
     break_key: str = "9"
     resume_key: str = "1"
+    outbound_key: str = "7"
     # The caller's place in the queue and the estimated wait in whole minutes, for
     # ``queue_position`` and ``expected_wait`` (None where no caller is concerned).
     position: int | None = None
     wait_minutes: int | None = None
+    # The person an agent calls, for ``agent_outbound_person``: the list's label and the last
+    # digits of the number; and the outcome the agent keyed, for ``agent_outbound_recorded``.
+    list_label: str | None = None
+    last_digits: str | None = None
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +77,8 @@ def render(
 
     ``{municipalities}`` is said as a Dutch list and ``{central_number}`` digit by digit in its
     national groups (playbook 1.2.2 and 1.2.3.1); ``{website}`` is read as written. ``{position}``
-    is said as a Dutch ordinal ("de derde") and ``{expected_wait}`` in minutes ("4 minuten"). Without known
+    is said as a Dutch ordinal ("de derde") and ``{expected_wait}`` in minutes ("4 minuten");
+    ``{last_digits}`` digit by digit, ``{outcome}`` as its Dutch meaning ("nooit meer bellen"). Without known
     opening hours the sentence naming them is left out rather than said half ("U kan ons bereiken .").
     Audio overrides are played as they are.
     """
@@ -83,6 +97,7 @@ def render(
         "opening_hours": context.opening_hours,
         "break_key": _KEY_NAMES.get(context.break_key, context.break_key),
         "resume_key": _KEY_NAMES.get(context.resume_key, context.resume_key),
+        "outbound_key": _KEY_NAMES.get(context.outbound_key, context.outbound_key),
     }
     used = placeholders(template)
     if "central_number" in used:
@@ -95,6 +110,18 @@ def render(
         if context.wait_minutes is None:
             raise ValueError(f"message {key}: no estimated wait to say")
         values["expected_wait"] = spoken_minutes(context.wait_minutes)
+    if "list_label" in used:
+        if context.list_label is None:
+            raise ValueError(f"message {key}: no list to name")
+        values["list_label"] = context.list_label
+    if "last_digits" in used:
+        if context.last_digits is None:
+            raise ValueError(f"message {key}: no number to say")
+        values["last_digits"] = spoken_digits(context.last_digits)
+    if "outcome" in used:
+        if context.outcome is None:
+            raise ValueError(f"message {key}: no outcome to say")
+        values["outcome"] = spoken_outcome(context.outcome)
     return Speech(text=template.format_map(values), language=language, voice=voice)
 
 

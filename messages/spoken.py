@@ -78,3 +78,27 @@ def spoken_minutes(minutes: int) -> str:
     if minutes < 1:
         raise ValueError(f"an estimate is at least 1 minute, got {minutes}")
     return "1 minuut" if minutes == 1 else f"{minutes} minuten"
+
+
+# What the agent keyed after a conversation (playbook 1.5.2), as confirmed to the agent.
+_OUTCOMES = {
+    "accepted": "aanvaard",
+    "kept": "nu niet, maar blijft op de lijst",
+    "do_not_call": "nooit meer bellen",
+    "wrong_number": "verkeerd nummer",
+}
+
+
+def spoken_outcome(outcome: str) -> str:
+    """A keyed outcome as confirmed to the agent: ``do_not_call`` → "nooit meer bellen"."""
+    try:
+        return _OUTCOMES[outcome]
+    except KeyError:
+        raise ValueError(f"no spoken form for the outcome {outcome!r}") from None
+
+
+def spoken_digits(digits: str) -> str:
+    """Digits one by one ("5 6"): a voice reads "56" as "zesenvijftig"."""
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValueError(f"{digits!r} is not a run of digits")
+    return " ".join(digits)

@@ -29,6 +29,14 @@ MessageKey = Literal[
     "agent_no_caller",
     "agent_on_break",
     "agent_queue_unavailable",
+    "agent_outbound_person",
+    "agent_outbound_nobody",
+    "agent_outbound_outcome",
+    "agent_outbound_recorded",
+    "agent_outbound_no_answer",
+    "agent_outbound_busy",
+    "agent_outbound_failed",
+    "agent_outbound_voicemail",
 ]
 
 MESSAGE_KEYS: tuple[MessageKey, ...] = get_args(MessageKey)
@@ -42,17 +50,30 @@ PLACEHOLDERS: frozenset[str] = frozenset(
         "helpdesk_name",
         "break_key",
         "resume_key",
+        "outbound_key",
     }
 )
 
-# Placeholders filled per waiting caller, each allowed in its own message only.
+# Placeholders filled per call (a waiting caller's place, the person an agent calls), each
+# allowed in its own message only.
 CALLER_PLACEHOLDERS: Mapping[str, MessageKey] = MappingProxyType(
-    {"position": "queue_position", "expected_wait": "expected_wait"}
+    {
+        "position": "queue_position",
+        "expected_wait": "expected_wait",
+        "list_label": "agent_outbound_person",
+        "last_digits": "agent_outbound_person",
+        "outcome": "agent_outbound_recorded",
+    }
 )
 
 _WEBSITE_SENTENCE = (
     "Wilt u een afspraak bevestigen, verplaatsen of weigeren? "
     "Dat kan ook eenvoudig en zonder wachttijd via {website}."
+)
+
+# Between calls to citizens (playbook 1.5): the break key, 0 for the incoming callers, or silence.
+_OUTBOUND_MENU = (
+    "Druk {break_key} voor een pauze of 0 voor de inkomende oproepen, of wacht op de volgende persoon."
 )
 
 DEFAULT_TEXTS: Mapping[MessageKey, str] = MappingProxyType(
@@ -115,6 +136,26 @@ DEFAULT_TEXTS: Mapping[MessageKey, str] = MappingProxyType(
         "agent_queue_unavailable": (
             "De wachtrij is op dit ogenblik niet bereikbaar. U blijft aangemeld en we proberen het "
             "over een halve minuut opnieuw. Druk {break_key} voor een pauze."
+        ),
+        # Calling citizens from the call lists (playbook 1.5), said to the agent only: never on the
+        # person's leg. {list_label} is the list's label as ops wrote it, {last_digits} the last
+        # two digits of the number, said one by one.
+        "agent_outbound_person": "{list_label}: nummer eindigend op {last_digits}.",
+        "agent_outbound_nobody": (
+            "Er staat niemand meer te bellen op de belijsten. U ontvangt weer inkomende oproepen."
+        ),
+        "agent_outbound_outcome": (
+            "Het gesprek is beëindigd. Druk 1: aanvaard. 2: nu niet, maar houd mij op de lijst. "
+            "3: nooit meer bellen. 4: verkeerd nummer."
+        ),
+        # {outcome}: the key's meaning, "aanvaard", "nooit meer bellen" …
+        "agent_outbound_recorded": "Genoteerd: {outcome}. " + _OUTBOUND_MENU,
+        "agent_outbound_no_answer": "Er werd niet opgenomen. " + _OUTBOUND_MENU,
+        "agent_outbound_busy": "Het nummer is in gesprek. " + _OUTBOUND_MENU,
+        "agent_outbound_failed": "Het nummer kon niet gebeld worden. " + _OUTBOUND_MENU,
+        # Playbook 1.5.2: never leave a message on a voicemail, go on to the next person.
+        "agent_outbound_voicemail": (
+            "Een antwoordapparaat nam op. Er werd geen bericht ingesproken. " + _OUTBOUND_MENU
         ),
     }
 )

@@ -1,6 +1,19 @@
 """Calls to citizens from the agent line (playbook 1.5): call lists, the people on them, the
 attempts, the do-not-call register and the citizens who ring back."""
 
+from outbound.dialling import (
+    FILLED,
+    Claimed,
+    Recorded,
+    claim_next,
+    finish_attempt,
+    record_outcome,
+    record_screen,
+    record_talk,
+    release_claims,
+    screened_as,
+    start_attempt,
+)
 from outbound.tables import (
     MISSED,
     UNREACHED,
@@ -14,13 +27,24 @@ from outbound.tables import (
 )
 
 __all__ = [
+    "FILLED",
     "MISSED",
     "UNREACHED",
     "CallList",
     "CallListEntry",
+    "Claimed",
     "DoNotCall",
     "EntryState",
     "OutboundAttempt",
     "Outcome",
     "Purpose",
+    "Recorded",
+    "claim_next",
+    "finish_attempt",
+    "record_outcome",
+    "record_screen",
+    "record_talk",
+    "release_claims",
+    "screened_as",
+    "start_attempt",
 ]

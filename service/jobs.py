@@ -21,6 +21,7 @@ from agents import agents_logged_in, end_agent_call
 from calllog import purge_raw_numbers
 from calls import leave_queue
 from config import HelpdeskConfig
+from outbound import release_claims
 from service.runtime import Runtime
 from staffing import (
     agent_call_sids,
@@ -270,6 +271,7 @@ class Jobs:
             if status is not None:
                 with rt.session() as session:
                     agents = end_agent_call(session, call_sid, now)
+                    release_claims(session, call_sid, now)
                 for helpdesk_id, agent in agents:
                     log.info(
                         "agent logged out: the call had ended",

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from agents import end_agent_call
 from calllog import NewEvent, record_events
 from calls import QueueChanges, apply_queue_changes
+from outbound import release_claims
 from routing import ArrivalDecision, LineState
 
 
@@ -63,7 +64,8 @@ class LeaveQueue:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EndAgentCall:
-    """The agent-line call ``call_sid`` ended: its agent is logged out (agents.end_agent_call)."""
+    """The agent-line call ``call_sid`` ended: its agent is logged out (agents.end_agent_call) and
+    the people it was calling without an outcome go back to their lists (outbound.release_claims)."""
 
     op: Literal["end_agent_call"] = "end_agent_call"
     call_sid: str
@@ -111,6 +113,7 @@ def apply(session: Session, operations: Sequence[Operation]) -> None:
     apply_queue_changes(session, queue)
     for agent_call in ended:
         end_agent_call(session, agent_call.call_sid, agent_call.now)
+        release_claims(session, agent_call.call_sid, agent_call.now)
     record_events(session, events)
 
 

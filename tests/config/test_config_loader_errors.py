@@ -252,7 +252,7 @@ CASES = [
         [
             "helpdesk.yaml:13: helpdesks[0].messages.welcome: unknown placeholder {gemeente}; use one of "
             "{break_key}, {central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, "
-            "{resume_key}, "
+            "{outbound_key}, {resume_key}, "
             "{website}"
         ],
         id="unknown-placeholder",
@@ -277,7 +277,9 @@ CASES = [
             '"closing", "busy", "overflow_wait", "queue_position", "expected_wait", "agent_welcome", '
             '"agent_code_prompt", "agent_pin_prompt", '
             '"agent_pin_wrong", "agent_locked", "agent_logged_in", "agent_next_caller", "agent_no_caller", '
-            '"agent_on_break" or "agent_queue_unavailable"'
+            '"agent_on_break", "agent_queue_unavailable", "agent_outbound_person", "agent_outbound_nobody", '
+            '"agent_outbound_outcome", "agent_outbound_recorded", "agent_outbound_no_answer", '
+            '"agent_outbound_busy", "agent_outbound_failed" or "agent_outbound_voicemail"'
         ],
         id="unknown-message",
     ),
@@ -737,7 +739,7 @@ def test_every_problem_is_reported_at_once_in_file_order() -> None:
         "helpdesk.yaml:19: helpdesks[0].queue.lines_per_agent: must be at least 1",
         "helpdesk.yaml:21: helpdesks[0].messages.welcome: unknown placeholder {gemeente}; use one of "
         "{break_key}, {central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, "
-        "{resume_key}, "
+        "{outbound_key}, {resume_key}, "
         "{website}",
         'helpdesk.yaml:25: helpdesks[1].numbers[0]: "+3233100100" is already used by helpdesks[0].numbers',
         'helpdesk.yaml:27: helpdesks[1].hours.mon-fry: unknown day key "mon-fry"; '

@@ -161,7 +161,7 @@ def test_model_reports_each_bad_message_at_its_key() -> None:
             ("helpdesks", 0, "messages", "welcome"),
             "unknown placeholder {gemeente}; use one of "
             "{break_key}, {central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, "
-            "{resume_key}, "
+            "{outbound_key}, {resume_key}, "
             "{website}",
         ),
         (("helpdesks", 0, "messages", "wait"), "{central_number} may only be used in overflow_wait"),

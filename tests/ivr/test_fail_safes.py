@@ -25,6 +25,7 @@ CITIZEN, AGENT_LINE = "+3233100100", "+3233100199"
 CALLER = "+32470123456"
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
 EMPTY = f"{HEAD}<Response />"
+HANG_UP = f"{HEAD}<Response><Hangup /></Response>"
 VOICE = 'language="nl-BE" voice="Google.nl-BE-Standard-A"'
 FORWARD = f'{HEAD}<Response><Dial callerId="{CALLER}" timeout="30">+3227138700</Dial></Response>'
 APOLOGY = (
@@ -44,6 +45,9 @@ CITIZEN_DOC = Family(Document.CITIZEN, MAIN_VERBS)
 WAIT_DOC = Family(Document.WAIT, WAIT_VERBS - {"Hangup"})
 QUEUE_URL_DOC = Family(Document.QUEUE_URL, ANNOUNCE_VERBS)
 AGENT_DOC = Family(Document.AGENT, MAIN_VERBS)
+# The leg of a person an agent calls, before the agent is put through: nothing said or played to
+# what may be an answering machine.
+SCREEN_DOC = Family(Document.SCREEN, frozenset({"Hangup"}))
 STATUS_DOC = Family(Document.STATUS, frozenset())
 
 FAMILIES = {
@@ -61,6 +65,10 @@ FAMILIES = {
     "/twilio/agent/connect": QUEUE_URL_DOC,
     "/twilio/agent/after": AGENT_DOC,
     "/twilio/agent/menu": AGENT_DOC,
+    "/twilio/agent/outbound/next": AGENT_DOC,
+    "/twilio/agent/outbound/screen": SCREEN_DOC,
+    "/twilio/agent/outbound/after": AGENT_DOC,
+    "/twilio/agent/outbound/outcome": AGENT_DOC,
     "/twilio/menu": CITIZEN_DOC,
 }
 # What the fail-safe answers for each path at 10:00 on a Wednesday (central open), QueueTime 30.
@@ -69,6 +77,7 @@ RAISED = {
     Document.WAIT: f'{HEAD}<Response><Pause length="30" /></Response>',
     Document.QUEUE_URL: EMPTY,
     Document.AGENT: APOLOGY,
+    Document.SCREEN: HANG_UP,
     Document.STATUS: EMPTY,
 }
 
@@ -120,6 +129,7 @@ def test_a_handler_that_raises_gets_the_fail_safe_of_its_document(
     # Every handler parses its parameters first, once the signature is verified.
     monkeypatch.setattr("ivr.webhooks.parse_params", broken)
     monkeypatch.setattr("ivr.agent_line.parse_params", broken)
+    monkeypatch.setattr("ivr.agent_outbound.parse_params", broken)
     response = line.post(f"{path}?helpdesk=voorkempen", _params(line, path))
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/xml; charset=utf-8"
@@ -141,6 +151,10 @@ DATABASE_FAIL_SAFES = {
     "/twilio/agent/pin": APOLOGY,
     "/twilio/agent/menu": APOLOGY,
     "/twilio/agent/connect": EMPTY,
+    "/twilio/agent/outbound/after": APOLOGY,
+    "/twilio/agent/outbound/outcome": APOLOGY,
+    # The leg is put through or hung up on by AnsweredBy alone (none here: put through).
+    "/twilio/agent/outbound/screen": EMPTY,
     "/twilio/status": EMPTY,
 }
 
@@ -150,7 +164,8 @@ def test_without_the_database_every_answer_is_allowed_in_its_document(
     unreachable_line: Line, path: str
 ) -> None:
     line = unreachable_line
-    query = "?helpdesk=voorkempen&code=1234" if path.startswith("/twilio/agent") else "?helpdesk=voorkempen"
+    agent = path.startswith("/twilio/agent")
+    query = "?helpdesk=voorkempen&code=1234&attempt=1" if agent else "?helpdesk=voorkempen"
     response = line.post(f"{path}{query}", _params(line, path))
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/xml; charset=utf-8"
@@ -159,6 +174,29 @@ def test_without_the_database_every_answer_is_allowed_in_its_document(
         assert response.text == DATABASE_FAIL_SAFES[path]
     elif FAMILIES[path] is WAIT_DOC:
         assert verbs  # the caller keeps waiting: something to hear, so Twilio does not loop at once
+
+
+@pytest.mark.parametrize(
+    ("answered_by", "expected"),
+    [("machine_start", HANG_UP), ("fax", HANG_UP), ("human", EMPTY)],
+    ids=["machine", "fax", "human"],
+)
+def test_without_the_database_the_screen_still_hangs_up_on_a_machine(
+    unreachable_line: Line, answered_by: str, expected: str
+) -> None:
+    line = unreachable_line
+    params = line.call(to="+32470123456", caller=CITIZEN, AnsweredBy=answered_by)
+    response = line.post("/twilio/agent/outbound/screen?helpdesk=voorkempen&code=101&attempt=1", params)
+    assert response.text == expected
+
+
+def test_without_the_database_an_agent_in_outbound_work_takes_callers(unreachable_line: Line) -> None:
+    line = unreachable_line
+    response = line.post("/twilio/agent/outbound/next?helpdesk=voorkempen&code=101", line.call(to=AGENT_LINE))
+    verbs = _verbs(response.text, AGENT_DOC)
+    assert [
+        (type(verb).__name__, type(verb.target).__name__) for verb in verbs if isinstance(verb, SimDial)
+    ] == [("Dial", "DialQueue")]
 
 
 @pytest.mark.parametrize(
@@ -254,6 +292,7 @@ def test_a_fail_safe_that_cannot_be_rendered_still_answers_its_documents_verbs(d
         Document.WAIT: f'{HEAD}<Response><Pause length="60" /></Response>',
         Document.QUEUE_URL: EMPTY,
         Document.AGENT: agent_line_unavailable(),
+        Document.SCREEN: HANG_UP,
         Document.STATUS: EMPTY,
     }
     assert body == expected[document]

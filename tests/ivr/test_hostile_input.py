@@ -43,9 +43,13 @@ ROUTES = (
     "/twilio/agent/connect",
     "/twilio/agent/after",
     "/twilio/agent/menu",
+    "/twilio/agent/outbound/next",
+    "/twilio/agent/outbound/screen",
+    "/twilio/agent/outbound/after",
+    "/twilio/agent/outbound/outcome",
     "/twilio/menu",
 )
-# 15 routes x 720 examples: 10,800 requests per run.
+# 19 routes x 720 examples: 13,680 requests per run.
 EXAMPLES_PER_ROUTE = 720
 
 # config/helpdesk.yaml with a shared number's menu, so that /twilio/menu meets one too.
@@ -72,6 +76,7 @@ PARAMETERS = (
     "CallDuration",
     "Timestamp",
     "Digits",
+    "AnsweredBy",
     "SpeechResult",
     "Confidence",
 )
@@ -92,6 +97,8 @@ KNOWN_VALUES = (
     "queue-full",
     "system-error",
     "leave",
+    "human",
+    "machine_start",
     "1",
     "9",
     "12345678",
@@ -127,7 +134,7 @@ forms = st.tuples(
     st.sampled_from(PARAMETERS),
 ).map(lambda drawn: drawn[0] + [(drawn[2], "9" * MAX_FORM_BYTES)] if drawn[1] == "padded" else drawn[0])
 queries = st.lists(
-    st.tuples(st.one_of(st.sampled_from(("helpdesk", "code", "reason", "v")), texts), values),
+    st.tuples(st.one_of(st.sampled_from(("helpdesk", "code", "reason", "v", "attempt")), texts), values),
     max_size=4,
 ).map(lambda pairs: [(name, value[:200]) for name, value in pairs])
 # Most requests are signed right, so that most reach the routes; the rest are refused.

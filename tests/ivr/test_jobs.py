@@ -20,6 +20,7 @@ from app import create_app
 from calls import QueueEntry, enter_queue
 from config import HelpdeskConfig
 from ivr.twiml import Renderer
+from outbound import claim_next, start_attempt
 from service.jobs import Job, Jobs
 from service.reload import ConfigWatcher
 from service.runtime import Runtime
@@ -27,9 +28,11 @@ from simulator import TwilioSimulator
 from staffing import Alert, alerts
 from tests.ivr.conftest import BASE, BRUSSELS, CONFIG, TOKEN, Clock, make_settings
 from tests.ivr.rest_sim import ACCOUNT, rest_simulator
+from tests.outbound.seed import add_list, entries
 
 WEDNESDAY_10 = datetime(2026, 12, 2, 10, 0, tzinfo=BRUSSELS)
 AVAILABLE, BREAK, OFFLINE = PresenceStatus.AVAILABLE, PresenceStatus.BREAK, PresenceStatus.OFFLINE
+OUTBOUND = PresenceStatus.OUTBOUND
 
 
 def local(text: str) -> datetime:
@@ -285,6 +288,24 @@ def test_the_reaper_logs_out_agents_and_frees_queue_places_of_ended_calls(
         recent_caller.sid: (None, None),
     }
     assert changed == ["voorkempen"]
+
+
+def test_the_reaper_puts_the_people_of_an_ended_agent_call_back_on_their_list(
+    connected: Instance, sim: TwilioSimulator
+) -> None:
+    ended_agent = sim.place_call(from_="+32490000001", to="+3233100199", path="/hangup")
+    sim.run(until=WEDNESDAY_10 + timedelta(seconds=20))
+    with connected.runtime.session() as session:
+        set_presence(session, "voorkempen", "An", OUTBOUND, WEDNESDAY_10, call_sid=ended_agent.sid)
+        list_id = add_list(session, "voorkempen", ["+32470000001", "+32470000002"], WEDNESDAY_10)
+        claimed = claim_next(session, "voorkempen", "An", ended_agent.sid, WEDNESDAY_10)
+        assert claimed is not None
+        start_attempt(session, claimed, "voorkempen", "An", ended_agent.sid, WEDNESDAY_10)
+
+    assert Job.REAPER in connected.tick("2026-12-02 10:01")
+    with connected.runtime.session() as session:
+        assert [row.status for row in presence(session, "voorkempen")] == [OFFLINE]
+        assert entries(session, list_id)[0] == ("+32470000001", "pending", None, 1, None)
 
 
 def test_the_reaper_leaves_calls_twilio_cannot_tell_about(

@@ -23,8 +23,10 @@ from ivr.params import (
     MAX_SECONDS,
     DialResultParams,
     GatherParams,
+    PersonDialParams,
     QueueDialParams,
     QueueExitParams,
+    ScreenParams,
     StatusParams,
     TwilioParams,
     WaitParams,
@@ -47,6 +49,9 @@ NUMBERS = [
     ),
     pytest.param(
         QueueDialParams, "DialCallDuration", "dial_call_duration", MAX_SECONDS, id="agent-DialCallDuration"
+    ),
+    pytest.param(
+        PersonDialParams, "DialCallDuration", "dial_call_duration", MAX_SECONDS, id="person-DialCallDuration"
     ),
     pytest.param(StatusParams, "SequenceNumber", "sequence_number", MAX_COUNT, id="SequenceNumber"),
     pytest.param(StatusParams, "CallDuration", "call_duration", MAX_SECONDS, id="CallDuration"),
@@ -210,6 +215,32 @@ def test_a_queue_dial_report_keeps_the_rest_of_the_form() -> None:
     )
     assert parse_params(QueueDialParams, CALL | {"DialCallSid": "C" * 65}).dial_call_sid == ""
     assert parse_params(QueueDialParams, CALL).dial_bridged is None
+
+
+def test_a_dial_to_a_person_keeps_its_leg_and_talk_time() -> None:
+    form = CALL | {"DialCallStatus": "completed", "DialCallSid": "CA" + "d" * 32, "DialCallDuration": "3.7"}
+    assert parse_params(PersonDialParams, form) == PersonDialParams(
+        call_sid=CALL["CallSid"],
+        from_=CALL["From"],
+        to=CALL["To"],
+        call_status=CALL["CallStatus"],
+        dial_call_status="completed",
+        dial_call_sid="CA" + "d" * 32,
+        dial_call_duration=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sent", "parsed"),
+    [
+        pytest.param({"AnsweredBy": "machine_end_beep"}, "machine_end_beep", id="machine"),
+        pytest.param({"AnsweredBy": "human"}, "human", id="human"),
+        pytest.param({}, "", id="absent"),
+        pytest.param({"AnsweredBy": "x" * 33}, "", id="too-long"),
+    ],
+)
+def test_answered_by_as_sent(sent: dict[str, str], parsed: str) -> None:
+    assert parse_params(ScreenParams, CALL | sent).answered_by == parsed
 
 
 def test_a_queue_exit_with_a_wait_of_10_to_the_40_answers_and_logs_no_wait(

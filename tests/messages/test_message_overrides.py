@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from messages import MessageKey, MessageOverride, check_template
 
 ALLOWED = (
-    "{break_key}, {central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, {resume_key}, "
-    "{website}"
+    "{break_key}, {central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, {outbound_key}, "
+    "{resume_key}, {website}"
 )
 
 

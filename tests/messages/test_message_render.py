@@ -291,3 +291,58 @@ def test_queue_position_override() -> None:
 def test_standing_needs_its_numbers(key: MessageKey, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         render(key, VOORKEMPEN, None, LANGUAGE, VOICE)
+
+
+CALLING = replace(VOORKEMPEN, list_label="reservelijst dinsdag 14 uur", last_digits="56", outcome="kept")
+MENU = "Druk 9 voor een pauze of 0 voor de inkomende oproepen, of wacht op de volgende persoon."
+
+
+@pytest.mark.parametrize(
+    ("key", "context", "text"),
+    [
+        ("agent_outbound_person", CALLING, "reservelijst dinsdag 14 uur: nummer eindigend op 5 6."),
+        ("agent_outbound_recorded", CALLING, f"Genoteerd: nu niet, maar blijft op de lijst. {MENU}"),
+        ("agent_outbound_no_answer", CALLING, f"Er werd niet opgenomen. {MENU}"),
+        (
+            "agent_outbound_voicemail",
+            replace(CALLING, break_key="*"),
+            "Een antwoordapparaat nam op. Er werd geen bericht ingesproken. "
+            + MENU.replace("Druk 9", "Druk sterretje"),
+        ),
+    ],
+    ids=["person", "recorded", "no-answer", "voicemail-own-break-key"],
+)
+def test_outbound_prompts_render(key: MessageKey, context: MessageContext, text: str) -> None:
+    assert render(key, context, None, LANGUAGE, VOICE) == Speech(text, LANGUAGE, VOICE)
+
+
+def test_the_outbound_key_is_said_as_configured() -> None:
+    override = MessageOverride(text="Druk {outbound_key} om burgers te bellen.")
+    spoken = render("agent_no_caller", replace(VOORKEMPEN, outbound_key="#"), override, LANGUAGE, VOICE)
+    assert spoken == Speech("Druk hekje om burgers te bellen.", LANGUAGE, VOICE)
+
+
+@pytest.mark.parametrize(
+    ("key", "context", "message"),
+    [
+        (
+            "agent_outbound_person",
+            replace(CALLING, list_label=None),
+            "^message agent_outbound_person: no list to name$",
+        ),
+        (
+            "agent_outbound_person",
+            replace(CALLING, last_digits=None),
+            "^message agent_outbound_person: no number to say$",
+        ),
+        (
+            "agent_outbound_recorded",
+            replace(CALLING, outcome=None),
+            "^message agent_outbound_recorded: no outcome to say$",
+        ),
+    ],
+    ids=["label", "digits", "outcome"],
+)
+def test_outbound_prompts_need_their_values(key: MessageKey, context: MessageContext, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        render(key, context, None, LANGUAGE, VOICE)

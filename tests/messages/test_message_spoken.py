@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from messages import join_dutch, spoken_minutes, spoken_phone_number, spoken_position
+from messages import (
+    join_dutch,
+    spoken_digits,
+    spoken_minutes,
+    spoken_outcome,
+    spoken_phone_number,
+    spoken_position,
+)
 
 
 @pytest.mark.parametrize(
@@ -97,3 +104,37 @@ def test_spoken_minutes(minutes: int, expected: str) -> None:
 def test_spoken_minutes_never_under_one() -> None:
     with pytest.raises(ValueError, match=r"^an estimate is at least 1 minute, got 0$"):
         spoken_minutes(0)
+
+
+@pytest.mark.parametrize(
+    ("digits", "expected"), [("56", "5 6"), ("00", "0 0"), ("7", "7")], ids=["two", "zeros", "one"]
+)
+def test_spoken_digits_one_by_one(digits: str, expected: str) -> None:
+    assert spoken_digits(digits) == expected
+
+
+@pytest.mark.parametrize(
+    "digits", ["", "5a", "\u0665\u0666", "+3"], ids=["empty", "letter", "arabic-indic", "plus"]
+)
+def test_spoken_digits_are_ascii_digits(digits: str) -> None:
+    with pytest.raises(ValueError, match="is not a run of digits"):
+        spoken_digits(digits)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [
+        ("accepted", "aanvaard"),
+        ("kept", "nu niet, maar blijft op de lijst"),
+        ("do_not_call", "nooit meer bellen"),
+        ("wrong_number", "verkeerd nummer"),
+    ],
+    ids=["accepted", "kept", "do-not-call", "wrong-number"],
+)
+def test_spoken_outcome(outcome: str, expected: str) -> None:
+    assert spoken_outcome(outcome) == expected
+
+
+def test_an_automatic_outcome_is_never_confirmed_as_keyed() -> None:
+    with pytest.raises(ValueError, match=r"^no spoken form for the outcome 'busy'$"):
+        spoken_outcome("busy")

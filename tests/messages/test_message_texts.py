@@ -7,7 +7,7 @@ from messages import DEFAULT_TEXTS, MESSAGE_KEYS, MessageKey, MessageOverride, c
 
 def test_every_key_has_a_default_text() -> None:
     assert tuple(DEFAULT_TEXTS) == MESSAGE_KEYS
-    assert len(MESSAGE_KEYS) == 17
+    assert len(MESSAGE_KEYS) == 25
 
 
 @pytest.mark.parametrize("key", MESSAGE_KEYS, ids=list(MESSAGE_KEYS))
@@ -66,7 +66,7 @@ def test_playbook_texts_are_kept_word_for_word(key: MessageKey, text: str) -> No
             "U bent {plaats}.",
             [
                 "unknown placeholder {plaats}; use one of {break_key}, {central_number}, {helpdesk_name}, "
-                "{municipalities}, {opening_hours}, {position}, {resume_key}, {website}"
+                "{municipalities}, {opening_hours}, {outbound_key}, {position}, {resume_key}, {website}"
             ],
         ),
     ],
@@ -95,3 +95,46 @@ def test_standing_messages_cannot_be_recordings(key: MessageKey) -> None:
 def test_standing_texts() -> None:
     assert DEFAULT_TEXTS["queue_position"] == "U bent {position} in de rij."
     assert DEFAULT_TEXTS["expected_wait"] == "De verwachte wachttijd is ongeveer {expected_wait}."
+
+
+@pytest.mark.parametrize(
+    ("key", "override", "problems"),
+    [
+        ("agent_outbound_person", MessageOverride(text="Bel nu {list_label}, {last_digits}."), []),
+        ("agent_outbound_recorded", MessageOverride(text="Ok: {outcome}."), []),
+        (
+            "agent_no_caller",
+            MessageOverride(text="{list_label}"),
+            ["{list_label} may only be used in agent_outbound_person"],
+        ),
+        (
+            "agent_outbound_nobody",
+            MessageOverride(text="{outcome}"),
+            ["{outcome} may only be used in agent_outbound_recorded"],
+        ),
+        (
+            "agent_outbound_person",
+            MessageOverride(audio="media/persoon.wav"),
+            ["agent_outbound_person is said with the list and the number called: give a text, not audio"],
+        ),
+        (
+            "agent_outbound_recorded",
+            MessageOverride(audio="media/genoteerd.wav"),
+            ["agent_outbound_recorded is said with the outcome keyed: give a text, not audio"],
+        ),
+        ("agent_outbound_busy", MessageOverride(audio="media/bezet.wav"), []),
+    ],
+    ids=[
+        "person-own",
+        "recorded-own",
+        "label-elsewhere",
+        "outcome-elsewhere",
+        "person-audio",
+        "recorded-audio",
+        "busy-audio",
+    ],
+)
+def test_outbound_placeholders_belong_to_their_message(
+    key: MessageKey, override: MessageOverride, problems: list[str]
+) -> None:
+    assert check_template(key, override) == problems
