@@ -1,6 +1,26 @@
 """Calls to citizens from the agent line (playbook 1.5): call lists, the people on them, the
 attempts, the do-not-call register and the citizens who ring back."""
 
+from outbound.figures import OUTBOUND_COLUMNS, OutboundFigures, list_figures, outbound_row, period_figures
+from outbound.lists import (
+    Created,
+    EntryView,
+    ListClosedError,
+    ListDetail,
+    ListState,
+    ListSummary,
+    NewList,
+    Progress,
+    UnknownListError,
+    close_list,
+    create_list,
+    erase_closed_numbers,
+    list_detail,
+    list_summaries,
+    list_summary,
+    retry_unreached,
+)
+from outbound.people import MAX_LABEL, MAX_PEOPLE, MAX_REFERENCE, ListRefusedError, Row, RowProblem, read_csv
 from outbound.tables import (
     MISSED,
     UNREACHED,
@@ -14,13 +34,41 @@ from outbound.tables import (
 )
 
 __all__ = [
+    "MAX_LABEL",
+    "MAX_PEOPLE",
+    "MAX_REFERENCE",
     "MISSED",
+    "OUTBOUND_COLUMNS",
     "UNREACHED",
     "CallList",
     "CallListEntry",
+    "Created",
     "DoNotCall",
     "EntryState",
+    "EntryView",
+    "ListClosedError",
+    "ListDetail",
+    "ListRefusedError",
+    "ListState",
+    "ListSummary",
+    "NewList",
     "OutboundAttempt",
+    "OutboundFigures",
     "Outcome",
+    "Progress",
     "Purpose",
+    "Row",
+    "RowProblem",
+    "UnknownListError",
+    "close_list",
+    "create_list",
+    "erase_closed_numbers",
+    "list_detail",
+    "list_figures",
+    "list_summaries",
+    "list_summary",
+    "outbound_row",
+    "period_figures",
+    "read_csv",
+    "retry_unreached",
 ]
