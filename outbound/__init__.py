@@ -3,6 +3,7 @@ attempts, the do-not-call register and the citizens who ring back."""
 
 from outbound.figures import OUTBOUND_COLUMNS, OutboundFigures, list_figures, outbound_row, period_figures
 from outbound.lists import (
+    FILLED,
     Created,
     EntryView,
     ListClosedError,
@@ -34,6 +35,7 @@ from outbound.tables import (
 )
 
 __all__ = [
+    "FILLED",
     "MAX_LABEL",
     "MAX_PEOPLE",
     "MAX_REFERENCE",

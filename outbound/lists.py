@@ -101,6 +101,13 @@ class ListSummary:
     def is_open(self) -> bool:
         return self.closed_at is None
 
+    @property
+    def state(self) -> Literal["open", "filled", "closed"]:
+        """open: being called; filled: closed by itself, its last slot accepted; closed: by ops."""
+        if self.closed_at is None:
+            return "open"
+        return "filled" if self.closed_reason == FILLED else "closed"
+
 
 @dataclass(frozen=True, slots=True)
 class EntryView:
