@@ -13,6 +13,7 @@ from fastapi.types import DecoratedCallable
 from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema, TypeAdapter, create_model
 
 from api.auth import require_role
+from api.call_list_schemas import FiguresOut
 from api.errors import REFUSED
 from calllog import (
     CALL_COLUMNS,
@@ -39,6 +40,7 @@ from calllog import (
     to_csv,
 )
 from config import HelpdeskConfig
+from outbound import OUTBOUND_COLUMNS, outbound_row, period_figures
 from service.runtime import Runtime, runtime
 
 router = APIRouter(prefix="/api", tags=["metrics"])
@@ -90,6 +92,9 @@ class Period(BaseModel):
 
 class MetricsOut(Period):
     kpis: KpisOut
+    outbound: FiguresOut = Field(
+        description="the calls to citizens from the call lists placed in the period (playbook 1.5)"
+    )
 
 
 class BucketOut(BaseModel):
@@ -197,11 +202,16 @@ def get_metrics(
     _period(config, helpdesk, first, last)
     with rt.session() as session:
         kpis = summary(session, helpdesk, first, last, thresholds_for(config, helpdesk))
+        outbound = period_figures(session, helpdesk, first, last, config.zone)
     if _wants_csv(request, format_):
         row: dict[str, Cell] = {"helpdesk": helpdesk, "from": first.isoformat(), "to": last.isoformat()}
         row.update(kpi_row(kpis))
-        return _csv(("helpdesk", "from", "to", *KPI_COLUMNS), [row], _name("metrics", helpdesk, first, last))
-    return MetricsOut(helpdesk=helpdesk, from_=first, to=last, kpis=KpisOut(**vars(kpis)))
+        row.update(outbound_row(outbound))
+        columns = ("helpdesk", "from", "to", *KPI_COLUMNS, *OUTBOUND_COLUMNS)
+        return _csv(columns, [row], _name("metrics", helpdesk, first, last))
+    return MetricsOut(
+        helpdesk=helpdesk, from_=first, to=last, kpis=KpisOut(**vars(kpis)), outbound=FiguresOut.of(outbound)
+    )
 
 
 class MenuKpisOut(BaseModel):

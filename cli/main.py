@@ -1,5 +1,5 @@
-"""Command line ``ivr``: serve, check-config, simulate, agents, close, reopen, report, contact-card,
-db upgrade."""
+"""Command line ``ivr``: serve, check-config, simulate, agents, close, reopen, lists, report,
+contact-card, db upgrade."""
 
 from __future__ import annotations
 
@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from cli import closures as closures_cli
 
     closures_cli.add_arguments(commands)
+    from cli import lists as lists_cli
+
+    lists_cli.add_arguments(commands)
     commands.add_parser("report", help="call KPIs of a period as a table or CSV", add_help=False)
 
     args, rest = parser.parse_known_args(argv)
@@ -81,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return contact_card_cli.run(args)
         case "close" | "reopen":
             return closures_cli.run(args)
+        case "lists":
+            return lists_cli.run(args)
         case "report":
             from cli import report as report_cli
 

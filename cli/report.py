@@ -1,6 +1,6 @@
 """``ivr report``: the call KPIs of a period as a table or CSV, read from the database of
 ``DATABASE_URL`` with the time zone and thresholds of ``IVR_CONFIG`` (playbook 1.2.2
-"rapportering")."""
+"rapportering"); a total also gives the figures of the calls to citizens (playbook 1.5)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from calllog import (
 )
 from config import ConfigError, HelpdeskConfig, Settings, load_config
 from database import make_engine, make_sessionmaker
+from outbound import OUTBOUND_COLUMNS, outbound_row, period_figures
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,10 +76,12 @@ class Report:
     key_columns: tuple[str, ...]
     rows: Sequence[Mapping[str, Cell]]
     is_series: bool
+    # The call KPIs, and for a total the outbound figures after them.
+    figure_columns: tuple[str, ...] = KPI_COLUMNS
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return (*self.key_columns, *KPI_COLUMNS)
+        return (*self.key_columns, *self.figure_columns)
 
     def csv(self) -> str:
         """The same CSV as the API's ``format=csv``."""
@@ -88,10 +91,10 @@ class Report:
         """A title line, then a figure per line (total) or a bucket per line (series), aligned."""
         if not self.is_series:
             row = self.rows[0]
-            width = max(len(name) for name in KPI_COLUMNS)
-            values = {name: _shown(row[name]) for name in KPI_COLUMNS}
+            width = max(len(name) for name in self.figure_columns)
+            values = {name: _shown(row[name]) for name in self.figure_columns}
             value_width = max(len(value) for value in values.values())
-            lines = [f"{name:<{width}}  {values[name]:>{value_width}}" for name in KPI_COLUMNS]
+            lines = [f"{name:<{width}}  {values[name]:>{value_width}}" for name in self.figure_columns]
             return "\n".join([self.title, *lines]) + "\n"
         cells = [[_shown(row[name]) for name in self.columns] for row in self.rows]
         widths = [
@@ -124,10 +127,13 @@ def build_report(
     scope = helpdesk or "all helpdesks"
     if step is None:
         kpis = summary(session, helpdesk, first, last, thresholds)
+        outbound = period_figures(session, helpdesk, first, last, config.zone)
         title = f"{scope}, {first.isoformat()} to {last.isoformat()} ({config.timezone})"
         row: dict[str, Cell] = {"helpdesk": helpdesk, "from": first.isoformat(), "to": last.isoformat()}
         row.update(kpi_row(kpis))
-        return Report(title, ("helpdesk", "from", "to"), [row], is_series=False)
+        row.update(outbound_row(outbound))
+        key = ("helpdesk", "from", "to")
+        return Report(title, key, [row], is_series=False, figure_columns=(*KPI_COLUMNS, *OUTBOUND_COLUMNS))
     buckets = series(session, helpdesk, first, last, step, config.zone, thresholds)
     title = f"{scope}, {first.isoformat()} to {last.isoformat()}, per {step} ({config.timezone})"
     rows = [{"start": bucket.start.isoformat(), **kpi_row(bucket.kpis)} for bucket in buckets]

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from database import dialect_insert
 from outbound.tables import (
+    FILLED,
     UNREACHED,
     CallList,
     CallListEntry,
@@ -31,9 +32,6 @@ from outbound.tables import (
     OutboundAttempt,
     Outcome,
 )
-
-FILLED = "filled"
-"""``CallList.closed_reason`` of a list closed by the acceptance of its last slot."""
 
 # Written with every update of these tables: the unit of work may hold none of their objects.
 _NO_SYNC = {"synchronize_session": False}

@@ -56,6 +56,13 @@ MISSED: frozenset[Outcome] = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome
 """The unanswered calls after which a citizen who rings back is returning our call."""
 
 
+FILLED = "filled"
+"""``CallList.closed_reason`` of a list closed by the acceptance of its last slot (the agent line)."""
+
+CLOSED = "closed"
+"""``CallList.closed_reason`` of a list closed by ops."""
+
+
 class CallList(Base):
     """One list of people to call for a helpdesk, in order; closed by ops, or by itself once
     ``slots`` people accepted."""

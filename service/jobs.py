@@ -21,7 +21,7 @@ from agents import agents_logged_in, end_agent_call
 from calllog import purge_raw_numbers
 from calls import leave_queue
 from config import HelpdeskConfig
-from outbound import release_claims
+from outbound import erase_closed_numbers, release_claims
 from service.runtime import Runtime
 from staffing import (
     agent_call_sids,
@@ -298,7 +298,8 @@ class Jobs:
         return True
 
     def _purge_numbers(self, tick: datetime, now: datetime) -> bool:
-        """Forget raw caller numbers older than the retention period (PRODUCT.md: 30 days).
+        """Forget raw caller numbers older than the retention period (PRODUCT.md: 30 days), and
+        the numbers on the call lists closed longer ago than that.
 
         Only the keyed hash and the masked number stay, so repeat callers remain countable.
         """
@@ -306,9 +307,13 @@ class Jobs:
         with rt.session() as session:
             if not claim_tick(session, Job.RETENTION, tick, ran_at=now):
                 return False
-            purged = purge_raw_numbers(session, now - timedelta(days=rt.config.retention_days))
+            before = now - timedelta(days=rt.config.retention_days)
+            purged = purge_raw_numbers(session, before)
+            erased = erase_closed_numbers(session, before, now)
         if purged:
             log.info("raw caller numbers purged", extra={"records": purged})
+        if erased:
+            log.info("numbers of closed call lists erased", extra={"lists": erased})
         return True
 
     def _set_up_queues(self, tick: datetime, now: datetime) -> bool:

@@ -10,7 +10,8 @@ own command, ``curl`` gets ``--fail-with-body -sS`` (an HTTP error fails the exa
 ``ivr agents add`` and ``reset-pin`` without ``--pin-stdin`` ask for the PIN twice at a hidden
 prompt. Each command runs in a session of its own, without a controlling terminal, so the prompt
 reads the two lines from standard input, which carries the PIN twice; ``< pin.txt`` examples find
-``pin.txt`` in the folder the commands run in.
+``pin.txt`` in the folder the commands run in; ``reservelijst.csv``, which the call-list examples
+import, holds the README's own CSV example.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ PIN = "2580"
 DOCUMENTED_BASE_URL = "http://localhost:8000"
 OFFLINE = ("ivr simulate ", "ivr check-config ")
 # What the README shows; a removed example must be removed here too, on purpose.
-CURL_EXAMPLES = 24
-IVR_EXAMPLES = 34
+CURL_EXAMPLES = 31
+IVR_EXAMPLES = 38
 
 FENCE = re.compile(r"^```(?P<lang>[a-z]*)\n(?P<body>.*?)^```$", re.DOTALL | re.MULTILINE)
 
@@ -101,6 +102,12 @@ def _without_comment(command: str) -> str:
 COMMANDS = readme_commands(README.read_text(encoding="utf-8"))
 
 
+def readme_csv(text: str) -> str:
+    """The README's example call list: its one ``csv`` block."""
+    (block,) = [block["body"] for block in FENCE.finditer(text) if block["lang"] == "csv"]
+    return block
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -148,6 +155,7 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Ran]]:
     work.mkdir()
     (work / "config").symlink_to(ROOT / "config", target_is_directory=True)
     (work / "pin.txt").write_text(f"{PIN}\n", encoding="utf-8")
+    (work / "reservelijst.csv").write_text(readme_csv(README.read_text(encoding="utf-8")), encoding="utf-8")
 
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -214,7 +222,9 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Ran]]:
 def test_the_readme_examples_are_all_found() -> None:
     assert len([command for command in COMMANDS if command.startswith("curl ")]) == CURL_EXAMPLES
     assert len([command for command in COMMANDS if command.startswith("ivr ")]) == IVR_EXAMPLES
-    assert not [command for command in COMMANDS if "[" in command or "…" in command]
+    # No placeholder like "[--slots N]" or "…" in a command; a JSON body in quotes may hold a list.
+    unquoted = [re.sub(r"'[^']*'", "''", command) for command in COMMANDS]
+    assert not [command for command in unquoted if "[" in command or "…" in command]
 
 
 def test_commands_are_read_as_the_shell_reads_them() -> None:
@@ -256,3 +266,21 @@ def test_the_agent_examples_did_what_they_say(examples: list[Ran]) -> None:
         "voorkempen  101   An Peeters  yes      offline\n"
         "voorkempen  102   Bart Claes  yes      offline\n"
     )
+
+
+def test_the_call_list_examples_did_what_they_say(examples: list[Ran]) -> None:
+    """The file the CLI imported is the README's CSV example; the API's lists follow it."""
+    by_command = {ran.command: ran for ran in examples}
+    imported = by_command[
+        "ivr lists import reservelijst.csv --helpdesk voorkempen --purpose reserve "
+        '--label "reservelijst dinsdag 14 uur" --slots 1'
+    ]
+    assert imported.stdout == "imported call list 1 for voorkempen: 3 people\n"
+    closed = by_command["ivr lists close 1"]
+    assert (
+        closed.stdout == "closed call list 1 (reservelijst dinsdag 14 uur): nobody on it is called any more\n"
+    )
+    listed = by_command["ivr lists show 1"].stdout.splitlines()
+    assert listed[0] == "call list 1: reservelijst dinsdag 14 uur"
+    assert [line.split()[1] for line in listed[-3:]] == ["+32", "+32", "+32"]
+    assert "AFS-2291" in listed[-3]

@@ -15,10 +15,12 @@ from httpx2 import Response
 
 from app import create_app
 from calllog import KPI_COLUMNS
+from outbound import OUTBOUND_COLUMNS
 from tests.calllog.conftest import abandoned, answered, local, overflowed, play, sid
 from tests.calllog.test_calllog_kpis import build_calls
 from tests.conftest import _new_database
 from tests.ivr.conftest import BASE, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, make_settings
+from tests.outbound.test_outbound_figures import build_calls as build_outbound_calls
 
 PERIOD = {"helpdesk": "voorkempen", "from": "2026-12-01", "to": "2026-12-02"}
 
@@ -40,6 +42,7 @@ def client(
         with TestClient(app, base_url=BASE) as test_client:
             with app.state.runtime.session() as session:
                 build_calls(session)
+                build_outbound_calls(session)
                 play(session, sid(400), "voorkempen", local("2026-10-25T02:30:00+02:00"), abandoned(3))
                 play(session, sid(401), "voorkempen", local("2026-10-25T02:30:00+01:00"), answered(8, 30))
                 play(
@@ -176,6 +179,21 @@ def test_metrics_json(client: TestClient) -> None:
     response = _get(client, "/api/metrics", **PERIOD)
     body = response.json()
     assert (body["helpdesk"], body["from"], body["to"]) == ("voorkempen", "2026-12-01", "2026-12-02")
+    assert body["outbound"] == {
+        "people_called": 10,
+        "attempts": 11,
+        "reached": 5,
+        "accepted": 1,
+        "kept": 1,
+        "do_not_call": 1,
+        "wrong_number": 1,
+        "no_answer": 2,
+        "voicemail": 1,
+        "busy_failed": 2,
+        "lists_filled": 1,
+        "fill_s": 780.0,
+        "talk_s": 165,
+    }
     assert body["kpis"] == {
         "offered": 31,
         "offered_open": 27,
@@ -215,12 +233,13 @@ def test_metrics_csv_equals_the_json(
     as_csv = client.get("/api/metrics", params={**PERIOD, **params}, headers={**auth, **headers})
 
     (row,) = _csv(as_csv)
-    assert list(row) == ["helpdesk", "from", "to", *KPI_COLUMNS]
+    assert list(row) == ["helpdesk", "from", "to", *KPI_COLUMNS, *OUTBOUND_COLUMNS]
     assert row == {
         "helpdesk": "voorkempen",
         "from": "2026-12-01",
         "to": "2026-12-02",
         **_flat(as_json["kpis"]),
+        **{f"outbound_{name}": _as_csv_text(value) for name, value in as_json["outbound"].items()},
     }
     assert (
         as_csv.headers["content-disposition"]
@@ -231,6 +250,7 @@ def test_metrics_csv_equals_the_json(
 def test_all_helpdesks_when_none_is_named(client: TestClient) -> None:
     body = _get(client, "/api/metrics", **{"from": "2026-12-01", "to": "2026-12-02"}).json()
     assert (body["helpdesk"], body["kpis"]["offered"], body["kpis"]["invitations"]) == (None, 33, 600)
+    assert (body["outbound"]["attempts"], body["outbound"]["lists_filled"]) == (12, 2)
 
 
 @pytest.mark.parametrize("step", ["15m", "hour", "day"])

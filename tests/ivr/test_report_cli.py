@@ -7,11 +7,13 @@ from datetime import date
 
 import pytest
 
-from calllog import set_invitations
+from calllog import KPI_COLUMNS, set_invitations
 from cli.report import add_arguments, run
 from database import make_engine, make_sessionmaker
+from outbound import Outcome
 from tests.calllog.conftest import abandoned, answered, local, overflowed, play, sid
 from tests.ivr.conftest import CONFIG
+from tests.outbound.call_lists import NUMBERS, called, filled, stored_list
 
 
 @pytest.fixture
@@ -32,6 +34,12 @@ def database(migrated_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
             )
             play(session, sid(7), "kempen-zuid", local("2026-12-02 10:00:00"), answered(5, 60))
             set_invitations(session, "voorkempen", date(2026, 12, 2), 100)
+            # A reserve list of 3 with 1 slot, filled 16 minutes after it was made.
+            list_id = stored_list(session, NUMBERS[:3], local("2026-12-02 09:00:00"), slots=1)
+            called(session, list_id, 1, local("2026-12-02 09:10:00"), Outcome.NO_ANSWER)
+            called(session, list_id, 2, local("2026-12-02 09:11:00"), Outcome.BUSY)
+            called(session, list_id, 3, local("2026-12-02 09:15:00"), Outcome.ACCEPTED, talk_s=120)
+            filled(session, list_id, local("2026-12-02 09:16:00"))
     finally:
         engine.dispose()
     return migrated_db_url
@@ -70,6 +78,19 @@ max_wait_s                 180
 avg_talk_s               150.0
 invitations                100
 contact_rate              0.06
+outbound_people_called       3
+outbound_attempts            3
+outbound_reached             1
+outbound_accepted            1
+outbound_kept                0
+outbound_do_not_call         0
+outbound_wrong_number        0
+outbound_no_answer           1
+outbound_voicemail           0
+outbound_busy_failed         1
+outbound_lists_filled        1
+outbound_fill_s          960.0
+outbound_talk_s            120
 """
 
 
@@ -84,8 +105,12 @@ def test_csv(database: str, capsys: pytest.CaptureFixture[str]) -> None:
         "helpdesk,from,to,offered,offered_open,answered,abandoned,short_abandoned,overflowed,"
         "overflowed_closed,overflowed_no_agents,overflowed_queue_full,overflowed_wait_timeout,"
         "overflowed_error,closing_message,busy_message,in_progress,entered_queue,reachability,"
-        "service_level,asa_s,avg_abandon_wait_s,max_wait_s,avg_talk_s,invitations,contact_rate\r\n"
-        "voorkempen,2026-12-02,2026-12-02,6,5,2,2,1,2,1,0,0,1,0,0,0,0,5,0.4,0.25,45.0,21.5,180,150.0,100,0.06\r\n"
+        "service_level,asa_s,avg_abandon_wait_s,max_wait_s,avg_talk_s,invitations,contact_rate,"
+        "outbound_people_called,outbound_attempts,outbound_reached,outbound_accepted,outbound_kept,"
+        "outbound_do_not_call,outbound_wrong_number,outbound_no_answer,outbound_voicemail,"
+        "outbound_busy_failed,outbound_lists_filled,outbound_fill_s,outbound_talk_s\r\n"
+        "voorkempen,2026-12-02,2026-12-02,6,5,2,2,1,2,1,0,0,1,0,0,0,0,5,0.4,0.25,45.0,21.5,180,150.0,100,0.06,"
+        "3,3,1,1,0,0,0,1,0,1,1,960.0,120\r\n"
     )
 
 
@@ -101,7 +126,7 @@ def test_a_series_as_a_table(database: str, capsys: pytest.CaptureFixture[str]) 
     assert report(*DAY, "--step", "hour") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "voorkempen, 2026-12-02 to 2026-12-02, per hour (Europe/Brussels)"
-    assert lines[1].split() == ["start", *TABLE.split()[5::2]]
+    assert lines[1].split() == ["start", *KPI_COLUMNS]  # a series gives the call KPIs only
     assert len(lines) == 2 + 24
     assert lines[12].split() == [
         "2026-12-02T10:00:00+01:00",
