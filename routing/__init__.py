@@ -34,6 +34,7 @@ from routing.agent_line import (
 from routing.closures import Closure, closure_problems, parse_until
 from routing.decisions import (
     ANNOUNCE_GRACE,
+    RETURNING_QUEUE_SUFFIX,
     AfterCentralDecision,
     AfterQueueDecision,
     ArrivalDecision,
@@ -54,6 +55,7 @@ from routing.decisions import (
     decide_arrival,
     decide_wait,
     fail_safe,
+    returning_queue_name,
 )
 from routing.menu import AskChoice, ChoiceDecision, ChoiceHow, Chosen, decide_choice, hints, menu_prompt_text
 from routing.standing import NO_HISTORY, Standing, WaitHistory, decide_standing, estimate_wait_minutes
@@ -61,6 +63,7 @@ from routing.standing import NO_HISTORY, Standing, WaitHistory, decide_standing,
 __all__ = [
     "ANNOUNCE_GRACE",
     "NO_HISTORY",
+    "RETURNING_QUEUE_SUFFIX",
     "AfterCentralDecision",
     "AfterDialDecision",
     "AfterQueueDecision",
@@ -124,4 +127,5 @@ __all__ = [
     "menu_prompt_text",
     "parse_until",
     "queue_record_since",
+    "returning_queue_name",
 ]

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Literal, assert_never
 
 from config.models import Helpdesk
+from routing.decisions import returning_queue_name
 
 CODE_DIGITS = 8
 """The longest agent code (3 to 8 keypad digits); a longer entry is cut to this length."""
@@ -31,6 +32,13 @@ to the dial's action at once): a pause, not a tight loop; the menu keys work mea
 
 FAILED_DIAL_SECONDS = 5
 """A queue dial that ends this soon without a caller did not wait for one: it failed."""
+
+RETURNING_DIAL_SECONDS = 10
+"""The ``<Dial timeout>`` on the returning queue. A returning caller counts as waiting from the
+arrival on, while still hearing the ``returning_call`` message before Twilio queues them; and
+another agent may take them first. A short wait (Twilio adds 5 s) covers the message; then the
+agent is back at ``/next`` rather than idle on an empty queue while other callers wait. Longer
+than ``FAILED_DIAL_SECONDS``: a dial that waited is never taken for a failed one."""
 
 AgentStatus = Literal["available", "break", "offline"]
 """The agent's presence as this call sees it: ``offline`` also when the agent has logged in again
@@ -79,13 +87,15 @@ class DialQueue:
 
     ``dialled`` (seconds since the epoch) comes back with the dial's action, to tell a dial that
     failed at once from one that waited. ``timeout``: how long the agent waits for a caller before
-    the menu comes back (``agent_line.wait_for_caller``).
+    the menu comes back (``agent_line.wait_for_caller``). ``returning``: the helpdesk's returning
+    queue is dialled (``RETURNING_DIAL_SECONDS``), which the dial's action is told.
     """
 
     queue_name: str
     code: str
     dialled: int
     timeout: int
+    returning: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,20 +161,22 @@ class QueueDial:
 
     ``status`` and ``caller_sid`` are Twilio's ``DialCallStatus`` and ``DialCallSid`` (empty when
     not sent), ``bridged`` its ``DialBridged`` when sent, ``dialled`` when the dial began (seconds
-    since the epoch, from the action's URL; ``None`` when unknown).
+    since the epoch, from the action's URL; ``None`` when unknown); ``returning``: the dial was on
+    the helpdesk's returning queue (the action's URL says so).
     """
 
     status: str
     caller_sid: str
     bridged: bool | None
     dialled: int | None
+    returning: bool = False
 
 
 CallInDecision = AskCode | LockedOut
 CodeDecision = AskCode | AskPin
 PinDecision = LoggedIn | WrongPin | LockedOut
 NextDecision = DialQueue | OnBreak | HangUp
-AfterDialDecision = WrapUp | QueueUnreachable
+AfterDialDecision = WrapUp | QueueUnreachable | NextCaller
 MenuDecision = NextCaller | OnBreak | HangUp
 AgentLineDecision = (
     HangUp
@@ -211,9 +223,16 @@ def decide_pin(code: str, check: PinCheck) -> PinDecision:
     return LockedOut() if check.now_locked else WrongPin()
 
 
-def decide_next(desk: Helpdesk, code: str, status: AgentStatus, now: datetime) -> NextDecision:
+def decide_next(
+    desk: Helpdesk, code: str, status: AgentStatus, now: datetime, *, returning_waiting: bool = False
+) -> NextDecision:
     """Waiting for the next caller: dial the helpdesk's queue while the agent is available, poll
-    the menu while on a break, hang up once this call no longer carries the agent's presence."""
+    the menu while on a break, hang up once this call no longer carries the agent's presence.
+
+    ``returning_waiting``: a citizen who rings back after a call of ours they missed waits
+    (playbook 1.5.2); an available agent then dials the returning queue first, briefly
+    (``RETURNING_DIAL_SECONDS``), and comes back here for the other callers.
+    """
     _require_aware(now)
     match status:
         case "offline":
@@ -221,6 +240,14 @@ def decide_next(desk: Helpdesk, code: str, status: AgentStatus, now: datetime) -
         case "break":
             return OnBreak(code=code, seconds=BREAK_POLL_SECONDS, announce=False)
         case "available":
+            if returning_waiting:
+                return DialQueue(
+                    queue_name=returning_queue_name(desk.id),
+                    code=code,
+                    dialled=int(now.timestamp()),
+                    timeout=RETURNING_DIAL_SECONDS,
+                    returning=True,
+                )
             return DialQueue(
                 queue_name=desk.id,
                 code=code,
@@ -251,7 +278,9 @@ def decide_after_dial(
     """After the agent's queue dial: the menu for the wrap-up, or a back-off when it failed.
 
     ``answered``: the queue's record, read when :func:`queue_record_since` says so (``None`` when
-    not read or unavailable: a ``completed`` dial then counts as a conversation).
+    not read or unavailable: a ``completed`` dial then counts as a conversation). A dial on the
+    returning queue that put nobody through (another agent took the caller, or the caller was
+    still hearing the message) goes straight back to the next caller, without the menu.
     """
     _require_aware(now)
     if _dial_failed(dial, now):
@@ -260,6 +289,8 @@ def decide_after_dial(
         talked = dial.bridged
     else:
         talked = dial.status == "completed" and answered is not False
+    if dial.returning and not talked:
+        return NextCaller(code=code)
     return WrapUp(code=code, talked=talked, seconds=desk.agent_line.wrap_up)
 
 

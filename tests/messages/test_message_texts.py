@@ -7,7 +7,7 @@ from messages import DEFAULT_TEXTS, MESSAGE_KEYS, MessageKey, MessageOverride, c
 
 def test_every_key_has_a_default_text() -> None:
     assert tuple(DEFAULT_TEXTS) == MESSAGE_KEYS
-    assert len(MESSAGE_KEYS) == 17
+    assert len(MESSAGE_KEYS) == 18
 
 
 @pytest.mark.parametrize("key", MESSAGE_KEYS, ids=list(MESSAGE_KEYS))
@@ -95,3 +95,11 @@ def test_standing_messages_cannot_be_recordings(key: MessageKey) -> None:
 def test_standing_texts() -> None:
     assert DEFAULT_TEXTS["queue_position"] == "U bent {position} in de rij."
     assert DEFAULT_TEXTS["expected_wait"] == "De verwachte wachttijd is ongeveer {expected_wait}."
+
+
+def test_the_returning_call_message_replaces_the_welcome_and_promises_priority() -> None:
+    # Playbook 1.5.2: people who missed our call ring back; they hear why they are put first.
+    assert DEFAULT_TEXTS["returning_call"] == (
+        "U werd door ons gebeld. Bedankt om terug te bellen naar de helpdesk van het "
+        "COVID-vaccinatiecentrum van {municipalities}: u wordt met voorrang geholpen."
+    )
