@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from calllog.privacy import caller_hash
 from outbound.returning import returning_attempt, window_start
-from outbound.tables import CallList, CallListEntry, OutboundAttempt, Outcome
+from outbound.tables import Outcome
+from tests.outbound.attempts import add_attempt
 
 KEY = b"test caller hash key"
 NUMBER = "+32470123456"
@@ -24,71 +25,18 @@ AddAttempt = Callable[..., int]
 
 
 @pytest.fixture
-def add_attempt(session: Session) -> AddAttempt:
+def add(session: Session) -> AddAttempt:
     """An attempt to ``number`` placed ``hours_ago`` from ``helpdesk`` that ended with ``outcome``."""
-    lists: dict[str, CallList] = {}
 
-    def add(
-        hours_ago: float,
-        outcome: Outcome | None,
-        *,
-        number: str = NUMBER,
-        helpdesk: str = "voorkempen",
+    def add_one(
+        hours_ago: float, outcome: Outcome | None, *, number: str = NUMBER, helpdesk: str = "voorkempen"
     ) -> int:
-        started = NOW - dt.timedelta(hours=hours_ago)
-        if helpdesk not in lists:
-            lists[helpdesk] = CallList(
-                helpdesk_id=helpdesk,
-                purpose="reserve",
-                label="reservelijst dinsdag 14 uur",
-                slots=1,
-                created_at=NOW - dt.timedelta(days=10),
-                created_by="ops",
-            )
-            session.add(lists[helpdesk])
-            session.flush()
-        call_list = lists[helpdesk]
-        number_hash = caller_hash(number, KEY)
-        entry = session.execute(
-            select(CallListEntry).where(
-                CallListEntry.list_id == call_list.id, CallListEntry.number_hash == number_hash
-            )
-        ).scalar_one_or_none()
-        if entry is None:
-            position = (
-                1
-                + session.execute(
-                    select(func.count()).where(CallListEntry.list_id == call_list.id)
-                ).scalar_one()
-            )
-            entry = CallListEntry(
-                list_id=call_list.id,
-                position=position,
-                number=number,
-                number_hash=number_hash,
-                masked="+32 4** ** ** 56",
-                state="done",
-                attempts=0,
-                updated_at=started,
-            )
-            session.add(entry)
-            session.flush()
-        attempt = OutboundAttempt(
-            entry_id=entry.id,
-            list_id=call_list.id,
-            helpdesk_id=helpdesk,
-            agent="101",
-            agent_call_sid="CA" + "a" * 32,
-            number_hash=number_hash,
-            started_at=started,
-            ended_at=None if outcome is None else started + dt.timedelta(seconds=45),
-            outcome=None if outcome is None else outcome.value,
+        started_at = NOW - dt.timedelta(hours=hours_ago)
+        return add_attempt(
+            session, helpdesk_id=helpdesk, number=number, key=KEY, started_at=started_at, outcome=outcome
         )
-        session.add(attempt)
-        session.flush()
-        return attempt.id
 
-    return add
+    return add_one
 
 
 def _returning(session: Session, number: str = NUMBER, helpdesk: str = "voorkempen") -> int | None:
@@ -110,9 +58,9 @@ def _returning(session: Session, number: str = NUMBER, helpdesk: str = "voorkemp
     ids=str,
 )
 def test_only_an_unanswered_call_is_returned(
-    session: Session, add_attempt: AddAttempt, outcome: Outcome, returning: bool
+    session: Session, add: AddAttempt, outcome: Outcome, returning: bool
 ) -> None:
-    attempt = add_attempt(2, outcome)
+    attempt = add(2, outcome)
     assert _returning(session) == (attempt if returning else None)
 
 
@@ -121,43 +69,41 @@ def test_only_an_unanswered_call_is_returned(
     [(0, True), (2, True), (71.99, True), (72, False), (73, False), (-0.5, False)],
     ids=["just-now", "2-h-ago", "just-inside", "window-edge", "73-h-ago", "after-now"],
 )
-def test_the_window_before_now(
-    session: Session, add_attempt: AddAttempt, hours_ago: float, returning: bool
-) -> None:
-    attempt = add_attempt(hours_ago, Outcome.NO_ANSWER)
+def test_the_window_before_now(session: Session, add: AddAttempt, hours_ago: float, returning: bool) -> None:
+    attempt = add(hours_ago, Outcome.NO_ANSWER)
     assert _returning(session) == (attempt if returning else None)
 
 
-def test_the_latest_missed_call_is_the_one_returned(session: Session, add_attempt: AddAttempt) -> None:
-    add_attempt(30, Outcome.VOICEMAIL)
-    latest = add_attempt(3, Outcome.BUSY)
+def test_the_latest_missed_call_is_the_one_returned(session: Session, add: AddAttempt) -> None:
+    add(30, Outcome.VOICEMAIL)
+    latest = add(3, Outcome.BUSY)
     assert _returning(session) == latest
 
 
-def test_a_later_conversation_ends_the_link(session: Session, add_attempt: AddAttempt) -> None:
-    add_attempt(5, Outcome.NO_ANSWER)
-    add_attempt(2, Outcome.KEPT)
+def test_a_later_conversation_ends_the_link(session: Session, add: AddAttempt) -> None:
+    add(5, Outcome.NO_ANSWER)
+    add(2, Outcome.KEPT)
     assert _returning(session) is None
 
 
-def test_a_later_failed_or_ringing_call_leaves_the_link(session: Session, add_attempt: AddAttempt) -> None:
+def test_a_later_failed_or_ringing_call_leaves_the_link(session: Session, add: AddAttempt) -> None:
     # The person never saw a failed call, and a call still ringing has not ended.
-    missed = add_attempt(5, Outcome.NO_ANSWER)
-    add_attempt(3, Outcome.FAILED)
-    add_attempt(0.01, None)
+    missed = add(5, Outcome.NO_ANSWER)
+    add(3, Outcome.FAILED)
+    add(0.01, None)
     assert _returning(session) == missed
 
 
-def test_only_this_helpdesks_calls_and_this_number_count(session: Session, add_attempt: AddAttempt) -> None:
-    add_attempt(2, Outcome.NO_ANSWER, helpdesk="kempen-zuid")
-    add_attempt(2, Outcome.NO_ANSWER, number=OTHER)
+def test_only_this_helpdesks_calls_and_this_number_count(session: Session, add: AddAttempt) -> None:
+    add(2, Outcome.NO_ANSWER, helpdesk="kempen-zuid")
+    add(2, Outcome.NO_ANSWER, number=OTHER)
     assert _returning(session) is None
     assert _returning(session, helpdesk="kempen-zuid") is not None
     assert _returning(session, number=OTHER) is not None
 
 
-def test_another_key_finds_nothing(session: Session, add_attempt: AddAttempt) -> None:
-    add_attempt(2, Outcome.NO_ANSWER)
+def test_another_key_finds_nothing(session: Session, add: AddAttempt) -> None:
+    add(2, Outcome.NO_ANSWER)
     assert returning_attempt(session, caller_hash(NUMBER, b"another key"), "voorkempen", NOW, WINDOW) is None
 
 
@@ -175,9 +121,9 @@ def statements(session: Session) -> Iterator[list[str]]:
 
 
 def test_the_lookup_is_one_statement_on_the_number_and_time_index(
-    session: Session, add_attempt: AddAttempt, statements: list[str]
+    session: Session, add: AddAttempt, statements: list[str]
 ) -> None:
-    add_attempt(2, Outcome.NO_ANSWER)
+    add(2, Outcome.NO_ANSWER)
     statements.clear()
     _returning(session)
     assert len(statements) == 1
