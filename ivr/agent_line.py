@@ -40,6 +40,7 @@ from routing import (
     PinCheck,
     QueueDial,
     QueueUnreachable,
+    ReturningCallers,
     WrapUp,
     decide_after_dial,
     decide_call_in,
@@ -178,8 +179,10 @@ async def next_caller(request: Request) -> Response:
         # Without the database the agent keeps taking callers: Twilio's queue still works.
         log.warning("presence unavailable; the agent keeps taking callers", extra={"helpdesk": desk.id})
         status = "available"
-    returning = status == "available" and await _returning_waiting(rt, desk)
-    return twiml(renderer.agent_line(desk, decide_next(desk, code, status, now, returning_waiting=returning)))
+    returning: ReturningCallers = "none"
+    if status == "available" and await _returning_waiting(rt, desk):
+        returning = "just_tried" if call.param("tried") == "returning" else "waiting"
+    return twiml(renderer.agent_line(desk, decide_next(desk, code, status, now, returning=returning)))
 
 
 async def _returning_waiting(rt: Runtime[Renderer], desk: Helpdesk) -> bool:

@@ -406,8 +406,9 @@ class Renderer:
                 self._menu(response, desk, code, seconds, "agent_queue_unavailable")
             case OnBreak(code=code, seconds=seconds, announce=announce):
                 self._menu(response, desk, code, seconds, "agent_on_break" if announce else None)
-            case NextCaller(code=code):
-                response.redirect(self._agent_url("/next", desk, code=code), method="POST")
+            case NextCaller(code=code, tried_returning=tried):
+                told = {"tried": "returning"} if tried else {}
+                response.redirect(self._agent_url("/next", desk, code=code, **told), method="POST")
             case _:
                 assert_never(decision)
         return str(response)

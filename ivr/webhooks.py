@@ -48,6 +48,7 @@ from routing import (
     decide_choice,
     decide_wait,
     fail_safe,
+    returning_queue_name,
 )
 from service.operations import (
     Admission,
@@ -275,7 +276,10 @@ async def _arrive(
         if isinstance(decision, EnqueueCaller):
             entered.append(
                 EnterQueue(
-                    call_sid=params.call_sid, helpdesk_id=desk.id, now=now, returning_queue=decision.returning
+                    call_sid=params.call_sid,
+                    helpdesk_id=desk.id,
+                    now=now,
+                    returning_queue=decision.queue_name == returning_queue_name(desk.id),
                 )
             )
         # The link to the missed call is logged whatever the decision (closed, full, ...).

@@ -44,6 +44,11 @@ AgentStatus = Literal["available", "break", "offline"]
 """The agent's presence as this call sees it: ``offline`` also when the agent has logged in again
 on another call or was removed."""
 
+ReturningCallers = Literal["none", "waiting", "just_tried"]
+"""Whether citizens ringing back after a call of ours they missed wait in the helpdesk's returning
+queue (playbook 1.5.2), as the agent's next dial sees it: ``none``; ``waiting``; ``just_tried``:
+they are still said to wait, but this agent's dial on that queue just found nobody."""
+
 
 @dataclass(frozen=True)
 class HangUp:
@@ -135,10 +140,13 @@ class OnBreak:
 
 @dataclass(frozen=True)
 class NextCaller:
-    """Back to the queue for the next caller; ``resumes``: the key ended a break (to record)."""
+    """Back to the queue for the next caller; ``resumes``: the key ended a break (to record);
+    ``tried_returning``: a dial on the returning queue just found nobody, which the next request
+    is told (see :func:`decide_next`)."""
 
     code: str
     resumes: bool = False
+    tried_returning: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,14 +232,22 @@ def decide_pin(code: str, check: PinCheck) -> PinDecision:
 
 
 def decide_next(
-    desk: Helpdesk, code: str, status: AgentStatus, now: datetime, *, returning_waiting: bool = False
+    desk: Helpdesk,
+    code: str,
+    status: AgentStatus,
+    now: datetime,
+    *,
+    returning: ReturningCallers = "none",
 ) -> NextDecision:
     """Waiting for the next caller: dial the helpdesk's queue while the agent is available, poll
     the menu while on a break, hang up once this call no longer carries the agent's presence.
 
-    ``returning_waiting``: a citizen who rings back after a call of ours they missed waits
-    (playbook 1.5.2); an available agent then dials the returning queue first, briefly
-    (``RETURNING_DIAL_SECONDS``), and comes back here for the other callers.
+    ``returning``: while citizens who ring back after a call of ours they missed wait (playbook
+    1.5.2), an available agent dials the returning queue first, briefly
+    (``RETURNING_DIAL_SECONDS``), and comes back here for the other callers. When that dial just
+    found nobody (``just_tried``: another agent took the caller, or the record is behind Twilio's
+    queue), the agent takes the helpdesk's own queue once before looking again, so that the
+    agent never circles on an empty returning queue while other callers wait.
     """
     _require_aware(now)
     match status:
@@ -240,7 +256,7 @@ def decide_next(
         case "break":
             return OnBreak(code=code, seconds=BREAK_POLL_SECONDS, announce=False)
         case "available":
-            if returning_waiting:
+            if returning == "waiting":
                 return DialQueue(
                     queue_name=returning_queue_name(desk.id),
                     code=code,
@@ -290,7 +306,7 @@ def decide_after_dial(
     else:
         talked = dial.status == "completed" and answered is not False
     if dial.returning and not talked:
-        return NextCaller(code=code)
+        return NextCaller(code=code, tried_returning=True)
     return WrapUp(code=code, talked=talked, seconds=desk.agent_line.wrap_up)
 
 

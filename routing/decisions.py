@@ -92,8 +92,9 @@ class EnqueueCaller:
     """The welcome message, then wait in the helpdesk's queue (``queue_name`` is the helpdesk id).
 
     ``returning``: a citizen ringing back after a call of ours they missed (playbook 1.5.2) hears
-    the ``returning_call`` message instead of the welcome and waits in the helpdesk's returning
-    queue (``queue_name`` from :func:`returning_queue_name`), which agents take first.
+    the ``returning_call`` message instead of the welcome; behind other waiting callers, in the
+    helpdesk's returning queue (``queue_name`` from :func:`returning_queue_name`), which agents
+    take first.
     """
 
     queue_name: str
@@ -179,8 +180,10 @@ def decide_arrival(
 
     ``returning``: the caller rings back after an unanswered call of ours (playbook 1.5.2: people
     who see a missed call from us will call). Only where a caller would be queued does it change
-    anything: the caller is queued in the helpdesk's returning queue, which agents take first
-    (counted with the other waiting callers). Closed, no agents or a full queue: the usual rules.
+    anything: the caller hears why they are put first and, when others wait, is queued in the
+    helpdesk's returning queue, which agents take first (counted with the other waiting callers).
+    When nobody waits the helpdesk's own queue puts them first as well, and an agent waiting on
+    it takes them at once. Closed, no agents or a full queue: the usual rules.
     """
     _require_aware(now)
     closed = applying(closure, now)
@@ -194,9 +197,9 @@ def decide_arrival(
         return _forward(config, "no_agents") if _central_open(config, now) else PlayClosing()
     if line.callers_waiting >= desk.queue.lines_per_agent * line.agents_logged_in:
         return _forward(config, "queue_full") if _central_open(config, now) else PlayBusy()
-    if returning:
+    if returning and line.callers_waiting > 0:
         return EnqueueCaller(queue_name=returning_queue_name(desk.id), returning=True)
-    return EnqueueCaller(queue_name=desk.id)
+    return EnqueueCaller(queue_name=desk.id, returning=returning)
 
 
 def decide_wait(

@@ -10,7 +10,7 @@ import pytest
 from calllog import set_invitations
 from cli.report import add_arguments, run
 from database import make_engine, make_sessionmaker
-from tests.calllog.conftest import abandoned, answered, local, overflowed, play, sid
+from tests.calllog.conftest import Ev, abandoned, answered, local, overflowed, play, sid
 from tests.ivr.conftest import CONFIG
 
 
@@ -23,7 +23,9 @@ def database(migrated_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     try:
         with make_sessionmaker(engine)() as session, session.begin():
             play(session, sid(1), "voorkempen", local("2026-12-02 10:00:00"), answered(20, 100))
-            play(session, sid(2), "voorkempen", local("2026-12-02 10:05:00"), answered(70, 200))
+            # A citizen ringing back after a call of ours they missed.
+            returning = Ev("returning_outbound", 0, {"attempt_id": 3})
+            play(session, sid(2), "voorkempen", local("2026-12-02 10:05:00"), [returning, *answered(70, 200)])
             play(session, sid(3), "voorkempen", local("2026-12-02 10:20:00"), abandoned(3))
             play(session, sid(4), "voorkempen", local("2026-12-02 10:50:00"), abandoned(40))
             play(session, sid(5), "voorkempen", local("2026-12-02 11:10:00"), overflowed("wait_timeout", 180))
@@ -62,6 +64,7 @@ closing_message              0
 busy_message                 0
 in_progress                  0
 entered_queue                5
+returning_calls              1
 reachability               0.4
 service_level             0.25
 asa_s                     45.0
@@ -83,17 +86,17 @@ def test_csv(database: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == (
         "helpdesk,from,to,offered,offered_open,answered,abandoned,short_abandoned,overflowed,"
         "overflowed_closed,overflowed_no_agents,overflowed_queue_full,overflowed_wait_timeout,"
-        "overflowed_error,closing_message,busy_message,in_progress,entered_queue,reachability,"
-        "service_level,asa_s,avg_abandon_wait_s,max_wait_s,avg_talk_s,invitations,contact_rate\r\n"
-        "voorkempen,2026-12-02,2026-12-02,6,5,2,2,1,2,1,0,0,1,0,0,0,0,5,0.4,0.25,45.0,21.5,180,150.0,100,0.06\r\n"
+        "overflowed_error,closing_message,busy_message,in_progress,entered_queue,returning_calls,"
+        "reachability,service_level,asa_s,avg_abandon_wait_s,max_wait_s,avg_talk_s,invitations,contact_rate\r\n"
+        "voorkempen,2026-12-02,2026-12-02,6,5,2,2,1,2,1,0,0,1,0,0,0,0,5,1,0.4,0.25,45.0,21.5,180,150.0,100,0.06\r\n"
     )
 
 
 def test_all_helpdesks_per_day(database: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert report("--from", "2026-12-01", "--to", "2026-12-02", "--step", "day", "--format", "csv") == 0
     assert capsys.readouterr().out.splitlines()[1:] == [
-        "2026-12-01T00:00:00+01:00,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,0,",
-        "2026-12-02T00:00:00+01:00,7,6,3,2,1,2,1,0,0,1,0,0,0,0,6,0.5,0.4,31.7,21.5,180,120.0,100,0.07",
+        "2026-12-01T00:00:00+01:00,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,0,",
+        "2026-12-02T00:00:00+01:00,7,6,3,2,1,2,1,0,0,1,0,0,0,0,6,1,0.5,0.4,31.7,21.5,180,120.0,100,0.07",
     ]
 
 
@@ -108,10 +111,10 @@ def test_a_series_as_a_table(database: str, capsys: pytest.CaptureFixture[str]) 
         *(
             ["4", "4", "2", "2", "1"]
             + ["0"] * 9
-            + ["4", "0.5", "0.3333", "45.0", "21.5", "70", "150.0", "-", "-"]
+            + ["4", "1", "0.5", "0.3333", "45.0", "21.5", "70", "150.0", "-", "-"]
         ),
     ]
-    assert lines[2].split()[1:] == ["0"] * 15 + ["-"] * 8
+    assert lines[2].split()[1:] == ["0"] * 16 + ["-"] * 8
     # Columns line up: every line as long as the header.
     assert {len(line) for line in lines[1:]} == {len(lines[1])}
 

@@ -50,6 +50,8 @@ class Arrival:
 ARRIVALS = {
     # open, room in the queue, a call of ours missed 2 h ago -> returning_call + the returning queue
     "open-room-in-queue": Arrival(f"{WEDNESDAY} 10:00", 1, 3, 2, "returning-arrival-open-room-in-queue"),
+    # nobody waits: returning_call, then the helpdesk's own queue (first in it anyway)
+    "nobody-waits": Arrival(f"{WEDNESDAY} 10:00", 1, 0, 2, "returning-arrival-nobody-waits"),
     # the same caller whose missed call is 73 h old: the ordinary welcome and queue
     "outside-the-window": Arrival(f"{WEDNESDAY} 10:00", 1, 3, 73, "arrival-open-room-in-queue"),
     # the queue is full: the usual rule (central open: forwarded)
@@ -86,6 +88,14 @@ def _agent(line: Line, *, returning_waiting: bool) -> None:
 STEPS = {
     # A returning caller waits: the returning queue first, a short dial, told to the action.
     "next-dial-returning-queue": (f"/twilio/agent/next{AGENT}", {}, True, "agent-next-dial-returning-queue"),
+    # The dial on the returning queue just found nobody, yet a caller is still said to wait there:
+    # the helpdesk's own queue once, rather than circling on an empty queue.
+    "next-after-returning-found-nobody": (
+        f"/twilio/agent/next{AGENT}&tried=returning",
+        {},
+        True,
+        "agent-next-dial-queue",
+    ),
     # Nobody waits in the returning queue: the helpdesk's own queue, as ever.
     "next-dial-queue": (f"/twilio/agent/next{AGENT}", {}, False, "agent-next-dial-queue"),
     # Nobody was put through on the returning queue (another agent took the caller): on at once.

@@ -26,6 +26,7 @@ from routing import (
     PinDecision,
     QueueDial,
     QueueUnreachable,
+    ReturningCallers,
     WrapUp,
     WrongPin,
     decide_after_dial,
@@ -120,17 +121,23 @@ def test_decide_next(
     assert decide_next(_desk(make_config, **agent_line), "101", status, NOW) == expected
 
 
-RETURNING_NEXT: list[tuple[str, AgentStatus, bool, NextDecision]] = [
-    # id, presence, a returning caller waits, decision
+RETURNING_NEXT: list[tuple[str, AgentStatus, ReturningCallers, NextDecision]] = [
+    # id, presence, the returning callers as the dial sees them, decision
     (
         "available-returning-waits-dials-the-returning-queue-briefly",
         "available",
-        True,
+        "waiting",
         DialQueue("voorkempen_returning", "101", EPOCH_NOW, 10, returning=True),
     ),
-    ("available-nobody-returning", "available", False, DialQueue("voorkempen", "101", EPOCH_NOW, 55)),
-    ("on-break-returning-waits-still-polls", "break", True, OnBreak("101", seconds=60, announce=False)),
-    ("offline-returning-waits-hangs-up", "offline", True, HangUp()),
+    (
+        "available-returning-queue-just-found-empty-own-queue-once",
+        "available",
+        "just_tried",
+        DialQueue("voorkempen", "101", EPOCH_NOW, 55),
+    ),
+    ("available-nobody-returning", "available", "none", DialQueue("voorkempen", "101", EPOCH_NOW, 55)),
+    ("on-break-returning-waits-still-polls", "break", "waiting", OnBreak("101", seconds=60, announce=False)),
+    ("offline-returning-waits-hangs-up", "offline", "waiting", HangUp()),
 ]
 
 
@@ -140,11 +147,11 @@ RETURNING_NEXT: list[tuple[str, AgentStatus, bool, NextDecision]] = [
     ids=[row[0] for row in RETURNING_NEXT],
 )
 def test_decide_next_takes_returning_callers_first(
-    make_config: MakeConfig, status: AgentStatus, returning: bool, expected: NextDecision
+    make_config: MakeConfig, status: AgentStatus, returning: ReturningCallers, expected: NextDecision
 ) -> None:
     # Playbook 1.5.2: a citizen ringing back after our missed call is served before the others.
     desk = _desk(make_config)
-    assert decide_next(desk, "101", status, NOW, returning_waiting=returning) == expected
+    assert decide_next(desk, "101", status, NOW, returning=returning) == expected
 
 
 def test_the_returning_dial_waits_less_than_any_caller_wait_yet_more_than_a_failed_dial() -> None:
@@ -207,6 +214,9 @@ def _returning(dial: QueueDial) -> QueueDial:
     return replace(dial, returning=True)
 
 
+# Straight back to the next caller, telling it the returning queue was just found empty.
+ON = NextCaller("101", tried_returning=True)
+
 RETURNING_AFTER: list[tuple[str, QueueDial, bool | None, AfterDialDecision]] = [
     # id, a dial on the returning queue as reported, the queue's record, decision
     ("bridged-wraps-up", _returning(_dial("completed", caller_sid=CALLER_SID, bridged=True)), None, TALKED),
@@ -215,16 +225,16 @@ RETURNING_AFTER: list[tuple[str, QueueDial, bool | None, AfterDialDecision]] = [
         "taken-by-another-agent-straight-on",
         _returning(_dial("completed", seconds_ago=15)),
         False,
-        NextCaller("101"),
+        ON,
     ),
     (
         "no-answer-after-the-short-wait-straight-on",
         _returning(_dial("no-answer", seconds_ago=15)),
         None,
-        NextCaller("101"),
+        ON,
     ),
-    ("not-bridged-straight-on", _returning(_dial("completed", bridged=False)), None, NextCaller("101")),
-    ("no-status-straight-on", _returning(_dial("", seconds_ago=0)), None, NextCaller("101")),
+    ("not-bridged-straight-on", _returning(_dial("completed", bridged=False)), None, ON),
+    ("no-status-straight-on", _returning(_dial("", seconds_ago=0)), None, ON),
     ("failed-backs-off", _returning(_dial("failed")), None, BACK_OFF),
     ("no-answer-at-once-backs-off", _returning(_dial("no-answer", seconds_ago=1)), None, BACK_OFF),
 ]

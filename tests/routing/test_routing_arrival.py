@@ -213,6 +213,12 @@ RETURNING: list[tuple[str, datetime, LineState, ArrivalDecision]] = [
         EnqueueCaller("voorkempen_returning", returning=True),
     ),
     (
+        "open-nobody-waits-own-queue-first-anyway",
+        WED_1000,
+        LineState(1, 0),
+        EnqueueCaller("voorkempen", returning=True),
+    ),
+    (
         "open-one-place-left-returning-queue",
         WED_1000,
         LineState(2, 7),
