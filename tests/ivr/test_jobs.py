@@ -135,6 +135,24 @@ def test_agents_on_break_do_not_count(desk: Instance) -> None:
     assert desk.alerts("voorkempen") == [Alert("voorkempen", utc("2026-12-02 09:00"), 0, 2, None)]
 
 
+def test_agents_calling_citizens_do_not_count(desk: Instance) -> None:
+    # Playbook 1.2.1 asks for 2 agents taking calls; agents phoning citizens (1.5) take none.
+    desk.staff("voorkempen", 1)
+    with desk.runtime.session() as session:
+        for name in ("Bert", "Carla"):
+            set_presence(session, "voorkempen", name, PresenceStatus.OUTBOUND, desk.clock())
+    desk.staff("kempen-zuid", 2)
+
+    desk.tick("2026-12-02 10:00")
+    with desk.runtime.session() as session:
+        set_presence(session, "voorkempen", "Bert", AVAILABLE, desk.clock())
+    desk.tick("2026-12-02 10:01")
+
+    assert desk.alerts("voorkempen") == [
+        Alert("voorkempen", utc("2026-12-02 09:00"), 1, 2, utc("2026-12-02 09:01"))
+    ]
+
+
 def test_recovery_ends_the_alert_with_an_info(desk: Instance, caplog: pytest.LogCaptureFixture) -> None:
     desk.staff("voorkempen", 1)
     desk.staff("kempen-zuid", 2)
