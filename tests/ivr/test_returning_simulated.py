@@ -216,3 +216,40 @@ def test_an_agent_never_circles_on_an_empty_returning_queue_while_others_wait(de
     assert "Er wacht op dit ogenblik niemand. Druk 9 voor een pauze, of blijf aan de lijn." not in _said(
         agent
     )
+
+
+def test_when_the_last_agent_leaves_a_citizen_ringing_back_goes_to_central_too(
+    deployment: Deployment,
+) -> None:
+    # The REST redirect of the waiting callers takes both queues' callers, each once.
+    _missed(deployment, hours_ago=2)
+    sim = deployment.sim
+    agent = _login(deployment, "101", "1234", WEDNESDAY, "+32470000101")
+    first = sim.place_call(
+        from_="+32471111110", to=CITIZEN_LINE, at=WEDNESDAY + timedelta(seconds=30), talk_seconds=600
+    )
+    waiting = sim.place_call(
+        from_="+32471111111", to=CITIZEN_LINE, at=WEDNESDAY + timedelta(seconds=60), talk_seconds=60
+    )
+    ringing_back = sim.place_call(
+        from_=RETURNING, to=CITIZEN_LINE, at=WEDNESDAY + timedelta(seconds=70), talk_seconds=60
+    )
+    sim.run(until=WEDNESDAY + timedelta(seconds=100))
+    assert _answers(deployment) == [
+        (first.sid, "101", False),
+        (waiting.sid, None, False),
+        (ringing_back.sid, None, True),
+    ]
+    left_at = sim.now
+    sim.hang_up(agent.sid)
+    sim.run(until=left_at + timedelta(seconds=30))
+
+    assert deployment.sim.errors == []
+    redirects = [r for r in sim.rest_requests if r.method == "POST" and "/Calls/" in r.path]
+    redirected = sorted(r.path.rsplit("/", 1)[1].removesuffix(".json") for r in redirects)
+    assert redirected == sorted([waiting.sid, ringing_back.sid])
+    for call in (waiting, ringing_back):
+        dial = next(event for event in call.events if event.kind == "dial")
+        assert dial.data["Number"] == "+3227138700"
+        assert dial.at - left_at <= timedelta(seconds=5)
+    assert first.sid not in redirected
