@@ -30,9 +30,6 @@ BACK_OFF_SECONDS = 30
 """Seconds before a failed queue dial is tried again (a queue that does not exist posts its error
 to the dial's action at once): a pause, not a tight loop; the menu keys work meanwhile."""
 
-FAILED_DIAL_SECONDS = 5
-"""A queue dial that ends this soon without a caller did not wait for one: it failed."""
-
 RETURNING_DIAL_SECONDS = 10
 """The ``<Dial timeout>`` on the returning queue. A returning caller counts as waiting from the
 arrival on, while still hearing the ``returning_call`` message before Twilio queues them; and
@@ -40,14 +37,17 @@ another agent may take them first. A short wait (Twilio adds 5 s) covers the mes
 agent is back at ``/next`` rather than idle on an empty queue while other callers wait. Longer
 than ``FAILED_DIAL_SECONDS``: a dial that waited is never taken for a failed one."""
 
-AgentStatus = Literal["available", "break", "offline"]
-"""The agent's presence as this call sees it: ``offline`` also when the agent has logged in again
-on another call or was removed."""
-
 ReturningCallers = Literal["none", "waiting", "just_tried"]
 """Whether citizens ringing back after a call of ours they missed wait in the helpdesk's returning
 queue (playbook 1.5.2), as the agent's next dial sees it: ``none``; ``waiting``; ``just_tried``:
 they are still said to wait, but this agent's dial on that queue just found nobody."""
+
+FAILED_DIAL_SECONDS = 5
+"""A queue dial that ends this soon without a caller did not wait for one: it failed."""
+
+AgentStatus = Literal["available", "break", "offline"]
+"""The agent's presence as this call sees it: ``offline`` also when the agent has logged in again
+on another call or was removed."""
 
 
 @dataclass(frozen=True)
@@ -140,12 +140,11 @@ class OnBreak:
 
 @dataclass(frozen=True)
 class NextCaller:
-    """Back to the queue for the next caller; ``resumes``: the key ended a break (to record);
-    ``tried_returning``: a dial on the returning queue just found nobody, which the next request
-    is told (see :func:`decide_next`)."""
+    """Back to the queue for the next caller; ``resumes``: the key ended a break (to record)."""
 
     code: str
     resumes: bool = False
+    # A dial on the returning queue just found nobody, which the next request is told (decide_next).
     tried_returning: bool = False
 
 
