@@ -2,8 +2,8 @@
 home and log in on the agent line).
 
 Only ``available`` agents count as logged in for the call flow; an agent on break keeps a line
-but takes no callers. These functions take the caller's session and never commit: the request
-owns the unit of work.
+but takes no callers, and so does an agent calling citizens (``outbound``, playbook 1.5). These
+functions take the caller's session and never commit: the request owns the unit of work.
 """
 
 from __future__ import annotations
@@ -91,6 +91,16 @@ def logged_in_query(helpdesk_id: str | BindParameter[str]) -> Select[int]:
 def agents_logged_in(session: Session, helpdesk_id: str) -> int:
     """How many agents of ``helpdesk_id`` are available; agents on break do not count."""
     return session.execute(logged_in_query(helpdesk_id)).scalar_one()
+
+
+def agents_outbound(session: Session, helpdesk_id: str) -> int:
+    """How many agents of ``helpdesk_id`` are calling citizens (playbook 1.5): logged in, but
+    taking no callers, so neither counted by :func:`agents_logged_in` nor for the staffing alert."""
+    return session.execute(
+        select(func.count())
+        .select_from(AgentPresence)
+        .where(AgentPresence.helpdesk_id == helpdesk_id, AgentPresence.status == PresenceStatus.OUTBOUND)
+    ).scalar_one()
 
 
 def presence(session: Session, helpdesk_id: str) -> list[Presence]:

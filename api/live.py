@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
+from agents import agents_outbound
 from api.auth import require_role
 from api.closures import ClosureOut
-from calls import closures, line_state, longest_wait
+from calls import closures, line_state, longest_wait, returning_waiting
 from service.runtime import Runtime, runtime
 from staffing import understaffed
 
@@ -26,7 +27,15 @@ class HelpdeskNow(BaseModel):
     open_now: bool = Field(description="open by its hours right now")
     central_open_now: bool = Field(description="the central back-up takes calls right now")
     agents_logged_in: int = Field(description="agents available to take callers (not on break)")
+    agents_outbound: int = Field(
+        description="agents calling citizens from the call lists: logged in, taking no callers, "
+        "not counted in agents_logged_in nor for the staffing alert"
+    )
     callers_waiting: int
+    callers_returning: int = Field(
+        description="of callers_waiting, those ringing back after a call of ours they missed "
+        "(the returning queue, taken first)"
+    )
     longest_wait_s: int | None = Field(
         description="seconds the longest-waiting caller has waited; null if none"
     )
@@ -54,6 +63,10 @@ def helpdesks(rt: Annotated[Runtime[Any], Depends(runtime)]) -> list[HelpdeskNow
                 desk.id: (line_state(session, desk.id), longest_wait(session, desk.id, now))
                 for desk in config.helpdesks
             }
+            apart = {
+                desk.id: (agents_outbound(session, desk.id), returning_waiting(session, desk.id))
+                for desk in config.helpdesks
+            }
             closed = {key: state for key, state in closures(session).items() if state.closure.applies(now)}
     except SQLAlchemyError:
         log.warning("database unreachable: no live state", exc_info=True)
@@ -63,6 +76,7 @@ def helpdesks(rt: Annotated[Runtime[Any], Depends(runtime)]) -> list[HelpdeskNow
         schedule = config.schedule(desk)
         open_now = schedule.is_open(now)
         line, wait = lines[desk.id]
+        outbound, returning = apart[desk.id]
         answer.append(
             HelpdeskNow(
                 id=desk.id,
@@ -70,7 +84,9 @@ def helpdesks(rt: Annotated[Runtime[Any], Depends(runtime)]) -> list[HelpdeskNow
                 open_now=open_now,
                 central_open_now=central_open,
                 agents_logged_in=line.agents_logged_in,
+                agents_outbound=outbound,
                 callers_waiting=line.callers_waiting,
+                callers_returning=returning,
                 longest_wait_s=wait,
                 next_opening=schedule.next_opening(now),
                 next_closing=schedule.next_closing(now),

@@ -18,7 +18,8 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
-from calls import closures, line_state
+from agents import agents_outbound
+from calls import closures, line_state, returning_waiting
 from routing import LineState
 from service.runtime import Runtime
 from staffing import understaffed
@@ -45,9 +46,14 @@ class LineCollector(Collector):
         now = rt.clock()
         lines: dict[str, LineState] | None
         closed: set[str] = set()
+        # Shown apart: agents calling citizens, and callers returning a call of ours they missed.
+        outbound: dict[str, int] = {}
+        returning: dict[str, int] = {}
         try:
             with rt.session() as session:
                 lines = {desk.id: line_state(session, desk.id) for desk in config.helpdesks}
+                outbound = {desk.id: agents_outbound(session, desk.id) for desk in config.helpdesks}
+                returning = {desk.id: returning_waiting(session, desk.id) for desk in config.helpdesks}
                 closed = {key for key, state in closures(session).items() if state.closure.applies(now)}
         except SQLAlchemyError:
             log.warning("database unreachable: /metrics answers without line state", exc_info=True)
@@ -59,7 +65,17 @@ class LineCollector(Collector):
         agents = GaugeMetricFamily(
             "ivr_agents_logged_in", "Agents available to take callers (not on break)", labels=["helpdesk"]
         )
+        calling = GaugeMetricFamily(
+            "ivr_agents_outbound",
+            "Agents calling citizens from the call lists (logged in, taking no callers)",
+            labels=["helpdesk"],
+        )
         waiting = GaugeMetricFamily("ivr_callers_waiting", "Callers in the queue", labels=["helpdesk"])
+        returned = GaugeMetricFamily(
+            "ivr_callers_returning",
+            "Of the callers in the queue, those ringing back after a call of ours they missed (taken first)",
+            labels=["helpdesk"],
+        )
         closure = GaugeMetricFamily(
             "ivr_helpdesk_closed",
             "1 while ops have closed the helpdesk (POST /api/helpdesks/ID/closure, ivr close), else 0",
@@ -76,13 +92,15 @@ class LineCollector(Collector):
             if lines is not None:
                 line = lines[desk.id]
                 agents.add_metric([desk.id], line.agents_logged_in)
+                calling.add_metric([desk.id], outbound[desk.id])
                 closure.add_metric([desk.id], int(desk.id in closed))
                 waiting.add_metric([desk.id], line.callers_waiting)
+                returned.add_metric([desk.id], returning[desk.id])
                 required = desk.queue.min_agents
                 alert.add_metric([desk.id], int(understaffed(open_now, line.agents_logged_in, required)))
         yield opened
         if lines is not None:
-            yield from (agents, waiting, alert, closure)
+            yield from (agents, calling, waiting, returned, alert, closure)
         yield GaugeMetricFamily(
             "ivr_database_up", "1 when the database answered this scrape", value=int(lines is not None)
         )

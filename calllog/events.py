@@ -57,6 +57,9 @@ _DATA: Final[Mapping[str, Mapping[str, tuple[_Type, bool]]]] = {
     # default) with its target (a helpdesk id or a phone number).
     "menu_offered": {},
     "menu_choice": {"key": (str, True), "how": (str, True), "target": (str, True)},
+    # The caller rings back after an unanswered call of the helpdesk (playbook 1.5.2): the id of
+    # that outbound attempt, never a number.
+    "returning_outbound": {"attempt_id": (int, True)},
 }
 EVENT_KINDS: Final = tuple(_DATA)
 _SECONDS: Final = frozenset({"wait_s", "talk_s", "duration_s"})

@@ -17,6 +17,8 @@ Definitions:
 - ``asa_s``: mean wait of the answered calls; ``avg_abandon_wait_s``: of the abandoned ones;
   ``max_wait_s``: longest wait of a call that entered the queue; ``avg_talk_s``: mean talk time.
 - ``invitations``: letters sent in the period; ``contact_rate`` = offered / invitations.
+- ``returning_calls``: calls of citizens ringing back within ``outbound.callback_window_hours``
+  after a call of the helpdesk they missed (playbook 1.5.2), whatever became of the call.
 
 Ratios are rounded half up to 4 decimals and seconds to 1 decimal; a ratio or mean whose
 denominator is 0 is ``None``.
@@ -63,6 +65,7 @@ class Kpis:
     busy_message: int
     in_progress: int
     entered_queue: int
+    returning_calls: int
     reachability: float | None
     service_level: float | None
     asa_s: float | None
@@ -235,6 +238,7 @@ def _aggregates(thresholds: ThresholdsArg) -> list[Label[Any]]:
         *(count(record.overflow_reason == reason, f"overflowed_{reason}") for reason in OVERFLOW_REASONS),
         count(and_(abandoned, record.wait_s < _threshold(thresholds, "short_abandon")), "short_abandoned"),
         count(record.entered_queue.is_(True), "entered_queue"),
+        func.count(record.returning_attempt_id).label("returning_calls"),
         count(and_(answered, record.wait_s <= _threshold(thresholds, "service_level_s")), "answered_in_sl"),
         total(answered, record.wait_s, "answered_wait"),
         known(answered, record.wait_s, "answered_waits"),
@@ -264,6 +268,7 @@ def _kpis(row: Mapping[Any, Any], invitations: int | None) -> Kpis:
         busy_message=n("busy_message"),
         in_progress=n("in_progress"),
         entered_queue=entered,
+        returning_calls=n("returning_calls"),
         reachability=_ratio(n("answered"), n("offered_open")),
         service_level=_ratio(n("answered_in_sl"), entered - short),
         asa_s=_mean(n("answered_wait"), n("answered_waits")),

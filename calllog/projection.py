@@ -59,6 +59,8 @@ class Projection:
     call_duration_s: int | None
     ended_at: dt.datetime | None
     last_sequence: int
+    # The outbound attempt the caller returned (``returning_outbound``); None for other calls.
+    returning_attempt_id: int | None
 
 
 def project(events: Iterable[Event]) -> Projection:
@@ -138,6 +140,9 @@ def project(events: Iterable[Event]) -> Projection:
         call_duration_s=_int(with_duration[-1].data, "duration_s") if with_duration else None,
         ended_at=_ended_at(ended[-1]) if ended else None,
         last_sequence=max(sequences, default=-1),
+        returning_attempt_id=_int(first["returning_outbound"].data, "attempt_id")
+        if "returning_outbound" in first
+        else None,
     )
 
 

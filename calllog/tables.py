@@ -39,6 +39,7 @@ class CallRecord(Base):
             "entered_queue",
             "wait_s",
             "talk_s",
+            "returning_attempt_id",
         ),
         Index("ix_call_records_arrival_date", "arrival_date"),
         Index("ix_call_records_arrived_at", "arrived_at"),
@@ -70,6 +71,9 @@ class CallRecord(Base):
     call_duration_s: Mapped[int | None] = mapped_column(Integer())
     ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     last_sequence: Mapped[int] = mapped_column(Integer())
+    # The outbound attempt (outbound_attempts.id) whose missed call the caller returned; NULL
+    # for every other call (the KPI returning_calls counts the calls that have one).
+    returning_attempt_id: Mapped[int | None] = mapped_column(Integer())
 
 
 # The event kinds of a shared number's menu, as SQL (the partial index and its queries).

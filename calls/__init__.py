@@ -2,6 +2,7 @@
 
 from calls.closures import AuditEntry, ClosureState, close_helpdesk, closure_audit, closures, reopen_helpdesk
 from calls.queue import (
+    FoldedRead,
     QueueChanges,
     answered_since,
     apply_queue_changes,
@@ -11,9 +12,11 @@ from calls.queue import (
     leave_queue,
     line_state,
     line_states,
+    line_states_with,
     lock_lines,
     longest_wait,
     mark_answered,
+    returning_waiting,
     waiting_call_sids,
 )
 from calls.tables import ClosureAudit, HelpdeskClosure, QueueEntry
@@ -22,6 +25,7 @@ __all__ = [
     "AuditEntry",
     "ClosureAudit",
     "ClosureState",
+    "FoldedRead",
     "HelpdeskClosure",
     "QueueChanges",
     "QueueEntry",
@@ -36,9 +40,11 @@ __all__ = [
     "leave_queue",
     "line_state",
     "line_states",
+    "line_states_with",
     "lock_lines",
     "longest_wait",
     "mark_answered",
     "reopen_helpdesk",
+    "returning_waiting",
     "waiting_call_sids",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
-from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.sql.selectable import ScalarSelect, TableValuedAlias
 
 from agents import logged_in_query
 from calls.tables import QueueEntry
@@ -47,14 +47,21 @@ def enter_queue(
     helpdesk_id: str,
     now: dt.datetime,
     from_number: str | None = None,
+    *,
+    returning_queue: bool = False,
 ) -> bool:
-    """Record that call ``call_sid`` entered the queue of ``helpdesk_id`` at ``now``.
+    """Record that call ``call_sid`` entered the queue of ``helpdesk_id`` at ``now`` (its returning
+    queue with ``returning_queue``).
 
     Twilio retries a webhook that timed out, so the same call may arrive twice: the first
     arrival wins and a repeat changes nothing. Returns whether this call created the entry.
     """
     insert = dialect_insert(session, QueueEntry).values(
-        call_sid=call_sid, helpdesk_id=helpdesk_id, enqueued_at=now, from_number=from_number
+        call_sid=call_sid,
+        helpdesk_id=helpdesk_id,
+        enqueued_at=now,
+        from_number=from_number,
+        returning_queue=returning_queue,
     )
     created = session.execute(
         insert.on_conflict_do_nothing(index_elements=[QueueEntry.call_sid]).returning(QueueEntry.call_sid)
@@ -144,6 +151,16 @@ def callers_waiting(session: Session, helpdesk_id: str) -> int:
     ).scalar_one()
 
 
+def returning_waiting(session: Session, helpdesk_id: str) -> int:
+    """How many callers wait in the returning queue of ``helpdesk_id`` now (among
+    :func:`callers_waiting`): an available agent dials that queue first."""
+    return session.execute(
+        select(func.count())
+        .select_from(QueueEntry)
+        .where(_waiting(helpdesk_id), QueueEntry.returning_queue.is_(True))
+    ).scalar_one()
+
+
 def waiting_call_sids(session: Session, helpdesk_id: str) -> list[str]:
     """The calls in the queue of ``helpdesk_id``, longest waiting first.
 
@@ -217,10 +234,70 @@ def line_states(session: Session, helpdesk_ids: Sequence[str]) -> dict[str, Line
     return {ids[number]: LineState(agents, waiting) for number, agents, waiting in rows}
 
 
+class FoldedRead(NamedTuple):
+    """A read of a layer above (one integer, or NULL) that :func:`line_states_with` folds into the
+    round trip of the line states.
+
+    ``query(prefix)`` builds it, naming its bind parameters ``prefix`` followed by the names of
+    ``params``, which hold their values. ``query`` is a module-level function: the statement is
+    built once per shape and kept, as the line states' own.
+    """
+
+    query: Callable[[str], ScalarSelect[Any]]
+    params: Mapping[str, object]
+
+
+def line_states_with(
+    session: Session, helpdesk_ids: Sequence[str], folded: Sequence[FoldedRead]
+) -> tuple[dict[str, LineState], list[int | None]]:
+    """:func:`line_states`, and the value each of ``folded`` reads, in order: one round trip.
+
+    An arrival's admission reads the line and what it needs of the caller together, so that the
+    caller costs the database nothing more than the line state does.
+    """
+    if not folded:
+        return line_states(session, helpdesk_ids), []
+    ids = list(dict.fromkeys(helpdesk_ids))
+    values: dict[str, object] = {f"helpdesk_{number}": helpdesk_id for number, helpdesk_id in enumerate(ids)}
+    for index, read in enumerate(folded):
+        values.update({f"{_read_prefix(index)}{name}": value for name, value in read.params.items()})
+    query = _folded_query(len(ids), tuple(read.query for read in folded))
+    lines: dict[str, LineState] = {}
+    read_values: list[int | None] = [None] * len(folded)
+    for number, first, second in session.execute(query, values):
+        if number < len(ids):
+            lines[ids[number]] = LineState(first, second)
+        else:
+            read_values[number - len(ids)] = first
+    return lines, read_values
+
+
+def _read_prefix(index: int) -> str:
+    return f"read_{index}_"
+
+
 @functools.cache
 def _line_states_query(count: int) -> CompoundSelect[int, int, int]:
     # Built once per number of helpdesks (it runs for most webhooks): SQLAlchemy then reuses its
     # compiled SQL.
+    return union_all(*_line_state_parts(count))
+
+
+@functools.lru_cache(maxsize=256)
+def _folded_query(
+    count: int, reads: tuple[Callable[[str], ScalarSelect[Any]], ...]
+) -> CompoundSelect[int, Any, int]:
+    # The line states' rows (0 .. count - 1), then one row per folded read (count + its index),
+    # its value in the second column. Kept per shape, like the line states' own.
+    parts = _line_state_parts(count)
+    for index, query in enumerate(reads):
+        parts.append(
+            select(literal(count + index, Integer()), query(_read_prefix(index)), literal(0, Integer()))
+        )
+    return union_all(*parts)
+
+
+def _line_state_parts(count: int) -> list[Any]:
     parts = []
     for number in range(count):
         helpdesk_id: BindParameter[str] = bindparam(f"helpdesk_{number}", type_=String())
@@ -232,7 +309,7 @@ def _line_states_query(count: int) -> CompoundSelect[int, int, int]:
                 waiting.scalar_subquery(),
             )
         )
-    return union_all(*parts)
+    return parts
 
 
 class QueueChanges(NamedTuple):
@@ -264,6 +341,7 @@ def apply_queue_changes(session: Session, changes: QueueChanges) -> None:
                 "helpdesk_id": change["helpdesk_id"],
                 "enqueued_at": change["now"],
                 "from_number": change.get("from_number"),
+                "returning_queue": bool(change.get("returning_queue", False)),
             }
             for change in _first_per_call(changes.entered)
         ]
@@ -317,7 +395,7 @@ class _QueueStatements(NamedTuple):
     leave_or_stand_in: ManyRows
 
 
-_ENTRY_COLUMNS = ("call_sid", "helpdesk_id", "enqueued_at", "from_number")
+_ENTRY_COLUMNS = ("call_sid", "helpdesk_id", "enqueued_at", "from_number", "returning_queue")
 _STAND_IN_COLUMNS = ("call_sid", "helpdesk_id", "enqueued_at", "left_at", "result")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Boolean, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database import Base, UtcDateTime
@@ -31,6 +31,9 @@ class QueueEntry(Base):
     queue_time: Mapped[int | None] = mapped_column(Integer())
     # Set when the caller was claimed for a REST redirect to central, so it happens at most once.
     redirected_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # The caller waits in the helpdesk's returning queue (rings back after a call of ours they
+    # missed, playbook 1.5.2), which agents take first; counted with the other waiting callers.
+    returning_queue: Mapped[bool] = mapped_column(Boolean(), server_default=false())
 
 
 class HelpdeskClosure(Base):

@@ -26,7 +26,7 @@ from agents import (
     set_presence,
     verify_login,
 )
-from calls import answered_since
+from calls import answered_since, returning_waiting
 from config import Helpdesk
 from ivr.params import GatherParams, QueueDialParams, TwilioParams, WaitParams, parse_params
 from ivr.twiml import Renderer
@@ -43,6 +43,8 @@ from routing import (
     PinCheck,
     QueueDial,
     QueueUnreachable,
+    ReturningCallers,
+    WrapUp,
     decide_after_dial,
     decide_call_in,
     decide_code,
@@ -187,7 +189,25 @@ async def next_caller(request: Request) -> Response:
         # Without the database the agent keeps taking callers: Twilio's queue still works.
         log.warning("presence unavailable; the agent keeps taking callers", extra={"helpdesk": desk.id})
         status = "available"
-    return twiml(renderer.agent_line(desk, decide_next(desk, code, status, now)))
+    returning: ReturningCallers = "none"
+    if status == "available" and await _returning_waiting(rt, desk):
+        returning = "just_tried" if call.param("tried") == "returning" else "waiting"
+    return twiml(renderer.agent_line(desk, decide_next(desk, code, status, now, returning=returning)))
+
+
+async def _returning_waiting(rt: Runtime[Renderer], desk: Helpdesk) -> bool:
+    """Whether a caller waits in the helpdesk's returning queue (taken first); ``False`` when the
+    queue's record is unavailable (the helpdesk's own queue is dialled, as without it)."""
+
+    def read() -> bool:
+        with rt.session() as session:
+            return returning_waiting(session, desk.id) > 0
+
+    try:
+        return await run_in_threadpool(read)
+    except Exception:
+        log.warning("returning callers unknown; the helpdesk's queue is dialled", extra={"helpdesk": desk.id})
+        return False
 
 
 @router.post("/connect")
@@ -228,6 +248,7 @@ async def after(request: Request) -> Response:
         caller_sid=params.dial_call_sid,
         bridged=params.dial_bridged,
         dialled=_epoch_seconds(dialled),
+        returning=call.param("queue") == "returning",
     )
     since = queue_record_since(dial)
     answered = None if since is None else await _answered(rt, desk, code, since)
@@ -238,7 +259,12 @@ async def after(request: Request) -> Response:
             decision.seconds,
             extra={"helpdesk": desk.id, "agent": code, "status": params.dial_call_status},
         )
-    elif decision.talked and params.dial_call_sid and params.dial_call_duration is not None:
+    elif (
+        isinstance(decision, WrapUp)
+        and decision.talked
+        and params.dial_call_sid
+        and params.dial_call_duration is not None
+    ):
         # DialCallSid and DialCallDuration are used only when they come. The call log has the talk
         # time anyway: from the <Queue url> request (connect) to the caller's bridged <Enqueue action>.
         talk = ("talk_ended", {"agent": code, "talk_s": params.dial_call_duration})

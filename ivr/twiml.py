@@ -207,8 +207,9 @@ class Renderer:
                 _hang_up(response, self._playable(closing_prompt(self.config, desk, decision)))
             case PlayBusy():
                 _hang_up(response, self._playable(self.prompt(desk, "busy")))
-            case EnqueueCaller(queue_name=queue_name):
-                self._speak(response, self.prompt(desk, "welcome"))
+            case EnqueueCaller(queue_name=queue_name, returning=returning):
+                # A caller returning a call of ours hears why they are put first, not the welcome.
+                self._speak(response, self.prompt(desk, "returning_call" if returning else "welcome"))
                 response.enqueue(
                     queue_name,
                     action=self.url("/twilio/queue-exit", helpdesk=desk.id, v=self.version),
@@ -433,8 +434,9 @@ class Renderer:
             case OnBreak(code=code, seconds=seconds, announce=announce):
                 on_break = self.prompt(desk, "agent_on_break") if announce else None
                 self._menu(response, desk, code, seconds, on_break)
-            case NextCaller(code=code):
-                response.redirect(self._agent_url("/next", desk, code=code), method="POST")
+            case NextCaller(code=code, tried_returning=tried):
+                told = {"tried": "returning"} if tried else {}
+                response.redirect(self._agent_url("/next", desk, code=code, **told), method="POST")
             case CallNextPerson(code=code):
                 response.redirect(self._outbound_url("/next", desk, code=code), method="POST")
             case DialPerson():
@@ -520,8 +522,10 @@ class Renderer:
         # to the action (the menu). While no caller is connected Twilio does not document what *
         # does; the timeout (at most 55 s, plus Twilio's 5) brings the menu back within a minute.
         code = decision.code
+        # The action is told a dial on the returning queue: without a caller it goes straight on.
+        which = {"queue": "returning"} if decision.returning else {}
         dial = response.dial(
-            action=self._agent_url("/after", desk, code=code, dialled=str(decision.dialled)),
+            action=self._agent_url("/after", desk, code=code, dialled=str(decision.dialled), **which),
             method="POST",
             timeout=decision.timeout,
             hangup_on_star=True,

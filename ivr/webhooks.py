@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -49,6 +49,7 @@ from routing import (
     decide_choice,
     decide_wait,
     fail_safe,
+    returning_queue_name,
 )
 from service.operations import (
     Admission,
@@ -58,6 +59,8 @@ from service.operations import (
     LeaveQueue,
     Operation,
     RecordEvent,
+    ReturningCheck,
+    Seen,
 )
 from service.runtime import Runtime, runtime
 
@@ -260,26 +263,55 @@ async def _arrive(
 
     # The same whatever the decision: made (and the caller's number hashed) once.
     offered_event = log_events(params.call_sid, desk, now, [("offered", offered)])
+    # Read with the line state: whether the caller returns a call of ours they missed (playbook
+    # 1.5.2), by the number's keyed hash; a withheld number never is.
+    number_hash = _caller_hash(offered_event)
+    returning = (
+        ReturningCheck(number_hash=number_hash, now=now, window_hours=config.outbound.callback_window_hours)
+        if number_hash is not None
+        else None
+    )
 
-    def admitted(decision: ArrivalDecision) -> Admitted:
-        queued = isinstance(decision, EnqueueCaller)
-        entered = [EnterQueue(call_sid=params.call_sid, helpdesk_id=desk.id, now=now)] if queued else []
-        outcome = log_events(params.call_sid, desk, now, [_outcome_event(decision)])
-        return Admitted(decision, queued, (*written, *entered, *offered_event, *outcome))
+    def admitted(decision: ArrivalDecision, attempt: int | None = None) -> Admitted:
+        entered: list[Operation] = []
+        if isinstance(decision, EnqueueCaller):
+            entered.append(
+                EnterQueue(
+                    call_sid=params.call_sid,
+                    helpdesk_id=desk.id,
+                    now=now,
+                    returning_queue=decision.queue_name == returning_queue_name(desk.id),
+                )
+            )
+        # The link to the missed call is logged whatever the decision (closed, full, ...).
+        linked = ("returning_outbound", {"attempt_id": attempt}) if attempt is not None else None
+        outcome = log_events(params.call_sid, desk, now, [linked, _outcome_event(decision)])
+        return Admitted(decision, bool(entered), (*written, *entered, *offered_event, *outcome))
 
     # A closure set by ops comes first; it needs no line state, so it holds in the fail-safe too.
     closure = await rt.closure(desk.id)
 
-    def decide(line: LineState) -> Admitted:
-        return admitted(decide_arrival(config, desk, now, line, closure))
+    def decide(seen: Seen) -> Admitted:
+        attempt = seen.returning_attempt
+        decision = decide_arrival(config, desk, now, seen.line, closure, returning=attempt is not None)
+        return admitted(decision, attempt)
 
     closed = closure is not None and closure.applies(now)
+    # Without the database nobody is returning: the usual fail-safe.
     fallback = (
         decide_arrival(config, desk, now, _NO_LINE, closure) if closed else fail_safe(config, desk, now)
     )
     # Decided where it is written, with every earlier admission and presence change counted.
-    result = await rt.admit(Admission(desk.id, decide, admitted(fallback)))
+    result = await rt.admit(Admission(desk.id, decide, admitted(fallback), returning))
     return renderer.arrival(desk, result.decision, params.from_, params.to)
+
+
+def _caller_hash(offered: Sequence[Operation]) -> str | None:
+    """The caller's keyed number hash the ``offered`` event holds (``None``: withheld)."""
+    for operation in offered:
+        if isinstance(operation, RecordEvent) and operation.event.caller is not None:
+            return operation.event.caller.hash
+    return None
 
 
 @router.post("/menu")

@@ -19,6 +19,7 @@ MessageKey = Literal[
     "overflow_wait",
     "queue_position",
     "expected_wait",
+    "returning_call",
     "agent_welcome",
     "agent_code_prompt",
     "agent_pin_prompt",
@@ -110,6 +111,12 @@ DEFAULT_TEXTS: Mapping[MessageKey, str] = MappingProxyType(
         # queue.announce_wait): {position} is "de derde" or "nummer 21", {expected_wait} "4 minuten".
         "queue_position": "U bent {position} in de rij.",
         "expected_wait": "De verwachte wachttijd is ongeveer {expected_wait}.",
+        # Instead of the welcome, to a citizen ringing back after a call of ours they missed
+        # (playbook 1.5.2): put first in line. Short: an agent may be waiting for the caller.
+        "returning_call": (
+            "U werd door ons gebeld. Bedankt om terug te bellen naar de helpdesk van het "
+            "COVID-vaccinatiecentrum van {municipalities}: u wordt met voorrang geholpen."
+        ),
         "agent_welcome": "Welkom op de medewerkerslijn van {helpdesk_name}.",
         "agent_code_prompt": "Geef uw medewerkerscode in, gevolgd door hekje.",
         "agent_pin_prompt": "Geef uw pincode in, gevolgd door hekje.",

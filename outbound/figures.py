@@ -29,8 +29,7 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from calllog.events import local_midnight
-from outbound.tables import FILLED
-from outbound.tables import CallList, OutboundAttempt, Outcome
+from outbound.tables import FILLED, CallList, OutboundAttempt, Outcome
 
 KEYED: Final = frozenset({Outcome.ACCEPTED, Outcome.KEPT, Outcome.DO_NOT_CALL, Outcome.WRONG_NUMBER})
 

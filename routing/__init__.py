@@ -38,6 +38,7 @@ from routing.agent_line import (
     QueueDial,
     QueueUnreachable,
     RefuseMachine,
+    ReturningCallers,
     ScreenDecision,
     WrapUp,
     WrongPin,
@@ -58,6 +59,7 @@ from routing.agent_line import (
 from routing.closures import Closure, closure_problems, parse_until
 from routing.decisions import (
     ANNOUNCE_GRACE,
+    RETURNING_QUEUE_SUFFIX,
     AfterCentralDecision,
     AfterQueueDecision,
     ArrivalDecision,
@@ -78,6 +80,7 @@ from routing.decisions import (
     decide_arrival,
     decide_wait,
     fail_safe,
+    returning_queue_name,
 )
 from routing.menu import AskChoice, ChoiceDecision, ChoiceHow, Chosen, decide_choice, hints, menu_prompt_text
 from routing.standing import NO_HISTORY, Standing, WaitHistory, decide_standing, estimate_wait_minutes
@@ -88,6 +91,7 @@ __all__ = [
     "NO_HISTORY",
     "OUTCOME_KEYS",
     "OUTCOME_SECONDS",
+    "RETURNING_QUEUE_SUFFIX",
     "AfterCentralDecision",
     "AfterDialDecision",
     "AfterPersonDecision",
@@ -141,6 +145,7 @@ __all__ = [
     "QueueResult",
     "QueueUnreachable",
     "RefuseMachine",
+    "ReturningCallers",
     "ScreenDecision",
     "Standing",
     "WaitDecision",
@@ -172,4 +177,5 @@ __all__ = [
     "menu_prompt_text",
     "parse_until",
     "queue_record_since",
+    "returning_queue_name",
 ]

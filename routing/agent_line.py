@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Literal, assert_never
 
 from config.models import Helpdesk, Outbound
+from routing.decisions import returning_queue_name
 
 CODE_DIGITS = 8
 """The longest agent code (3 to 8 keypad digits); a longer entry is cut to this length."""
@@ -37,6 +38,18 @@ BREAK_POLL_SECONDS = 60
 BACK_OFF_SECONDS = 30
 """Seconds before a failed queue dial is tried again (a queue that does not exist posts its error
 to the dial's action at once): a pause, not a tight loop; the menu keys work meanwhile."""
+
+RETURNING_DIAL_SECONDS = 10
+"""The ``<Dial timeout>`` on the returning queue. A returning caller counts as waiting from the
+arrival on, while still hearing the ``returning_call`` message before Twilio queues them; and
+another agent may take them first. A short wait (Twilio adds 5 s) covers the message; then the
+agent is back at ``/next`` rather than idle on an empty queue while other callers wait. Longer
+than ``FAILED_DIAL_SECONDS``: a dial that waited is never taken for a failed one."""
+
+ReturningCallers = Literal["none", "waiting", "just_tried"]
+"""Whether citizens ringing back after a call of ours they missed wait in the helpdesk's returning
+queue (playbook 1.5.2), as the agent's next dial sees it: ``none``; ``waiting``; ``just_tried``:
+they are still said to wait, but this agent's dial on that queue just found nobody."""
 
 FAILED_DIAL_SECONDS = 5
 """A queue dial that ends this soon without a caller did not wait for one: it failed."""
@@ -112,13 +125,15 @@ class DialQueue:
 
     ``dialled`` (seconds since the epoch) comes back with the dial's action, to tell a dial that
     failed at once from one that waited. ``timeout``: how long the agent waits for a caller before
-    the menu comes back (``agent_line.wait_for_caller``).
+    the menu comes back (``agent_line.wait_for_caller``). ``returning``: the helpdesk's returning
+    queue is dialled (``RETURNING_DIAL_SECONDS``), which the dial's action is told.
     """
 
     queue_name: str
     code: str
     dialled: int
     timeout: int
+    returning: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,6 +178,8 @@ class NextCaller:
 
     code: str
     resumes: bool = False
+    # A dial on the returning queue just found nobody, which the next request is told (decide_next).
+    tried_returning: bool = False
 
 
 @dataclass(frozen=True)
@@ -251,13 +268,15 @@ class QueueDial:
 
     ``status`` and ``caller_sid`` are Twilio's ``DialCallStatus`` and ``DialCallSid`` (empty when
     not sent), ``bridged`` its ``DialBridged`` when sent, ``dialled`` when the dial began (seconds
-    since the epoch, from the action's URL; ``None`` when unknown).
+    since the epoch, from the action's URL; ``None`` when unknown); ``returning``: the dial was on
+    the helpdesk's returning queue (the action's URL says so).
     """
 
     status: str
     caller_sid: str
     bridged: bool | None
     dialled: int | None
+    returning: bool = False
 
 
 @dataclass(frozen=True)
@@ -288,7 +307,7 @@ CallInDecision = AskCode | LockedOut
 CodeDecision = AskCode | AskPin
 PinDecision = LoggedIn | WrongPin | LockedOut
 NextDecision = DialQueue | OnBreak | CallNextPerson | HangUp
-AfterDialDecision = WrapUp | QueueUnreachable
+AfterDialDecision = WrapUp | QueueUnreachable | NextCaller
 MenuDecision = NextCaller | OnBreak | CallNextPerson | HangUp
 PersonDecision = DialPerson | NobodyToCall | NextDecision
 AfterPersonDecision = AskOutcome | CallEnded
@@ -344,10 +363,25 @@ def decide_pin(code: str, check: PinCheck) -> PinDecision:
     return LockedOut() if check.now_locked else WrongPin()
 
 
-def decide_next(desk: Helpdesk, code: str, status: AgentStatus, now: datetime) -> NextDecision:
+def decide_next(
+    desk: Helpdesk,
+    code: str,
+    status: AgentStatus,
+    now: datetime,
+    *,
+    returning: ReturningCallers = "none",
+) -> NextDecision:
     """Waiting for the next caller: dial the helpdesk's queue while the agent is available, poll
     the menu while on a break, the next person of the call lists in outbound work, hang up once
-    this call no longer carries the agent's presence."""
+    this call no longer carries the agent's presence.
+
+    ``returning``: while citizens who ring back after a call of ours they missed wait (playbook
+    1.5.2), an available agent dials the returning queue first, briefly
+    (``RETURNING_DIAL_SECONDS``), and comes back here for the other callers. When that dial just
+    found nobody (``just_tried``: another agent took the caller, or the record is behind Twilio's
+    queue), the agent takes the helpdesk's own queue once before looking again, so that the
+    agent never circles on an empty returning queue while other callers wait.
+    """
     _require_aware(now)
     match status:
         case "offline":
@@ -357,6 +391,14 @@ def decide_next(desk: Helpdesk, code: str, status: AgentStatus, now: datetime) -
         case "outbound":
             return CallNextPerson(code=code)
         case "available":
+            if returning == "waiting":
+                return DialQueue(
+                    queue_name=returning_queue_name(desk.id),
+                    code=code,
+                    dialled=int(now.timestamp()),
+                    timeout=RETURNING_DIAL_SECONDS,
+                    returning=True,
+                )
             return DialQueue(
                 queue_name=desk.id,
                 code=code,
@@ -387,7 +429,9 @@ def decide_after_dial(
     """After the agent's queue dial: the menu for the wrap-up, or a back-off when it failed.
 
     ``answered``: the queue's record, read when :func:`queue_record_since` says so (``None`` when
-    not read or unavailable: a ``completed`` dial then counts as a conversation).
+    not read or unavailable: a ``completed`` dial then counts as a conversation). A dial on the
+    returning queue that put nobody through (another agent took the caller, or the caller was
+    still hearing the message) goes straight back to the next caller, without the menu.
     """
     _require_aware(now)
     if _dial_failed(dial, now):
@@ -396,6 +440,8 @@ def decide_after_dial(
         talked = dial.bridged
     else:
         talked = dial.status == "completed" and answered is not False
+    if dial.returning and not talked:
+        return NextCaller(code=code, tried_returning=True)
     return WrapUp(code=code, talked=talked, seconds=desk.agent_line.wrap_up)
 
 

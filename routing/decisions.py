@@ -89,9 +89,16 @@ class PlayBusy:
 
 @dataclass(frozen=True)
 class EnqueueCaller:
-    """The welcome message, then wait in the helpdesk's queue (``queue_name`` is the helpdesk id)."""
+    """The welcome message, then wait in the helpdesk's queue (``queue_name`` is the helpdesk id).
+
+    ``returning``: a citizen ringing back after a call of ours they missed (playbook 1.5.2) hears
+    the ``returning_call`` message instead of the welcome; behind other waiting callers, in the
+    helpdesk's returning queue (``queue_name`` from :func:`returning_queue_name`), which agents
+    take first.
+    """
 
     queue_name: str
+    returning: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,8 +146,25 @@ AfterQueueDecision = ForwardToCentral | PlayClosing | EndCall
 AfterCentralDecision = PlayClosing | EndCall
 
 
+RETURNING_QUEUE_SUFFIX = "_returning"
+"""Ends the name of a helpdesk's returning queue. ``_`` cannot occur in a helpdesk id, so no
+helpdesk's own queue has such a name; with an id of at most 40 characters the name stays under
+Twilio's limit of 64 (errors 14205 and 14213)."""
+
+
+def returning_queue_name(helpdesk_id: str) -> str:
+    """The Twilio queue of ``helpdesk_id``'s returning callers (see :class:`EnqueueCaller`)."""
+    return f"{helpdesk_id}{RETURNING_QUEUE_SUFFIX}"
+
+
 def decide_arrival(
-    config: HelpdeskConfig, desk: Helpdesk, now: datetime, line: LineState, closure: Closure | None = None
+    config: HelpdeskConfig,
+    desk: Helpdesk,
+    now: datetime,
+    line: LineState,
+    closure: Closure | None = None,
+    *,
+    returning: bool = False,
 ) -> ArrivalDecision:
     """What a citizen gets when the call comes in.
 
@@ -153,6 +177,13 @@ def decide_arrival(
     telefoonagent is aangemeld"). Open with ``lines_per_agent`` callers per agent already waiting
     (1.2.1: 3 to 5 lines per agent): central if open, else the busy message. Otherwise the caller
     is welcomed and queued.
+
+    ``returning``: the caller rings back after an unanswered call of ours (playbook 1.5.2: people
+    who see a missed call from us will call). Only where a caller would be queued does it change
+    anything: the caller hears why they are put first and, when others wait, is queued in the
+    helpdesk's returning queue, which agents take first (counted with the other waiting callers).
+    When nobody waits the helpdesk's own queue puts them first as well, and an agent waiting on
+    it takes them at once. Closed, no agents or a full queue: the usual rules.
     """
     _require_aware(now)
     closed = applying(closure, now)
@@ -166,7 +197,9 @@ def decide_arrival(
         return _forward(config, "no_agents") if _central_open(config, now) else PlayClosing()
     if line.callers_waiting >= desk.queue.lines_per_agent * line.agents_logged_in:
         return _forward(config, "queue_full") if _central_open(config, now) else PlayBusy()
-    return EnqueueCaller(queue_name=desk.id)
+    if returning and line.callers_waiting > 0:
+        return EnqueueCaller(queue_name=returning_queue_name(desk.id), returning=True)
+    return EnqueueCaller(queue_name=desk.id, returning=returning)
 
 
 def decide_wait(

@@ -22,6 +22,7 @@ from calllog import purge_raw_numbers
 from calls import leave_queue
 from config import HelpdeskConfig
 from outbound import erase_closed_numbers, release_claims
+from routing import returning_queue_name
 from service.runtime import Runtime
 from staffing import (
     agent_call_sids,
@@ -317,7 +318,7 @@ class Jobs:
         return True
 
     def _set_up_queues(self, tick: datetime, now: datetime) -> bool:
-        """Set every helpdesk's Twilio queue to ``queue.max_size``, once per loaded config.
+        """Set every helpdesk's Twilio queues to ``queue.max_size``, once per loaded config.
 
         The minute is claimed so that instances starting together do not create the same queue
         twice; an instance that loses the claim tries again on the next tick.
@@ -330,7 +331,13 @@ class Jobs:
         with rt.session() as session:
             if not claim_tick(session, Job.QUEUES, tick, ran_at=now):
                 return False
-        done = [telephony.ensure_queue(desk.id, desk.queue.max_size) for desk in config.helpdesks]
+        # Each helpdesk's own queue and its returning queue (taken first by the agents): a queue
+        # dial on one that does not exist fails at once.
+        done = [
+            telephony.ensure_queue(name, desk.queue.max_size)
+            for desk in config.helpdesks
+            for name in (desk.id, returning_queue_name(desk.id))
+        ]
         if all(done):
             self._queues_set_for = config
         return True

@@ -27,13 +27,15 @@ from routing import ArrivalDecision, LineState
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EnterQueue:
-    """Call ``call_sid`` entered the queue of ``helpdesk_id`` at ``now`` (calls.enter_queue)."""
+    """Call ``call_sid`` entered the queue of ``helpdesk_id`` at ``now`` (calls.enter_queue); its
+    returning queue with ``returning_queue``."""
 
     op: Literal["enter_queue"] = "enter_queue"
     call_sid: str
     helpdesk_id: str
     now: AwareDatetime
     from_number: str | None = None
+    returning_queue: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,7 +105,9 @@ def apply(session: Session, operations: Sequence[Operation]) -> None:
             case RecordEvent(event=event):
                 events.append(event)
             case EnterQueue():
-                queue.entered.append(_arguments(operation, "call_sid", "helpdesk_id", "now", "from_number"))
+                queue.entered.append(
+                    _arguments(operation, "call_sid", "helpdesk_id", "now", "from_number", "returning_queue")
+                )
             case MarkAnswered():
                 queue.answered.append(_arguments(operation, "call_sid", "agent", "queue_time", "now"))
             case LeaveQueue():
@@ -152,18 +156,42 @@ class Admitted:
 
 
 @dataclass(frozen=True, slots=True)
+class ReturningCheck:
+    """Ask, with the arrival, whether the caller returns a call of the helpdesk they missed
+    (outbound.returning): the caller's number as the call log's keyed hash, the arrival's time
+    and the window (``outbound.callback_window_hours``)."""
+
+    number_hash: str
+    now: dt.datetime
+    window_hours: int
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What an arrival is decided on: the helpdesk's line state and, when the admission asked
+    (:class:`ReturningCheck`), the id of the unanswered outbound call the caller returns (``None``:
+    not returning, or not asked)."""
+
+    line: LineState
+    returning_attempt: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Admission:
     """A caller's arrival at ``helpdesk_id``, decided where it is written.
 
-    ``decide`` (pure, no I/O) is called with the helpdesk's line state inside the transaction that
-    writes its operations, while the helpdesk's admission lock is held (calls.lock_lines): so it
-    counts every caller admitted before, by this instance or another. ``fallback`` is the fail-safe
-    answer, taken when the database cannot be written (its operations are then spooled).
+    ``decide`` (pure, no I/O) is called with what the transaction that writes its operations read
+    (:class:`Seen`: the helpdesk's line state, and whether the caller is returning when
+    ``returning`` asks, in the same round trip), while the helpdesk's admission lock is held
+    (calls.lock_lines): so it counts every caller admitted before, by this instance or another.
+    ``fallback`` is the fail-safe answer, taken when the database cannot be written (its
+    operations are then spooled): nobody is returning then.
     """
 
     helpdesk_id: str
-    decide: Callable[[LineState], Admitted]
+    decide: Callable[[Seen], Admitted]
     fallback: Admitted
+    returning: ReturningCheck | None = None
 
 
 # What a webhook hands in: operations written as they are, and arrivals to decide.

@@ -26,16 +26,17 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from calllog import wait_history
+from calls import FoldedRead, line_states, line_states_with, lock_lines
 from calls import closures as stored_closures
-from calls import line_states, lock_lines
 from config import HelpdeskConfig, Settings
 from database import Letter, store_dead_letters
 from database.dead_letters import ERROR_LENGTH
 from database.engine import WRITE_UNIT, WriterLock
+from outbound.returning import returning_params, returning_query
 from routing import Closure, LineState, WaitHistory
 from service.closures import RecentClosures
 from service.histories import WaitHistories
-from service.operations import Admission, Admitted, Item, Operation, apply, describe
+from service.operations import Admission, Admitted, Item, Operation, Seen, apply, describe
 from service.spool import Spool
 from service.writer import GroupCommit, RecentLines
 
@@ -238,8 +239,8 @@ class Runtime(Generic[S]):
         with self.session() as session:
             if admissions:
                 lock_lines(session, [admission.helpdesk_id for admission in admissions])
-                lines = _line_states(session, admissions)
-                operations.extend(_decide_in_order(admissions, lines, results))
+                lines, returning = _admission_reads(session, admissions)
+                operations.extend(_decide_in_order(admissions, lines, returning, results))
             apply(session, operations)
         for helpdesk_id, line in lines.items():
             self.lines.remember(helpdesk_id, line, generation)
@@ -255,15 +256,15 @@ class Runtime(Generic[S]):
         """
         admissions = [item for item in items if isinstance(item, Admission)]
         operations = [item for item in items if not isinstance(item, Admission)]
-        lines: dict[str, LineState] | None = None
+        read: tuple[dict[str, LineState], list[int | None]] | None = None
         if admissions and readable:
             try:
                 with self.sessions() as session:
-                    lines = _line_states(session, admissions)
+                    read = _admission_reads(session, admissions)
             except Exception:
                 log.debug("line states unreadable too: fail-safe answers", exc_info=True)
-        if lines is not None:
-            operations.extend(_decide_in_order(admissions, lines, results))
+        if read is not None:
+            operations.extend(_decide_in_order(admissions, *read, results))
         else:
             for admission in admissions:
                 results[id(admission)] = admission.fallback
@@ -455,21 +456,39 @@ def is_outage(error: BaseException) -> bool:
     )
 
 
-def _line_states(session: Session, admissions: Sequence[Admission]) -> dict[str, LineState]:
-    return line_states(session, [admission.helpdesk_id for admission in admissions])
+def _admission_reads(
+    session: Session, admissions: Sequence[Admission]
+) -> tuple[dict[str, LineState], list[int | None]]:
+    """The line states of the admissions' helpdesks and, per admission, the outbound call its
+    caller returns (``None`` where not asked): one round trip, the same as the line states alone."""
+    checks = [
+        FoldedRead(
+            returning_query,
+            returning_params(check.number_hash, admission.helpdesk_id, check.now, check.window_hours),
+        )
+        for admission in admissions
+        if (check := admission.returning) is not None
+    ]
+    lines, found = line_states_with(session, [admission.helpdesk_id for admission in admissions], checks)
+    attempts = iter(found)
+    return lines, [None if admission.returning is None else next(attempts) for admission in admissions]
 
 
 def _decide_in_order(
-    admissions: Sequence[Admission], lines: dict[str, LineState], results: dict[int, Admitted]
+    admissions: Sequence[Admission],
+    lines: dict[str, LineState],
+    returning: Sequence[int | None],
+    results: dict[int, Admitted],
 ) -> list[Operation]:
-    """Decide ``admissions`` one after the other, each counting the callers queued before it.
+    """Decide ``admissions`` one after the other, each counting the callers queued before it;
+    ``returning``: per admission, the outbound call its caller returns.
 
     Updates ``lines`` and ``results`` (by ``id``); returns the operations that record them.
     """
     operations: list[Operation] = []
-    for admission in admissions:
+    for admission, attempt in zip(admissions, returning, strict=True):
         line = lines[admission.helpdesk_id]
-        result = _decided(admission, line)
+        result = _decided(admission, Seen(line, attempt))
         if result.queued:
             lines[admission.helpdesk_id] = LineState(
                 agents_logged_in=line.agents_logged_in, callers_waiting=line.callers_waiting + 1
@@ -479,9 +498,9 @@ def _decide_in_order(
     return operations
 
 
-def _decided(admission: Admission, line: LineState) -> Admitted:
+def _decided(admission: Admission, seen: Seen) -> Admitted:
     try:
-        return admission.decide(line)
+        return admission.decide(seen)
     except Exception:
         log.exception("arrival decision failed; fail-safe routing", extra={"helpdesk": admission.helpdesk_id})
         return admission.fallback

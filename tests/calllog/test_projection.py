@@ -53,6 +53,7 @@ OFFERED_ONLY = Projection(
     call_duration_s=None,
     ended_at=None,
     last_sequence=-1,
+    returning_attempt_id=None,
 )
 # What COMPLETED adds to a record.
 ENDED: dict[str, Any] = {
@@ -142,6 +143,25 @@ ROWS = [
         ],
         record(outcome="answered", entered_queue=True, wait_s=10, answered_by="an"),
         id="two-events-of-a-kind-the-earlier-counts",
+    ),
+    # A citizen ringing back after a call of ours they missed (playbook 1.5.2).
+    pytest.param(
+        [OFFERED, ev("returning_outbound", 0, attempt_id=17), QUEUED, CONNECTED, COMPLETED],
+        record(
+            outcome="answered",
+            entered_queue=True,
+            wait_s=42,
+            answered_by="an",
+            talk_s=248,
+            returning_attempt_id=17,
+            **ENDED,
+        ),
+        id="returning-caller-answered",
+    ),
+    pytest.param(
+        [OFFERED, ev("returning_outbound", 0, attempt_id=9), ev("overflow", 0, reason="closed")],
+        record(outcome="overflowed", overflow_reason="closed", returning_attempt_id=9),
+        id="returning-caller-while-closed-still-linked",
     ),
     # Overflowed to central, for each reason.
     pytest.param(

@@ -274,7 +274,8 @@ CASES = [
         """,
         [
             'helpdesk.yaml:12: helpdesks[0].messages.welkom: unknown key "welkom"; use "welcome", "wait", '
-            '"closing", "busy", "overflow_wait", "queue_position", "expected_wait", "agent_welcome", '
+            '"closing", "busy", "overflow_wait", "queue_position", "expected_wait", "returning_call", '
+            '"agent_welcome", '
             '"agent_code_prompt", "agent_pin_prompt", '
             '"agent_pin_wrong", "agent_locked", "agent_logged_in", "agent_next_caller", "agent_no_caller", '
             '"agent_on_break", "agent_queue_unavailable", "agent_outbound_person", "agent_outbound_nobody", '

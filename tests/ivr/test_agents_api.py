@@ -328,6 +328,28 @@ def test_presence_changes_what_routing_sees(api: Line) -> None:
     assert "reason=no_agents" in forwarded.text
 
 
+def test_an_agent_calling_citizens_is_shown_apart_and_takes_no_callers(api: Line) -> None:
+    # Playbook 1.5: an agent phoning citizens stays logged in but takes no callers.
+    told: list[str] = []
+    api.runtime.presence_listeners.append(told.append)
+    add(api, AN)
+    add(api, BART)
+    presence_of(api, "available", code="102")
+
+    response = presence_of(api, "outbound")
+
+    assert response.json() == {"helpdesk": "voorkempen", "agents_logged_in": 1, "callers_waiting": 0}
+    assert told == ["voorkempen"]  # one agent fewer takes callers
+    agents = send(api, "GET", "/api/agents?helpdesk=voorkempen", SUPERVISOR_TOKEN).json()
+    assert [(agent["code"], agent["status"], agent["on_call_now"]) for agent in agents] == [
+        ("101", "outbound", False),
+        ("102", "available", False),
+    ]
+    presence_of(api, "break", code="102")
+    forwarded = api.post("/twilio/voice", api.call())
+    assert "reason=no_agents" in forwarded.text
+
+
 @pytest.mark.parametrize(
     ("statuses", "heard"),
     [

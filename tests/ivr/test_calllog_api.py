@@ -206,6 +206,7 @@ def test_metrics_json(client: TestClient) -> None:
         "busy_message": 1,
         "in_progress": 3,
         "entered_queue": 22,
+        "returning_calls": 2,
         "reachability": 0.4444,
         "service_level": 0.3684,
         "asa_s": 63.4,

@@ -138,6 +138,24 @@ def test_agents_on_break_do_not_count(desk: Instance) -> None:
     assert desk.alerts("voorkempen") == [Alert("voorkempen", utc("2026-12-02 09:00"), 0, 2, None)]
 
 
+def test_agents_calling_citizens_do_not_count(desk: Instance) -> None:
+    # Playbook 1.2.1 asks for 2 agents taking calls; agents phoning citizens (1.5) take none.
+    desk.staff("voorkempen", 1)
+    with desk.runtime.session() as session:
+        for name in ("Bert", "Carla"):
+            set_presence(session, "voorkempen", name, PresenceStatus.OUTBOUND, desk.clock())
+    desk.staff("kempen-zuid", 2)
+
+    desk.tick("2026-12-02 10:00")
+    with desk.runtime.session() as session:
+        set_presence(session, "voorkempen", "Bert", AVAILABLE, desk.clock())
+    desk.tick("2026-12-02 10:01")
+
+    assert desk.alerts("voorkempen") == [
+        Alert("voorkempen", utc("2026-12-02 09:00"), 1, 2, utc("2026-12-02 09:01"))
+    ]
+
+
 def test_recovery_ends_the_alert_with_an_info(desk: Instance, caplog: pytest.LogCaptureFixture) -> None:
     desk.staff("voorkempen", 1)
     desk.staff("kempen-zuid", 2)
@@ -335,6 +353,14 @@ def test_without_rest_access_only_the_staffing_watch_runs(desk: Instance) -> Non
 # ---------------------------------------------------------------- Twilio queue sizes
 
 
+ALL_QUEUES = [
+    ("voorkempen", 200),
+    ("voorkempen_returning", 200),
+    ("kempen-zuid", 200),
+    ("kempen-zuid_returning", 200),
+]
+
+
 def _queues(sim: TwilioSimulator) -> list[tuple[str, int]]:
     client = Client(ACCOUNT, TOKEN, http_client=sim.rest_http_client())
     return [(queue.friendly_name, queue.max_size) for queue in client.queues.list()]
@@ -357,14 +383,23 @@ def test_queues_are_sized_once_per_config_load(
     third = connected.tick("2026-12-02 10:02")
 
     assert (Job.QUEUES in first, Job.QUEUES in second, Job.QUEUES in third) == (True, False, True)
-    assert sized == [("voorkempen", 200), ("kempen-zuid", 200)]
+    # Each helpdesk's own queue and its returning queue (citizens ringing back, taken first).
+    assert sized == ALL_QUEUES
     assert untouched == []
     assert [(r.method, r.path.rsplit("/", 1)[1], dict(r.data)) for r in sim.rest_requests] == [
         ("GET", "Queues.json", {}),
         ("POST", f"{'QU' + '0' * 31 + '1'}.json", {"MaxSize": "50"}),
         ("GET", "Queues.json", {}),
+        ("POST", f"{'QU' + '0' * 31 + '2'}.json", {"MaxSize": "50"}),
+        ("GET", "Queues.json", {}),
+        ("GET", "Queues.json", {}),
     ]
-    assert _queues(sim) == [("voorkempen", 50), ("kempen-zuid", 200)]
+    assert _queues(sim) == [
+        ("voorkempen", 50),
+        ("voorkempen_returning", 50),
+        ("kempen-zuid", 200),
+        ("kempen-zuid_returning", 200),
+    ]
 
 
 def test_two_instances_size_the_queues_in_turn(migrated_db_url: str, sim: TwilioSimulator) -> None:
@@ -377,15 +412,12 @@ def test_two_instances_size_the_queues_in_turn(migrated_db_url: str, sim: Twilio
             one.runtime.engine.dispose()
 
     assert [Job.QUEUES in ran for ran in first + second] == [True, False, False, True]
+    # The first instance creates the four queues; the second finds them sized already.
     assert [r.method for r in sim.rest_requests if "/Queues" in r.path] == [
-        "GET",
-        "POST",
-        "GET",
-        "POST",
-        "GET",
-        "GET",
+        *["GET", "POST"] * 4,
+        *["GET"] * 4,
     ]
-    assert _queues(sim) == [("voorkempen", 200), ("kempen-zuid", 200)]
+    assert _queues(sim) == ALL_QUEUES
 
 
 def test_start_up_creates_the_queues_before_the_first_tick(
@@ -398,7 +430,7 @@ def test_start_up_creates_the_queues_before_the_first_tick(
         created = _queues(sim)
     app.state.runtime.engine.dispose()
 
-    assert created == [("voorkempen", 200), ("kempen-zuid", 200)]
+    assert created == ALL_QUEUES
 
 
 def test_start_up_without_rest_access_asks_twilio_nothing(migrated_db_url: str, sim: TwilioSimulator) -> None:
@@ -434,7 +466,7 @@ def test_a_reload_creates_the_queue_of_a_new_helpdesk(
     app.state.runtime.engine.dispose()
 
     assert result.status == "reloaded"
-    assert queues == [("voorkempen", 200), ("kempen-zuid", 200), ("kempen-noord", 200)]
+    assert queues == [*ALL_QUEUES, ("kempen-noord", 200), ("kempen-noord_returning", 200)]
 
 
 # ---------------------------------------------------------------- the scheduler

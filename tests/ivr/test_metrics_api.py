@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from agents import PresenceStatus, set_presence
 from app import create_app
 from calls import enter_queue
 from service.operations import LeaveQueue
@@ -57,8 +58,12 @@ def test_metrics_while_open_with_too_few_agents(line: Line) -> None:
         ("ivr_helpdesk_open", "kempen-zuid"): 1.0,
         ("ivr_agents_logged_in", "voorkempen"): 1.0,
         ("ivr_agents_logged_in", "kempen-zuid"): 3.0,
+        ("ivr_agents_outbound", "voorkempen"): 0.0,
+        ("ivr_agents_outbound", "kempen-zuid"): 0.0,
         ("ivr_callers_waiting", "voorkempen"): 2.0,
         ("ivr_callers_waiting", "kempen-zuid"): 0.0,
+        ("ivr_callers_returning", "voorkempen"): 0.0,
+        ("ivr_callers_returning", "kempen-zuid"): 0.0,
         ("ivr_staffing_alert", "voorkempen"): 1.0,
         ("ivr_staffing_alert", "kempen-zuid"): 0.0,
         ("ivr_helpdesk_closed", "voorkempen"): 0.0,
@@ -140,7 +145,61 @@ def test_metrics_without_a_database_answer_what_they_can(no_database: Line) -> N
     }
 
 
+def _calling_citizens(line: Line, helpdesk: str, count: int) -> None:
+    with line.runtime.session() as session:
+        for number in range(count):
+            set_presence(session, helpdesk, f"outbound-{number}", PresenceStatus.OUTBOUND, line.clock())
+
+
+def test_metrics_show_agents_calling_citizens_and_returning_callers_apart(line: Line) -> None:
+    # Playbook 1.5: agents calling citizens take no callers; citizens ringing back are taken first.
+    line.agents("voorkempen", 1)
+    _calling_citizens(line, "voorkempen", 2)
+    line.waiting("voorkempen", 1)
+    with line.runtime.session() as session:
+        enter_queue(session, "CA" + "9" * 32, "voorkempen", line.clock(), returning_queue=True)
+
+    found = samples(line)
+
+    assert {key: value for key, value in found.items() if key[1] == "voorkempen"} == {
+        ("ivr_helpdesk_open", "voorkempen"): 1.0,
+        ("ivr_agents_logged_in", "voorkempen"): 1.0,
+        ("ivr_agents_outbound", "voorkempen"): 2.0,
+        ("ivr_callers_waiting", "voorkempen"): 2.0,
+        ("ivr_callers_returning", "voorkempen"): 1.0,
+        # Three agents logged in, but only one takes callers: fewer than the 2 required.
+        ("ivr_staffing_alert", "voorkempen"): 1.0,
+        ("ivr_helpdesk_closed", "voorkempen"): 0.0,
+    }
+
+
 # ---------------------------------------------------------------- /api/helpdesks
+
+
+def test_live_state_shows_agents_calling_citizens_and_returning_callers_apart(line: Line) -> None:
+    line.agents("kempen-zuid", 1)
+    _calling_citizens(line, "kempen-zuid", 1)
+    with line.runtime.session() as session:
+        enter_queue(session, "CA" + "9" * 32, "kempen-zuid", line.clock(), returning_queue=True)
+
+    _, kempen_zuid = helpdesks(line)
+
+    assert {
+        key: kempen_zuid[key]
+        for key in (
+            "agents_logged_in",
+            "agents_outbound",
+            "callers_waiting",
+            "callers_returning",
+            "staffing_alert",
+        )
+    } == {
+        "agents_logged_in": 1,
+        "agents_outbound": 1,
+        "callers_waiting": 1,
+        "callers_returning": 1,
+        "staffing_alert": True,
+    }
 
 
 def test_live_state_of_every_helpdesk(line: Line) -> None:
@@ -155,7 +214,9 @@ def test_live_state_of_every_helpdesk(line: Line) -> None:
             "open_now": True,
             "central_open_now": True,
             "agents_logged_in": 1,
+            "agents_outbound": 0,
             "callers_waiting": 2,
+            "callers_returning": 0,
             "longest_wait_s": 120,
             "next_opening": "2026-12-03T09:00:00+01:00",
             "next_closing": "2026-12-02T16:00:00+01:00",
@@ -169,7 +230,9 @@ def test_live_state_of_every_helpdesk(line: Line) -> None:
             "open_now": True,
             "central_open_now": True,
             "agents_logged_in": 2,
+            "agents_outbound": 0,
             "callers_waiting": 0,
+            "callers_returning": 0,
             "longest_wait_s": None,
             "next_opening": "2026-12-02T13:30:00+01:00",
             "next_closing": "2026-12-02T12:30:00+01:00",

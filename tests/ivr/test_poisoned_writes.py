@@ -22,8 +22,17 @@ from app import create_app
 from calllog import CallRecord, new_event
 from calls import QueueEntry
 from database import dead_letters
-from routing import EnqueueCaller, LineState, PlayBusy
-from service.operations import Admission, Admitted, EnterQueue, MarkAnswered, Operation, RecordEvent, decode
+from routing import EnqueueCaller, PlayBusy
+from service.operations import (
+    Admission,
+    Admitted,
+    EnterQueue,
+    MarkAnswered,
+    Operation,
+    RecordEvent,
+    Seen,
+    decode,
+)
 from service.runtime import is_outage
 from service.spool import DEAD_LETTERS
 from tests.ivr.conftest import BASE, Clock, Line, make_settings
@@ -122,7 +131,7 @@ def test_two_poisoned_operations_in_a_large_batch_lose_nothing_else(writing: Lin
 
 
 def test_an_arrival_whose_writes_are_refused_takes_its_fail_safe_answer(writing: Line) -> None:
-    def decide(line: LineState) -> Admitted:
+    def decide(seen: Seen) -> Admitted:
         return Admitted(EnqueueCaller(queue_name="voorkempen"), True, (entered(50), poison(50)))
 
     fallback = Admitted(PlayBusy(), False, (event(50),))

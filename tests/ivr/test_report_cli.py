@@ -11,7 +11,7 @@ from calllog import KPI_COLUMNS, set_invitations
 from cli.report import add_arguments, run
 from database import make_engine, make_sessionmaker
 from outbound import Outcome
-from tests.calllog.conftest import abandoned, answered, local, overflowed, play, sid
+from tests.calllog.conftest import Ev, abandoned, answered, local, overflowed, play, sid
 from tests.ivr.conftest import CONFIG
 from tests.outbound.call_lists import NUMBERS, called, filled, stored_list
 
@@ -25,7 +25,9 @@ def database(migrated_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     try:
         with make_sessionmaker(engine)() as session, session.begin():
             play(session, sid(1), "voorkempen", local("2026-12-02 10:00:00"), answered(20, 100))
-            play(session, sid(2), "voorkempen", local("2026-12-02 10:05:00"), answered(70, 200))
+            # A citizen ringing back after a call of ours they missed.
+            returning = Ev("returning_outbound", 0, {"attempt_id": 3})
+            play(session, sid(2), "voorkempen", local("2026-12-02 10:05:00"), [returning, *answered(70, 200)])
             play(session, sid(3), "voorkempen", local("2026-12-02 10:20:00"), abandoned(3))
             play(session, sid(4), "voorkempen", local("2026-12-02 10:50:00"), abandoned(40))
             play(session, sid(5), "voorkempen", local("2026-12-02 11:10:00"), overflowed("wait_timeout", 180))
@@ -70,6 +72,7 @@ closing_message              0
 busy_message                 0
 in_progress                  0
 entered_queue                5
+returning_calls              1
 reachability               0.4
 service_level             0.25
 asa_s                     45.0
@@ -104,12 +107,12 @@ def test_csv(database: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == (
         "helpdesk,from,to,offered,offered_open,answered,abandoned,short_abandoned,overflowed,"
         "overflowed_closed,overflowed_no_agents,overflowed_queue_full,overflowed_wait_timeout,"
-        "overflowed_error,closing_message,busy_message,in_progress,entered_queue,reachability,"
-        "service_level,asa_s,avg_abandon_wait_s,max_wait_s,avg_talk_s,invitations,contact_rate,"
+        "overflowed_error,closing_message,busy_message,in_progress,entered_queue,returning_calls,"
+        "reachability,service_level,asa_s,avg_abandon_wait_s,max_wait_s,avg_talk_s,invitations,contact_rate,"
         "outbound_people_called,outbound_attempts,outbound_reached,outbound_accepted,outbound_kept,"
         "outbound_do_not_call,outbound_wrong_number,outbound_no_answer,outbound_voicemail,"
         "outbound_busy_failed,outbound_lists_filled,outbound_fill_s,outbound_talk_s\r\n"
-        "voorkempen,2026-12-02,2026-12-02,6,5,2,2,1,2,1,0,0,1,0,0,0,0,5,0.4,0.25,45.0,21.5,180,150.0,100,0.06,"
+        "voorkempen,2026-12-02,2026-12-02,6,5,2,2,1,2,1,0,0,1,0,0,0,0,5,1,0.4,0.25,45.0,21.5,180,150.0,100,0.06,"
         "3,3,1,1,0,0,0,1,0,1,1,960.0,120\r\n"
     )
 
@@ -117,8 +120,8 @@ def test_csv(database: str, capsys: pytest.CaptureFixture[str]) -> None:
 def test_all_helpdesks_per_day(database: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert report("--from", "2026-12-01", "--to", "2026-12-02", "--step", "day", "--format", "csv") == 0
     assert capsys.readouterr().out.splitlines()[1:] == [
-        "2026-12-01T00:00:00+01:00,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,0,",
-        "2026-12-02T00:00:00+01:00,7,6,3,2,1,2,1,0,0,1,0,0,0,0,6,0.5,0.4,31.7,21.5,180,120.0,100,0.07",
+        "2026-12-01T00:00:00+01:00,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,0,",
+        "2026-12-02T00:00:00+01:00,7,6,3,2,1,2,1,0,0,1,0,0,0,0,6,1,0.5,0.4,31.7,21.5,180,120.0,100,0.07",
     ]
 
 
@@ -133,10 +136,10 @@ def test_a_series_as_a_table(database: str, capsys: pytest.CaptureFixture[str]) 
         *(
             ["4", "4", "2", "2", "1"]
             + ["0"] * 9
-            + ["4", "0.5", "0.3333", "45.0", "21.5", "70", "150.0", "-", "-"]
+            + ["4", "1", "0.5", "0.3333", "45.0", "21.5", "70", "150.0", "-", "-"]
         ),
     ]
-    assert lines[2].split()[1:] == ["0"] * 15 + ["-"] * 8
+    assert lines[2].split()[1:] == ["0"] * 16 + ["-"] * 8
     # Columns line up: every line as long as the header.
     assert {len(line) for line in lines[1:]} == {len(lines[1])}
 

@@ -198,6 +198,8 @@ def _expected(seen: list[Seen], invitations: int, thresholds: Thresholds) -> dic
         "busy_message": count["busy_message"],
         "in_progress": count["in_progress"],
         "entered_queue": len(queued),
+        # The day's callers were never called by the helpdesk: none of them rings back.
+        "returning_calls": 0,
         "reachability": ratio(len(answered), offered_open),
         "service_level": ratio(
             sum(1 for c in answered if (c.wait or 0) <= thresholds.service_level_s), len(queued) - len(short)

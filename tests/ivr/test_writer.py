@@ -23,7 +23,7 @@ from calls import QueueEntry, line_states
 from config import Settings
 from database.migrations import upgrade
 from routing import LineState, PlayBusy
-from service.operations import Admission, Admitted, Item, LeaveQueue, Operation
+from service.operations import Admission, Admitted, Item, LeaveQueue, Operation, Seen
 from service.tuning import WRITER_SWITCH_INTERVAL_S
 from service.writer import GroupCommit, RecentLines
 from tests.ivr.conftest import Clock, Line, make_settings
@@ -54,7 +54,7 @@ class Recorder:
         self.threads.append(threading.current_thread().name)
         self.written.set()
         line = LineState(agents_logged_in=0, callers_waiting=0)
-        return [item.decide(line) for item in items if isinstance(item, Admission)]
+        return [item.decide(Seen(line)) for item in items if isinstance(item, Admission)]
 
 
 def op(number: int) -> Operation:
@@ -64,7 +64,7 @@ def op(number: int) -> Operation:
 def admission(helpdesk_id: str, number: int = 0) -> Admission:
     """An arrival whose result names it: its one operation is ``op(number)``."""
 
-    def decide(line: LineState) -> Admitted:
+    def decide(seen: Seen) -> Admitted:
         return Admitted(PlayBusy(), False, (op(number),))
 
     return Admission(helpdesk_id, decide, Admitted(PlayBusy(), False, ()))

@@ -85,6 +85,12 @@ VOICE = "Google.nl-BE-Standard-A"
             "Bij grote drukte kan u ook bellen naar het alternatieve nummer 0 2, 7 1 3, 8 7, 0 0. "
             "Ik herhaal: 0 2, 7 1 3, 8 7, 0 0. " + WEBSITE_SENTENCE,
         ),
+        (
+            "returning_call",
+            VOORKEMPEN,
+            "U werd door ons gebeld. Bedankt om terug te bellen naar de helpdesk van het "
+            "COVID-vaccinatiecentrum van Brecht, Malle, Schilde en Zoersel: u wordt met voorrang geholpen.",
+        ),
         ("agent_welcome", VOORKEMPEN, "Welkom op de medewerkerslijn van Vaccinatiecentrum Voorkempen."),
         ("agent_code_prompt", VOORKEMPEN, "Geef uw medewerkerscode in, gevolgd door hekje."),
         ("agent_pin_prompt", VOORKEMPEN, "Geef uw pincode in, gevolgd door hekje."),
@@ -128,6 +134,7 @@ VOICE = "Google.nl-BE-Standard-A"
         "closing-without-hours-drops-the-sentence",
         "busy",
         "overflow-wait-spells-the-central-number",
+        "returning-call",
         "agent-welcome",
         "agent-code-prompt",
         "agent-pin-prompt",

@@ -7,7 +7,7 @@ from messages import DEFAULT_TEXTS, MESSAGE_KEYS, MessageKey, MessageOverride, c
 
 def test_every_key_has_a_default_text() -> None:
     assert tuple(DEFAULT_TEXTS) == MESSAGE_KEYS
-    assert len(MESSAGE_KEYS) == 25
+    assert len(MESSAGE_KEYS) == 26
 
 
 @pytest.mark.parametrize("key", MESSAGE_KEYS, ids=list(MESSAGE_KEYS))
@@ -138,3 +138,11 @@ def test_outbound_placeholders_belong_to_their_message(
     key: MessageKey, override: MessageOverride, problems: list[str]
 ) -> None:
     assert check_template(key, override) == problems
+
+
+def test_the_returning_call_message_replaces_the_welcome_and_promises_priority() -> None:
+    # Playbook 1.5.2: people who missed our call ring back; they hear why they are put first.
+    assert DEFAULT_TEXTS["returning_call"] == (
+        "U werd door ons gebeld. Bedankt om terug te bellen naar de helpdesk van het "
+        "COVID-vaccinatiecentrum van {municipalities}: u wordt met voorrang geholpen."
+    )

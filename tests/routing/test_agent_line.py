@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from routing import (
     PinDecision,
     QueueDial,
     QueueUnreachable,
+    ReturningCallers,
     WrapUp,
     WrongPin,
     decide_after_dial,
@@ -35,6 +37,7 @@ from routing import (
     decide_pin,
     queue_record_since,
 )
+from routing.agent_line import FAILED_DIAL_SECONDS, RETURNING_DIAL_SECONDS
 from tests.routing.conftest import MakeConfig
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -118,6 +121,43 @@ def test_decide_next(
     assert decide_next(_desk(make_config, **agent_line), "101", status, NOW) == expected
 
 
+RETURNING_NEXT: list[tuple[str, AgentStatus, ReturningCallers, NextDecision]] = [
+    # id, presence, the returning callers as the dial sees them, decision
+    (
+        "available-returning-waits-dials-the-returning-queue-briefly",
+        "available",
+        "waiting",
+        DialQueue("voorkempen_returning", "101", EPOCH_NOW, 10, returning=True),
+    ),
+    (
+        "available-returning-queue-just-found-empty-own-queue-once",
+        "available",
+        "just_tried",
+        DialQueue("voorkempen", "101", EPOCH_NOW, 55),
+    ),
+    ("available-nobody-returning", "available", "none", DialQueue("voorkempen", "101", EPOCH_NOW, 55)),
+    ("on-break-returning-waits-still-polls", "break", "waiting", OnBreak("101", seconds=60, announce=False)),
+    ("offline-returning-waits-hangs-up", "offline", "waiting", HangUp()),
+]
+
+
+@pytest.mark.parametrize(
+    ("status", "returning", "expected"),
+    [row[1:] for row in RETURNING_NEXT],
+    ids=[row[0] for row in RETURNING_NEXT],
+)
+def test_decide_next_takes_returning_callers_first(
+    make_config: MakeConfig, status: AgentStatus, returning: ReturningCallers, expected: NextDecision
+) -> None:
+    # Playbook 1.5.2: a citizen ringing back after our missed call is served before the others.
+    desk = _desk(make_config)
+    assert decide_next(desk, "101", status, NOW, returning=returning) == expected
+
+
+def test_the_returning_dial_waits_less_than_any_caller_wait_yet_more_than_a_failed_dial() -> None:
+    assert FAILED_DIAL_SECONDS < RETURNING_DIAL_SECONDS < 30
+
+
 def _dial(
     status: str,
     *,
@@ -167,6 +207,48 @@ AFTER: list[tuple[str, QueueDial, bool | None, AfterDialDecision]] = [
 def test_decide_after_dial(
     make_config: MakeConfig, dial: QueueDial, answered: bool | None, expected: AfterDialDecision
 ) -> None:
+    assert decide_after_dial(_desk(make_config), "101", dial, NOW, answered) == expected
+
+
+def _returning(dial: QueueDial) -> QueueDial:
+    return replace(dial, returning=True)
+
+
+# Straight back to the next caller, telling it the returning queue was just found empty.
+ON = NextCaller("101", tried_returning=True)
+
+RETURNING_AFTER: list[tuple[str, QueueDial, bool | None, AfterDialDecision]] = [
+    # id, a dial on the returning queue as reported, the queue's record, decision
+    ("bridged-wraps-up", _returning(_dial("completed", caller_sid=CALLER_SID, bridged=True)), None, TALKED),
+    ("record-took-the-caller-wraps-up", _returning(_dial("completed", seconds_ago=12)), True, TALKED),
+    (
+        "taken-by-another-agent-straight-on",
+        _returning(_dial("completed", seconds_ago=15)),
+        False,
+        ON,
+    ),
+    (
+        "no-answer-after-the-short-wait-straight-on",
+        _returning(_dial("no-answer", seconds_ago=15)),
+        None,
+        ON,
+    ),
+    ("not-bridged-straight-on", _returning(_dial("completed", bridged=False)), None, ON),
+    ("no-status-straight-on", _returning(_dial("", seconds_ago=0)), None, ON),
+    ("failed-backs-off", _returning(_dial("failed")), None, BACK_OFF),
+    ("no-answer-at-once-backs-off", _returning(_dial("no-answer", seconds_ago=1)), None, BACK_OFF),
+]
+
+
+@pytest.mark.parametrize(
+    ("dial", "answered", "expected"),
+    [row[1:] for row in RETURNING_AFTER],
+    ids=[row[0] for row in RETURNING_AFTER],
+)
+def test_decide_after_a_dial_on_the_returning_queue(
+    make_config: MakeConfig, dial: QueueDial, answered: bool | None, expected: AfterDialDecision
+) -> None:
+    # Nobody put through: back to the next caller at once, not idle in the menu while others wait.
     assert decide_after_dial(_desk(make_config), "101", dial, NOW, answered) == expected
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -10,12 +11,14 @@ import pytest
 from config.models import HelpdeskConfig
 from routing import (
     ArrivalDecision,
+    Closure,
     EnqueueCaller,
     ForwardToCentral,
     LineState,
     PlayBusy,
     PlayClosing,
     decide_arrival,
+    returning_queue_name,
 )
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -199,6 +202,65 @@ def test_decide_arrival(
     desk = config.helpdesk(desk_id)
     assert desk is not None
     assert decide_arrival(config, desk, now, line) == expected
+
+
+RETURNING: list[tuple[str, datetime, LineState, ArrivalDecision]] = [
+    # id, now, line, decision for a caller returning our missed call (playbook 1.5.2)
+    (
+        "open-room-returning-queue",
+        WED_1000,
+        LineState(2, 3),
+        EnqueueCaller("voorkempen_returning", returning=True),
+    ),
+    (
+        "open-nobody-waits-own-queue-first-anyway",
+        WED_1000,
+        LineState(1, 0),
+        EnqueueCaller("voorkempen", returning=True),
+    ),
+    (
+        "open-one-place-left-returning-queue",
+        WED_1000,
+        LineState(2, 7),
+        EnqueueCaller("voorkempen_returning", returning=True),
+    ),
+    ("open-queue-full-usual-rule", WED_1000, LineState(2, 8), ForwardToCentral("queue_full", CENTRAL)),
+    ("open-queue-full-central-closed-busy", SAT_0930, LineState(2, 8), PlayBusy()),
+    ("open-no-agents-usual-rule", WED_1000, LineState(0, 0), ForwardToCentral("no_agents", CENTRAL)),
+    ("closed-usual-rule", WED_1800, LineState(2, 0), ForwardToCentral("closed", CENTRAL)),
+    ("closed-central-closed-closing", WED_2100, LineState(2, 0), PlayClosing()),
+]
+
+
+@pytest.mark.parametrize(
+    ("now", "line", "expected"), [row[1:] for row in RETURNING], ids=[row[0] for row in RETURNING]
+)
+def test_decide_arrival_of_a_returning_caller(
+    make_config: Callable[..., HelpdeskConfig], now: datetime, line: LineState, expected: ArrivalDecision
+) -> None:
+    config = make_config()
+    assert decide_arrival(config, config.helpdesks[0], now, line, returning=True) == expected
+
+
+def test_a_closure_by_ops_holds_for_a_returning_caller(make_config: Callable[..., HelpdeskConfig]) -> None:
+    config = make_config()
+    closure = Closure(reason="stroomonderbreking")
+    assert decide_arrival(
+        config, config.helpdesks[0], WED_1000, LineState(2, 0), closure, returning=True
+    ) == (ForwardToCentral("closed", CENTRAL))
+
+
+@pytest.mark.parametrize(
+    ("helpdesk_id", "queue"),
+    [("voorkempen", "voorkempen_returning"), ("a" * 40, "a" * 40 + "_returning")],
+    ids=["example", "longest-id"],
+)
+def test_the_returning_queue_name_is_no_helpdesks_and_fits_twilio(helpdesk_id: str, queue: str) -> None:
+    # Twilio: a queue name is shorter than 64 characters (errors 14205, 14213); "_" is not allowed
+    # in a helpdesk id, so no helpdesk's own queue can carry this name.
+    assert returning_queue_name(helpdesk_id) == queue
+    assert len(queue) < 64
+    assert not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", queue)
 
 
 def test_forward_uses_the_configured_central_number(make_config: Callable[..., HelpdeskConfig]) -> None:
