@@ -70,7 +70,7 @@ _STATUS: dict[PresenceStatus, AgentStatus] = {
 _TAKING_NO_CALLERS = frozenset({PresenceStatus.BREAK, PresenceStatus.OUTBOUND})
 
 
-def _versioned(call: Webhook, to: str) -> tuple[Renderer, Helpdesk | None]:
+def versioned_desk(call: Webhook, to: str) -> tuple[Renderer, Helpdesk | None]:
     """The config the call started with (``v`` in its URLs), and the helpdesk of this agent line."""
     renderer = call.rt.renderer_for(call.param("v"))
     config = renderer.config
@@ -102,7 +102,7 @@ async def start(request: Request) -> Response:
     call = await webhook(request)
     form = call.form
     params = parse_params(TwilioParams, form.first())
-    renderer, desk = _versioned(call, params.to)
+    renderer, desk = versioned_desk(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     return twiml(renderer.agent_line(desk, AskCode(welcome=False)))
@@ -114,7 +114,7 @@ async def code(request: Request) -> Response:
     call = await webhook(request)
     form = call.form
     params = parse_params(GatherParams, form.first())
-    renderer, desk = _versioned(call, params.to)
+    renderer, desk = versioned_desk(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     return twiml(renderer.agent_line(desk, decide_code(params.digits)))
@@ -127,7 +127,7 @@ async def pin(request: Request) -> Response:
     rt, form = call.rt, call.form
     code = call.param("code")
     params = parse_params(GatherParams, form.first())
-    renderer, desk = _versioned(call, params.to)
+    renderer, desk = versioned_desk(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     check = await run_in_threadpool(_check_pin, rt, desk, code, params, rt.clock())
@@ -178,7 +178,7 @@ async def next_caller(request: Request) -> Response:
     rt, form = call.rt, call.form
     code = call.param("code")
     params = parse_params(TwilioParams, form.first())
-    renderer, desk = _versioned(call, params.to)
+    renderer, desk = versioned_desk(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     now = rt.clock()
@@ -219,7 +219,7 @@ async def connect(request: Request) -> Response:
     code = call.param("code")
     params = parse_params(WaitParams, form.first())
     now = rt.clock()
-    renderer, desk = _versioned(call, params.to)
+    renderer, desk = versioned_desk(call, params.to)
 
     answered = MarkAnswered(call_sid=params.call_sid, agent=code, queue_time=params.queue_time, now=now)
     connected = ("connected", {"agent": code, "wait_s": params.queue_time})
@@ -239,7 +239,7 @@ async def after(request: Request) -> Response:
     code = call.param("code")
     dialled = call.param("dialled")
     params = parse_params(QueueDialParams, form.first())
-    renderer, desk = _versioned(call, params.to)
+    renderer, desk = versioned_desk(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     now = rt.clock()
@@ -303,7 +303,7 @@ async def menu(request: Request) -> Response:
     background = BackgroundTasks()
     code = call.param("code")
     params = parse_params(GatherParams, form.first())
-    renderer, desk = _versioned(call, params.to)
+    renderer, desk = versioned_desk(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     now = rt.clock()

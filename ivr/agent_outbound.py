@@ -19,10 +19,10 @@ from starlette.concurrency import run_in_threadpool
 
 from agents import PresenceStatus, set_presence
 from config import Helpdesk
-from ivr.agent_line import agent_status
+from ivr.agent_line import agent_status, versioned_desk
 from ivr.params import GatherParams, PersonDialParams, ScreenParams, TwilioParams, parse_params
 from ivr.twiml import Renderer
-from ivr.webhooks import TwilioRoutes, Webhook, twiml, webhook
+from ivr.webhooks import TwilioRoutes, twiml, webhook
 from outbound import (
     Outcome,
     claim_next,
@@ -59,13 +59,6 @@ router = TwilioRoutes(prefix="/twilio/agent/outbound")
 _ATTEMPT_DIGITS = 9
 
 
-def _versioned(call: Webhook, to: str) -> tuple[Renderer, Helpdesk | None]:
-    """The config the call started with (``v`` in its URLs), and the helpdesk of this agent line."""
-    renderer = call.rt.renderer_for(call.param("v"))
-    config = renderer.config
-    return renderer, config.helpdesk(call.param("helpdesk")) or config.by_agent_number(to)
-
-
 def _attempt(text: str) -> int | None:
     """The attempt our own URL names; ``None`` when it names none."""
     if text.isascii() and text.isdigit() and len(text) <= _ATTEMPT_DIGITS:
@@ -90,7 +83,7 @@ async def next_person(request: Request) -> Response:
     rt, form = call.rt, call.form
     code = call.param("code")
     params = parse_params(TwilioParams, form.first())
-    renderer, desk = _versioned(call, params.to)
+    renderer, desk = versioned_desk(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     now = rt.clock()
@@ -166,7 +159,7 @@ async def after(request: Request) -> Response:
     rt, form = call.rt, call.form
     code = call.param("code")
     params = parse_params(PersonDialParams, form.first())
-    renderer, desk = _versioned(call, params.to)
+    renderer, desk = versioned_desk(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     attempt = _attempt(call.param("attempt"))
@@ -206,7 +199,7 @@ async def outcome(request: Request) -> Response:
     rt, form = call.rt, call.form
     code = call.param("code")
     params = parse_params(GatherParams, form.first())
-    renderer, desk = _versioned(call, params.to)
+    renderer, desk = versioned_desk(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
     attempt = _attempt(call.param("attempt"))
