@@ -137,7 +137,8 @@ DEFAULT_TEXTS: Mapping[MessageKey, str] = MappingProxyType(
             "Het gesprek is beëindigd. Druk {break_key} voor een pauze, of wacht op de volgende beller."
         ),
         "agent_no_caller": (
-            "Er wacht op dit ogenblik niemand. Druk {break_key} voor een pauze, of blijf aan de lijn."
+            "Er wacht op dit ogenblik niemand. Druk {break_key} voor een pauze of {outbound_key} om "
+            "burgers van de belijsten te bellen, of blijf aan de lijn."
         ),
         "agent_on_break": "U bent in pauze. Druk {resume_key} om weer oproepen te ontvangen.",
         "agent_queue_unavailable": (

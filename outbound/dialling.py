@@ -219,9 +219,10 @@ def record_outcome(session: Session, attempt_id: int, outcome: Outcome, now: dt.
     ``wrong_number``): the person is ``done``.
 
     ``do_not_call`` puts the number's hash in the do-not-call register (playbook 1.5.2: never call
-    me again), which outlives the list. ``accepted`` closes the list at once when it fills the
-    list's ``slots``: the list's row is locked before the acceptances are counted, so that two
-    acceptances committed at the same moment are counted one after the other.
+    me again), which outlives the list, and ends the number's turn on every other list it waits on.
+    ``accepted`` closes the list at once when it fills the list's ``slots``: the list's row is
+    locked before the acceptances are counted, so that two acceptances committed at the same
+    moment are counted one after the other.
     """
     if outcome in UNREACHED:
         raise ValueError(f"{outcome.value} is automatic, not keyed by the agent")
@@ -245,6 +246,16 @@ def record_outcome(session: Session, attempt_id: int, outcome: Outcome, now: dt.
             dialect_insert(session, DoNotCall)
             .values(number_hash=attempt.number_hash, added_at=now, helpdesk_id=attempt.helpdesk_id)
             .on_conflict_do_nothing(index_elements=[DoNotCall.number_hash])
+        )
+        # The same number waiting on other lists is done with too: never called, from any list.
+        session.execute(
+            update(CallListEntry)
+            .where(
+                CallListEntry.number_hash == attempt.number_hash,
+                CallListEntry.state == EntryState.PENDING.value,
+            )
+            .values(state=EntryState.DONE.value, outcome=Outcome.DO_NOT_CALL.value, updated_at=now)
+            .execution_options(**_NO_SYNC)
         )
     filled = outcome is Outcome.ACCEPTED and _close_if_filled(session, attempt.list_id, now)
     return Recorded(recorded=True, filled=filled)

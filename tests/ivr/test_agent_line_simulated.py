@@ -211,7 +211,10 @@ def test_nobody_is_redirected_while_central_is_closed(
 
 # ---------------------------------------------------------------- the agent's * and the menu
 
-NO_CALLER = "Er wacht op dit ogenblik niemand. Druk 9 voor een pauze, of blijf aan de lijn."
+NO_CALLER = (
+    "Er wacht op dit ogenblik niemand. Druk 9 voor een pauze of 7 om burgers van de belijsten te bellen, "
+    "of blijf aan de lijn."
+)
 NEXT_CALLER = "Het gesprek is beëindigd. Druk 9 voor een pauze, of wacht op de volgende beller."
 UNAVAILABLE = (
     "De wachtrij is op dit ogenblik niet bereikbaar. U blijft aangemeld en we proberen het "

@@ -300,7 +300,8 @@ def test_the_prompts_say_the_helpdesks_own_keys(migrated_db_url: str, example_co
             DialBridged="false",
         )
         assert _said(nobody_came) == [
-            "Er wacht op dit ogenblik niemand. Druk sterretje voor een pauze, of blijf aan de lijn."
+            "Er wacht op dit ogenblik niemand. Druk sterretje voor een pauze of hekje om burgers van de "
+            "belijsten te bellen, of blijf aan de lijn."
         ]
         dial = agent.silence(agent.key(nobody_came, "#"))
         busy = agent.dial_ends(dial, "busy")

@@ -213,8 +213,9 @@ def test_an_agent_never_circles_on_an_empty_returning_queue_while_others_wait(de
         waiting.sid: ("101", False),
     }
     assert _answered_at(deployment, waiting) - second_dial <= timedelta(seconds=1)
-    assert "Er wacht op dit ogenblik niemand. Druk 9 voor een pauze, of blijf aan de lijn." not in _said(
-        agent
+    assert (
+        "Er wacht op dit ogenblik niemand. Druk 9 voor een pauze of 7 om burgers van de belijsten te "
+        "bellen, of blijf aan de lijn." not in _said(agent)
     )
 
 

@@ -116,7 +116,8 @@ VOICE = "Google.nl-BE-Standard-A"
         (
             "agent_no_caller",
             STAR_KEYS,
-            "Er wacht op dit ogenblik niemand. Druk sterretje voor een pauze, of blijf aan de lijn.",
+            "Er wacht op dit ogenblik niemand. Druk sterretje voor een pauze of 7 om burgers van de "
+            "belijsten te bellen, of blijf aan de lijn.",
         ),
         ("agent_on_break", STAR_KEYS, "U bent in pauze. Druk hekje om weer oproepen te ontvangen."),
         (

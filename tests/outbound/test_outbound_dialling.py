@@ -104,6 +104,22 @@ def test_only_pending_people_of_this_helpdesks_open_lists_with_a_number(session:
     assert _claim(session) is None
 
 
+def test_never_again_ends_the_numbers_turn_on_the_other_lists(session: Session) -> None:
+    first = add_list(session, "voorkempen", ["+32470000021", "+32470000022"], at(0))
+    later = add_list(session, "voorkempen", ["+32470000023", "+32470000021"], at(1))
+    claimed, attempt = _dial(session)
+    assert claimed.list_id == first
+    record_talk(session, attempt, 30, PERSON_LEG, at(40))
+    record_outcome(session, attempt, Outcome.DO_NOT_CALL, at(50))
+
+    assert [(state, outcome) for _, state, outcome, _, _ in entries(session, later)] == [
+        ("pending", None),
+        ("done", "do_not_call"),
+    ]
+    # No call was placed to it on the later list: the figures count calls, not this.
+    assert [a.list_id for a in attempts(session)] == [first]
+
+
 def test_a_call_claiming_again_gets_the_person_it_held(session: Session) -> None:
     list_id = add_list(session, "voorkempen", NUMBERS, at(0))
     first = _claim(session)
