@@ -4,6 +4,7 @@ days, the quarterly register without personal data, the draft of the final answe
 from complaints.export import EXPORT_COLUMNS, export_csv, export_row, parse_quarter, quarter_complaints
 from complaints.letter import answer_letter, dutch_date
 from complaints.register import (
+    COMPLAINT_COLUMNS,
     DEADLINE_DAYS,
     FORWARD_TO,
     MAX_CONTACT,
@@ -19,6 +20,7 @@ from complaints.register import (
     UnknownComplaintError,
     complaint,
     complaint_figures,
+    complaint_row,
     complaints,
     create_complaint,
     deadline,
@@ -31,6 +33,7 @@ from complaints.tables import ANSWER_CHANNELS, RECEIVED_CHANNELS, Category, Chan
 
 __all__ = [
     "ANSWER_CHANNELS",
+    "COMPLAINT_COLUMNS",
     "DEADLINE_DAYS",
     "EXPORT_COLUMNS",
     "FORWARD_TO",
@@ -55,6 +58,7 @@ __all__ = [
     "answer_letter",
     "complaint",
     "complaint_figures",
+    "complaint_row",
     "complaints",
     "create_complaint",
     "deadline",

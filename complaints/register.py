@@ -11,8 +11,8 @@ The functions take the caller's session and never commit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from sqlalchemy import func, select, update
@@ -290,29 +290,40 @@ def erase_closed_complaints(session: Session, before: dt.datetime, now: dt.datet
 
 @dataclass(frozen=True, slots=True)
 class ComplaintFigures:
-    """A period's complaints: those received, and of those answered in it the share answered in time."""
+    """A period's complaints (``complaints_…`` in the KPIs): ``received`` in it; ``answered``: final
+    answers given in it; ``answered_in_time``: the share of those given within 45 calendar days of
+    receipt (``None`` when none was answered)."""
 
     received: int
     answered: int
-    answered_in_time: int
-
-    @property
-    def in_time_share(self) -> float | None:
-        return self.answered_in_time / self.answered if self.answered else None
+    answered_in_time: float | None
 
 
-def complaint_figures(
-    session: Session, start: dt.date, end: dt.date, helpdesk_ids: Sequence[str] | None = None
-) -> ComplaintFigures:
-    """The figures of the days ``start`` up to and including ``end``."""
+FIGURES: Final = ("received", "answered", "answered_in_time")
+# The figures as columns of the KPIs' CSV and ``ivr report``, apart from the call KPIs.
+COMPLAINT_COLUMNS: Final = tuple(f"complaints_{name}" for name in FIGURES)
+
+
+def complaint_figures(session: Session, helpdesk_id: str | None, first: dt.date, last: dt.date) -> ComplaintFigures:
+    """The figures of ``helpdesk_id`` (``None``: all helpdesks) for the local dates ``first`` to ``last``."""
+    if first > last:
+        raise ValueError(f"the period starts ({first}) after it ends ({last})")
     received = select(func.count()).select_from(Complaint)
-    received = received.where(Complaint.received_on >= start, Complaint.received_on <= end)
+    received = received.where(Complaint.received_on >= first, Complaint.received_on <= last)
     answered = select(Complaint.received_on, Complaint.answered_on).where(
-        Complaint.answered_on >= start, Complaint.answered_on <= end
+        Complaint.answered_on >= first, Complaint.answered_on <= last
     )
-    if helpdesk_ids is not None:
-        received = received.where(Complaint.helpdesk_id.in_(helpdesk_ids))
-        answered = answered.where(Complaint.helpdesk_id.in_(helpdesk_ids))
+    if helpdesk_id is not None:
+        received = received.where(Complaint.helpdesk_id == helpdesk_id)
+        answered = answered.where(Complaint.helpdesk_id == helpdesk_id)
     pairs = list(session.execute(answered).tuples())
     in_time = sum(1 for received_on, answered_on in pairs if answered_on is not None and answered_on <= deadline(received_on))
-    return ComplaintFigures(received=int(session.scalar(received) or 0), answered=len(pairs), answered_in_time=in_time)
+    share = None
+    if pairs:
+        share = float((Decimal(in_time) / Decimal(len(pairs))).quantize(Decimal("0.0001"), ROUND_HALF_UP))
+    return ComplaintFigures(received=int(session.scalar(received) or 0), answered=len(pairs), answered_in_time=share)
+
+
+def complaint_row(figures: ComplaintFigures) -> dict[str, int | float | None]:
+    """The figures under their ``COMPLAINT_COLUMNS`` names."""
+    return {f"complaints_{name}": getattr(figures, name) for name in FIGURES}

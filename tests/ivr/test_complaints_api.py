@@ -167,6 +167,17 @@ def test_the_register_two_quarters_overdue_export_and_letter(line: Line) -> None
     forwarded = send(line, "GET", f"/api/complaints/{ids[3]}/answer-letter")
     assert forwarded.status_code == 409
 
+    # The figures: received in the period, and of the final answers given in it the share within 45 days.
+    q4_voorkempen = send(line, "GET", "/api/metrics?from=2026-10-01&to=2026-12-31&helpdesk=voorkempen").json()
+    assert q4_voorkempen["complaints"] == {"received": 4, "answered": 3, "answered_in_time": 1.0}
+    q3_all = send(line, "GET", "/api/metrics?from=2026-07-01&to=2026-09-30").json()
+    assert q3_all["complaints"] == {"received": 4, "answered": 2, "answered_in_time": 0.5}
+    as_csv = send(line, "GET", "/api/metrics?from=2026-07-01&to=2026-09-30&format=csv").text.splitlines()
+    assert as_csv[0].endswith(",complaints_received,complaints_answered,complaints_answered_in_time")
+    assert as_csv[1].endswith(",4,2,0.5")
+    december = send(line, "GET", "/api/metrics?from=2026-12-01&to=2026-12-31").json()
+    assert december["complaints"] == {"received": 1, "answered": 0, "answered_in_time": None}
+
 
 def _gauge(line: Line) -> dict[str, float]:
     text = line.client.get("/metrics").text
