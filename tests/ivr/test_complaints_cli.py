@@ -66,7 +66,8 @@ def test_export_to_a_file(database: list[int], tmp_path: Path, capsys: pytest.Ca
     assert main(["complaints", "export", "--quarter", "2026Q3", "--output", "q3.csv"]) == 0
 
     written = (tmp_path / "q3.csv").read_bytes().decode("utf-8")
-    assert written == f"{HEADER}\r\n{database[0]},voorkempen,2026-09-30,email,other,local,,,,\r\n"
+    # Open past its deadline (14 November): not within it.
+    assert written == f"{HEADER}\r\n{database[0]},voorkempen,2026-09-30,email,other,local,,,,false\r\n"
     assert capsys.readouterr().err == "q3.csv: 1 complaints received in 2026Q3\n"
     for secret in ("Ann Geheim", "ann@example.org", "Vertrouwelijk", "Geheime actie"):
         assert secret not in written

@@ -76,7 +76,7 @@ def test_the_overdue_complaints_are_logged_once_a_day(line: Line, caplog: pytest
             second.run_tick(local("2026-12-09 15:00")),
             second.run_tick(local("2026-12-10 00:00")),
         ]
-    lines = [(r.levelname, r.getMessage(), vars(r)["complaints"]) for r in caplog.records if "complaints" in vars(r)]
+    lines = [(r.levelname, r.getMessage(), vars(r)["complaints"]) for r in caplog.records if r.name == "ivr.complaints" and "complaints" in vars(r)]
 
     assert [Job.COMPLAINTS_OVERDUE in jobs for jobs in ran] == [True, True, False, False, True]
     overdue = [{"id": late, "helpdesk": "voorkempen", "deadline": "2026-12-16"}]
