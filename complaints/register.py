@@ -11,6 +11,7 @@ The functions take the caller's session and never commit.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
@@ -35,6 +36,9 @@ FORWARD_TO: Final = "vaccinatiecentra@vlaanderen.be"
 MAX_NAME: Final = 120
 MAX_CONTACT: Final = 200
 MAX_TEXT: Final = 4000
+FIRST_DAY: Final = dt.date(2020, 1, 1)
+# Control characters and lone surrogates.
+_UNSTORABLE: Final = frozenset({"Cc", "Cs"})
 
 
 class UnknownComplaintError(LookupError):
@@ -156,9 +160,23 @@ def view(row: Complaint, today: dt.date) -> ComplaintView:
     )
 
 
-def _text(problems: list[str], field: str, value: str | None, most: int) -> None:
-    if value is not None and (not value.strip() or len(value) > most):
+def _text(problems: list[str], field: str, value: str | None, most: int, *, lines: bool = False) -> None:
+    """A field's problem, named without its value (it may be personal data)."""
+    if value is None:
+        return
+    if not value.strip() or len(value) > most:
         problems.append(f"{field}: 1 to {most} characters, not only spaces")
+    elif not storable(value, lines=lines):
+        allowed = "line breaks and tabs only" if lines else "none"
+        problems.append(f"{field}: holds a control character ({allowed} allowed)")
+
+
+def storable(text: str, *, lines: bool = False) -> bool:
+    """Whether ``text`` holds no control character (but line breaks and tabs when ``lines``) and no
+    lone surrogate: neither can be stored everywhere (PostgreSQL refuses NUL)."""
+    return not any(
+        unicodedata.category(char) in _UNSTORABLE and not (lines and char in "\n\r\t") for char in text
+    )
 
 
 def create_complaint(
@@ -168,11 +186,13 @@ def create_complaint(
     problems: list[str] = []
     if new.received_on > today:
         problems.append("received_on: not in the future")
+    if new.received_on < FIRST_DAY:
+        problems.append(f"received_on: not before {FIRST_DAY}")
     if new.channel not in RECEIVED_CHANNELS:
         problems.append("channel: one of " + ", ".join(sorted(RECEIVED_CHANNELS)))
     _text(problems, "name", new.name, MAX_NAME)
     _text(problems, "contact", new.contact, MAX_CONTACT)
-    _text(problems, "description", new.description, MAX_TEXT)
+    _text(problems, "description", new.description, MAX_TEXT, lines=True)
     if problems:
         raise ComplaintRefusedError("; ".join(problems))
     central = new.scope is Scope.CENTRAL
@@ -243,8 +263,8 @@ def update_complaint(
     if row.status != Status.OPEN.value:
         raise ComplaintClosedError(f"complaint {complaint_id} is {row.status}: it changes no more")
     problems: list[str] = []
-    _text(problems, "investigation", change.investigation, MAX_TEXT)
-    _text(problems, "actions", change.actions, MAX_TEXT)
+    _text(problems, "investigation", change.investigation, MAX_TEXT, lines=True)
+    _text(problems, "actions", change.actions, MAX_TEXT, lines=True)
     if change.answer_channel is not None and change.answer_channel not in ANSWER_CHANNELS:
         problems.append("answer_channel: one of " + ", ".join(sorted(ANSWER_CHANNELS)))
     if change.answered_on is not None:

@@ -211,7 +211,13 @@ def test_handling_refusals_never_echo_personal_data(line: Line) -> None:
     future = send(line, "POST", "/api/complaints", body={**body, "received_on": "2026-12-03"})
     assert (future.status_code, future.json()["detail"]) == (422, "received_on: not in the future")
     spaces = send(line, "POST", "/api/complaints", body={**body, "name": "   "})
-    assert spaces.status_code == 422
+    assert (spaces.status_code, spaces.json()["detail"]) == (422, "name: 1 to 120 characters, not only spaces")
+    nul = send(line, "POST", "/api/complaints", body={**body, "contact": "+32470999888\u0000"})
+    assert (nul.status_code, nul.json()["detail"]) == (422, "contact: holds a control character (none allowed)")
+    old = send(line, "POST", "/api/complaints", body={**body, "received_on": "2019-12-31"})
+    assert (old.status_code, old.json()["detail"]) == (422, "received_on: not before 2020-01-01")
+    lines = send(line, "POST", "/api/complaints", body={**body, "description": "Eerst dit.\nDan dat.\u0007"})
+    assert lines.json()["detail"] == "description: holds a control character (line breaks and tabs only allowed)"
     unknown = send(line, "POST", "/api/complaints", body={**body, "helpdesk": "nergens"})
     assert (unknown.status_code, unknown.json()) == (422, {"detail": "unknown helpdesk 'nergens'"})
     assert send(line, "GET", "/api/complaints").json() == []
