@@ -39,8 +39,8 @@ from calllog import (
     summary,
     to_csv,
 )
-from config import HelpdeskConfig
 from complaints import COMPLAINT_COLUMNS, ComplaintFigures, complaint_figures, complaint_row
+from config import HelpdeskConfig
 from outbound import OUTBOUND_COLUMNS, outbound_row, period_figures
 from service.runtime import Runtime, runtime
 
@@ -102,7 +102,9 @@ class ComplaintsOut(BaseModel):
 
     @classmethod
     def of(cls, figures: ComplaintFigures) -> ComplaintsOut:
-        return cls(received=figures.received, answered=figures.answered, answered_in_time=figures.answered_in_time)
+        return cls(
+            received=figures.received, answered=figures.answered, answered_in_time=figures.answered_in_time
+        )
 
 
 class MetricsOut(Period):

@@ -72,7 +72,9 @@ Rt = Annotated[Runtime[Any], Depends(runtime)]
 SUPERVISION = [Depends(require_role("supervisor", "ops"))]
 ID_MAX: Final = 2**31 - 1
 ComplaintId = Annotated[int, Path(ge=1, le=ID_MAX, description="the complaint's id")]
-NOT_FOUND: Final[dict[int | str, dict[str, Any]]] = {404: {"model": Refusal, "description": "no such complaint"}}
+NOT_FOUND: Final[dict[int | str, dict[str, Any]]] = {
+    404: {"model": Refusal, "description": "no such complaint"}
+}
 CLOSED: Final[dict[int | str, dict[str, Any]]] = {
     409: {"model": Refusal, "description": "the complaint was answered or forwarded: it changes no more"}
 }
@@ -81,9 +83,12 @@ CLOSED: Final[dict[int | str, dict[str, Any]]] = {
 class ComplaintIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     helpdesk: str = Field(max_length=40, description="the helpdesk (vaccination centre) that registers it")
-    received_on: dt.date = Field(description="the day the complaint was received (local date), not in the future")
+    received_on: dt.date = Field(
+        description="the day the complaint was received (local date), not in the future"
+    )
     channel: Channel = Field(
-        description="how it came in: phone, email, desk (the centre's reception) or central_helpdesk (not letter)"
+        description="how it came in: phone, email, desk (the centre's reception) or central_helpdesk "
+        "(not letter)"
     )
     name: str = Field(min_length=1, max_length=MAX_NAME, description="the complainant's name (personal data)")
     contact: str = Field(
@@ -105,7 +110,10 @@ class ComplaintIn(BaseModel):
 class ComplaintChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
     investigation: str | None = Field(
-        default=None, min_length=1, max_length=MAX_TEXT, description="what was investigated; omitted: unchanged"
+        default=None,
+        min_length=1,
+        max_length=MAX_TEXT,
+        description="what was investigated; omitted: unchanged",
     )
     actions: str | None = Field(
         default=None,
@@ -119,7 +127,9 @@ class ComplaintChange(BaseModel):
         description="the day of the final answer (not before received_on, not in the future): closes the "
         "complaint; needs the outcome and answer_channel, now or before",
     )
-    answer_channel: Channel | None = Field(default=None, description="how the final answer went: phone, email or letter")
+    answer_channel: Channel | None = Field(
+        default=None, description="how the final answer went: phone, email or letter"
+    )
 
 
 class ComplaintOut(BaseModel):
@@ -133,9 +143,12 @@ class ComplaintOut(BaseModel):
     category: Category = Field(description="what it is about")
     scope: Scope = Field(description="local (the centre's work) or central (the central services)")
     status: Status = Field(
-        description="open; answered (final answer given); forwarded (central services: sent to the Flemish level)"
+        description="open; answered (final answer given); forwarded (central services: sent to the "
+        "Flemish level)"
     )
-    forwarded_to: str | None = Field(description="where a central-services complaint was sent; null for local ones")
+    forwarded_to: str | None = Field(
+        description="where a central-services complaint was sent; null for local ones"
+    )
     investigation: str | None = Field(description="what was investigated")
     actions: str | None = Field(description="the actions taken")
     outcome: Outcome | None = Field(description="founded, partly_founded or unfounded; null until decided")
@@ -148,10 +161,14 @@ class ComplaintOut(BaseModel):
         description="answered within 45 days; false for an open one past its deadline; else null"
     )
     created_at: dt.datetime = Field(description="when it was registered (local time with offset)")
-    created_by: str = Field(description="who registered it: api:<role>#<n>, the token's place in IVR_API_TOKENS")
+    created_by: str = Field(
+        description="who registered it: api:<role>#<n>, the token's place in IVR_API_TOKENS"
+    )
     updated_at: dt.datetime = Field(description="the last change (local time with offset)")
     updated_by: str = Field(description="who made the last change")
-    closed_at: dt.datetime | None = Field(description="when it was answered or forwarded; retention runs from here")
+    closed_at: dt.datetime | None = Field(
+        description="when it was answered or forwarded; retention runs from here"
+    )
     erased_at: dt.datetime | None = Field(description="when the personal data were erased; null before")
 
     @classmethod
@@ -234,7 +251,12 @@ def register(body: ComplaintIn, rt: Rt, credentials: Credentials) -> ComplaintOu
         raise _unreachable(exc) from None
     log.info(
         "complaint registered",
-        extra={"helpdesk": created.helpdesk_id, "complaint": created.id, "status": created.status.value, "who": who},
+        extra={
+            "helpdesk": created.helpdesk_id,
+            "complaint": created.id,
+            "status": created.status.value,
+            "who": who,
+        },
     )
     return ComplaintOut.of(created, rt.config.zone)
 
@@ -300,7 +322,9 @@ def export(
     )
 
 
-@router.get("/{complaint_id}", summary="One complaint", dependencies=SUPERVISION, responses={**REFUSED, **NOT_FOUND})
+@router.get(
+    "/{complaint_id}", summary="One complaint", dependencies=SUPERVISION, responses={**REFUSED, **NOT_FOUND}
+)
 def one(rt: Rt, complaint_id: ComplaintId) -> ComplaintOut:
     _, today = _today(rt)
     try:
@@ -319,7 +343,9 @@ def one(rt: Rt, complaint_id: ComplaintId) -> ComplaintOut:
     dependencies=SUPERVISION,
     responses={**REFUSED, **NOT_FOUND, **CLOSED},
 )
-def handle(rt: Rt, complaint_id: ComplaintId, body: ComplaintChange, credentials: Credentials) -> ComplaintOut:
+def handle(
+    rt: Rt, complaint_id: ComplaintId, body: ComplaintChange, credentials: Credentials
+) -> ComplaintOut:
     now, today = _today(rt)
     change = Change(
         investigation=body.investigation,
@@ -342,7 +368,12 @@ def handle(rt: Rt, complaint_id: ComplaintId, body: ComplaintChange, credentials
         raise _unreachable(exc) from None
     log.info(
         "complaint handled",
-        extra={"helpdesk": changed.helpdesk_id, "complaint": changed.id, "status": changed.status.value, "who": who},
+        extra={
+            "helpdesk": changed.helpdesk_id,
+            "complaint": changed.id,
+            "status": changed.status.value,
+            "who": who,
+        },
     )
     return ComplaintOut.of(changed, rt.config.zone)
 
@@ -353,7 +384,10 @@ def handle(rt: Rt, complaint_id: ComplaintId, body: ComplaintChange, credentials
     dependencies=SUPERVISION,
     response_class=PlainTextResponse,
     responses={
-        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "the draft, plain text"},
+        200: {
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "description": "the draft, plain text",
+        },
         **REFUSED,
         **NOT_FOUND,
         409: {"model": Refusal, "description": "no outcome yet, or forwarded to the Flemish level"},
@@ -369,7 +403,9 @@ def letter(rt: Rt, complaint_id: ComplaintId) -> PlainTextResponse:
     except SQLAlchemyError as exc:
         raise _unreachable(exc) from None
     if found.status is Status.FORWARDED:
-        raise HTTPException(status_code=409, detail=f"complaint {complaint_id} was forwarded to the Flemish level")
+        raise HTTPException(
+            status_code=409, detail=f"complaint {complaint_id} was forwarded to the Flemish level"
+        )
     if found.outcome is None:
         raise HTTPException(status_code=409, detail=f"complaint {complaint_id} has no outcome yet")
     desk = rt.config.helpdesk(found.helpdesk_id)

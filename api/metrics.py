@@ -91,7 +91,8 @@ class LineCollector(Collector):
         )
         complaints = GaugeMetricFamily(
             "ivr_complaints_overdue",
-            "Open complaints whose final answer is due within 7 days or late (45 calendar days after receipt)",
+            "Open complaints whose final answer is due within 7 days or late (45 calendar days after "
+            "receipt)",
             labels=["helpdesk"],
         )
         for desk in config.helpdesks:

@@ -26,9 +26,9 @@ from calllog import (
     summary,
     to_csv,
 )
+from complaints import COMPLAINT_COLUMNS, complaint_figures, complaint_row
 from config import ConfigError, HelpdeskConfig, Settings, load_config
 from database import make_engine, make_sessionmaker
-from complaints import COMPLAINT_COLUMNS, complaint_figures, complaint_row
 from outbound import OUTBOUND_COLUMNS, outbound_row, period_figures
 
 

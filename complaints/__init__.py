@@ -29,7 +29,16 @@ from complaints.register import (
     overdue_from,
     update_complaint,
 )
-from complaints.tables import ANSWER_CHANNELS, RECEIVED_CHANNELS, Category, Channel, Complaint, Outcome, Scope, Status
+from complaints.tables import (
+    ANSWER_CHANNELS,
+    RECEIVED_CHANNELS,
+    Category,
+    Channel,
+    Complaint,
+    Outcome,
+    Scope,
+    Status,
+)
 
 __all__ = [
     "ANSWER_CHANNELS",

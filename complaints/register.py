@@ -150,7 +150,9 @@ def view(row: Complaint, today: dt.date) -> ComplaintView:
         deadline=deadline(row.received_on),
         overdue=status is Status.OPEN and row.received_on <= overdue_from(today),
         days_to_answer=(answered - row.received_on).days if answered is not None else None,
-        within_deadline=None if status is Status.FORWARDED else within_deadline(row.received_on, answered, today),
+        within_deadline=None
+        if status is Status.FORWARDED
+        else within_deadline(row.received_on, answered, today),
         created_at=row.created_at,
         created_by=row.created_by,
         updated_at=row.updated_at,
@@ -239,7 +241,9 @@ def complaints(
     if status is not None:
         query = query.where(Complaint.status == status.value)
     if overdue:
-        query = query.where(Complaint.status == Status.OPEN.value, Complaint.received_on <= overdue_from(today))
+        query = query.where(
+            Complaint.status == Status.OPEN.value, Complaint.received_on <= overdue_from(today)
+        )
     return [view(row, today) for row in session.scalars(query)]
 
 
@@ -250,7 +254,7 @@ def overdue_counts(session: Session, today: dt.date) -> dict[str, int]:
         .where(Complaint.status == Status.OPEN.value, Complaint.received_on <= overdue_from(today))
         .group_by(Complaint.helpdesk_id)
     )
-    return {helpdesk_id: count for helpdesk_id, count in session.execute(query).tuples()}
+    return {str(helpdesk_id): int(count) for helpdesk_id, count in session.execute(query)}
 
 
 def update_complaint(
@@ -324,7 +328,9 @@ FIGURES: Final = ("received", "answered", "answered_in_time")
 COMPLAINT_COLUMNS: Final = tuple(f"complaints_{name}" for name in FIGURES)
 
 
-def complaint_figures(session: Session, helpdesk_id: str | None, first: dt.date, last: dt.date) -> ComplaintFigures:
+def complaint_figures(
+    session: Session, helpdesk_id: str | None, first: dt.date, last: dt.date
+) -> ComplaintFigures:
     """The figures of ``helpdesk_id`` (``None``: all helpdesks) for the local dates ``first`` to ``last``."""
     if first > last:
         raise ValueError(f"the period starts ({first}) after it ends ({last})")
@@ -336,12 +342,18 @@ def complaint_figures(session: Session, helpdesk_id: str | None, first: dt.date,
     if helpdesk_id is not None:
         received = received.where(Complaint.helpdesk_id == helpdesk_id)
         answered = answered.where(Complaint.helpdesk_id == helpdesk_id)
-    pairs = list(session.execute(answered).tuples())
-    in_time = sum(1 for received_on, answered_on in pairs if answered_on is not None and answered_on <= deadline(received_on))
+    pairs = list(session.execute(answered))
+    in_time = sum(
+        1
+        for received_on, answered_on in pairs
+        if answered_on is not None and answered_on <= deadline(received_on)
+    )
     share = None
     if pairs:
         share = float((Decimal(in_time) / Decimal(len(pairs))).quantize(Decimal("0.0001"), ROUND_HALF_UP))
-    return ComplaintFigures(received=int(session.scalar(received) or 0), answered=len(pairs), answered_in_time=share)
+    return ComplaintFigures(
+        received=int(session.scalar(received) or 0), answered=len(pairs), answered_in_time=share
+    )
 
 
 def complaint_row(figures: ComplaintFigures) -> dict[str, int | float | None]:

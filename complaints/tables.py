@@ -26,7 +26,9 @@ class Channel(enum.StrEnum):
     LETTER = "letter"  # only for the final answer
 
 
-RECEIVED_CHANNELS: frozenset[Channel] = frozenset({Channel.PHONE, Channel.EMAIL, Channel.DESK, Channel.CENTRAL})
+RECEIVED_CHANNELS: frozenset[Channel] = frozenset(
+    {Channel.PHONE, Channel.EMAIL, Channel.DESK, Channel.CENTRAL}
+)
 ANSWER_CHANNELS: frozenset[Channel] = frozenset({Channel.PHONE, Channel.EMAIL, Channel.LETTER})
 
 

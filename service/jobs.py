@@ -324,7 +324,9 @@ class Jobs:
         if erased:
             log.info("numbers of closed call lists erased", extra={"lists": erased})
         if complaints_erased:
-            log.info("complainants' details of closed complaints erased", extra={"complaints": complaints_erased})
+            log.info(
+                "complainants' details of closed complaints erased", extra={"complaints": complaints_erased}
+            )
         return True
 
     def _log_overdue_complaints(self, tick: datetime, now: datetime) -> bool:
@@ -344,7 +346,8 @@ class Jobs:
                 len(overdue),
                 extra={
                     "complaints": [
-                        {"id": c.id, "helpdesk": c.helpdesk_id, "deadline": c.deadline.isoformat()} for c in overdue
+                        {"id": c.id, "helpdesk": c.helpdesk_id, "deadline": c.deadline.isoformat()}
+                        for c in overdue
                     ]
                 },
             )

@@ -35,7 +35,9 @@ TODAY = dt.date(2026, 12, 2)
 
 
 def new(received: dt.date, desk: str = "voorkempen", scope: Scope = Scope.LOCAL) -> NewComplaint:
-    return NewComplaint(desk, received, Channel.PHONE, "Ann", "0470 00 00 00", "Te lang gewacht", Category.OTHER, scope)
+    return NewComplaint(
+        desk, received, Channel.PHONE, "Ann", "0470 00 00 00", "Te lang gewacht", Category.OTHER, scope
+    )
 
 
 @pytest.mark.parametrize(
@@ -67,7 +69,10 @@ def test_overdue_from_seven_days_before_the_deadline(session: Session) -> None:
     late = create_complaint(session, new(received), now=NOW, today=TODAY, who="t")
     create_complaint(session, new(received, "kempen-zuid", Scope.CENTRAL), now=NOW, today=TODAY, who="t")
 
-    on = {day: [c.id for c in complaints(session, dt.date(2026, 11, day), overdue=True)] for day in (7, 8, 15, 16)}
+    on = {
+        day: [c.id for c in complaints(session, dt.date(2026, 11, day), overdue=True)]
+        for day in (7, 8, 15, 16)
+    }
 
     assert on == {7: [], 8: [late.id], 15: [late.id], 16: [late.id]}
     assert overdue_counts(session, dt.date(2026, 11, 8)) == {"voorkempen": 1}
@@ -86,7 +91,9 @@ def test_handling_refusals_and_closing(session: Session) -> None:
             who="t",
         )
     with pytest.raises(ComplaintRefusedError, match="answer_channel: one of email, letter, phone"):
-        update_complaint(session, found.id, Change(answer_channel=Channel.DESK), now=NOW, today=TODAY, who="t")
+        update_complaint(
+            session, found.id, Change(answer_channel=Channel.DESK), now=NOW, today=TODAY, who="t"
+        )
     closing = Change(outcome=Outcome.FOUNDED, answered_on=TODAY, answer_channel=Channel.EMAIL)
     answered = update_complaint(session, found.id, closing, now=NOW, today=TODAY, who="t")
     assert (answered.days_to_answer, answered.within_deadline, answered.closed_at) == (2, True, NOW)
@@ -129,7 +136,10 @@ def test_erasure_only_of_complaints_closed_before_the_cut(session: Session) -> N
     [
         (Outcome.FOUNDED, "Uw klacht is gegrond. Onze excuses voor wat er is misgelopen."),
         (Outcome.PARTLY_FOUNDED, "Uw klacht is deels gegrond. Onze excuses voor wat er is misgelopen."),
-        (Outcome.UNFOUNDED, "Uw klacht is ongegrond. We begrijpen dat dit niet het antwoord is waarop u hoopte."),
+        (
+            Outcome.UNFOUNDED,
+            "Uw klacht is ongegrond. We begrijpen dat dit niet het antwoord is waarop u hoopte.",
+        ),
     ],
 )
 def test_the_letter_names_the_outcome(session: Session, outcome: Outcome, sentence: str) -> None:

@@ -13,44 +13,148 @@ from tests.ivr.conftest import OPS_TOKEN, SUPERVISOR_TOKEN, Line
 
 # (helpdesk, received_on, channel, category, scope, name, contact, description)
 COMPLAINTS: list[tuple[str, str, str, str, str, str, str, str]] = [
-    ("voorkempen", "2026-07-06", "phone", "too_few_slots", "local", "Jan Peeters", "+32470111201",
-     "Geen enkel tijdslot vrij deze week"),
-    ("kempen-zuid", "2026-08-03", "email", "too_many_invited", "local", "Mie Claes", "mie.claes@example.org",
-     "Veel te veel volk uitgenodigd op zaterdag"),
-    ("voorkempen", "2026-09-14", "desk", "organisation", "local", "Luc Janssens", "Kerkstraat 12 Malle",
-     "Wachtrij buiten van een uur in de regen"),
-    ("kempen-zuid", "2026-09-30", "central_helpdesk", "wrong_information", "central", "An Maes",
-     "an.maes@example.org", "Het callcenter 1700 gaf een fout adres"),
-    ("voorkempen", "2026-10-05", "phone", "staff_attitude", "local", "Piet Willems", "+32470111205",
-     "Onvriendelijke steward aan de ingang"),
-    ("voorkempen", "2026-10-26", "email", "other", "local", "Els Goossens", "els.goossens@example.org",
-     "Parking was afgesloten zonder uitleg"),
-    ("kempen-zuid", "2026-11-20", "phone", "organisation", "local", "Tom Wouters", "+32470111207",
-     "Niemand wist waar de tweede prik gezet werd"),
-    ("voorkempen", "2026-11-20", "desk", "staff_attitude", "local", "Lien Mertens", "+32470111208",
-     "Medewerker lachte met mijn vraag"),
-    ("kempen-zuid", "2026-12-15", "email", "wrong_information", "local", "Bart Dubois", "bart.dubois@example.org",
-     "Helpdesk zei dat ik geen afspraak nodig had"),
-    ("voorkempen", "2026-11-03", "phone", "too_few_slots", "central", "Sofie Lambert", "+32470111210",
-     "Reservatietool liet mij geen moment kiezen"),
+    (
+        "voorkempen",
+        "2026-07-06",
+        "phone",
+        "too_few_slots",
+        "local",
+        "Jan Peeters",
+        "+32470111201",
+        "Geen enkel tijdslot vrij deze week",
+    ),
+    (
+        "kempen-zuid",
+        "2026-08-03",
+        "email",
+        "too_many_invited",
+        "local",
+        "Mie Claes",
+        "mie.claes@example.org",
+        "Veel te veel volk uitgenodigd op zaterdag",
+    ),
+    (
+        "voorkempen",
+        "2026-09-14",
+        "desk",
+        "organisation",
+        "local",
+        "Luc Janssens",
+        "Kerkstraat 12 Malle",
+        "Wachtrij buiten van een uur in de regen",
+    ),
+    (
+        "kempen-zuid",
+        "2026-09-30",
+        "central_helpdesk",
+        "wrong_information",
+        "central",
+        "An Maes",
+        "an.maes@example.org",
+        "Het callcenter 1700 gaf een fout adres",
+    ),
+    (
+        "voorkempen",
+        "2026-10-05",
+        "phone",
+        "staff_attitude",
+        "local",
+        "Piet Willems",
+        "+32470111205",
+        "Onvriendelijke steward aan de ingang",
+    ),
+    (
+        "voorkempen",
+        "2026-10-26",
+        "email",
+        "other",
+        "local",
+        "Els Goossens",
+        "els.goossens@example.org",
+        "Parking was afgesloten zonder uitleg",
+    ),
+    (
+        "kempen-zuid",
+        "2026-11-20",
+        "phone",
+        "organisation",
+        "local",
+        "Tom Wouters",
+        "+32470111207",
+        "Niemand wist waar de tweede prik gezet werd",
+    ),
+    (
+        "voorkempen",
+        "2026-11-20",
+        "desk",
+        "staff_attitude",
+        "local",
+        "Lien Mertens",
+        "+32470111208",
+        "Medewerker lachte met mijn vraag",
+    ),
+    (
+        "kempen-zuid",
+        "2026-12-15",
+        "email",
+        "wrong_information",
+        "local",
+        "Bart Dubois",
+        "bart.dubois@example.org",
+        "Helpdesk zei dat ik geen afspraak nodig had",
+    ),
+    (
+        "voorkempen",
+        "2026-11-03",
+        "phone",
+        "too_few_slots",
+        "central",
+        "Sofie Lambert",
+        "+32470111210",
+        "Reservatietool liet mij geen moment kiezen",
+    ),
 ]
 # complaint number (1-based) -> the PATCH that answers it
 ANSWERS: dict[int, dict[str, Any]] = {
-    1: {"investigation": "Planning nagekeken", "actions": "Extra slots op woensdag geopend",
-        "outcome": "founded", "answered_on": "2026-08-10", "answer_channel": "letter"},
-    2: {"investigation": "Uitnodigingen geteld", "outcome": "partly_founded",
-        "answered_on": "2026-09-25", "answer_channel": "email"},
-    3: {"investigation": "Camerabeelden bekeken", "outcome": "unfounded",
-        "answered_on": "2026-10-20", "answer_channel": "phone"},
-    5: {"investigation": "Gesprek met de steward", "actions": "De steward kreeg een onthaalopleiding",
-        "outcome": "founded", "answered_on": "2026-11-19", "answer_channel": "letter"},
-    6: {"investigation": "Gemeente gecontacteerd", "outcome": "unfounded",
-        "answered_on": "2026-11-02", "answer_channel": "email"},
+    1: {
+        "investigation": "Planning nagekeken",
+        "actions": "Extra slots op woensdag geopend",
+        "outcome": "founded",
+        "answered_on": "2026-08-10",
+        "answer_channel": "letter",
+    },
+    2: {
+        "investigation": "Uitnodigingen geteld",
+        "outcome": "partly_founded",
+        "answered_on": "2026-09-25",
+        "answer_channel": "email",
+    },
+    3: {
+        "investigation": "Camerabeelden bekeken",
+        "outcome": "unfounded",
+        "answered_on": "2026-10-20",
+        "answer_channel": "phone",
+    },
+    5: {
+        "investigation": "Gesprek met de steward",
+        "actions": "De steward kreeg een onthaalopleiding",
+        "outcome": "founded",
+        "answered_on": "2026-11-19",
+        "answer_channel": "letter",
+    },
+    6: {
+        "investigation": "Gemeente gecontacteerd",
+        "outcome": "unfounded",
+        "answered_on": "2026-11-02",
+        "answer_channel": "email",
+    },
 }
 PERSONAL = ("name", "contact", "description", "investigation", "actions")
 
 
-def send(line: Line, method: str, path: str, token: str | None = SUPERVISOR_TOKEN, body: Any = None) -> Response:
+def send(
+    line: Line, method: str, path: str, token: str | None = SUPERVISOR_TOKEN, body: Any = None
+) -> Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return line.client.request(method, path, json=body, headers=headers)
 
@@ -87,16 +191,23 @@ def test_the_register_two_quarters_overdue_export_and_letter(line: Line) -> None
     ids = register_all(line)
     listed = send(line, "GET", "/api/complaints").json()
     assert {c["category"] for c in listed} == {
-        "too_few_slots", "too_many_invited", "organisation", "staff_attitude", "wrong_information", "other"
+        "too_few_slots",
+        "too_many_invited",
+        "organisation",
+        "staff_attitude",
+        "wrong_information",
+        "other",
     }
     assert {c["outcome"] for c in listed} == {"founded", "partly_founded", "unfounded", None}
     by_status = {s: [c["id"] for c in listed if c["status"] == s] for s in ("open", "answered", "forwarded")}
     assert sorted(by_status["forwarded"]) == [ids[3], ids[9]]
-    assert all(c["forwarded_to"] == "vaccinatiecentra@vlaanderen.be" for c in listed if c["scope"] == "central")
+    assert all(
+        c["forwarded_to"] == "vaccinatiecentra@vlaanderen.be" for c in listed if c["scope"] == "central"
+    )
     assert sorted(by_status["open"]) == [ids[6], ids[7], ids[8]]
-    assert [c["id"] for c in send(line, "GET", "/api/complaints?status=open&helpdesk=kempen-zuid").json()] == [
-        ids[6], ids[8]
-    ]
+    assert [
+        c["id"] for c in send(line, "GET", "/api/complaints?status=open&helpdesk=kempen-zuid").json()
+    ] == [ids[6], ids[8]]
     assert overdue(line) == []
 
     line.clock.set_local("2026-12-28 09:00")  # day 38: the deadline within 7 days
@@ -106,16 +217,19 @@ def test_the_register_two_quarters_overdue_export_and_letter(line: Line) -> None
     assert overdue(line) == [(ids[6], "2027-01-04", None), (ids[7], "2027-01-04", None)]
     line.clock.set_local("2027-01-05 08:00")  # day 46: late
     assert overdue(line) == [(ids[6], "2027-01-04", False), (ids[7], "2027-01-04", False)]
-    assert [c["id"] for c in send(line, "GET", "/api/complaints?overdue=true&helpdesk=voorkempen").json()] == [
-        ids[7]
-    ]
+    assert [
+        c["id"] for c in send(line, "GET", "/api/complaints?overdue=true&helpdesk=voorkempen").json()
+    ] == [ids[7]]
 
     q3 = send(line, "GET", "/api/complaints/export?quarter=2026Q3")
     q4 = send(line, "GET", "/api/complaints/export?quarter=2026Q4", OPS_TOKEN)
     assert q3.status_code == q4.status_code == 200
     assert q3.headers["content-type"] == "text/csv; charset=utf-8"
     assert q3.headers["content-disposition"] == 'attachment; filename="complaints-2026Q3.csv"'
-    header = "id,helpdesk,received_on,channel,category,local_or_central,outcome,answered_on,days_to_answer,within_deadline"
+    header = (
+        "id,helpdesk,received_on,channel,category,local_or_central,outcome,answered_on,days_to_answer,"
+        "within_deadline"
+    )
     assert q3.text.split("\r\n") == [
         header,
         f"{ids[0]},voorkempen,2026-07-06,phone,too_few_slots,local,founded,2026-08-10,35,true",
@@ -163,7 +277,10 @@ def test_the_register_two_quarters_overdue_export_and_letter(line: Line) -> None
     )
     assert "Uw klacht is ongegrond." in send(line, "GET", f"/api/complaints/{ids[2]}/answer-letter").text
     not_yet = send(line, "GET", f"/api/complaints/{ids[6]}/answer-letter")
-    assert (not_yet.status_code, not_yet.json()) == (409, {"detail": f"complaint {ids[6]} has no outcome yet"})
+    assert (not_yet.status_code, not_yet.json()) == (
+        409,
+        {"detail": f"complaint {ids[6]} has no outcome yet"},
+    )
     forwarded = send(line, "GET", f"/api/complaints/{ids[3]}/answer-letter")
     assert forwarded.status_code == 409
 
@@ -206,42 +323,61 @@ def test_handling_refusals_never_echo_personal_data(line: Line) -> None:
     assert "+32470999888" not in too_long.text
     letter = send(line, "POST", "/api/complaints", body={**body, "channel": "letter"})
     assert (letter.status_code, letter.json()["detail"]) == (
-        422, "channel: one of central_helpdesk, desk, email, phone"
+        422,
+        "channel: one of central_helpdesk, desk, email, phone",
     )
     future = send(line, "POST", "/api/complaints", body={**body, "received_on": "2026-12-03"})
     assert (future.status_code, future.json()["detail"]) == (422, "received_on: not in the future")
     spaces = send(line, "POST", "/api/complaints", body={**body, "name": "   "})
-    assert (spaces.status_code, spaces.json()["detail"]) == (422, "name: 1 to 120 characters, not only spaces")
+    assert (spaces.status_code, spaces.json()["detail"]) == (
+        422,
+        "name: 1 to 120 characters, not only spaces",
+    )
     nul = send(line, "POST", "/api/complaints", body={**body, "contact": "+32470999888\u0000"})
-    assert (nul.status_code, nul.json()["detail"]) == (422, "contact: holds a control character (none allowed)")
+    assert (nul.status_code, nul.json()["detail"]) == (
+        422,
+        "contact: holds a control character (none allowed)",
+    )
     old = send(line, "POST", "/api/complaints", body={**body, "received_on": "2019-12-31"})
     assert (old.status_code, old.json()["detail"]) == (422, "received_on: not before 2020-01-01")
     lines = send(line, "POST", "/api/complaints", body={**body, "description": "Eerst dit.\nDan dat.\u0007"})
-    assert lines.json()["detail"] == "description: holds a control character (line breaks and tabs only allowed)"
+    assert (
+        lines.json()["detail"] == "description: holds a control character (line breaks and tabs only allowed)"
+    )
     unknown = send(line, "POST", "/api/complaints", body={**body, "helpdesk": "nergens"})
     assert (unknown.status_code, unknown.json()) == (422, {"detail": "unknown helpdesk 'nergens'"})
     assert send(line, "GET", "/api/complaints").json() == []
 
     created = send(line, "POST", "/api/complaints", body=body).json()
     path = f"/api/complaints/{created['id']}"
-    assert created["status"] == "open" and created["deadline"] == "2027-01-15"
+    assert created["status"] == "open"
+    assert created["deadline"] == "2027-01-15"
     assert created["created_by"] == "api:supervisor#2"
     half = send(line, "PATCH", path, body={"answered_on": "2026-12-02"})
     assert (half.status_code, half.json()["detail"]) == (
-        422, "outcome: needed with answered_on; answer_channel: needed with answered_on"
+        422,
+        "outcome: needed with answered_on; answer_channel: needed with answered_on",
     )
-    early = send(line, "PATCH", path, body={"answered_on": "2026-11-30", "outcome": "unfounded",
-                                           "answer_channel": "phone"})
+    early = send(
+        line,
+        "PATCH",
+        path,
+        body={"answered_on": "2026-11-30", "outcome": "unfounded", "answer_channel": "phone"},
+    )
     assert (early.status_code, early.json()["detail"]) == (422, "answered_on: not before received_on")
     assert send(line, "GET", path).json() == created
     step = send(line, "PATCH", path, OPS_TOKEN, {"investigation": "Nagevraagd", "outcome": "unfounded"})
-    assert step.json()["status"] == "open" and step.json()["updated_by"] == "api:ops#1"
+    assert step.json()["status"] == "open"
+    assert step.json()["updated_by"] == "api:ops#1"
     done = send(line, "PATCH", path, body={"answered_on": "2026-12-02", "answer_channel": "phone"})
     assert done.json()["status"] == "answered"
     assert done.json()["closed_at"] == "2026-12-02T10:00:00+01:00"
     assert (done.json()["days_to_answer"], done.json()["within_deadline"]) == (1, True)
     again = send(line, "PATCH", path, body={"actions": "nog iets"})
-    assert (again.status_code, again.json()) == (409, {"detail": f"complaint {created['id']} is answered: it changes no more"})
+    assert (again.status_code, again.json()) == (
+        409,
+        {"detail": f"complaint {created['id']} is answered: it changes no more"},
+    )
     assert send(line, "GET", "/api/complaints/999999").status_code == 404
     assert send(line, "PATCH", "/api/complaints/999999", body={"actions": "x"}).status_code == 404
     bad_quarter = send(line, "GET", "/api/complaints/export?quarter=2026Q5")
@@ -274,8 +410,13 @@ def test_every_route_needs_a_supervisor_or_ops_token(line: Line, method: str, pa
 def test_a_role_outside_supervision_is_refused(line: Line, monkeypatch: pytest.MonkeyPatch) -> None:
     # Every role of IVR_API_TOKENS is admitted today; a token whose role is not is refused (403).
     tokens = line.runtime.settings.ivr_api_tokens
-    monkeypatch.setattr(type(tokens), "role_of", lambda self, token: "agent" if token == "agent-token" else None)
+    monkeypatch.setattr(
+        type(tokens), "role_of", lambda self, token: "agent" if token == "agent-token" else None
+    )
     for method, path in ROUTES:
         body = {} if method in ("POST", "PATCH") else None
         refused = send(line, method, path, "agent-token", body)
-        assert (refused.status_code, refused.json()) == (403, {"detail": "this needs the supervisor or ops role"})
+        assert (refused.status_code, refused.json()) == (
+            403,
+            {"detail": "this needs the supervisor or ops role"},
+        )

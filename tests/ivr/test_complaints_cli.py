@@ -10,7 +10,16 @@ import pytest
 
 from cli import complaints as complaints_cli
 from cli.main import main
-from complaints import Category, Change, Channel, NewComplaint, Outcome, Scope, create_complaint, update_complaint
+from complaints import (
+    Category,
+    Change,
+    Channel,
+    NewComplaint,
+    Outcome,
+    Scope,
+    create_complaint,
+    update_complaint,
+)
 from database import make_engine, make_sessionmaker
 from tests.ivr.conftest import CONFIG
 
@@ -35,20 +44,38 @@ def database(migrated_db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     ids = []
     try:
         with make_sessionmaker(engine)() as session, session.begin():
-            for received, scope in ((dt.date(2026, 9, 30), Scope.LOCAL), (dt.date(2026, 10, 1), Scope.LOCAL),
-                                    (dt.date(2026, 10, 2), Scope.CENTRAL)):
-                new = NewComplaint("voorkempen", received, Channel.EMAIL, "Ann Geheim", "ann@example.org",
-                                   "Vertrouwelijk verhaal", Category.OTHER, scope)
+            for received, scope in (
+                (dt.date(2026, 9, 30), Scope.LOCAL),
+                (dt.date(2026, 10, 1), Scope.LOCAL),
+                (dt.date(2026, 10, 2), Scope.CENTRAL),
+            ):
+                new = NewComplaint(
+                    "voorkempen",
+                    received,
+                    Channel.EMAIL,
+                    "Ann Geheim",
+                    "ann@example.org",
+                    "Vertrouwelijk verhaal",
+                    Category.OTHER,
+                    scope,
+                )
                 ids.append(create_complaint(session, new, now=NOW, today=TODAY, who="test").id)
-            change = Change(outcome=Outcome.PARTLY_FOUNDED, answered_on=dt.date(2026, 11, 30),
-                            answer_channel=Channel.LETTER, actions="Geheime actie")
+            change = Change(
+                outcome=Outcome.PARTLY_FOUNDED,
+                answered_on=dt.date(2026, 11, 30),
+                answer_channel=Channel.LETTER,
+                actions="Geheime actie",
+            )
             update_complaint(session, ids[1], change, now=NOW, today=TODAY, who="test")
     finally:
         engine.dispose()
     return ids
 
 
-HEADER = "id,helpdesk,received_on,channel,category,local_or_central,outcome,answered_on,days_to_answer,within_deadline"
+HEADER = (
+    "id,helpdesk,received_on,channel,category,local_or_central,outcome,answered_on,days_to_answer,"
+    "within_deadline"
+)
 
 
 def test_export_to_standard_output(database: list[int], capsys: pytest.CaptureFixture[str]) -> None:
@@ -74,7 +101,9 @@ def test_export_to_a_file(database: list[int], tmp_path: Path, capsys: pytest.Ca
 
 
 @pytest.mark.parametrize("quarter", ["2026Q5", "2026-Q4", "26Q1", ""])
-def test_a_bad_quarter_is_a_usage_error(database: list[int], quarter: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_quarter_is_a_usage_error(
+    database: list[int], quarter: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["complaints", "export", "--quarter", quarter]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""

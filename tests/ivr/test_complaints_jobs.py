@@ -13,7 +13,11 @@ import pytest
 from service.jobs import Job, Jobs
 from tests.ivr.conftest import BRUSSELS, OPS_TOKEN, Line
 
-PERSON = {"name": "Karel Vos", "contact": "karel.vos@example.org", "description": "Drie uur gewacht aan de deur"}
+PERSON = {
+    "name": "Karel Vos",
+    "contact": "karel.vos@example.org",
+    "description": "Drie uur gewacht aan de deur",
+}
 
 
 def local(text: str) -> datetime:
@@ -21,8 +25,15 @@ def local(text: str) -> datetime:
 
 
 def register(line: Line, received_on: str, scope: str = "local", **person: str) -> int:
-    body = {"helpdesk": "voorkempen", "received_on": received_on, "channel": "phone", "category": "organisation",
-            "scope": scope, **PERSON, **person}
+    body = {
+        "helpdesk": "voorkempen",
+        "received_on": received_on,
+        "channel": "phone",
+        "category": "organisation",
+        "scope": scope,
+        **PERSON,
+        **person,
+    }
     answer = line.client.post("/api/complaints", json=body, headers={"Authorization": f"Bearer {OPS_TOKEN}"})
     assert answer.status_code == 201, answer.text
     found: int = answer.json()["id"]
@@ -42,11 +53,17 @@ def test_the_retention_job_erases_the_details_of_closed_complaints(line: Line) -
     forwarded = register(line, "2026-12-01", scope="central", name="Greet Smet")
     still_open = register(line, "2026-12-01", name="Rik Aerts")
     change = {"outcome": "founded", "answered_on": "2026-12-02", "answer_channel": "phone"}
-    line.client.patch(f"/api/complaints/{answered}", json=change, headers={"Authorization": f"Bearer {OPS_TOKEN}"})
+    line.client.patch(
+        f"/api/complaints/{answered}", json=change, headers={"Authorization": f"Bearer {OPS_TOKEN}"}
+    )
     jobs = Jobs(line.runtime)
 
     assert Job.RETENTION in jobs.run_tick(local("2027-12-02 09:59"))  # 364 days and 23 hours after closing
-    assert [read(line, i)["name"] for i in (answered, forwarded, still_open)] == ["Karel Vos", "Greet Smet", "Rik Aerts"]
+    assert [read(line, i)["name"] for i in (answered, forwarded, still_open)] == [
+        "Karel Vos",
+        "Greet Smet",
+        "Rik Aerts",
+    ]
 
     assert Job.RETENTION in jobs.run_tick(local("2027-12-02 10:01"))
     for closed in (answered, forwarded):
@@ -76,7 +93,11 @@ def test_the_overdue_complaints_are_logged_once_a_day(line: Line, caplog: pytest
             second.run_tick(local("2026-12-09 15:00")),
             second.run_tick(local("2026-12-10 00:00")),
         ]
-    lines = [(r.levelname, r.getMessage(), vars(r)["complaints"]) for r in caplog.records if r.name == "ivr.complaints" and "complaints" in vars(r)]
+    lines = [
+        (r.levelname, r.getMessage(), vars(r)["complaints"])
+        for r in caplog.records
+        if r.name == "ivr.complaints" and "complaints" in vars(r)
+    ]
 
     assert [Job.COMPLAINTS_OVERDUE in jobs for jobs in ran] == [True, True, False, False, True]
     overdue = [{"id": late, "helpdesk": "voorkempen", "deadline": "2026-12-16"}]
