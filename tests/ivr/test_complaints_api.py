@@ -397,7 +397,7 @@ ROUTES = [
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
 def test_every_route_needs_a_supervisor_or_ops_token(line: Line, method: str, path: str) -> None:
-    body = {} if method in ("POST", "PATCH") else None
+    body: dict[str, Any] | None = {} if method in ("POST", "PATCH") else None
     missing = send(line, method, path, None, body)
     assert (missing.status_code, missing.json()) == (401, {"detail": "missing or invalid token"})
     wrong = send(line, method, path, "not-a-token-0123456789abcdef", body)
@@ -414,7 +414,7 @@ def test_a_role_outside_supervision_is_refused(line: Line, monkeypatch: pytest.M
         type(tokens), "role_of", lambda self, token: "agent" if token == "agent-token" else None
     )
     for method, path in ROUTES:
-        body = {} if method in ("POST", "PATCH") else None
+        body: dict[str, Any] | None = {} if method in ("POST", "PATCH") else None
         refused = send(line, method, path, "agent-token", body)
         assert (refused.status_code, refused.json()) == (
             403,
