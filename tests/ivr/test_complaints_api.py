@@ -420,3 +420,23 @@ def test_a_role_outside_supervision_is_refused(line: Line, monkeypatch: pytest.M
             403,
             {"detail": "this needs the supervisor or ops role"},
         )
+
+
+def test_the_openapi_document_describes_every_field(line: Line) -> None:
+    document = line.client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    for name in ("ComplaintIn", "ComplaintChange", "ComplaintOut", "ComplaintsOut"):
+        undescribed = [
+            key for key, field in schemas[name]["properties"].items() if not field.get("description")
+        ]
+        assert undescribed == [], name
+    operations = [
+        operation
+        for path, item in document["paths"].items()
+        if path.startswith("/api/complaints")
+        for operation in item.values()
+    ]
+    assert len(operations) == 6
+    for operation in operations:
+        assert operation["summary"]
+        assert [p["name"] for p in operation.get("parameters", []) if not p.get("description")] == []
