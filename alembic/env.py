@@ -18,6 +18,7 @@ from alembic.autogenerate.api import AutogenContext
 import agents  # noqa: F401
 import calllog  # noqa: F401
 import calls  # noqa: F401
+import complaints  # noqa: F401
 import outbound  # noqa: F401
 import staffing  # noqa: F401
 from database import DEFAULT_URL, Base, UtcDateTime, make_engine

@@ -39,6 +39,7 @@ from calllog import (
     summary,
     to_csv,
 )
+from complaints import COMPLAINT_COLUMNS, ComplaintFigures, complaint_figures, complaint_row
 from config import HelpdeskConfig
 from outbound import OUTBOUND_COLUMNS, outbound_row, period_figures
 from service.runtime import Runtime, runtime
@@ -90,11 +91,28 @@ class Period(BaseModel):
     to: dt.date
 
 
+class ComplaintsOut(BaseModel):
+    """The complaints register's figures of the period (playbook 1.4.3.3)."""
+
+    received: int = Field(description="complaints received in the period (by their date of receipt)")
+    answered: int = Field(description="complaints given their final answer in the period")
+    answered_in_time: float | None = Field(
+        description="of those answered, the share answered within 45 calendar days of receipt; null when none"
+    )
+
+    @classmethod
+    def of(cls, figures: ComplaintFigures) -> ComplaintsOut:
+        return cls(
+            received=figures.received, answered=figures.answered, answered_in_time=figures.answered_in_time
+        )
+
+
 class MetricsOut(Period):
     kpis: KpisOut
     outbound: FiguresOut = Field(
         description="the calls to citizens from the call lists placed in the period (playbook 1.5)"
     )
+    complaints: ComplaintsOut = Field(description="the complaints register of the period (playbook 1.4.3.3)")
 
 
 class BucketOut(BaseModel):
@@ -203,14 +221,21 @@ def get_metrics(
     with rt.session() as session:
         kpis = summary(session, helpdesk, first, last, thresholds_for(config, helpdesk))
         outbound = period_figures(session, helpdesk, first, last, config.zone)
+        complaints = complaint_figures(session, helpdesk, first, last)
     if _wants_csv(request, format_):
         row: dict[str, Cell] = {"helpdesk": helpdesk, "from": first.isoformat(), "to": last.isoformat()}
         row.update(kpi_row(kpis))
         row.update(outbound_row(outbound))
-        columns = ("helpdesk", "from", "to", *KPI_COLUMNS, *OUTBOUND_COLUMNS)
+        row.update(complaint_row(complaints))
+        columns = ("helpdesk", "from", "to", *KPI_COLUMNS, *OUTBOUND_COLUMNS, *COMPLAINT_COLUMNS)
         return _csv(columns, [row], _name("metrics", helpdesk, first, last))
     return MetricsOut(
-        helpdesk=helpdesk, from_=first, to=last, kpis=KpisOut(**vars(kpis)), outbound=FiguresOut.of(outbound)
+        helpdesk=helpdesk,
+        from_=first,
+        to=last,
+        kpis=KpisOut(**vars(kpis)),
+        outbound=FiguresOut.of(outbound),
+        complaints=ComplaintsOut.of(complaints),
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agents import agents_outbound
 from calls import closures, line_state, returning_waiting
+from complaints import overdue_counts
 from routing import LineState
 from service.runtime import Runtime
 from staffing import understaffed
@@ -49,12 +50,14 @@ class LineCollector(Collector):
         # Shown apart: agents calling citizens, and callers returning a call of ours they missed.
         outbound: dict[str, int] = {}
         returning: dict[str, int] = {}
+        late: dict[str, int] = {}
         try:
             with rt.session() as session:
                 lines = {desk.id: line_state(session, desk.id) for desk in config.helpdesks}
                 outbound = {desk.id: agents_outbound(session, desk.id) for desk in config.helpdesks}
                 returning = {desk.id: returning_waiting(session, desk.id) for desk in config.helpdesks}
                 closed = {key for key, state in closures(session).items() if state.closure.applies(now)}
+                late = overdue_counts(session, now.astimezone(config.zone).date())
         except SQLAlchemyError:
             log.warning("database unreachable: /metrics answers without line state", exc_info=True)
             lines = None
@@ -86,6 +89,12 @@ class LineCollector(Collector):
             "1 while the helpdesk is open with fewer agents logged in than queue.min_agents",
             labels=["helpdesk"],
         )
+        complaints = GaugeMetricFamily(
+            "ivr_complaints_overdue",
+            "Open complaints whose final answer is due within 7 days or late (45 calendar days after "
+            "receipt)",
+            labels=["helpdesk"],
+        )
         for desk in config.helpdesks:
             open_now = config.schedule(desk).is_open(now)
             opened.add_metric([desk.id], int(open_now))
@@ -96,11 +105,12 @@ class LineCollector(Collector):
                 closure.add_metric([desk.id], int(desk.id in closed))
                 waiting.add_metric([desk.id], line.callers_waiting)
                 returned.add_metric([desk.id], returning[desk.id])
+                complaints.add_metric([desk.id], late.get(desk.id, 0))
                 required = desk.queue.min_agents
                 alert.add_metric([desk.id], int(understaffed(open_now, line.agents_logged_in, required)))
         yield opened
         if lines is not None:
-            yield from (agents, calling, waiting, returned, alert, closure)
+            yield from (agents, calling, waiting, returned, alert, closure, complaints)
         yield GaugeMetricFamily(
             "ivr_database_up", "1 when the database answered this scrape", value=int(lines is not None)
         )

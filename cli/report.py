@@ -26,6 +26,7 @@ from calllog import (
     summary,
     to_csv,
 )
+from complaints import COMPLAINT_COLUMNS, complaint_figures, complaint_row
 from config import ConfigError, HelpdeskConfig, Settings, load_config
 from database import make_engine, make_sessionmaker
 from outbound import OUTBOUND_COLUMNS, outbound_row, period_figures
@@ -76,7 +77,7 @@ class Report:
     key_columns: tuple[str, ...]
     rows: Sequence[Mapping[str, Cell]]
     is_series: bool
-    # The call KPIs, and for a total the outbound figures after them.
+    # The call KPIs, and for a total the outbound and complaint figures after them.
     figure_columns: tuple[str, ...] = KPI_COLUMNS
 
     @property
@@ -128,12 +129,15 @@ def build_report(
     if step is None:
         kpis = summary(session, helpdesk, first, last, thresholds)
         outbound = period_figures(session, helpdesk, first, last, config.zone)
+        complaints = complaint_figures(session, helpdesk, first, last)
         title = f"{scope}, {first.isoformat()} to {last.isoformat()} ({config.timezone})"
         row: dict[str, Cell] = {"helpdesk": helpdesk, "from": first.isoformat(), "to": last.isoformat()}
         row.update(kpi_row(kpis))
         row.update(outbound_row(outbound))
+        row.update(complaint_row(complaints))
         key = ("helpdesk", "from", "to")
-        return Report(title, key, [row], is_series=False, figure_columns=(*KPI_COLUMNS, *OUTBOUND_COLUMNS))
+        figures = (*KPI_COLUMNS, *OUTBOUND_COLUMNS, *COMPLAINT_COLUMNS)
+        return Report(title, key, [row], is_series=False, figure_columns=figures)
     buckets = series(session, helpdesk, first, last, step, config.zone, thresholds)
     title = f"{scope}, {first.isoformat()} to {last.isoformat()}, per {step} ({config.timezone})"
     rows = [{"start": bucket.start.isoformat(), **kpi_row(bucket.kpis)} for bucket in buckets]

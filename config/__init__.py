@@ -4,6 +4,7 @@ from config.loader import ConfigError, MeasureAudio, MediaError, load_config, pa
 from config.models import (
     AgentLine,
     Central,
+    Complaints,
     Helpdesk,
     HelpdeskConfig,
     Holidays,
@@ -18,6 +19,7 @@ from config.settings import Settings
 __all__ = [
     "AgentLine",
     "Central",
+    "Complaints",
     "ConfigError",
     "Helpdesk",
     "HelpdeskConfig",

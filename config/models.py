@@ -372,6 +372,13 @@ class Outbound(_Frozen):
         return self.max_rings * self.ring_seconds
 
 
+class Complaints(_Frozen):
+    """The complaints register (playbook 1.4.3.3): a complainant's name, contact details and the
+    description are erased ``retention_days`` after the complaint closes (answered or forwarded)."""
+
+    retention_days: Seconds = Field(365, ge=1, le=3650)
+
+
 class Helpdesk(_Frozen):
     """One local helpdesk (one vaccination centre) with its own numbers, hours and messages."""
 
@@ -502,6 +509,8 @@ class HelpdeskConfig(_Frozen):
     menus: tuple[Menu, ...] = ()
     # Calls to citizens from the call lists (playbook 1.5).
     outbound: Outbound = Outbound()
+    # The complaints register (playbook 1.4.3.3).
+    complaints: Complaints = Complaints()
 
     _base_dir: Path | None = PrivateAttr(None)
     # Remote audio messages measured when the file was loaded: URL -> whole seconds.

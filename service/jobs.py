@@ -1,4 +1,5 @@
-"""The once-a-minute jobs: staffing watch, the reaper of ended calls, the Twilio queue sizes.
+"""The once-a-minute jobs: staffing watch, the reaper of ended calls, the Twilio queue sizes, the
+retention of personal data, and once a day the list of overdue complaints.
 
 Every instance runs the same scheduler; each job claims the minute in the database first
 (``staffing.claim_tick``), so across all instances a job runs once per minute.
@@ -20,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from agents import agents_logged_in, end_agent_call
 from calllog import purge_raw_numbers
 from calls import leave_queue
+from complaints import complaints, erase_closed_complaints
 from config import HelpdeskConfig
 from outbound import erase_closed_numbers, release_claims
 from routing import returning_queue_name
@@ -37,6 +39,7 @@ from staffing import (
 )
 
 log = logging.getLogger("ivr.jobs")
+complaints_log = logging.getLogger("ivr.complaints")
 staffing_log = logging.getLogger("ivr.staffing")
 
 TICK_SECONDS = 60
@@ -56,6 +59,8 @@ class Job(enum.StrEnum):
     REAPER = "reaper"
     QUEUES = "twilio-queues"
     RETENTION = "retention"
+    # Claimed once per local day (the tick is the day's midnight), not per minute.
+    COMPLAINTS_OVERDUE = "complaints-overdue"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +196,7 @@ class Jobs:
             (Job.REAPER, self._reap),
             (Job.QUEUES, self._set_up_queues),
             (Job.RETENTION, self._purge_numbers),
+            (Job.COMPLAINTS_OVERDUE, self._log_overdue_complaints),
         ):
             try:
                 if run(tick, now):
@@ -311,10 +317,40 @@ class Jobs:
             before = now - timedelta(days=rt.config.retention_days)
             purged = purge_raw_numbers(session, before)
             erased = erase_closed_numbers(session, before, now)
+            complaints_before = now - timedelta(days=rt.config.complaints.retention_days)
+            complaints_erased = erase_closed_complaints(session, complaints_before, now)
         if purged:
             log.info("raw caller numbers purged", extra={"records": purged})
         if erased:
             log.info("numbers of closed call lists erased", extra={"lists": erased})
+        if complaints_erased:
+            log.info(
+                "complainants' details of closed complaints erased", extra={"complaints": complaints_erased}
+            )
+        return True
+
+    def _log_overdue_complaints(self, tick: datetime, now: datetime) -> bool:
+        """Once a local day (the first tick of the day on any instance), log the open complaints whose
+        45-day deadline is within 7 days or past: one line, their ids and deadlines, no personal data."""
+        rt = self._runtime
+        zone = rt.config.zone
+        today = now.astimezone(zone).date()
+        midnight = datetime.combine(today, datetime.min.time(), tzinfo=zone).astimezone(UTC)
+        with rt.session() as session:
+            if not claim_tick(session, Job.COMPLAINTS_OVERDUE, midnight, ran_at=now):
+                return False
+            overdue = complaints(session, today, overdue=True)
+        if overdue:
+            complaints_log.warning(
+                "%d complaints overdue (final answer due within 7 days or late)",
+                len(overdue),
+                extra={
+                    "complaints": [
+                        {"id": c.id, "helpdesk": c.helpdesk_id, "deadline": c.deadline.isoformat()}
+                        for c in overdue
+                    ]
+                },
+            )
         return True
 
     def _set_up_queues(self, tick: datetime, now: datetime) -> bool:

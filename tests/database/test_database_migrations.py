@@ -16,6 +16,7 @@ from sqlalchemy import Engine, inspect
 import agents
 import calllog
 import calls
+import complaints
 import outbound
 import staffing
 from database import Base, alembic_config, make_engine, upgrade
@@ -32,6 +33,7 @@ TABLES = {
     calllog.CallRecord.__tablename__,
     calllog.CallEvent.__tablename__,
     calllog.Invitation.__tablename__,
+    complaints.Complaint.__tablename__,
     outbound.CallList.__tablename__,
     outbound.CallListEntry.__tablename__,
     outbound.OutboundAttempt.__tablename__,
@@ -120,6 +122,16 @@ def test_constraints_and_indexes_carry_the_conventional_names(engine: Engine) ->
             ],
         },
         "do_not_call": {"pk": "pk_do_not_call", "uq": [], "ck": [], "ix": []},
+        "complaints": {
+            "pk": "pk_complaints",
+            "uq": [],
+            "ck": [],
+            "ix": [
+                "ix_complaints_answered_on",
+                "ix_complaints_helpdesk_id_received_on",
+                "ix_complaints_status_received_on",
+            ],
+        },
         "agent_presence": {
             "pk": "pk_agent_presence",
             "uq": ["uq_agent_presence_helpdesk_id_agent"],

@@ -15,6 +15,7 @@ from httpx2 import Response
 
 from app import create_app
 from calllog import KPI_COLUMNS
+from complaints import COMPLAINT_COLUMNS
 from outbound import OUTBOUND_COLUMNS
 from tests.calllog.conftest import abandoned, answered, local, overflowed, play, sid
 from tests.calllog.test_calllog_kpis import build_calls
@@ -234,13 +235,14 @@ def test_metrics_csv_equals_the_json(
     as_csv = client.get("/api/metrics", params={**PERIOD, **params}, headers={**auth, **headers})
 
     (row,) = _csv(as_csv)
-    assert list(row) == ["helpdesk", "from", "to", *KPI_COLUMNS, *OUTBOUND_COLUMNS]
+    assert list(row) == ["helpdesk", "from", "to", *KPI_COLUMNS, *OUTBOUND_COLUMNS, *COMPLAINT_COLUMNS]
     assert row == {
         "helpdesk": "voorkempen",
         "from": "2026-12-01",
         "to": "2026-12-02",
         **_flat(as_json["kpis"]),
         **{f"outbound_{name}": _as_csv_text(value) for name, value in as_json["outbound"].items()},
+        **{f"complaints_{name}": _as_csv_text(value) for name, value in as_json["complaints"].items()},
     }
     assert (
         as_csv.headers["content-disposition"]

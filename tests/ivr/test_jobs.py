@@ -115,7 +115,12 @@ def test_open_with_too_few_agents_alerts_once(desk: Instance, caplog: pytest.Log
     with caplog.at_level(logging.INFO, logger="ivr.staffing"):
         ran = [desk.tick("2026-12-02 10:00"), desk.tick("2026-12-02 10:00:40"), desk.tick("2026-12-02 10:01")]
 
-    assert ran == [[Job.STAFFING_WATCH, Job.RETENTION], [], [Job.STAFFING_WATCH, Job.RETENTION]]
+    # The complaints' overdue list is logged at the first tick of the day only.
+    assert ran == [
+        [Job.STAFFING_WATCH, Job.RETENTION, Job.COMPLAINTS_OVERDUE],
+        [],
+        [Job.STAFFING_WATCH, Job.RETENTION],
+    ]
     assert staffing_records(caplog) == [
         (
             "WARNING",
@@ -203,7 +208,7 @@ def test_no_alert_while_closed(desk: Instance, at: str, caplog: pytest.LogCaptur
     with caplog.at_level(logging.INFO, logger="ivr.staffing"):
         ran = desk.tick(at)
 
-    assert ran == [Job.STAFFING_WATCH, Job.RETENTION]
+    assert ran == [Job.STAFFING_WATCH, Job.RETENTION, Job.COMPLAINTS_OVERDUE]
     assert staffing_records(caplog) == []
     assert (desk.alerts("voorkempen"), desk.alerts("kempen-zuid")) == ([], [])
 
@@ -238,7 +243,9 @@ def test_two_instances_alert_once_for_the_same_minute(
             one.runtime.engine.dispose()
 
     # Each job ran once for the minute, in one instance or the other.
-    assert sorted(job for jobs in ran for job in jobs) == sorted([Job.STAFFING_WATCH, Job.RETENTION])
+    assert sorted(job for jobs in ran for job in jobs) == sorted(
+        [Job.STAFFING_WATCH, Job.RETENTION, Job.COMPLAINTS_OVERDUE]
+    )
     assert [record[:3] for record in staffing_records(caplog)] == [
         ("WARNING", "too few agents logged in: voorkempen has 1 of the 2 required while open", "voorkempen")
     ]
@@ -284,7 +291,7 @@ def test_the_reaper_logs_out_agents_and_frees_queue_places_of_ended_calls(
 
     ran = connected.tick("2026-12-02 10:01")
 
-    assert ran == [Job.STAFFING_WATCH, Job.REAPER, Job.QUEUES, Job.RETENTION]
+    assert ran == [Job.STAFFING_WATCH, Job.REAPER, Job.QUEUES, Job.RETENTION, Job.COMPLAINTS_OVERDUE]
     calls = f"/2010-04-01/Accounts/{ACCOUNT}/Calls"
     assert [(r.method, r.path) for r in sim.rest_requests if "/Calls/" in r.path] == [
         ("GET", f"{calls}/{ended_agent.sid}.json"),
@@ -347,7 +354,7 @@ def test_the_reaper_leaves_calls_twilio_cannot_tell_about(
 
 def test_without_rest_access_only_the_staffing_watch_runs(desk: Instance) -> None:
     assert desk.runtime.twilio is None
-    assert desk.tick("2026-12-02 10:00") == [Job.STAFFING_WATCH, Job.RETENTION]
+    assert desk.tick("2026-12-02 10:00") == [Job.STAFFING_WATCH, Job.RETENTION, Job.COMPLAINTS_OVERDUE]
 
 
 # ---------------------------------------------------------------- Twilio queue sizes

@@ -68,6 +68,8 @@ def test_metrics_while_open_with_too_few_agents(line: Line) -> None:
         ("ivr_staffing_alert", "kempen-zuid"): 0.0,
         ("ivr_helpdesk_closed", "voorkempen"): 0.0,
         ("ivr_helpdesk_closed", "kempen-zuid"): 0.0,
+        ("ivr_complaints_overdue", "voorkempen"): 0.0,
+        ("ivr_complaints_overdue", "kempen-zuid"): 0.0,
         ("ivr_database_up", ""): 1.0,
         ("ivr_writes_pending", ""): 0.0,
         ("ivr_writes_dead_lettered_total", ""): 0.0,
@@ -170,6 +172,7 @@ def test_metrics_show_agents_calling_citizens_and_returning_callers_apart(line: 
         # Three agents logged in, but only one takes callers: fewer than the 2 required.
         ("ivr_staffing_alert", "voorkempen"): 1.0,
         ("ivr_helpdesk_closed", "voorkempen"): 0.0,
+        ("ivr_complaints_overdue", "voorkempen"): 0.0,
     }
 
 

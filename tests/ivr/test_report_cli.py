@@ -57,43 +57,46 @@ DAY = ("--helpdesk", "voorkempen", "--from", "2026-12-02", "--to", "2026-12-02")
 
 TABLE = """\
 voorkempen, 2026-12-02 to 2026-12-02 (Europe/Brussels)
-offered                      6
-offered_open                 5
-answered                     2
-abandoned                    2
-short_abandoned              1
-overflowed                   2
-overflowed_closed            1
-overflowed_no_agents         0
-overflowed_queue_full        0
-overflowed_wait_timeout      1
-overflowed_error             0
-closing_message              0
-busy_message                 0
-in_progress                  0
-entered_queue                5
-returning_calls              1
-reachability               0.4
-service_level             0.25
-asa_s                     45.0
-avg_abandon_wait_s        21.5
-max_wait_s                 180
-avg_talk_s               150.0
-invitations                100
-contact_rate              0.06
-outbound_people_called       3
-outbound_attempts            3
-outbound_reached             1
-outbound_accepted            1
-outbound_kept                0
-outbound_do_not_call         0
-outbound_wrong_number        0
-outbound_no_answer           1
-outbound_voicemail           0
-outbound_busy_failed         1
-outbound_lists_filled        1
-outbound_fill_s          960.0
-outbound_talk_s            120
+offered                          6
+offered_open                     5
+answered                         2
+abandoned                        2
+short_abandoned                  1
+overflowed                       2
+overflowed_closed                1
+overflowed_no_agents             0
+overflowed_queue_full            0
+overflowed_wait_timeout          1
+overflowed_error                 0
+closing_message                  0
+busy_message                     0
+in_progress                      0
+entered_queue                    5
+returning_calls                  1
+reachability                   0.4
+service_level                 0.25
+asa_s                         45.0
+avg_abandon_wait_s            21.5
+max_wait_s                     180
+avg_talk_s                   150.0
+invitations                    100
+contact_rate                  0.06
+outbound_people_called           3
+outbound_attempts                3
+outbound_reached                 1
+outbound_accepted                1
+outbound_kept                    0
+outbound_do_not_call             0
+outbound_wrong_number            0
+outbound_no_answer               1
+outbound_voicemail               0
+outbound_busy_failed             1
+outbound_lists_filled            1
+outbound_fill_s              960.0
+outbound_talk_s                120
+complaints_received              0
+complaints_answered              0
+complaints_answered_in_time      -
 """
 
 
@@ -111,9 +114,10 @@ def test_csv(database: str, capsys: pytest.CaptureFixture[str]) -> None:
         "reachability,service_level,asa_s,avg_abandon_wait_s,max_wait_s,avg_talk_s,invitations,contact_rate,"
         "outbound_people_called,outbound_attempts,outbound_reached,outbound_accepted,outbound_kept,"
         "outbound_do_not_call,outbound_wrong_number,outbound_no_answer,outbound_voicemail,"
-        "outbound_busy_failed,outbound_lists_filled,outbound_fill_s,outbound_talk_s\r\n"
+        "outbound_busy_failed,outbound_lists_filled,outbound_fill_s,outbound_talk_s,"
+        "complaints_received,complaints_answered,complaints_answered_in_time\r\n"
         "voorkempen,2026-12-02,2026-12-02,6,5,2,2,1,2,1,0,0,1,0,0,0,0,5,1,0.4,0.25,45.0,21.5,180,150.0,100,0.06,"
-        "3,3,1,1,0,0,0,1,0,1,1,960.0,120\r\n"
+        "3,3,1,1,0,0,0,1,0,1,1,960.0,120,0,0,\r\n"
     )
 
 
