@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -191,7 +192,7 @@ def reuse_problems(central_number: object, helpdesks: object) -> list[tuple[Loc,
                 )
             else:
                 ids[desk_id] = f"helpdesks[{index}]"
-        for field in ("numbers", "agent_numbers"):
+        for field in NUMBER_FIELDS:
             numbers = desk.get(field)
             if not isinstance(numbers, Sequence) or isinstance(numbers, str):
                 continue
@@ -208,6 +209,10 @@ def reuse_problems(central_number: object, helpdesks: object) -> list[tuple[Loc,
                 else:
                     owners[number] = f"helpdesks[{index}].{field}"
     return problems
+
+
+NUMBER_FIELDS = ("numbers", "agent_numbers", "escalation_numbers")
+"""A helpdesk's Twilio numbers: citizens', agents' and the central helpdesk's urgent questions'."""
 
 
 def menu_problems(central_number: object, helpdesks: object, menus: object) -> list[tuple[Loc, str]]:
@@ -229,7 +234,7 @@ def menu_problems(central_number: object, helpdesks: object, menus: object) -> l
             continue
         if isinstance(desk.get("id"), str):
             ids.add(desk["id"])
-        for field in ("numbers", "agent_numbers"):
+        for field in NUMBER_FIELDS:
             numbers = desk.get(field)
             if isinstance(numbers, Sequence) and not isinstance(numbers, str):
                 for number in numbers:
@@ -288,11 +293,16 @@ class Holidays(_Frozen):
 
 
 class Central(_Frozen):
-    """The Flemish central back-up helpdesk (playbook 1.2.3): number and hours."""
+    """The Flemish central back-up helpdesk (playbook 1.2.3): number and hours.
+
+    ``escalation_callers``: the central contact centre's outgoing numbers, the only callers a
+    helpdesk's ``escalation_numbers`` take urgent questions from (playbook 1.2.3.3).
+    """
 
     number: E164
     hours: Hours
     holidays: Holidays | None = None
+    escalation_callers: tuple[E164, ...] = ()
 
 
 class QueueSettings(_Frozen):
@@ -337,6 +347,8 @@ class AgentLine(_Frozen):
     resume_key: DtmfKey = "1"
     # Switches a logged-in agent to calling citizens from the helpdesk's call lists (playbook 1.5).
     outbound_key: DtmfKey = "7"
+    # After a conversation: the agent records the question for a more experienced colleague (1.3.2.2).
+    escalate_key: DtmfKey = "5"
     wait_for_caller: Seconds = Field(MAX_WAIT_FOR_CALLER, ge=30)
 
     @field_validator("wait_for_caller")
@@ -351,9 +363,14 @@ class AgentLine(_Frozen):
 
     @model_validator(mode="after")
     def _distinct_keys(self) -> AgentLine:
-        keys = {"break_key": self.break_key, "resume_key": self.resume_key, "outbound_key": self.outbound_key}
+        keys = {
+            "break_key": self.break_key,
+            "resume_key": self.resume_key,
+            "outbound_key": self.outbound_key,
+            "escalate_key": self.escalate_key,
+        }
         if len(set(keys.values())) < len(keys):
-            raise ValueError("break_key, resume_key and outbound_key must differ")
+            raise ValueError("break_key, resume_key, outbound_key and escalate_key must differ")
         return self
 
 
@@ -379,6 +396,26 @@ class Complaints(_Frozen):
     retention_days: Seconds = Field(365, ge=1, le=3650)
 
 
+def _webhook_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f'"{value}" is not an http(s) URL')
+    return value
+
+
+WebhookUrl = Annotated[str, AfterValidator(_webhook_url)]
+
+
+class Notify(_Frozen):
+    """Where new escalations are announced (a JSON POST signed with ``IVR_NOTIFY_SECRET``), so
+    that a team can route them to mail or chat; ``retries`` more attempts after a failure, each
+    given ``timeout_s`` seconds."""
+
+    webhook_url: WebhookUrl | None = None
+    timeout_s: Seconds = Field(5, ge=1, le=30)
+    retries: Seconds = Field(3, ge=0, le=10)
+
+
 class Helpdesk(_Frozen):
     """One local helpdesk (one vaccination centre) with its own numbers, hours and messages."""
 
@@ -387,6 +424,9 @@ class Helpdesk(_Frozen):
     municipalities: tuple[Annotated[str, Field(min_length=1)], ...] = Field(min_length=1)
     numbers: tuple[E164, ...] = Field(min_length=1)
     agent_numbers: tuple[E164, ...] = ()
+    # Numbers on which the central helpdesk leaves urgent questions for this centre (playbook
+    # 1.2.3.3); only central.escalation_callers may use them.
+    escalation_numbers: tuple[E164, ...] = ()
     # Where the central back-up sends the questions only this centre can answer (playbook 1.6).
     email: Email | None = None
     hours: Hours
@@ -489,6 +529,7 @@ class _Index:
     by_id: dict[str, Helpdesk]
     by_number: dict[str, Helpdesk]
     by_agent_number: dict[str, Helpdesk]
+    by_escalation_number: dict[str, Helpdesk]
 
 
 class HelpdeskConfig(_Frozen):
@@ -511,6 +552,8 @@ class HelpdeskConfig(_Frozen):
     outbound: Outbound = Outbound()
     # The complaints register (playbook 1.4.3.3).
     complaints: Complaints = Complaints()
+    # Announcing new escalations to another system (playbook 1.3.2.2, 1.2.3.3).
+    notify: Notify = Notify()
 
     _base_dir: Path | None = PrivateAttr(None)
     # Remote audio messages measured when the file was loaded: URL -> whole seconds.
@@ -530,7 +573,9 @@ class HelpdeskConfig(_Frozen):
 
     @model_validator(mode="after")
     def _unique(self) -> HelpdeskConfig:
-        desks = [{"id": d.id, "numbers": d.numbers, "agent_numbers": d.agent_numbers} for d in self.helpdesks]
+        desks = [
+            {"id": d.id, **{field: getattr(d, field) for field in NUMBER_FIELDS}} for d in self.helpdesks
+        ]
         problems = reuse_problems(self.central.number, desks)
         menus = [
             {"number": m.number, "choices": [{"helpdesk": c.helpdesk} for c in m.choices]} for m in self.menus
@@ -563,6 +608,9 @@ class HelpdeskConfig(_Frozen):
                 by_id={desk.id: desk for desk in self.helpdesks},
                 by_number={number: desk for desk in self.helpdesks for number in desk.numbers},
                 by_agent_number={number: desk for desk in self.helpdesks for number in desk.agent_numbers},
+                by_escalation_number={
+                    number: desk for desk in self.helpdesks for number in desk.escalation_numbers
+                },
             )
             self._index = index
         return index
@@ -625,6 +673,10 @@ class HelpdeskConfig(_Frozen):
 
     def by_agent_number(self, number: str) -> Helpdesk | None:
         return self._lookups().by_agent_number.get(number)
+
+    def by_escalation_number(self, number: str) -> Helpdesk | None:
+        """The helpdesk whose ``escalation_numbers`` hold ``number`` (urgent questions from central)."""
+        return self._lookups().by_escalation_number.get(number)
 
     def menu(self, number: str) -> Menu | None:
         """The menu answering ``number`` (a handful of menus at most: looked through)."""

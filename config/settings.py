@@ -158,3 +158,5 @@ class Settings(BaseSettings):
     # Key of the keyed hash that stores caller numbers (repeat callers stay countable without the
     # number). Set it in production and keep it: without it a key is derived from the Twilio token.
     ivr_caller_hash_key: SecretStr | None = None
+    # Shared secret that signs the announcements of new escalations to notify.webhook_url.
+    ivr_notify_secret: SecretStr | None = None

@@ -17,6 +17,7 @@ import agents
 import calllog
 import calls
 import complaints
+import escalations
 import outbound
 import staffing
 from database import Base, alembic_config, make_engine, upgrade
@@ -34,6 +35,8 @@ TABLES = {
     calllog.CallEvent.__tablename__,
     calllog.Invitation.__tablename__,
     complaints.Complaint.__tablename__,
+    escalations.Escalation.__tablename__,
+    escalations.ContactReveal.__tablename__,
     outbound.CallList.__tablename__,
     outbound.CallListEntry.__tablename__,
     outbound.OutboundAttempt.__tablename__,
@@ -131,6 +134,22 @@ def test_constraints_and_indexes_carry_the_conventional_names(engine: Engine) ->
                 "ix_complaints_helpdesk_id_received_on",
                 "ix_complaints_status_received_on",
             ],
+        },
+        "escalations": {
+            "pk": "pk_escalations",
+            "uq": ["uq_escalations_recording_sid", "uq_escalations_token"],
+            "ck": [],
+            "ix": [
+                "ix_escalations_closed_at",
+                "ix_escalations_helpdesk_id_created_at",
+                "ix_escalations_status_created_at",
+            ],
+        },
+        "escalation_contact_reveals": {
+            "pk": "pk_escalation_contact_reveals",
+            "uq": [],
+            "ck": [],
+            "ix": ["ix_escalation_contact_reveals_escalation_id"],
         },
         "agent_presence": {
             "pk": "pk_agent_presence",
