@@ -102,6 +102,8 @@ class Runtime(Generic[S]):
     # Called with the helpdesk id after an agent went on break or offline (callers may have to
     # leave the queue now that fewer agents take calls).
     presence_listeners: list[Callable[[str], object]] = field(default_factory=list)
+    # Called with the id of each new escalation once it is committed (announcing it elsewhere).
+    escalation_listeners: list[Callable[[int], object]] = field(default_factory=list)
     # The YAML file the config was read from and is reloaded from; None when the config was
     # given explicitly (a dry run), which is then never reloaded.
     config_file: Path | None = None
@@ -432,6 +434,17 @@ class Runtime(Generic[S]):
                 listener(helpdesk_id)
             except Exception:
                 log.exception("presence listener failed", extra={"helpdesk": helpdesk_id})
+
+    def escalation_stored(self, escalation_id: int) -> None:
+        """Tell every listener that the escalation ``escalation_id`` was stored (committed).
+
+        Like :meth:`presence_changed`, a failing listener is logged and fails nothing else.
+        """
+        for listener in self.escalation_listeners:
+            try:
+                listener(escalation_id)
+            except Exception:
+                log.exception("escalation listener failed", extra={"escalation": escalation_id})
 
 
 async def runtime(request: Request) -> Runtime[Any]:
