@@ -9,21 +9,8 @@ from typing import Final
 
 from complaints.register import FORWARD_TO, ComplaintView
 from complaints.tables import Outcome
+from schedules import MONTH_NAMES_NL
 
-MONTHS: Final = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 OUTCOMES: Final = {
     Outcome.FOUNDED: "Uw klacht is gegrond. Onze excuses voor wat er is misgelopen.",
     Outcome.PARTLY_FOUNDED: "Uw klacht is deels gegrond. Onze excuses voor wat er is misgelopen.",
@@ -33,7 +20,7 @@ OUTCOMES: Final = {
 
 def dutch_date(day: dt.date) -> str:
     """``3 december 2026``."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTH_NAMES_NL[day.month - 1]} {day.year}"
 
 
 def answer_letter(complaint: ComplaintView, centre: str) -> str:
