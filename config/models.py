@@ -396,6 +396,45 @@ class Complaints(_Frozen):
     retention_days: Seconds = Field(365, ge=1, le=3650)
 
 
+DEFAULT_LAG_PROFILE = (0.10, 0.35, 0.20, 0.13, 0.10, 0.07, 0.05)
+"""The share of a batch's calls on the helpdesk's open days from the day of sending (+0) to +6,
+before a helpdesk has its own history (playbook 1.4.1: letters sent in the morning arrive the next
+day, so most people call from the next open day on, fewer each day after)."""
+
+
+class Staffing(_Frozen):
+    """Planning the agents from the invitations (playbook 1.2.1, 1.4.1).
+
+    ``target_service_level``: the share of offered calls to answer within the helpdesk's
+    ``queue.service_level_s``; ``shift_hours``: the shift lengths a rota may use;
+    ``lag_profile``: the prior share of a batch's calls per open day from sending (+0 … +6), used
+    until the helpdesk has 14 open days of history; ``lunch_minutes``: the lunch break of a shift
+    of at least ``lunch_from_hours`` hours.
+    """
+
+    target_service_level: float = Field(0.8, ge=0.5, le=0.99)
+    shift_hours: tuple[Annotated[int, Strict(), Field(ge=2, le=12)], ...] = Field((4, 8), min_length=1)
+    lag_profile: tuple[Annotated[float, Field(ge=0, le=1)], ...] = Field(
+        DEFAULT_LAG_PROFILE, min_length=7, max_length=7
+    )
+    lunch_minutes: Seconds = Field(30, ge=0, le=90)
+    lunch_from_hours: Seconds = Field(6, ge=2, le=12)
+
+    @field_validator("lag_profile")
+    @classmethod
+    def _shares(cls, shares: tuple[float, ...]) -> tuple[float, ...]:
+        if abs(sum(shares) - 1) > 0.01:
+            raise ValueError(f"the 7 shares must add up to 1 (they add up to {sum(shares):.2f})")
+        return shares
+
+    @field_validator("shift_hours")
+    @classmethod
+    def _distinct(cls, lengths: tuple[int, ...]) -> tuple[int, ...]:
+        if len(set(lengths)) < len(lengths):
+            raise ValueError("each shift length once")
+        return tuple(sorted(lengths))
+
+
 def _webhook_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -554,6 +593,8 @@ class HelpdeskConfig(_Frozen):
     complaints: Complaints = Complaints()
     # Announcing new escalations to another system (playbook 1.3.2.2, 1.2.3.3).
     notify: Notify = Notify()
+    # The forecast and the staffing plan (playbook 1.2.1, 1.4.1).
+    staffing: Staffing = Staffing()
 
     _base_dir: Path | None = PrivateAttr(None)
     # Remote audio messages measured when the file was loaded: URL -> whole seconds.
