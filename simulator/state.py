@@ -17,6 +17,7 @@ from simulator import twiml
 from simulator.kernel import Flow, Interrupt, Task
 from simulator.records import DestinationBehaviour, SimCall, whole_seconds
 from simulator.rest import RedirectTarget
+from simulator.twiml_values import Method
 
 # Twilio "always adds a five-second timeout buffer" to <Dial> (twilio-semantics §3).
 DIAL_BUFFER_SECONDS = 5
@@ -165,7 +166,7 @@ class Bridge:
     agent: Line
     member: Member
     url: str | None
-    method: twiml.Method
+    method: Method
     connected_at: datetime | None = None
     ended_at: datetime | None = None
     failed: bool = False  # the <Queue url> document could not be run

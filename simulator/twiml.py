@@ -18,7 +18,16 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-Method: TypeAlias = Literal["GET", "POST"]
+from simulator.twiml_values import (
+    Method,
+    TwimlError,
+    boolean,
+    loop,
+    method,
+    no_content,
+    positive_int,
+    required_text,
+)
 
 MAIN_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Hangup", "Reject", "Enqueue", "Dial"})
 # Twilio's list for a waitUrl document (twilio-semantics §2).
@@ -29,13 +38,6 @@ PROMPT_VERBS = frozenset({"Say", "Play", "Pause"})
 # What a <Number url> document may run on the called party's end before the bridge: no <Dial>
 # (Twilio's error 13201); the verbs about queues or not answering have no meaning there.
 CALLED_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Hangup"})
-
-# Twilio stops a loop="0" after this many iterations (twilio-semantics §4, <Play>).
-MAX_LOOPS = 1000
-
-
-class TwimlError(ValueError):
-    """The document is not TwiML that Twilio (as simulated) would execute."""
 
 
 @dataclass(frozen=True)
@@ -167,22 +169,22 @@ def _verb(element: ET.Element, allowed: frozenset[str], where: str) -> Verb:
         case "Say" | "Play" | "Pause":
             return _prompt(element)
         case "Hangup":
-            _no_content(element)
+            no_content(element)
             return Hangup()
         case "Reject":
-            _no_content(element)
+            no_content(element)
             reason = element.get("reason", "rejected")
             if reason not in ("rejected", "busy"):
                 raise TwimlError(f'<Reject reason="{reason}"> must be "rejected" or "busy"')
             return Reject(reason="busy" if reason == "busy" else "rejected")
         case "Redirect":
-            return Redirect(url=_required_text(element), method=_method(element, "method"))
+            return Redirect(url=required_text(element), method=method(element, "method"))
         case "Gather":
             return _gather(element)
         case "Enqueue":
             return _enqueue(element)
         case "Leave":
-            _no_content(element)
+            no_content(element)
             return Leave()
         case "Dial":
             return _dial(element)
@@ -194,14 +196,14 @@ def _say(element: ET.Element) -> Say:
         text="".join(element.itertext()).strip(),
         language=element.get("language", "en-US"),
         voice=element.get("voice", "man"),
-        loop=_loop(element),
+        loop=loop(element),
     )
 
 
 def _play(element: ET.Element) -> Play:
     if element.get("digits") is not None:
         raise TwimlError('<Play digits="…"> is not simulated')
-    return Play(url=_required_text(element), loop=_loop(element))
+    return Play(url=required_text(element), loop=loop(element))
 
 
 # Twilio's <Gather> attributes; the simulator models the first set and refuses the others by name.
@@ -250,9 +252,9 @@ def _gather(element: ET.Element) -> Gather:
     num_digits = element.get("numDigits")
     return Gather(
         action=element.get("action"),
-        method=_method(element, "method"),
-        timeout=_positive_int(element, "timeout", 5),
-        num_digits=None if num_digits is None else _positive_int(element, "numDigits", 1),
+        method=method(element, "method"),
+        timeout=positive_int(element, "timeout", 5),
+        num_digits=None if num_digits is None else positive_int(element, "numDigits", 1),
         finish_on_key=finish_on_key,
         prompts=tuple(_prompt(child) for child in element),
         dtmf="dtmf" in inputs,
@@ -269,24 +271,24 @@ def _prompt(element: ET.Element) -> Prompt:
         case "Play":
             return _play(element)
         case "Pause":
-            return Pause(length=_positive_int(element, "length", 1))
+            return Pause(length=positive_int(element, "length", 1))
     raise TwimlError(f"<{element.tag}> is not allowed in <Gather>")
 
 
 def _enqueue(element: ET.Element) -> Enqueue:
     if element.get("workflowSid") is not None or len(element):
         raise TwimlError("<Enqueue> with TaskRouter (workflowSid, <Task>) is not simulated")
-    name = _required_text(element)
+    name = required_text(element)
     if len(name) > 64:
         raise TwimlError(f"queue name «{name}» is longer than 64 characters")
     max_queue_size = element.get("maxQueueSize")
     return Enqueue(
         name=name,
         action=element.get("action"),
-        method=_method(element, "method"),
+        method=method(element, "method"),
         wait_url=element.get("waitUrl"),
-        wait_url_method=_method(element, "waitUrlMethod"),
-        max_queue_size=None if max_queue_size is None else _positive_int(element, "maxQueueSize", 1),
+        wait_url_method=method(element, "waitUrlMethod"),
+        max_queue_size=None if max_queue_size is None else positive_int(element, "maxQueueSize", 1),
     )
 
 
@@ -306,16 +308,16 @@ def _dial(element: ET.Element) -> Dial:
         queue = children[0]
         if queue.get("reservationSid") is not None:
             raise TwimlError("<Queue reservationSid> (TaskRouter) is not simulated")
-        target = DialQueue(name=_required_text(queue), url=queue.get("url"), method=_method(queue, "method"))
+        target = DialQueue(name=required_text(queue), url=queue.get("url"), method=method(queue, "method"))
     else:
         raise TwimlError(f"<Dial><{children[0].tag}> is not simulated")
     return Dial(
         action=element.get("action"),
-        method=_method(element, "method"),
-        timeout=_positive_int(element, "timeout", 30),
+        method=method(element, "method"),
+        timeout=positive_int(element, "timeout", 30),
         caller_id=element.get("callerId"),
         target=target,
-        hangup_on_star=_boolean(element, "hangupOnStar"),
+        hangup_on_star=boolean(element, "hangupOnStar"),
     )
 
 
@@ -377,9 +379,9 @@ def _number(element: ET.Element) -> DialNumber:
             silence_timeout=tunings.get("machineDetectionSilenceTimeout", 5000),
         )
     return DialNumber(
-        number=_required_text(element),
+        number=required_text(element),
         url=url,
-        method=_method(element, "method"),
+        method=method(element, "method"),
         machine_detection=detection,
     )
 
@@ -390,59 +392,3 @@ def _tuning(element: ET.Element, attribute: str) -> int:
     if not (re.fullmatch(r"[0-9]+", raw) and low <= int(raw) <= high):
         raise TwimlError(f'<Number {attribute}="{raw}"> must be a whole number from {low} to {high}')
     return int(raw)
-
-
-def _required_text(element: ET.Element) -> str:
-    text = (element.text or "").strip()
-    if not text:
-        raise TwimlError(f"<{element.tag}> needs text content")
-    return text
-
-
-def _no_content(element: ET.Element) -> None:
-    if (element.text or "").strip() or len(element):
-        raise TwimlError(f"<{element.tag}> takes no content")
-
-
-def _method(element: ET.Element, attribute: str) -> Method:
-    value = element.get(attribute, "POST").upper()
-    if value == "GET":
-        return "GET"
-    if value == "POST":
-        return "POST"
-    raise TwimlError(f'<{element.tag} {attribute}="{element.get(attribute)}"> must be GET or POST')
-
-
-def _boolean(element: ET.Element, attribute: str) -> bool:
-    # Twilio answers anything but "true" or "false" with a warning (13213 for hangupOnStar);
-    # the simulator is stricter and refuses the document.
-    raw = element.get(attribute, "false")
-    if raw not in ("true", "false"):
-        raise TwimlError(f'<{element.tag} {attribute}="{raw}"> must be "true" or "false"')
-    return raw == "true"
-
-
-def _positive_int(element: ET.Element, attribute: str, default: int) -> int:
-    raw = element.get(attribute)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise TwimlError(f'<{element.tag} {attribute}="{raw}"> must be a positive integer')
-    return value
-
-
-def _loop(element: ET.Element) -> int:
-    raw = element.get("loop")
-    if raw is None:
-        return 1
-    try:
-        value = int(raw)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise TwimlError(f'<{element.tag} loop="{raw}"> must be 0 or a positive integer')
-    return MAX_LOOPS if value == 0 else min(value, MAX_LOOPS)

@@ -20,6 +20,7 @@ from simulator.records import RestRequest, SimCall, SimEvent, WebhookRequest
 from simulator.rest import RedirectTarget
 from simulator.state import MAIN, ApplicationError, Context, Document, DocumentError, HungUp, Line
 from simulator.transport import XML_CONTENT_TYPES, AppTransport, OutsideApplicationError, Reply
+from simulator.twiml_values import TwimlError
 
 # A TwiML loop that never lets time pass (a document redirecting to itself) would hang the
 # simulation; Twilio would keep fetching. Stop it as an application error instead.
@@ -180,7 +181,7 @@ class VoicePlatform:
     def _document(self, text: str, url: str, context: Context, source: str) -> Document:
         try:
             verbs = twiml.parse_twiml(text, allowed=context.allowed, where=context.where)
-        except twiml.TwimlError as error:
+        except TwimlError as error:
             raise DocumentError(f"{source}: {error}") from None
         return Document(url=url, verbs=verbs)
 
