@@ -79,6 +79,7 @@ class QueueError(Unwind):
 class Document:
     url: str  # relative URLs in it resolve against this, and <Gather> posts back to it
     verbs: tuple[twiml.Verb, ...]
+    inline: bool = False  # the Twiml of a REST update, fetched from no URL
 
 
 @dataclass(eq=False)

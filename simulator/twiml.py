@@ -7,8 +7,9 @@ end of the caller's wait with ``QueueResult=error`` as Twilio does. Verbs, nouns
 Twilio supports but the simulator does not model (speech input, ``<Client>``, ``<Conference>``,
 TaskRouter) are refused too, so an unsupported feature never passes silently. ``<Gather>`` takes
 speech input with the attributes Twilio documents for it (``input``, ``language``, ``hints``), and
-``<Number>`` its ``url`` and answering-machine detection (Twilio's ``<Number>`` page); an
-attribute Twilio does not document is refused.
+``<Number>`` its ``url`` and answering-machine detection (Twilio's ``<Number>`` page),
+``<Record>`` every attribute of Twilio's ``<Record>`` page but transcription; an attribute Twilio
+does not document is refused.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from simulator.twiml_values import (
     required_text,
 )
 
-MAIN_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Hangup", "Reject", "Enqueue", "Dial"})
+MAIN_VERBS = frozenset(
+    {"Say", "Play", "Pause", "Gather", "Record", "Redirect", "Hangup", "Reject", "Enqueue", "Dial"}
+)
 # Twilio's list for a waitUrl document (twilio-semantics §2).
 WAIT_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Hangup", "Leave"})
 # What a <Queue url> document may play to the dequeued caller (twilio-semantics §3).
@@ -94,6 +97,26 @@ class Gather:
 
 
 @dataclass(frozen=True)
+class Record:
+    """``<Record>`` (Twilio's ``<Record>`` page); ``timeout`` 0 turns the silence timeout off.
+
+    ``finish_on_key`` holds every key that ends the recording; ``trim`` is ``trim-silence``;
+    ``status_events`` are the ``recordingStatusCallbackEvent`` values.
+    """
+
+    action: str | None
+    method: Method
+    timeout: int
+    finish_on_key: str
+    max_length: int
+    play_beep: bool
+    trim: bool
+    status_callback: str | None
+    status_callback_method: Method
+    status_events: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Enqueue:
     name: str
     action: str | None
@@ -144,7 +167,7 @@ class Dial:
     hangup_on_star: bool = False
 
 
-Verb: TypeAlias = Say | Play | Pause | Hangup | Reject | Redirect | Gather | Enqueue | Leave | Dial
+Verb: TypeAlias = Say | Play | Pause | Hangup | Reject | Redirect | Gather | Record | Enqueue | Leave | Dial
 
 
 def parse_twiml(text: str, *, allowed: frozenset[str], where: str) -> tuple[Verb, ...]:
@@ -188,6 +211,8 @@ def _verb(element: ET.Element, allowed: frozenset[str], where: str) -> Verb:
             return Leave()
         case "Dial":
             return _dial(element)
+        case "Record":
+            return _record(element)
     raise TwimlError(f"<{name}> is not simulated")
 
 
@@ -261,6 +286,75 @@ def _gather(element: ET.Element) -> Gather:
         speech="speech" in inputs,
         language=language,
         hints=hints,
+    )
+
+
+# Twilio's <Record> attributes; transcription (transcribe, transcribeCallback) is not simulated.
+RECORD_ATTRIBUTES = frozenset(
+    {
+        "action",
+        "method",
+        "timeout",
+        "finishOnKey",
+        "maxLength",
+        "playBeep",
+        "trim",
+        "recordingStatusCallback",
+        "recordingStatusCallbackMethod",
+        "recordingStatusCallbackEvent",
+    }
+)
+RECORDING_EVENTS = ("in-progress", "completed", "absent")
+# maxLength is at most the account's maximum call duration: 4 hours unless raised to 24 hours.
+MAX_RECORD_LENGTH = 14400
+_KEYS = frozenset("0123456789*#")
+
+
+def _record(element: ET.Element) -> Record:
+    no_content(element)
+    # transcribe="false" is Twilio's default and asks for nothing.
+    if boolean(element, "transcribe") or element.get("transcribeCallback") is not None:
+        raise TwimlError("<Record> transcription (transcribe, transcribeCallback) is not simulated")
+    for attribute in element.attrib.keys() - {"transcribe"}:
+        if attribute not in RECORD_ATTRIBUTES:
+            raise TwimlError(f"<Record {attribute}> is not an attribute Twilio documents")
+    raw_timeout = element.get("timeout", "5")
+    if not re.fullmatch(r"[0-9]+", raw_timeout):
+        raise TwimlError(f'<Record timeout="{raw_timeout}"> must be a whole number of seconds (0: none)')
+    finish_on_key = element.get("finishOnKey", "1234567890*#")
+    if not finish_on_key or not set(finish_on_key) <= _KEYS:
+        raise TwimlError(f'<Record finishOnKey="{finish_on_key}"> must be one or more of 0-9, #, *')
+    raw_length = element.get("maxLength", "3600")
+    if not (re.fullmatch(r"[0-9]+", raw_length) and 1 < int(raw_length) <= MAX_RECORD_LENGTH):
+        raise TwimlError(
+            f'<Record maxLength="{raw_length}"> must be a whole number from 2 to {MAX_RECORD_LENGTH}'
+        )
+    trim = element.get("trim", "trim-silence")
+    if trim not in ("trim-silence", "do-not-trim"):
+        raise TwimlError(f'<Record trim="{trim}"> must be "trim-silence" or "do-not-trim"')
+    raw_events = element.get("recordingStatusCallbackEvent", "completed")
+    events = raw_events.split()
+    if not events or len(set(events)) != len(events) or not set(events) <= set(RECORDING_EVENTS):
+        # Twilio's warning 13621: an invalid recordingStatusCallbackEvent.
+        raise TwimlError(
+            f'<Record recordingStatusCallbackEvent="{raw_events}"> must be in-progress, completed'
+            " and/or absent, separated by spaces"
+        )
+    callback = element.get("recordingStatusCallback")
+    if callback is not None and not callback.strip():
+        # Twilio's warning 13256: the recording is made, its status is never sent.
+        raise TwimlError('<Record recordingStatusCallback=""> must be a URL')
+    return Record(
+        action=element.get("action"),
+        method=method(element, "method"),
+        timeout=int(raw_timeout),
+        finish_on_key=finish_on_key,
+        max_length=int(raw_length),
+        play_beep=boolean(element, "playBeep", default=True),
+        trim=trim == "trim-silence",
+        status_callback=callback,
+        status_callback_method=method(element, "recordingStatusCallbackMethod"),
+        status_events=frozenset(events),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 from datetime import datetime
 from email.utils import format_datetime
 from random import Random
@@ -116,7 +117,8 @@ class VoicePlatform:
     def load(self, line: Line, target: RedirectTarget, context: Context) -> Flow[Document]:
         if target.url is None:
             source = "the Twiml of a REST update"
-            return self._document(target.twiml or "", self.transport.on_app("/"), context, source)
+            document = self._document(target.twiml or "", self.transport.on_app("/"), context, source)
+            return replace(document, inline=True)
         return (yield from self.fetch(line, target.url, target.method, {}, context))
 
     def fetch(
