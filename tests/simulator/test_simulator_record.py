@@ -591,6 +591,16 @@ def test_a_record_in_the_twiml_of_a_rest_update_needs_an_absolute_action(
     assert len(app.params("/question")) == questions
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{"empty_recording": "never"}, {"recording_processing_seconds": -1}],
+    ids=["empty-recording", "negative-processing"],
+)
+def test_the_recording_options_are_checked(make_sim: SimulatorFactory, options: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="empty_recording is"):
+        make_sim(**options)
+
+
 def test_a_speech_entry_must_press_keys(sim: TwilioSimulator) -> None:
     with pytest.raises(ValueError, match="digits entries are"):
         sim.place_call(from_="+32490000001", to="+3233100199", digits=[(0, Speech(QUESTION, keys="a"))])
