@@ -3,7 +3,8 @@
 Every call is a process on the kernel's fake clock (see :mod:`simulator.kernel`) that executes the
 application's TwiML verb by verb (:mod:`simulator.verbs`). Queues and bridges between a caller and
 an agent (:mod:`simulator.queues`), ``<Dial>`` (:mod:`simulator.dial`) and the legs it dials
-(:mod:`simulator.legs`), and the REST operations (:mod:`simulator.operations`) act on shared
+(:mod:`simulator.legs`), ``<Record>`` and its recordings (:mod:`simulator.recording`), and the
+REST operations (:mod:`simulator.operations`, :mod:`simulator.media`) act on shared
 state (:mod:`simulator.state`, :mod:`simulator.voice`). This module wires them together and runs
 each call from its first webhook to its end. The behaviour follows the project's Twilio reference
 (twilio-semantics §§1–8, 13); where Twilio's documentation is silent the choice made here is
@@ -19,18 +20,22 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Literal
 
+import httpx
 from twilio.http import HttpClient
 
 from simulator import twiml
 from simulator.dial import Dialer
 from simulator.kernel import Flow, Kernel, Task
+from simulator.media import TwilioApiTransport
 from simulator.operations import RestOperations
 from simulator.queues import DEFAULT_MAX_QUEUE_SIZE, Queues
+from simulator.recording import EmptyRecording, Recorder
 from simulator.records import (
     E164,
     KEYS,
     DestinationBehaviour,
     DialledLeg,
+    RecordingView,
     RestRequest,
     Said,
     SimCall,
@@ -80,6 +85,11 @@ class TwilioSimulator:
     gets when the ``<Number url>`` document hung up on the called party before the bridge, which
     Twilio does not document: ``completed`` (answered; ``DialBridged=false``) or ``no-answer``.
     Test both.
+
+    ``<Record>`` (:mod:`simulator.recording`): ``empty_recording`` is whether an empty recording
+    requests the action (``requested``) or goes on with the next verb (``skipped``), which
+    Twilio's pages say differently; test both. A recording is available
+    ``recording_processing_seconds`` after it ended, never before the action request.
     """
 
     def __init__(
@@ -106,6 +116,8 @@ class TwilioSimulator:
         star_while_waiting: Literal["ends-dial", "ignored"] = "ends-dial",
         account_numbers: Sequence[str] = (),
         url_hangup_status: Literal["completed", "no-answer"] = "completed",
+        empty_recording: EmptyRecording = "skipped",
+        recording_processing_seconds: float = 0.0,
     ) -> None:
         unknown = set(status_events) - set(STATUS_EVENTS)
         if unknown:
@@ -122,6 +134,8 @@ class TwilioSimulator:
             raise ValueError('star_while_waiting is "ends-dial" or "ignored"')
         if url_hangup_status not in ("completed", "no-answer"):
             raise ValueError('url_hangup_status is "completed" or "no-answer"')
+        if empty_recording not in ("skipped", "requested") or recording_processing_seconds < 0:
+            raise ValueError('empty_recording is "skipped" or "requested"; recording_processing_seconds ≥ 0')
         not_numbers = [
             number for number in (*account_numbers, *verified_caller_ids) if not E164.match(number)
         ]
@@ -158,10 +172,17 @@ class TwilioSimulator:
             url_hangup_status=url_hangup_status,
             place_call=self.place_call,
         )
+        self._recorder = Recorder(
+            self._platform,
+            chars_per_second=chars_per_second,
+            empty_recording=empty_recording,
+            processing_seconds=recording_processing_seconds,
+        )
         self._verbs = Verbs(
             self._platform,
             self._queues,
             self._dialer,
+            self._recorder,
             chars_per_second=chars_per_second,
             first_play_delay=first_play_delay,
             wait_redirect_queue_params=wait_redirect_queue_params,
@@ -205,10 +226,28 @@ class TwilioSimulator:
 
     def rest_http_client(self) -> HttpClient:
         """An HTTP client for ``twilio.rest.Client(..., http_client=...)`` that talks to this simulator."""
-        operations = RestOperations(
-            self._platform, self._queues, auth_token=self.auth_token, throttle=self._rest_throttle
+        return SimulatedTwilioHttpClient(self._rest_operations())
+
+    def httpx_transport(self) -> httpx.BaseTransport:
+        """A transport for ``httpx.Client(transport=...)`` that answers as api.twilio.com, audio included."""
+        return TwilioApiTransport(self._rest_operations())
+
+    def recordings(self) -> list[RecordingView]:
+        """Every recording a ``<Record>`` made, in the order they started."""
+        return [recording.view() for recording in self._recorder.recordings.values()]
+
+    def recording_audio(self, sid: str, extension: Literal["wav", "mp3"] = "wav") -> bytes:
+        """The file of a completed recording, as its media URL serves it; ``KeyError`` for any other."""
+        return self._recorder.audio(sid, extension)
+
+    def _rest_operations(self) -> RestOperations:
+        return RestOperations(
+            self._platform,
+            self._queues,
+            self._recorder,
+            auth_token=self.auth_token,
+            throttle=self._rest_throttle,
         )
-        return SimulatedTwilioHttpClient(operations)
 
     def dialled_legs(self, call_sid: str | None = None) -> list[DialledLeg]:
         """The numbers dialled so far (by ``call_sid`` only, if given), in order, summed up from the trace."""
@@ -259,9 +298,11 @@ class TwilioSimulator:
         ``hang_up_after`` is when the caller hangs up, in seconds since the call started;
         ``talk_seconds`` how long the caller talks once connected to an agent. Each ``<Gather>``
         takes the next ``digits`` entry ``(seconds after the Gather started, keys)``; keys that
-        come after the Gather gave up, or an empty string, make it time out. Each ``<Dial>`` takes
-        the next ``dial_keys`` entry ``(seconds after the Dial started, keys)``: the keys pressed
-        while it dials or talks, of which only ``*`` does anything (with ``hangupOnStar``).
+        come after the Gather gave up, or an empty string, make it time out. Each ``<Record>``
+        takes the next entry too: words (``Said``, ``Speech``) or keys (:mod:`simulator.recording`).
+        Each ``<Dial>`` takes the next ``dial_keys`` entry ``(seconds after the Dial started,
+        keys)``: the keys pressed while it dials or talks, of which only ``*`` does anything (with
+        ``hangupOnStar``).
         """
         when = self.now if at is None else _utc(at, "at")
         if when < self.now:

@@ -1,11 +1,15 @@
-"""What REST requests do to calls and queues (twilio-semantics §7); the HTTP side is :mod:`simulator.rest`."""
+"""What REST requests do to calls, queues and recordings (twilio-semantics §7).
+
+The HTTP side is :mod:`simulator.rest` (and :mod:`simulator.media` for recordings' audio).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from simulator.queues import DEFAULT_MAX_QUEUE_SIZE, Queues
-from simulator.records import RestRequest, SimCall
+from simulator.recording import Recorder, Recording
+from simulator.records import RecordingView, RestRequest, SimCall
 from simulator.rest import MemberView, QueueView, RedirectTarget, RestError, Throttled
 from simulator.state import Line, Member, Queue, Redirected
 from simulator.voice import VoicePlatform
@@ -19,10 +23,17 @@ class RestOperations:
     """
 
     def __init__(
-        self, platform: VoicePlatform, queues: Queues, *, auth_token: str, throttle: list[int | None]
+        self,
+        platform: VoicePlatform,
+        queues: Queues,
+        recorder: Recorder,
+        *,
+        auth_token: str,
+        throttle: list[int | None],
     ) -> None:
         self._platform = platform
         self._queues = queues
+        self._recorder = recorder
         self._throttle = throttle
         self.account_sid = platform.account_sid
         self.auth_token = auth_token
@@ -119,6 +130,39 @@ class RestOperations:
         self._queues.remove_member(member, "dequeued through the REST API")
         member.line.interrupt(Redirected(target))
         return view
+
+    def recording(self, sid: str, *, include_deleted: bool) -> RecordingView:
+        """A recording; a deleted one only with ``IncludeSoftDeleted`` (Twilio keeps its metadata 40 days)."""
+        recording = self._recording(sid)
+        if recording.status == "deleted" and not include_deleted:
+            raise RestError(404, 20404)
+        return recording.view()
+
+    def delete_recording(self, sid: str) -> RecordingView:
+        """Delete a recording's file and resource (HTTP 204); afterwards both answer 404.
+
+        Twilio does not document deleting a recording before it is available; the simulator
+        refuses it (HTTP 400), so that an application never relies on either outcome.
+        """
+        recording = self._recording(sid)
+        if recording.status == "deleted":
+            raise RestError(404, 20404)
+        if recording.status in ("in-progress", "processing"):
+            raise RestError(400, 20001, f"Recording {sid} is {recording.status} and cannot be deleted yet")
+        self._recorder.delete(recording)
+        return recording.view()
+
+    def recording_audio(self, sid: str, extension: str) -> tuple[RecordingView, bytes]:
+        """The file of a completed recording; 404 before it is available, when absent or deleted."""
+        recording = self._recording(sid)
+        if recording.status != "completed":
+            raise RestError(404, 20404)
+        return recording.view(), self._recorder.audio(sid, "mp3" if extension == "mp3" else "wav")
+
+    def _recording(self, sid: str) -> Recording:
+        if sid not in self._recorder.recordings:
+            raise RestError(404, 20404)
+        return self._recorder.recordings[sid]
 
     def _line(self, sid: str) -> Line:
         if sid not in self._platform.lines:

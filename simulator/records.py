@@ -36,6 +36,21 @@ class Said:
     confidence: float = 0.9
 
 
+@dataclass(frozen=True)
+class Speech(Said):
+    """Words a caller leaves at a ``<Record>`` (an entry of ``digits``), then the keys pressed.
+
+    The words start at the entry's offset and last ``len(text) / chars_per_second`` seconds;
+    ``keys`` are pressed ``pause`` seconds after the last word (the first ``finishOnKey`` key
+    among them ends the recording). At a ``<Record>`` a plain :class:`Said` is words without
+    keys, and a string entry keys pressed at its offset without a word. At a ``<Gather>`` a
+    Speech is its words, like a :class:`Said`.
+    """
+
+    keys: str = ""
+    pause: float = 0.0
+
+
 Script: TypeAlias = Sequence[tuple[float, str | Said]]
 
 
@@ -47,11 +62,16 @@ def script_problem(digits: Script) -> str | None:
         if isinstance(keys, Said):
             if not (keys.text.strip() and 0 <= keys.confidence <= 1):
                 break
+            if isinstance(keys, Speech) and not (set(keys.keys) <= KEYS and keys.pause >= 0):
+                break
         elif not set(keys) <= KEYS:
             break
     else:
         return None
-    return "digits entries are (seconds ≥ 0 after the Gather starts, keys from 0-9 * # or Said(words))"
+    return (
+        "digits entries are (seconds ≥ 0 after the Gather or Record starts, keys from 0-9 * #,"
+        " Said(words) or Speech(words, keys from 0-9 * #, pause ≥ 0))"
+    )
 
 
 @dataclass(frozen=True)
@@ -181,6 +201,30 @@ class RestRequest:
     path: str
     data: Mapping[str, str]
     status_code: int
+
+
+@dataclass(frozen=True)
+class RecordingView:
+    """A recording a ``<Record>`` made, as the simulator keeps it (``TwilioSimulator.recordings``).
+
+    ``status`` is Twilio's: ``in-progress`` while it records, ``processing`` once it ended and
+    until it is available, then ``completed``, or ``absent`` when nothing was recorded
+    (``error_code`` says why), and ``deleted`` after a REST DELETE. ``duration`` is the whole
+    seconds of the final file, once available; ``words`` what the caller said while it recorded.
+    """
+
+    sid: str
+    call_sid: str
+    status: str
+    started_at: datetime
+    updated_at: datetime
+    duration: int | None
+    words: str
+    error_code: int | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.status == "deleted"
 
 
 @dataclass(eq=False)

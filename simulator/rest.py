@@ -3,8 +3,10 @@
 This module is the HTTP side: routing, form parsing, authentication and Twilio-shaped JSON.
 What a request does to calls and queues is the backend's business (see ``simulator.operations``).
 Implemented (twilio-semantics §7): ``Calls/{Sid}.json`` GET/POST, ``Queues.json`` GET/POST,
-``Queues/{Sid}.json`` GET/POST/DELETE, ``Queues/{Sid}/Members.json`` GET and
-``Queues/{Sid}/Members/{CallSid|Front}.json`` GET/POST.
+``Queues/{Sid}.json`` GET/POST/DELETE, ``Queues/{Sid}/Members.json`` GET,
+``Queues/{Sid}/Members/{CallSid|Front}.json`` GET/POST and ``Recordings/{Sid}.json`` GET/DELETE
+(Twilio's Recording resource). A recording's audio is binary, which twilio's ``HttpClient``
+turns into text: it is served to httpx clients by :mod:`simulator.media`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
-from simulator.records import RestRequest, SimCall
+from simulator.records import RecordingView, RestRequest, SimCall
 
 API_VERSION = "2010-04-01"
 PAGE_SIZE = 50
@@ -91,6 +93,9 @@ class Backend(Protocol):
     def members(self, queue_sid: str) -> list[MemberView]: ...
     def member(self, queue_sid: str, which: str) -> MemberView: ...
     def dequeue(self, queue_sid: str, which: str, target: RedirectTarget) -> MemberView: ...
+    def recording(self, sid: str, *, include_deleted: bool) -> RecordingView: ...
+    def delete_recording(self, sid: str) -> RecordingView: ...
+    def recording_audio(self, sid: str, extension: str) -> tuple[RecordingView, bytes]: ...
 
 
 _ACCOUNT = r"/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})"
@@ -102,6 +107,7 @@ _ROUTES = {
     "member": re.compile(
         _ACCOUNT + r"/Queues/(?P<queue>QU[0-9a-fA-F]{32})/Members/(?P<member>Front|CA[0-9a-fA-F]{32})\.json"
     ),
+    "recording": re.compile(_ACCOUNT + r"/Recordings/(?P<recording>RE[0-9a-fA-F]{32})\.json"),
 }
 
 
@@ -141,14 +147,7 @@ class SimulatedTwilioHttpClient(HttpClient):  # type: ignore[misc]
                 raise RestError(429, 20429, "Too Many Requests")
             status, body, call_sid = self._dispatch(method.upper(), parts.path, query, form)
         except RestError as error:
-            status = error.status
-            message = error.message or f"The requested resource {parts.path} was not found"
-            body = {
-                "code": error.code,
-                "message": message,
-                "more_info": f"https://www.twilio.com/docs/errors/{error.code}",
-                "status": error.status,
-            }
+            status, body = error.status, error_body(error, parts.path)
         request = RestRequest(
             at=self._backend.now(), method=method.upper(), path=path, data=form, status_code=status
         )
@@ -198,6 +197,13 @@ class SimulatedTwilioHttpClient(HttpClient):  # type: ignore[misc]
                     raise RestError(400, 20001, "Missing required parameter Url in the post body")
                 member = backend.dequeue(found["queue"], found["member"], target)
                 return 200, self._member_json(member), member.call_sid
+            case "recording", "GET":
+                include_deleted = query.get("IncludeSoftDeleted", "false").lower() == "true"
+                recording = backend.recording(found["recording"], include_deleted=include_deleted)
+                return 200, self._recording_json(recording), recording.call_sid
+            case "recording", "DELETE":
+                recording = backend.delete_recording(found["recording"])
+                return 204, None, recording.call_sid
         raise RestError(405, 20004, f"Method {method} not allowed on {path}")
 
     def _base(self) -> str:
@@ -256,6 +262,34 @@ class SimulatedTwilioHttpClient(HttpClient):  # type: ignore[misc]
             "uri": f"{self._base()}/Queues/{member.queue_sid}/Members/{member.call_sid}.json",
         }
 
+    def _recording_json(self, recording: RecordingView) -> dict[str, Any]:
+        """The Recording resource as Twilio's API documents it; ``duration`` is null until it is final."""
+        uri = f"{self._base()}/Recordings/{recording.sid}.json"
+        return {
+            "account_sid": self._backend.account_sid,
+            "api_version": API_VERSION,
+            "call_sid": recording.call_sid,
+            "conference_sid": None,
+            "date_created": _rfc2822(recording.started_at),
+            "date_updated": _rfc2822(recording.updated_at),
+            "start_time": _rfc2822(recording.started_at),
+            "duration": None if recording.duration is None else str(recording.duration),
+            "sid": recording.sid,
+            "price": None,
+            "price_unit": "USD",
+            "status": recording.status,
+            "channels": 1,
+            "source": "RecordVerb",
+            "error_code": recording.error_code,
+            "uri": uri,
+            "encryption_details": None,
+            "subresource_uris": {
+                "add_on_results": uri.replace(".json", "/AddOnResults.json"),
+                "transcriptions": uri.replace(".json", "/Transcriptions.json"),
+            },
+            "media_url": f"https://api.twilio.com{uri.removesuffix('.json')}",
+        }
+
     def _queue_page(self, queues: list[QueueView], query: dict[str, str]) -> dict[str, Any]:
         page = self._page(f"{self._base()}/Queues.json", len(queues), query)
         records = queues[page["start"] : page["start"] + page["page_size"]]
@@ -288,6 +322,16 @@ class SimulatedTwilioHttpClient(HttpClient):  # type: ignore[misc]
             "start": start,
             "end": max(start, end - 1),
         }
+
+
+def error_body(error: RestError, path: str) -> dict[str, Any]:
+    """Twilio's JSON error body."""
+    return {
+        "code": error.code,
+        "message": error.message or f"The requested resource {path} was not found",
+        "more_info": f"https://www.twilio.com/docs/errors/{error.code}",
+        "status": error.status,
+    }
 
 
 def _target(form: dict[str, str]) -> RedirectTarget | None:

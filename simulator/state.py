@@ -17,6 +17,7 @@ from simulator import twiml
 from simulator.kernel import Flow, Interrupt, Task
 from simulator.records import DestinationBehaviour, SimCall, whole_seconds
 from simulator.rest import RedirectTarget
+from simulator.twiml_values import Method
 
 # Twilio "always adds a five-second timeout buffer" to <Dial> (twilio-semantics §3).
 DIAL_BUFFER_SECONDS = 5
@@ -78,6 +79,7 @@ class QueueError(Unwind):
 class Document:
     url: str  # relative URLs in it resolve against this, and <Gather> posts back to it
     verbs: tuple[twiml.Verb, ...]
+    inline: bool = False  # the Twiml of a REST update, fetched from no URL
 
 
 @dataclass(eq=False)
@@ -165,7 +167,7 @@ class Bridge:
     agent: Line
     member: Member
     url: str | None
-    method: twiml.Method
+    method: Method
     connected_at: datetime | None = None
     ended_at: datetime | None = None
     failed: bool = False  # the <Queue url> document could not be run

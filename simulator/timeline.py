@@ -19,6 +19,9 @@ _LABELS = {
     "gather": "gather",
     "digits": "presses",
     "says": "says",
+    "record": "record",
+    "beep": "hears",
+    "record-end": "record",
     "star": "presses",
     "enqueue": "queue",
     "queue-full": "queue",
@@ -46,6 +49,7 @@ _VERBOSE_LABELS = {
     "wait-url": "waiturl",
     "wait-redirect": "waiturl",
     "status-callback": "status",
+    "recording-status": "status",
     "rest": "rest",
     "ring": "rings",
 }

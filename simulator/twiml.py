@@ -7,8 +7,9 @@ end of the caller's wait with ``QueueResult=error`` as Twilio does. Verbs, nouns
 Twilio supports but the simulator does not model (speech input, ``<Client>``, ``<Conference>``,
 TaskRouter) are refused too, so an unsupported feature never passes silently. ``<Gather>`` takes
 speech input with the attributes Twilio documents for it (``input``, ``language``, ``hints``), and
-``<Number>`` its ``url`` and answering-machine detection (Twilio's ``<Number>`` page); an
-attribute Twilio does not document is refused.
+``<Number>`` its ``url`` and answering-machine detection (Twilio's ``<Number>`` page),
+``<Record>`` every attribute of Twilio's ``<Record>`` page but transcription; an attribute Twilio
+does not document is refused.
 """
 
 from __future__ import annotations
@@ -18,9 +19,20 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-Method: TypeAlias = Literal["GET", "POST"]
+from simulator.twiml_values import (
+    Method,
+    TwimlError,
+    boolean,
+    loop,
+    method,
+    no_content,
+    positive_int,
+    required_text,
+)
 
-MAIN_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Hangup", "Reject", "Enqueue", "Dial"})
+MAIN_VERBS = frozenset(
+    {"Say", "Play", "Pause", "Gather", "Record", "Redirect", "Hangup", "Reject", "Enqueue", "Dial"}
+)
 # Twilio's list for a waitUrl document (twilio-semantics §2).
 WAIT_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Hangup", "Leave"})
 # What a <Queue url> document may play to the dequeued caller (twilio-semantics §3).
@@ -29,13 +41,6 @@ PROMPT_VERBS = frozenset({"Say", "Play", "Pause"})
 # What a <Number url> document may run on the called party's end before the bridge: no <Dial>
 # (Twilio's error 13201); the verbs about queues or not answering have no meaning there.
 CALLED_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Redirect", "Hangup"})
-
-# Twilio stops a loop="0" after this many iterations (twilio-semantics §4, <Play>).
-MAX_LOOPS = 1000
-
-
-class TwimlError(ValueError):
-    """The document is not TwiML that Twilio (as simulated) would execute."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,26 @@ class Gather:
 
 
 @dataclass(frozen=True)
+class Record:
+    """``<Record>`` (Twilio's ``<Record>`` page); ``timeout`` 0 turns the silence timeout off.
+
+    ``finish_on_key`` holds every key that ends the recording; ``trim`` is ``trim-silence``;
+    ``status_events`` are the ``recordingStatusCallbackEvent`` values.
+    """
+
+    action: str | None
+    method: Method
+    timeout: int
+    finish_on_key: str
+    max_length: int
+    play_beep: bool
+    trim: bool
+    status_callback: str | None
+    status_callback_method: Method
+    status_events: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Enqueue:
     name: str
     action: str | None
@@ -142,7 +167,7 @@ class Dial:
     hangup_on_star: bool = False
 
 
-Verb: TypeAlias = Say | Play | Pause | Hangup | Reject | Redirect | Gather | Enqueue | Leave | Dial
+Verb: TypeAlias = Say | Play | Pause | Hangup | Reject | Redirect | Gather | Record | Enqueue | Leave | Dial
 
 
 def parse_twiml(text: str, *, allowed: frozenset[str], where: str) -> tuple[Verb, ...]:
@@ -167,25 +192,27 @@ def _verb(element: ET.Element, allowed: frozenset[str], where: str) -> Verb:
         case "Say" | "Play" | "Pause":
             return _prompt(element)
         case "Hangup":
-            _no_content(element)
+            no_content(element)
             return Hangup()
         case "Reject":
-            _no_content(element)
+            no_content(element)
             reason = element.get("reason", "rejected")
             if reason not in ("rejected", "busy"):
                 raise TwimlError(f'<Reject reason="{reason}"> must be "rejected" or "busy"')
             return Reject(reason="busy" if reason == "busy" else "rejected")
         case "Redirect":
-            return Redirect(url=_required_text(element), method=_method(element, "method"))
+            return Redirect(url=required_text(element), method=method(element, "method"))
         case "Gather":
             return _gather(element)
         case "Enqueue":
             return _enqueue(element)
         case "Leave":
-            _no_content(element)
+            no_content(element)
             return Leave()
         case "Dial":
             return _dial(element)
+        case "Record":
+            return _record(element)
     raise TwimlError(f"<{name}> is not simulated")
 
 
@@ -194,14 +221,14 @@ def _say(element: ET.Element) -> Say:
         text="".join(element.itertext()).strip(),
         language=element.get("language", "en-US"),
         voice=element.get("voice", "man"),
-        loop=_loop(element),
+        loop=loop(element),
     )
 
 
 def _play(element: ET.Element) -> Play:
     if element.get("digits") is not None:
         raise TwimlError('<Play digits="…"> is not simulated')
-    return Play(url=_required_text(element), loop=_loop(element))
+    return Play(url=required_text(element), loop=loop(element))
 
 
 # Twilio's <Gather> attributes; the simulator models the first set and refuses the others by name.
@@ -250,15 +277,84 @@ def _gather(element: ET.Element) -> Gather:
     num_digits = element.get("numDigits")
     return Gather(
         action=element.get("action"),
-        method=_method(element, "method"),
-        timeout=_positive_int(element, "timeout", 5),
-        num_digits=None if num_digits is None else _positive_int(element, "numDigits", 1),
+        method=method(element, "method"),
+        timeout=positive_int(element, "timeout", 5),
+        num_digits=None if num_digits is None else positive_int(element, "numDigits", 1),
         finish_on_key=finish_on_key,
         prompts=tuple(_prompt(child) for child in element),
         dtmf="dtmf" in inputs,
         speech="speech" in inputs,
         language=language,
         hints=hints,
+    )
+
+
+# Twilio's <Record> attributes; transcription (transcribe, transcribeCallback) is not simulated.
+RECORD_ATTRIBUTES = frozenset(
+    {
+        "action",
+        "method",
+        "timeout",
+        "finishOnKey",
+        "maxLength",
+        "playBeep",
+        "trim",
+        "recordingStatusCallback",
+        "recordingStatusCallbackMethod",
+        "recordingStatusCallbackEvent",
+    }
+)
+RECORDING_EVENTS = ("in-progress", "completed", "absent")
+# maxLength is at most the account's maximum call duration: 4 hours unless raised to 24 hours.
+MAX_RECORD_LENGTH = 14400
+_KEYS = frozenset("0123456789*#")
+
+
+def _record(element: ET.Element) -> Record:
+    no_content(element)
+    # transcribe="false" is Twilio's default and asks for nothing.
+    if boolean(element, "transcribe") or element.get("transcribeCallback") is not None:
+        raise TwimlError("<Record> transcription (transcribe, transcribeCallback) is not simulated")
+    for attribute in element.attrib.keys() - {"transcribe"}:
+        if attribute not in RECORD_ATTRIBUTES:
+            raise TwimlError(f"<Record {attribute}> is not an attribute Twilio documents")
+    raw_timeout = element.get("timeout", "5")
+    if not re.fullmatch(r"[0-9]+", raw_timeout):
+        raise TwimlError(f'<Record timeout="{raw_timeout}"> must be a whole number of seconds (0: none)')
+    finish_on_key = element.get("finishOnKey", "1234567890*#")
+    if not finish_on_key or not set(finish_on_key) <= _KEYS:
+        raise TwimlError(f'<Record finishOnKey="{finish_on_key}"> must be one or more of 0-9, #, *')
+    raw_length = element.get("maxLength", "3600")
+    if not (re.fullmatch(r"[0-9]+", raw_length) and 1 < int(raw_length) <= MAX_RECORD_LENGTH):
+        raise TwimlError(
+            f'<Record maxLength="{raw_length}"> must be a whole number from 2 to {MAX_RECORD_LENGTH}'
+        )
+    trim = element.get("trim", "trim-silence")
+    if trim not in ("trim-silence", "do-not-trim"):
+        raise TwimlError(f'<Record trim="{trim}"> must be "trim-silence" or "do-not-trim"')
+    raw_events = element.get("recordingStatusCallbackEvent", "completed")
+    events = raw_events.split()
+    if not events or len(set(events)) != len(events) or not set(events) <= set(RECORDING_EVENTS):
+        # Twilio's warning 13621: an invalid recordingStatusCallbackEvent.
+        raise TwimlError(
+            f'<Record recordingStatusCallbackEvent="{raw_events}"> must be in-progress, completed'
+            " and/or absent, separated by spaces"
+        )
+    callback = element.get("recordingStatusCallback")
+    if callback is not None and not callback.strip():
+        # Twilio's warning 13256: the recording is made, its status is never sent.
+        raise TwimlError('<Record recordingStatusCallback=""> must be a URL')
+    return Record(
+        action=element.get("action"),
+        method=method(element, "method"),
+        timeout=int(raw_timeout),
+        finish_on_key=finish_on_key,
+        max_length=int(raw_length),
+        play_beep=boolean(element, "playBeep", default=True),
+        trim=trim == "trim-silence",
+        status_callback=callback,
+        status_callback_method=method(element, "recordingStatusCallbackMethod"),
+        status_events=frozenset(events),
     )
 
 
@@ -269,24 +365,24 @@ def _prompt(element: ET.Element) -> Prompt:
         case "Play":
             return _play(element)
         case "Pause":
-            return Pause(length=_positive_int(element, "length", 1))
+            return Pause(length=positive_int(element, "length", 1))
     raise TwimlError(f"<{element.tag}> is not allowed in <Gather>")
 
 
 def _enqueue(element: ET.Element) -> Enqueue:
     if element.get("workflowSid") is not None or len(element):
         raise TwimlError("<Enqueue> with TaskRouter (workflowSid, <Task>) is not simulated")
-    name = _required_text(element)
+    name = required_text(element)
     if len(name) > 64:
         raise TwimlError(f"queue name «{name}» is longer than 64 characters")
     max_queue_size = element.get("maxQueueSize")
     return Enqueue(
         name=name,
         action=element.get("action"),
-        method=_method(element, "method"),
+        method=method(element, "method"),
         wait_url=element.get("waitUrl"),
-        wait_url_method=_method(element, "waitUrlMethod"),
-        max_queue_size=None if max_queue_size is None else _positive_int(element, "maxQueueSize", 1),
+        wait_url_method=method(element, "waitUrlMethod"),
+        max_queue_size=None if max_queue_size is None else positive_int(element, "maxQueueSize", 1),
     )
 
 
@@ -306,16 +402,16 @@ def _dial(element: ET.Element) -> Dial:
         queue = children[0]
         if queue.get("reservationSid") is not None:
             raise TwimlError("<Queue reservationSid> (TaskRouter) is not simulated")
-        target = DialQueue(name=_required_text(queue), url=queue.get("url"), method=_method(queue, "method"))
+        target = DialQueue(name=required_text(queue), url=queue.get("url"), method=method(queue, "method"))
     else:
         raise TwimlError(f"<Dial><{children[0].tag}> is not simulated")
     return Dial(
         action=element.get("action"),
-        method=_method(element, "method"),
-        timeout=_positive_int(element, "timeout", 30),
+        method=method(element, "method"),
+        timeout=positive_int(element, "timeout", 30),
         caller_id=element.get("callerId"),
         target=target,
-        hangup_on_star=_boolean(element, "hangupOnStar"),
+        hangup_on_star=boolean(element, "hangupOnStar"),
     )
 
 
@@ -377,9 +473,9 @@ def _number(element: ET.Element) -> DialNumber:
             silence_timeout=tunings.get("machineDetectionSilenceTimeout", 5000),
         )
     return DialNumber(
-        number=_required_text(element),
+        number=required_text(element),
         url=url,
-        method=_method(element, "method"),
+        method=method(element, "method"),
         machine_detection=detection,
     )
 
@@ -390,59 +486,3 @@ def _tuning(element: ET.Element, attribute: str) -> int:
     if not (re.fullmatch(r"[0-9]+", raw) and low <= int(raw) <= high):
         raise TwimlError(f'<Number {attribute}="{raw}"> must be a whole number from {low} to {high}')
     return int(raw)
-
-
-def _required_text(element: ET.Element) -> str:
-    text = (element.text or "").strip()
-    if not text:
-        raise TwimlError(f"<{element.tag}> needs text content")
-    return text
-
-
-def _no_content(element: ET.Element) -> None:
-    if (element.text or "").strip() or len(element):
-        raise TwimlError(f"<{element.tag}> takes no content")
-
-
-def _method(element: ET.Element, attribute: str) -> Method:
-    value = element.get(attribute, "POST").upper()
-    if value == "GET":
-        return "GET"
-    if value == "POST":
-        return "POST"
-    raise TwimlError(f'<{element.tag} {attribute}="{element.get(attribute)}"> must be GET or POST')
-
-
-def _boolean(element: ET.Element, attribute: str) -> bool:
-    # Twilio answers anything but "true" or "false" with a warning (13213 for hangupOnStar);
-    # the simulator is stricter and refuses the document.
-    raw = element.get(attribute, "false")
-    if raw not in ("true", "false"):
-        raise TwimlError(f'<{element.tag} {attribute}="{raw}"> must be "true" or "false"')
-    return raw == "true"
-
-
-def _positive_int(element: ET.Element, attribute: str, default: int) -> int:
-    raw = element.get(attribute)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise TwimlError(f'<{element.tag} {attribute}="{raw}"> must be a positive integer')
-    return value
-
-
-def _loop(element: ET.Element) -> int:
-    raw = element.get("loop")
-    if raw is None:
-        return 1
-    try:
-        value = int(raw)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise TwimlError(f'<{element.tag} loop="{raw}"> must be 0 or a positive integer')
-    return MAX_LOOPS if value == 0 else min(value, MAX_LOOPS)

@@ -1,8 +1,9 @@
 """The TwiML interpreter: a document's verbs run one by one on the call's process (twilio-semantics §4).
 
 What the caller hears (``<Say>``, ``<Play>``, ``<Pause>``), ``<Gather>`` and the verbs that hand
-the call on (``<Redirect>``, ``<Hangup>``, ``<Reject>``, ``<Leave>``) run here; ``<Enqueue>`` and
-``<Dial>`` are handed to :mod:`simulator.queues` and :mod:`simulator.dial`.
+the call on (``<Redirect>``, ``<Hangup>``, ``<Reject>``, ``<Leave>``) run here; ``<Enqueue>``,
+``<Dial>`` and ``<Record>`` are handed to :mod:`simulator.queues`, :mod:`simulator.dial` and
+:mod:`simulator.recording`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from simulator import twiml
 from simulator.dial import Dialer
 from simulator.kernel import Flow, Wait
 from simulator.queues import Queues
+from simulator.recording import Recorder
 from simulator.records import Said
 from simulator.state import (
     ApplicationError,
@@ -38,6 +40,7 @@ class Verbs:
         platform: VoicePlatform,
         queues: Queues,
         dialer: Dialer,
+        recorder: Recorder,
         *,
         chars_per_second: float,
         first_play_delay: tuple[float, float],
@@ -46,6 +49,7 @@ class Verbs:
         self._platform = platform
         self._queues = queues
         self._dialer = dialer
+        self._recorder = recorder
         self._chars_per_second = chars_per_second
         self._first_play_delay = first_play_delay
         self._wait_redirect_queue_params = wait_redirect_queue_params
@@ -97,6 +101,8 @@ class Verbs:
                 return (yield from self._queues.enqueue(line, document, verb, self.run_document))
             case twiml.Dial():
                 return (yield from self._dialer.dial(line, document, verb, self.run_document))
+            case twiml.Record():
+                return (yield from self._recorder.record(line, document, verb, context))
         assert_never(verb)
 
     def _mark(self, line: Line, verb: twiml.Verb) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 from datetime import datetime
 from email.utils import format_datetime
 from random import Random
@@ -20,6 +21,7 @@ from simulator.records import RestRequest, SimCall, SimEvent, WebhookRequest
 from simulator.rest import RedirectTarget
 from simulator.state import MAIN, ApplicationError, Context, Document, DocumentError, HungUp, Line
 from simulator.transport import XML_CONTENT_TYPES, AppTransport, OutsideApplicationError, Reply
+from simulator.twiml_values import TwimlError
 
 # A TwiML loop that never lets time pass (a document redirecting to itself) would hang the
 # simulation; Twilio would keep fetching. Stop it as an application error instead.
@@ -115,7 +117,8 @@ class VoicePlatform:
     def load(self, line: Line, target: RedirectTarget, context: Context) -> Flow[Document]:
         if target.url is None:
             source = "the Twiml of a REST update"
-            return self._document(target.twiml or "", self.transport.on_app("/"), context, source)
+            document = self._document(target.twiml or "", self.transport.on_app("/"), context, source)
+            return replace(document, inline=True)
         return (yield from self.fetch(line, target.url, target.method, {}, context))
 
     def fetch(
@@ -180,7 +183,7 @@ class VoicePlatform:
     def _document(self, text: str, url: str, context: Context, source: str) -> Document:
         try:
             verbs = twiml.parse_twiml(text, allowed=context.allowed, where=context.where)
-        except twiml.TwimlError as error:
+        except TwimlError as error:
             raise DocumentError(f"{source}: {error}") from None
         return Document(url=url, verbs=verbs)
 

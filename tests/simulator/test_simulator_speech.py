@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from simulator import Said, TwilioSimulator
-from simulator.twiml import Gather, TwimlError, parse_twiml
+from simulator.twiml import Gather, parse_twiml
+from simulator.twiml_values import TwimlError
 from tests.simulator.conftest import TwimlApp, at
 
 SPOKEN_MENU = (
