@@ -64,8 +64,6 @@ if TYPE_CHECKING:
 SLOT: Final = 30
 """Minutes in one planning slot: the rota is planned per half hour."""
 
-SLOTS_PER_DAY: Final = MINUTES_PER_DAY // SLOT
-
 _HIGHS_OPTIMAL: Final = 0
 _HIGHS_INFEASIBLE: Final = 2
 
@@ -89,10 +87,10 @@ class ShiftRules:
     def __post_init__(self) -> None:
         if not self.shift_hours or any(hours <= 0 for hours in self.shift_hours):
             raise ValueError(f"shift_hours needs at least one positive length, got {self.shift_hours}")
-        if not 0 <= self.lunch_minutes < self.lunch_from_hours * 60 - SLOT:
+        if self.lunch_minutes < 0 or self.lunch_slots >= 2 * self.lunch_from_hours:
             raise ValueError(
-                f"lunch_minutes must be at least 0 and fit, with a half hour to spare, in a shift of "
-                f"lunch_from_hours, got {self.lunch_minutes}"
+                f"lunch_minutes must be at least 0 and leave a shift of lunch_from_hours a half hour "
+                f"of work, got {self.lunch_minutes}"
             )
         if self.max_agents is not None and self.max_agents < 0:
             raise ValueError(f"max_agents must be at least 0, got {self.max_agents}")
@@ -101,7 +99,7 @@ class ShiftRules:
     def from_staffing(cls, staffing: Staffing, max_agents: int | None = None) -> ShiftRules:
         """The rules of the configuration's ``staffing`` section."""
         return cls(
-            shift_hours=tuple(staffing.shift_hours),
+            shift_hours=staffing.shift_hours,
             lunch_minutes=staffing.lunch_minutes,
             lunch_from_hours=staffing.lunch_from_hours,
             max_agents=max_agents,
@@ -219,10 +217,11 @@ class RotaInfeasibleError(RotaError):
 
 @dataclass(frozen=True)
 class _ShiftType:
+    """In half hours since midnight: the first slot, the slots on shift, the first lunch slot."""
+
     start: int
     length: int
     lunch: int | None
-    """Slot indices within the day: the first slot, the slots on shift, the first lunch slot."""
 
     def on_shift(self, slot: int) -> bool:
         return self.start <= slot < self.start + self.length

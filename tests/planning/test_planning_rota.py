@@ -345,6 +345,12 @@ def test_a_lunch_of_twenty_minutes_takes_a_whole_half_hour() -> None:
             id="no-shift-length",
         ),
         pytest.param(
+            lambda: ShiftRules(shift_hours=(2, 4), lunch_minutes=100, lunch_from_hours=2),
+            "lunch_minutes must be at least 0 and leave a shift of lunch_from_hours a half hour of work, "
+            "got 100",
+            id="lunch-as-long-as-the-shift",
+        ),
+        pytest.param(
             lambda: plan_rota([DayNeed(MONDAY, ()), DayNeed(MONDAY, ())], DEFAULT),
             "each day once",
             id="a-day-twice",
