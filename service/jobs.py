@@ -354,18 +354,22 @@ class Jobs:
         closing failed, or the recording was reported after the escalation closed), and announce
         again the escalations whose announcement was not confirmed."""
         rt = self._runtime
-        if self._recordings is None and self._notifier is None:
+        recordings = (
+            self._recordings if self._recordings is not None and self._recordings.can_delete else None
+        )
+        notifier = self._notifier if rt.config.notify.webhook_url is not None else None
+        if recordings is None and notifier is None:
             return False
         with rt.session() as session:
             if not claim_tick(session, Job.ESCALATIONS, tick, ran_at=now):
                 return False
         # Twilio and the receiver are asked outside any transaction.
-        if self._recordings is not None:
-            deleted = delete_closed_recordings(rt, self._recordings, now)
+        if recordings is not None:
+            deleted = delete_closed_recordings(rt, recordings, now)
             if deleted:
                 log.info("recordings of closed escalations deleted at Twilio", extra={"recordings": deleted})
-        if self._notifier is not None:
-            self._notifier.announce_missed(now)
+        if notifier is not None:
+            notifier.announce_missed(now)
         return True
 
     def _log_overdue_complaints(self, tick: datetime, now: datetime) -> bool:
