@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
+import httpx
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from twilio.http import HttpClient
@@ -20,6 +21,7 @@ from api import closures as closures_api
 from api import complaints as complaints_api
 from api import config as config_api
 from api import contact_card as contact_card_api
+from api import escalations as escalations_api
 from api import live, metrics, ops
 from api.metrics import metrics_registry
 from config import HelpdeskConfig, Settings
@@ -32,6 +34,8 @@ from ivr.twilio_rest import TwilioCalls, make_client
 from ivr.twiml import Renderer, build_renderer
 from service.failsafe import FailSafeAnswers
 from service.jobs import Jobs
+from service.notify import Notifier, check_notify
+from service.recordings import Recordings
 from service.reload import ConfigWatcher, config_version, load_file
 from service.runtime import Clock, Runtime, caller_hash_key, system_clock, twilio_token
 from service.security import SecurityHeaders
@@ -51,12 +55,15 @@ def create_app(
     clock: Clock | None = None,
     config: HelpdeskConfig | None = None,
     twilio_http_client: HttpClient | None = None,
+    recordings_transport: httpx.BaseTransport | None = None,
+    notify_transport: httpx.BaseTransport | None = None,
 ) -> FastAPI:
     """Build the service from the environment (or the given settings); refuses a bad config.
 
     ``clock`` and ``config`` let the simulator run the real call flow on simulated time and
-    with dry-run overrides; ``twilio_http_client`` carries the REST requests to Twilio (the
-    simulator's, in tests).
+    with dry-run overrides; ``twilio_http_client`` carries the REST requests to Twilio and
+    ``recordings_transport`` the downloads of recordings (the simulator's, in tests);
+    ``notify_transport`` the announcements to ``notify.webhook_url``.
     """
     settings = settings or Settings()
     return_large_blocks()
@@ -66,6 +73,7 @@ def create_app(
         config, version = load_file(settings.ivr_config, measure_remote_audio)
     else:
         version = config_version(config)
+    check_notify(config, settings.ivr_notify_secret, str(settings.ivr_config))
     engine = make_engine(settings.database_url)
     token = twilio_token(settings)
     caller_key = caller_hash_key(settings, token)
@@ -89,7 +97,10 @@ def create_app(
         # Refreshed by the writer after its batches, so that they rarely expire while calls come in.
         runtime.lines = RecentLines(LINE_STATE_TTL_S)
     runtime.presence_listeners.append(partial(redirect_if_unstaffed, runtime))
-    jobs = Jobs(runtime, TwilioCalls(runtime))
+    recordings = Recordings(settings, runtime.twilio, recordings_transport)
+    notifier = Notifier(runtime, settings.ivr_notify_secret, transport=notify_transport)
+    runtime.escalation_listeners.append(notifier)
+    jobs = Jobs(runtime, TwilioCalls(runtime), recordings=recordings, notifier=notifier)
     watcher = (
         ConfigWatcher(runtime, build=build, measure_audio=measure_remote_audio, on_reload=jobs.set_up_queues)
         if config_file is not None
@@ -105,6 +116,7 @@ def create_app(
         switch_interval = sys.getswitchinterval()
         if runtime.writer is not None:
             start_writer(runtime, runtime.writer)
+        notifier.start()
         if settings.ivr_scheduler:
             jobs.start()
         if watcher is not None:
@@ -119,6 +131,8 @@ def create_app(
                 await runtime.writer.aclose()
             sys.setswitchinterval(switch_interval)
             jobs.shutdown()
+            notifier.stop()
+            recordings.close()
             engine.dispose()
 
     https = settings.public_base_url.startswith("https://")
@@ -136,6 +150,8 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.jobs = jobs
+    app.state.recordings = recordings
+    app.state.notifier = notifier
     app.state.config_watcher = watcher
     app.state.metrics_registry = metrics_registry(runtime)
     app.include_router(media_routes.router)
@@ -149,6 +165,7 @@ def create_app(
     app.include_router(contact_card_api.router)
     app.include_router(call_lists_api.router)
     app.include_router(complaints_api.router)
+    app.include_router(escalations_api.router)
 
     # A webhook whose handler raises still answers TwiML that Twilio can run.
     app.add_middleware(FailSafeAnswers, fail_safe=fail_safe_for(runtime))

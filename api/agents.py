@@ -7,14 +7,12 @@ carries one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict
 
 from agents import (
@@ -34,30 +32,14 @@ from agents import (
     set_presence,
 )
 from api.auth import require_role
-from api.errors import REFUSED
+from api.errors import REFUSED, NoInputEcho
 from calls import line_state
 from service.runtime import Runtime, runtime
 
 log = logging.getLogger("ivr")
 
 
-class _NoInputEcho(APIRoute):
-    """Validation errors without the ``input`` FastAPI normally echoes: it may hold a PIN."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]
-                raise RequestValidationError(errors) from None
-
-        return route
-
-
-router = APIRouter(prefix="/api/agents", tags=["agents"], route_class=_NoInputEcho)
+router = APIRouter(prefix="/api/agents", tags=["agents"], route_class=NoInputEcho)
 Rt = Annotated[Runtime[Any], Depends(runtime)]
 OPS = [Depends(require_role("ops"))]
 SUPERVISION = [Depends(require_role("supervisor", "ops"))]

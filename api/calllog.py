@@ -1,16 +1,23 @@
 """Supervisor API of the call log: KPIs, their time series, the call list (JSON or CSV) and the
-invitations sent per day (PRODUCT.md "Interfaces" and "Metrics")."""
+invitations sent per day (PRODUCT.md "Interfaces" and "Metrics").
+
+Next to the call KPIs: the escalations and one-and-done (playbook 1.4.2) in every period and
+bucket, the calls to citizens (playbook 1.5) and the complaints register (playbook 1.4.3.3) of a
+period; the series gives the complaints per day (null in shorter buckets: they have dates only).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
 
 import pydantic.dataclasses
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.types import DecoratedCallable
 from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema, TypeAdapter, create_model
+from sqlalchemy.orm import Session
 
 from api.auth import require_role
 from api.call_list_schemas import FiguresOut
@@ -33,15 +40,24 @@ from calllog import (
     call_row,
     kpi_row,
     list_calls,
+    local_midnight,
     menu_summary,
     series,
     set_invitations,
     summary,
     to_csv,
 )
-from complaints import COMPLAINT_COLUMNS, ComplaintFigures, complaint_figures, complaint_row
+from complaints import COMPLAINT_COLUMNS, ComplaintFigures, complaint_days, complaint_figures, complaint_row
 from config import HelpdeskConfig
-from outbound import OUTBOUND_COLUMNS, outbound_row, period_figures
+from escalations import (
+    ESCALATION_COLUMNS,
+    EscalationFigures,
+    escalation_counts,
+    escalation_figures,
+    escalation_row,
+    figures,
+)
+from outbound import OUTBOUND_COLUMNS, OutboundFigures, outbound_row, period_figures
 from service.runtime import Runtime, runtime
 
 router = APIRouter(prefix="/api", tags=["metrics"])
@@ -81,6 +97,31 @@ class KpisOut(Kpis):
     overflowed_by_reason: Annotated[
         Mapping[str, int], GetPydanticSchema(lambda _, handler: handler(OverflowByReason))
     ]
+    escalations: Annotated[
+        int,
+        Field(
+            description="escalations stored (by the agents and central's urgent questions, playbook 1.3.2.2)"
+        ),
+    ]
+    escalations_urgent: Annotated[
+        int, Field(description="of those, central's urgent questions (playbook 1.2.3.3)")
+    ]
+    one_and_done: Annotated[
+        float | None,
+        Field(
+            description="1 - (escalations - escalations_urgent) / answered: the share of answered calls "
+            "that needed no colleague (playbook 1.4.2); null when nothing was answered"
+        ),
+    ]
+
+    @classmethod
+    def of(cls, kpis: Kpis, escalated: EscalationFigures) -> KpisOut:
+        return cls(
+            **vars(kpis),
+            escalations=escalated.escalations,
+            escalations_urgent=escalated.escalations_urgent,
+            one_and_done=escalated.one_and_done,
+        )
 
 
 class Period(BaseModel):
@@ -118,6 +159,9 @@ class MetricsOut(Period):
 class BucketOut(BaseModel):
     start: dt.datetime = Field(description="first instant of the bucket, local time with its UTC offset")
     kpis: KpisOut
+    complaints: ComplaintsOut | None = Field(
+        description="the complaints register of the day (step day); null in shorter buckets"
+    )
 
 
 class SeriesOut(Period):
@@ -197,6 +241,91 @@ def _name(kind: str, helpdesk: str | None, first: dt.date, last: dt.date) -> str
     return f"{kind}-{helpdesk or 'all'}-{first.isoformat()}-{last.isoformat()}"
 
 
+@dataclass(frozen=True)
+class PeriodFigures:
+    """Everything a period's report shows: the call KPIs with the escalations, the calls to
+    citizens and the complaints register."""
+
+    kpis: Kpis
+    escalations: EscalationFigures
+    outbound: OutboundFigures
+    complaints: ComplaintFigures
+
+    def row(self) -> dict[str, Cell]:
+        return {
+            **kpi_row(self.kpis),
+            **escalation_row(self.escalations),
+            **outbound_row(self.outbound),
+            **complaint_row(self.complaints),
+        }
+
+
+PERIOD_COLUMNS: Final = (*KPI_COLUMNS, *ESCALATION_COLUMNS, *OUTBOUND_COLUMNS, *COMPLAINT_COLUMNS)
+SERIES_COLUMNS: Final = (*KPI_COLUMNS, *ESCALATION_COLUMNS, *COMPLAINT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class BucketFigures:
+    """One bucket of a series: the call KPIs with the escalations, and the complaints of the day
+    (``None`` in buckets shorter than a day)."""
+
+    start: dt.datetime
+    kpis: Kpis
+    escalations: EscalationFigures
+    complaints: ComplaintFigures | None
+
+    def row(self) -> dict[str, Cell]:
+        complaints: dict[str, Cell] = (
+            dict(complaint_row(self.complaints))
+            if self.complaints is not None
+            else dict.fromkeys(COMPLAINT_COLUMNS)
+        )
+        return {
+            "start": self.start.isoformat(),
+            **kpi_row(self.kpis),
+            **escalation_row(self.escalations),
+            **complaints,
+        }
+
+
+def period_figures_of(
+    session: Session, config: HelpdeskConfig, helpdesk: str | None, first: dt.date, last: dt.date
+) -> PeriodFigures:
+    """The figures of ``helpdesk`` (None: all) for the local dates ``first`` to ``last``."""
+    kpis = summary(session, helpdesk, first, last, thresholds_for(config, helpdesk))
+    return PeriodFigures(
+        kpis=kpis,
+        escalations=escalation_figures(session, helpdesk, first, last, config.zone, kpis.answered),
+        outbound=period_figures(session, helpdesk, first, last, config.zone),
+        complaints=complaint_figures(session, helpdesk, first, last),
+    )
+
+
+def series_figures(
+    session: Session,
+    config: HelpdeskConfig,
+    helpdesk: str | None,
+    first: dt.date,
+    last: dt.date,
+    step: Step,
+) -> list[BucketFigures]:
+    """The figures per ``step`` of local time; daily buckets add up to :func:`period_figures_of`."""
+    zone = config.zone
+    buckets = series(session, helpdesk, first, last, step, zone, thresholds_for(config, helpdesk))
+    end = local_midnight(last + dt.timedelta(days=1), zone)
+    counts = escalation_counts(session, helpdesk, [bucket.start for bucket in buckets], end)
+    days = complaint_days(session, helpdesk, first, last) if step == "day" else {}
+    return [
+        BucketFigures(
+            start=bucket.start,
+            kpis=bucket.kpis,
+            escalations=figures(total, urgent, bucket.kpis.answered),
+            complaints=days.get(bucket.start.date()),
+        )
+        for bucket, (total, urgent) in zip(buckets, counts, strict=True)
+    ]
+
+
 def _report(
     path: str, summary: str, model: type[BaseModel], csv_headers: Mapping[str, object] | None = None
 ) -> Callable[[DecoratedCallable], DecoratedCallable]:
@@ -219,23 +348,19 @@ def get_metrics(
     config = rt.config
     _period(config, helpdesk, first, last)
     with rt.session() as session:
-        kpis = summary(session, helpdesk, first, last, thresholds_for(config, helpdesk))
-        outbound = period_figures(session, helpdesk, first, last, config.zone)
-        complaints = complaint_figures(session, helpdesk, first, last)
+        found = period_figures_of(session, config, helpdesk, first, last)
     if _wants_csv(request, format_):
         row: dict[str, Cell] = {"helpdesk": helpdesk, "from": first.isoformat(), "to": last.isoformat()}
-        row.update(kpi_row(kpis))
-        row.update(outbound_row(outbound))
-        row.update(complaint_row(complaints))
-        columns = ("helpdesk", "from", "to", *KPI_COLUMNS, *OUTBOUND_COLUMNS, *COMPLAINT_COLUMNS)
+        row.update(found.row())
+        columns = ("helpdesk", "from", "to", *PERIOD_COLUMNS)
         return _csv(columns, [row], _name("metrics", helpdesk, first, last))
     return MetricsOut(
         helpdesk=helpdesk,
         from_=first,
         to=last,
-        kpis=KpisOut(**vars(kpis)),
-        outbound=FiguresOut.of(outbound),
-        complaints=ComplaintsOut.of(complaints),
+        kpis=KpisOut.of(found.kpis, found.escalations),
+        outbound=FiguresOut.of(found.outbound),
+        complaints=ComplaintsOut.of(found.complaints),
     )
 
 
@@ -308,17 +433,24 @@ def get_series(
             detail=f"more than {MAX_BUCKETS} buckets; choose a longer step or a shorter period",
         )
     with rt.session() as session:
-        buckets = series(session, helpdesk, first, last, step, config.zone, thresholds_for(config, helpdesk))
+        buckets = series_figures(session, config, helpdesk, first, last, step)
     if _wants_csv(request, format_):
-        rows = [{"start": bucket.start.isoformat(), **kpi_row(bucket.kpis)} for bucket in buckets]
-        return _csv(("start", *KPI_COLUMNS), rows, _name(f"series-{step}", helpdesk, first, last))
+        rows = [bucket.row() for bucket in buckets]
+        return _csv(("start", *SERIES_COLUMNS), rows, _name(f"series-{step}", helpdesk, first, last))
     return SeriesOut(
         helpdesk=helpdesk,
         from_=first,
         to=last,
         step=step,
         timezone=config.timezone,
-        buckets=[BucketOut(start=bucket.start, kpis=KpisOut(**vars(bucket.kpis))) for bucket in buckets],
+        buckets=[
+            BucketOut(
+                start=bucket.start,
+                kpis=KpisOut.of(bucket.kpis, bucket.escalations),
+                complaints=ComplaintsOut.of(bucket.complaints) if bucket.complaints is not None else None,
+            )
+            for bucket in buckets
+        ],
     )
 
 

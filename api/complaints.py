@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from fastapi.responses import PlainTextResponse
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.auth import Credentials, require_role
 from api.closures import api_caller
-from api.errors import REFUSED, Refusal
+from api.errors import REFUSED, NoInputEcho, Refusal
 from complaints import (
     MAX_CONTACT,
     MAX_NAME,
@@ -51,23 +48,7 @@ from service.runtime import Runtime, runtime
 log = logging.getLogger("ivr.complaints")
 
 
-class _NoInputEcho(APIRoute):
-    """Validation errors without the ``input`` FastAPI normally echoes: it may be a complainant's details."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]
-                raise RequestValidationError(errors) from None
-
-        return route
-
-
-router = APIRouter(prefix="/api/complaints", tags=["complaints"], route_class=_NoInputEcho)
+router = APIRouter(prefix="/api/complaints", tags=["complaints"], route_class=NoInputEcho)
 Rt = Annotated[Runtime[Any], Depends(runtime)]
 SUPERVISION = [Depends(require_role("supervisor", "ops"))]
 ID_MAX: Final = 2**31 - 1

@@ -2,13 +2,18 @@
 
 FastAPI answers a malformed parameter with a list of field errors; a handler refuses a well-formed
 request it cannot serve with one line of text. Both share the status code, so the OpenAPI document
-lists both schemas under it and a client knows to expect either body.
+lists both schemas under it and a client knows to expect either body. Routers whose bodies carry
+secrets or personal data answer the list without the values (``NoInputEcho``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any, Final
 
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 
@@ -43,3 +48,20 @@ REFUSED: Final[dict[int | str, dict[str, Any]]] = {
         "description": "A malformed parameter (a list), or a request that cannot be answered (one line)",
     }
 }
+
+
+class NoInputEcho(APIRoute):
+    """Validation errors without the ``input`` FastAPI normally echoes: it may be a PIN or a
+    citizen's or complainant's details."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]
+                raise RequestValidationError(errors) from None
+
+        return route

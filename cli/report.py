@@ -1,6 +1,8 @@
 """``ivr report``: the call KPIs of a period as a table or CSV, read from the database of
 ``DATABASE_URL`` with the time zone and thresholds of ``IVR_CONFIG`` (playbook 1.2.2
-"rapportering"); a total also gives the figures of the calls to citizens (playbook 1.5)."""
+"rapportering"), with the escalations and one-and-done (playbook 1.4.2); a total also gives the
+figures of the calls to citizens (playbook 1.5) and the complaints register (1.4.3.3), a daily
+series the complaints per day."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import get_args
 
 from sqlalchemy.orm import Session
 
-from api.calllog import MAX_DAYS, thresholds_for
+from api.calllog import MAX_DAYS, PERIOD_COLUMNS, SERIES_COLUMNS, period_figures_of, series_figures
 from calllog import (
     FIRST_REPORT_DATE,
     KPI_COLUMNS,
@@ -21,15 +23,10 @@ from calllog import (
     Cell,
     Step,
     cell_text,
-    kpi_row,
-    series,
-    summary,
     to_csv,
 )
-from complaints import COMPLAINT_COLUMNS, complaint_figures, complaint_row
 from config import ConfigError, HelpdeskConfig, Settings, load_config
 from database import make_engine, make_sessionmaker
-from outbound import OUTBOUND_COLUMNS, outbound_row, period_figures
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,7 +74,8 @@ class Report:
     key_columns: tuple[str, ...]
     rows: Sequence[Mapping[str, Cell]]
     is_series: bool
-    # The call KPIs, and for a total the outbound and complaint figures after them.
+    # The call KPIs with the escalations; for a total the outbound and complaint figures after
+    # them, for a series the complaints (of the day; empty in shorter buckets).
     figure_columns: tuple[str, ...] = KPI_COLUMNS
 
     @property
@@ -124,24 +122,18 @@ def build_report(
     step: Step | None,
 ) -> Report:
     """Read the KPIs of ``helpdesk`` (None: all) for local dates ``first`` to ``last``."""
-    thresholds = thresholds_for(config, helpdesk)
     scope = helpdesk or "all helpdesks"
     if step is None:
-        kpis = summary(session, helpdesk, first, last, thresholds)
-        outbound = period_figures(session, helpdesk, first, last, config.zone)
-        complaints = complaint_figures(session, helpdesk, first, last)
+        found = period_figures_of(session, config, helpdesk, first, last)
         title = f"{scope}, {first.isoformat()} to {last.isoformat()} ({config.timezone})"
         row: dict[str, Cell] = {"helpdesk": helpdesk, "from": first.isoformat(), "to": last.isoformat()}
-        row.update(kpi_row(kpis))
-        row.update(outbound_row(outbound))
-        row.update(complaint_row(complaints))
+        row.update(found.row())
         key = ("helpdesk", "from", "to")
-        figures = (*KPI_COLUMNS, *OUTBOUND_COLUMNS, *COMPLAINT_COLUMNS)
-        return Report(title, key, [row], is_series=False, figure_columns=figures)
-    buckets = series(session, helpdesk, first, last, step, config.zone, thresholds)
+        return Report(title, key, [row], is_series=False, figure_columns=PERIOD_COLUMNS)
+    buckets = series_figures(session, config, helpdesk, first, last, step)
     title = f"{scope}, {first.isoformat()} to {last.isoformat()}, per {step} ({config.timezone})"
-    rows = [{"start": bucket.start.isoformat(), **kpi_row(bucket.kpis)} for bucket in buckets]
-    return Report(title, ("start",), rows, is_series=True)
+    rows = [bucket.row() for bucket in buckets]
+    return Report(title, ("start",), rows, is_series=True, figure_columns=SERIES_COLUMNS)
 
 
 def _problem(config: HelpdeskConfig, helpdesk: str | None, first: dt.date, last: dt.date) -> str | None:

@@ -356,6 +356,42 @@ def complaint_figures(
     )
 
 
+def complaint_days(
+    session: Session, helpdesk_id: str | None, first: dt.date, last: dt.date
+) -> dict[dt.date, ComplaintFigures]:
+    """The figures of each local date from ``first`` to ``last`` (every day present), as
+    :func:`complaint_figures` gives them for a one-day period: the KPIs' daily series."""
+    if first > last:
+        raise ValueError(f"the period starts ({first}) after it ends ({last})")
+    received = select(Complaint.received_on, func.count()).where(
+        Complaint.received_on >= first, Complaint.received_on <= last
+    )
+    answered = select(Complaint.received_on, Complaint.answered_on).where(
+        Complaint.answered_on >= first, Complaint.answered_on <= last
+    )
+    if helpdesk_id is not None:
+        received = received.where(Complaint.helpdesk_id == helpdesk_id)
+        answered = answered.where(Complaint.helpdesk_id == helpdesk_id)
+    counts = {day: int(count) for day, count in session.execute(received.group_by(Complaint.received_on))}
+    answers: dict[dt.date, list[bool]] = {}
+    for received_on, answered_on in session.execute(answered):
+        if answered_on is not None:
+            answers.setdefault(answered_on, []).append(answered_on <= deadline(received_on))
+    days = [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
+    return {
+        day: ComplaintFigures(
+            received=counts.get(day, 0),
+            answered=len(answers.get(day, [])),
+            answered_in_time=_share(sum(answers[day]), len(answers[day])) if day in answers else None,
+        )
+        for day in days
+    }
+
+
+def _share(part: int, whole: int) -> float:
+    return float((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP))
+
+
 def complaint_row(figures: ComplaintFigures) -> dict[str, int | float | None]:
     """The figures under their ``COMPLAINT_COLUMNS`` names."""
     return {f"complaints_{name}": getattr(figures, name) for name in FIGURES}

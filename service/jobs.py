@@ -1,5 +1,6 @@
 """The once-a-minute jobs: staffing watch, the reaper of ended calls, the Twilio queue sizes, the
-retention of personal data, and once a day the list of overdue complaints.
+retention of personal data, the escalations' loose ends (recordings of closed escalations still at
+Twilio, announcements not confirmed), and once a day the list of overdue complaints.
 
 Every instance runs the same scheduler; each job claims the minute in the database first
 (``staffing.claim_tick``), so across all instances a job runs once per minute.
@@ -23,8 +24,11 @@ from calllog import purge_raw_numbers
 from calls import leave_queue
 from complaints import complaints, erase_closed_complaints
 from config import HelpdeskConfig
+from escalations import erase_closed_escalations
 from outbound import erase_closed_numbers, release_claims
 from routing import returning_queue_name
+from service.notify import Notifier
+from service.recordings import Recordings, delete_closed_recordings
 from service.runtime import Runtime
 from staffing import (
     agent_call_sids,
@@ -59,6 +63,7 @@ class Job(enum.StrEnum):
     REAPER = "reaper"
     QUEUES = "twilio-queues"
     RETENTION = "retention"
+    ESCALATIONS = "escalations"
     # Claimed once per local day (the tick is the day's midnight), not per minute.
     COMPLAINTS_OVERDUE = "complaints-overdue"
 
@@ -95,12 +100,22 @@ class Jobs:
     """The scheduled jobs of one app instance; ``run_tick`` is what the scheduler calls.
 
     Without ``telephony`` (or while it is not available: no Twilio credentials) the reaper and
-    the queue set-up do nothing.
+    the queue set-up do nothing; without ``recordings`` and ``notifier`` neither do the
+    escalations' loose ends.
     """
 
-    def __init__(self, runtime: Runtime[Any], telephony: Telephony | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime[Any],
+        telephony: Telephony | None = None,
+        *,
+        recordings: Recordings | None = None,
+        notifier: Notifier | None = None,
+    ) -> None:
         self._runtime = runtime
         self._telephony = telephony
+        self._recordings = recordings
+        self._notifier = notifier
         self._queues_set_for: HelpdeskConfig | None = None
         self._scheduler: BackgroundScheduler | None = None
 
@@ -196,6 +211,7 @@ class Jobs:
             (Job.REAPER, self._reap),
             (Job.QUEUES, self._set_up_queues),
             (Job.RETENTION, self._purge_numbers),
+            (Job.ESCALATIONS, self._escalation_loose_ends),
             (Job.COMPLAINTS_OVERDUE, self._log_overdue_complaints),
         ):
             try:
@@ -319,6 +335,8 @@ class Jobs:
             erased = erase_closed_numbers(session, before, now)
             complaints_before = now - timedelta(days=rt.config.complaints.retention_days)
             complaints_erased = erase_closed_complaints(session, complaints_before, now)
+            # The call log's retention, counted from the escalation's closing.
+            escalations_erased = erase_closed_escalations(session, before, now)
         if purged:
             log.info("raw caller numbers purged", extra={"records": purged})
         if erased:
@@ -327,6 +345,31 @@ class Jobs:
             log.info(
                 "complainants' details of closed complaints erased", extra={"complaints": complaints_erased}
             )
+        if escalations_erased:
+            log.info("numbers of closed escalations erased", extra={"escalations": escalations_erased})
+        return True
+
+    def _escalation_loose_ends(self, tick: datetime, now: datetime) -> bool:
+        """Delete at Twilio the recordings of closed escalations it still holds (the deletion on
+        closing failed, or the recording was reported after the escalation closed), and announce
+        again the escalations whose announcement was not confirmed."""
+        rt = self._runtime
+        recordings = (
+            self._recordings if self._recordings is not None and self._recordings.can_delete else None
+        )
+        notifier = self._notifier if rt.config.notify.webhook_url is not None else None
+        if recordings is None and notifier is None:
+            return False
+        with rt.session() as session:
+            if not claim_tick(session, Job.ESCALATIONS, tick, ran_at=now):
+                return False
+        # Twilio and the receiver are asked outside any transaction.
+        if recordings is not None:
+            deleted = delete_closed_recordings(rt, recordings, now)
+            if deleted:
+                log.info("recordings of closed escalations deleted at Twilio", extra={"recordings": deleted})
+        if notifier is not None:
+            notifier.announce_missed(now)
         return True
 
     def _log_overdue_complaints(self, tick: datetime, now: datetime) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -12,18 +13,69 @@ import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
+from sqlalchemy.orm import Session
 
 from app import create_app
 from calllog import KPI_COLUMNS
-from complaints import COMPLAINT_COLUMNS
+from complaints import COMPLAINT_COLUMNS, Complaint
+from escalations import ESCALATION_COLUMNS, Escalation
 from outbound import OUTBOUND_COLUMNS
 from tests.calllog.conftest import abandoned, answered, local, overflowed, play, sid
 from tests.calllog.test_calllog_kpis import build_calls
 from tests.conftest import _new_database
-from tests.ivr.conftest import BASE, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, make_settings
+from tests.ivr.conftest import BASE, BRUSSELS, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, make_settings
 from tests.outbound.test_outbound_figures import build_calls as build_outbound_calls
 
 PERIOD = {"helpdesk": "voorkempen", "from": "2026-12-01", "to": "2026-12-02"}
+# (helpdesk, local time stored, priority): two of the agents' and one of central's in the period.
+ESCALATIONS = [
+    ("voorkempen", "2026-12-01T10:30:00", "normal"),
+    ("voorkempen", "2026-12-01T23:59:59", "normal"),
+    ("voorkempen", "2026-12-02T09:15:00", "urgent"),
+    ("voorkempen", "2026-12-03T00:00:00", "normal"),
+    ("kempen-zuid", "2026-12-01T11:00:00", "normal"),
+]
+
+
+def build_follow_ups(session: Session) -> None:
+    """The escalations above, and a complaint received on 1 December and answered on the 2nd."""
+    for number, (helpdesk, at, priority) in enumerate(ESCALATIONS, start=1):
+        stored = dt.datetime.fromisoformat(at).replace(tzinfo=BRUSSELS)
+        session.add(
+            Escalation(
+                token=f"{number:032x}",
+                helpdesk_id=helpdesk,
+                priority=priority,
+                source="central" if priority == "urgent" else "agent",
+                recording_call_sid=f"CA{number:032x}",
+                recording_status="completed",
+                status="open",
+                created_at=stored,
+                updated_at=stored,
+            )
+        )
+    noon = dt.datetime(2026, 12, 1, 12, tzinfo=BRUSSELS)
+    session.add(
+        Complaint(
+            helpdesk_id="voorkempen",
+            received_on=dt.date(2026, 12, 1),
+            channel="phone",
+            name="Jan Peeters",
+            contact="+32470111201",
+            description="Geen tijdslot",
+            category="too_few_slots",
+            scope="local",
+            status="answered",
+            outcome="founded",
+            answered_on=dt.date(2026, 12, 2),
+            answer_channel="phone",
+            created_at=noon,
+            created_by="api:ops#1",
+            updated_at=noon,
+            updated_by="api:ops#1",
+            closed_at=noon,
+        )
+    )
 
 
 def _app(db_url: str) -> FastAPI:
@@ -44,6 +96,7 @@ def client(
             with app.state.runtime.session() as session:
                 build_calls(session)
                 build_outbound_calls(session)
+                build_follow_ups(session)
                 play(session, sid(400), "voorkempen", local("2026-10-25T02:30:00+02:00"), abandoned(3))
                 play(session, sid(401), "voorkempen", local("2026-10-25T02:30:00+01:00"), answered(8, 30))
                 play(
@@ -216,7 +269,12 @@ def test_metrics_json(client: TestClient) -> None:
         "avg_talk_s": 196.4,
         "invitations": 500,
         "contact_rate": 0.062,
+        # 1 - (3 - 1) / 12: central's urgent question is not one of the answered calls.
+        "escalations": 3,
+        "escalations_urgent": 1,
+        "one_and_done": 0.8333,
     }
+    assert body["complaints"] == {"received": 1, "answered": 1, "answered_in_time": 1.0}
 
 
 @pytest.mark.parametrize(
@@ -235,7 +293,15 @@ def test_metrics_csv_equals_the_json(
     as_csv = client.get("/api/metrics", params={**PERIOD, **params}, headers={**auth, **headers})
 
     (row,) = _csv(as_csv)
-    assert list(row) == ["helpdesk", "from", "to", *KPI_COLUMNS, *OUTBOUND_COLUMNS, *COMPLAINT_COLUMNS]
+    assert list(row) == [
+        "helpdesk",
+        "from",
+        "to",
+        *KPI_COLUMNS,
+        *ESCALATION_COLUMNS,
+        *OUTBOUND_COLUMNS,
+        *COMPLAINT_COLUMNS,
+    ]
     assert row == {
         "helpdesk": "voorkempen",
         "from": "2026-12-01",
@@ -262,8 +328,39 @@ def test_series_csv_equals_the_json(client: TestClient, step: str) -> None:
     as_json = _get(client, "/api/metrics/series", **params).json()
     rows = _csv(_get(client, "/api/metrics/series", **params, format="csv"))
 
-    assert [{"start": bucket["start"], **_flat(bucket["kpis"])} for bucket in as_json["buckets"]] == rows
+    assert [
+        {"start": bucket["start"], **_flat(bucket["kpis"]), **_complaints(bucket["complaints"])}
+        for bucket in as_json["buckets"]
+    ] == rows
+    assert list(rows[0]) == ["start", *KPI_COLUMNS, *ESCALATION_COLUMNS, *COMPLAINT_COLUMNS]
     assert len(rows) == {"15m": 192, "hour": 48, "day": 2}[step]
+
+
+def _complaints(figures: dict[str, Any] | None) -> dict[str, str]:
+    if figures is None:
+        return dict.fromkeys(COMPLAINT_COLUMNS, "")
+    return {f"complaints_{name}": _as_csv_text(value) for name, value in figures.items()}
+
+
+def test_the_series_counts_escalations_per_bucket_and_complaints_per_day(client: TestClient) -> None:
+    days = _get(client, "/api/metrics/series", **PERIOD, step="day").json()["buckets"]
+    assert [
+        (b["kpis"]["escalations"], b["kpis"]["escalations_urgent"], b["kpis"]["answered"], b["complaints"])
+        for b in days
+    ] == [
+        (2, 0, days[0]["kpis"]["answered"], {"received": 1, "answered": 0, "answered_in_time": None}),
+        (1, 1, days[1]["kpis"]["answered"], {"received": 0, "answered": 1, "answered_in_time": 1.0}),
+    ]
+    total = _get(client, "/api/metrics", **PERIOD).json()["kpis"]
+    assert sum(b["kpis"]["answered"] for b in days) == total["answered"]
+    hours = _get(client, "/api/metrics/series", **PERIOD, step="hour").json()["buckets"]
+    escalated = [(b["start"], b["kpis"]["escalations"]) for b in hours if b["kpis"]["escalations"]]
+    assert escalated == [
+        ("2026-12-01T10:00:00+01:00", 1),
+        ("2026-12-01T23:00:00+01:00", 1),
+        ("2026-12-02T09:00:00+01:00", 1),
+    ]
+    assert {b["complaints"] is None for b in hours} == {True}
 
 
 def test_series_on_the_day_summer_time_ends(client: TestClient) -> None:
@@ -434,6 +531,7 @@ def test_the_openapi_document_describes_json_and_csv(client: TestClient) -> None
     assert set(document["components"]["schemas"]["KpisOut"]["properties"]) == {
         *(name for name in KPI_COLUMNS if not name.startswith("overflowed_")),
         "overflowed_by_reason",
+        *ESCALATION_COLUMNS,
     }
 
 

@@ -9,7 +9,9 @@ import pytest
 
 from calllog import KPI_COLUMNS, set_invitations
 from cli.report import add_arguments, run
+from complaints import COMPLAINT_COLUMNS
 from database import make_engine, make_sessionmaker
+from escalations import ESCALATION_COLUMNS, Escalation
 from outbound import Outcome
 from tests.calllog.conftest import Ev, abandoned, answered, local, overflowed, play, sid
 from tests.ivr.conftest import CONFIG
@@ -18,7 +20,7 @@ from tests.outbound.call_lists import NUMBERS, called, filled, stored_list
 
 @pytest.fixture
 def database(migrated_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Six calls of voorkempen on 2 December 2026 and 100 invitations that day."""
+    """Six calls of voorkempen on 2 December 2026, 100 invitations and one escalation that day."""
     monkeypatch.setenv("DATABASE_URL", migrated_db_url)
     monkeypatch.setenv("IVR_CONFIG", str(CONFIG))
     engine = make_engine(migrated_db_url)
@@ -42,6 +44,22 @@ def database(migrated_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
             called(session, list_id, 2, local("2026-12-02 09:11:00"), Outcome.BUSY)
             called(session, list_id, 3, local("2026-12-02 09:15:00"), Outcome.ACCEPTED, talk_s=120)
             filled(session, list_id, local("2026-12-02 09:16:00"))
+            at = local("2026-12-02 10:30:00")
+            session.add(
+                Escalation(
+                    token="e" * 32,
+                    helpdesk_id="voorkempen",
+                    priority="normal",
+                    source="agent",
+                    agent="1001",
+                    call_sid=sid(1),
+                    recording_call_sid=sid(8),
+                    recording_status="completed",
+                    status="open",
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
     finally:
         engine.dispose()
     return migrated_db_url
@@ -81,6 +99,9 @@ max_wait_s                     180
 avg_talk_s                   150.0
 invitations                    100
 contact_rate                  0.06
+escalations                      1
+escalations_urgent               0
+one_and_done                   0.5
 outbound_people_called           3
 outbound_attempts                3
 outbound_reached                 1
@@ -112,11 +133,13 @@ def test_csv(database: str, capsys: pytest.CaptureFixture[str]) -> None:
         "overflowed_closed,overflowed_no_agents,overflowed_queue_full,overflowed_wait_timeout,"
         "overflowed_error,closing_message,busy_message,in_progress,entered_queue,returning_calls,"
         "reachability,service_level,asa_s,avg_abandon_wait_s,max_wait_s,avg_talk_s,invitations,contact_rate,"
+        "escalations,escalations_urgent,one_and_done,"
         "outbound_people_called,outbound_attempts,outbound_reached,outbound_accepted,outbound_kept,"
         "outbound_do_not_call,outbound_wrong_number,outbound_no_answer,outbound_voicemail,"
         "outbound_busy_failed,outbound_lists_filled,outbound_fill_s,outbound_talk_s,"
         "complaints_received,complaints_answered,complaints_answered_in_time\r\n"
         "voorkempen,2026-12-02,2026-12-02,6,5,2,2,1,2,1,0,0,1,0,0,0,0,5,1,0.4,0.25,45.0,21.5,180,150.0,100,0.06,"
+        "1,0,0.5,"
         "3,3,1,1,0,0,0,1,0,1,1,960.0,120,0,0,\r\n"
     )
 
@@ -124,8 +147,9 @@ def test_csv(database: str, capsys: pytest.CaptureFixture[str]) -> None:
 def test_all_helpdesks_per_day(database: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert report("--from", "2026-12-01", "--to", "2026-12-02", "--step", "day", "--format", "csv") == 0
     assert capsys.readouterr().out.splitlines()[1:] == [
-        "2026-12-01T00:00:00+01:00,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,0,",
-        "2026-12-02T00:00:00+01:00,7,6,3,2,1,2,1,0,0,1,0,0,0,0,6,1,0.5,0.4,31.7,21.5,180,120.0,100,0.07",
+        "2026-12-01T00:00:00+01:00,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,,,,,,,0,,0,0,,0,0,",
+        "2026-12-02T00:00:00+01:00,7,6,3,2,1,2,1,0,0,1,0,0,0,0,6,1,0.5,0.4,31.7,21.5,180,120.0,100,0.07,"
+        "1,0,0.6667,0,0,",
     ]
 
 
@@ -133,7 +157,8 @@ def test_a_series_as_a_table(database: str, capsys: pytest.CaptureFixture[str]) 
     assert report(*DAY, "--step", "hour") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "voorkempen, 2026-12-02 to 2026-12-02, per hour (Europe/Brussels)"
-    assert lines[1].split() == ["start", *KPI_COLUMNS]  # a series gives the call KPIs only
+    # A series gives the call KPIs, the escalations and the complaints of the day (none per hour).
+    assert lines[1].split() == ["start", *KPI_COLUMNS, *ESCALATION_COLUMNS, *COMPLAINT_COLUMNS]
     assert len(lines) == 2 + 24
     assert lines[12].split() == [
         "2026-12-02T10:00:00+01:00",
@@ -141,9 +166,11 @@ def test_a_series_as_a_table(database: str, capsys: pytest.CaptureFixture[str]) 
             ["4", "4", "2", "2", "1"]
             + ["0"] * 9
             + ["4", "1", "0.5", "0.3333", "45.0", "21.5", "70", "150.0", "-", "-"]
+            + ["1", "0", "0.5"]
+            + ["-"] * 3
         ),
     ]
-    assert lines[2].split()[1:] == ["0"] * 16 + ["-"] * 8
+    assert lines[2].split()[1:] == ["0"] * 16 + ["-"] * 8 + ["0", "0", "-"] + ["-"] * 3
     # Columns line up: every line as long as the header.
     assert {len(line) for line in lines[1:]} == {len(lines[1])}
 
