@@ -471,8 +471,8 @@ class Renderer:
                 self._speak(response, self.prompt(desk, "agent_escalate_prompt"))
                 self._record(response, desk, self._agent_url("/escalation", desk, **query), "agent", query)
             case QuestionRecorded(code=code, saved=saved, seconds=seconds, conversation=conversation):
-                said: MessageKey = "agent_escalation_saved" if saved else "agent_escalation_nothing"
-                self._menu(response, desk, code, seconds, self.prompt(desk, said), after=conversation)
+                kept: MessageKey = "agent_escalation_saved" if saved else "agent_escalation_nothing"
+                self._menu(response, desk, code, seconds, self.prompt(desk, kept), after=conversation)
             case _:
                 assert_never(decision)
         return str(response)
@@ -489,8 +489,8 @@ class Renderer:
             case NotInUse():
                 _hang_up(response, self._playable(self.prompt(desk, "escalation_not_in_use")))
             case UrgentRecorded(saved=saved):
-                said: MessageKey = "escalation_thanks" if saved else "escalation_nothing"
-                _hang_up(response, self._playable(self.prompt(desk, said)))
+                told: MessageKey = "escalation_thanks" if saved else "escalation_nothing"
+                _hang_up(response, self._playable(self.prompt(desk, told)))
             case _:
                 assert_never(decision)
         return str(response)
