@@ -13,7 +13,7 @@ from starlette.types import Scope
 from config import Voice
 from ivr.failsafe import DOCUMENTS, VERIFIED_FORM, Document, document_of, fail_safe_twiml, wait_seconds
 from ivr.signature import FormParams
-from ivr.twiml import Renderer, agent_line_unavailable, last_resort
+from ivr.twiml import Renderer, agent_line_unavailable, escalation_line_unavailable, last_resort
 from routing import PlayClosing
 from service.runtime import Runtime
 from simulator.twiml import ANNOUNCE_VERBS, MAIN_VERBS, WAIT_VERBS, DialNumber, Verb, parse_twiml
@@ -49,6 +49,8 @@ AGENT_DOC = Family(Document.AGENT, MAIN_VERBS)
 # what may be an answering machine.
 SCREEN_DOC = Family(Document.SCREEN, frozenset({"Hangup"}))
 STATUS_DOC = Family(Document.STATUS, frozenset())
+# The escalation numbers' call (tests/ivr/test_escalation_line.py has its routes).
+ESCALATION_DOC = Family(Document.ESCALATION, MAIN_VERBS)
 
 FAMILIES = {
     "/twilio/voice": CITIZEN_DOC,
@@ -286,13 +288,14 @@ def test_the_agent_fail_safe_speaks_in_the_helpdesks_voice(line: Line) -> None:
 def test_a_fail_safe_that_cannot_be_rendered_still_answers_its_documents_verbs(document: Document) -> None:
     # A runtime without config or clock: every fail-safe falls back to its document's bare answer.
     body = fail_safe_twiml(cast(Runtime[Renderer], object()), document, _scope("/twilio/x", {}))
-    _verbs(body, {family.document: family for family in FAMILIES.values()}[document])
+    _verbs(body, {family.document: family for family in (*FAMILIES.values(), ESCALATION_DOC)}[document])
     expected = {
         Document.CITIZEN: last_resort(),
         Document.WAIT: f'{HEAD}<Response><Pause length="60" /></Response>',
         Document.QUEUE_URL: EMPTY,
         Document.AGENT: agent_line_unavailable(),
         Document.SCREEN: HANG_UP,
+        Document.ESCALATION: escalation_line_unavailable(),
         Document.STATUS: EMPTY,
     }
     assert body == expected[document]
