@@ -32,6 +32,10 @@ APOLOGY = (
     f"{HEAD}<Response><Say {VOICE}>De medewerkerslijn is op dit ogenblik niet bereikbaar. "
     "Probeer het later opnieuw.</Say><Hangup /></Response>"
 )
+ESCALATION_APOLOGY = (
+    f"{HEAD}<Response><Say {VOICE}>De lijn voor dringende vragen is op dit ogenblik niet bereikbaar. "
+    "Probeer het later opnieuw.</Say><Hangup /></Response>"
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ AGENT_DOC = Family(Document.AGENT, MAIN_VERBS)
 # what may be an answering machine.
 SCREEN_DOC = Family(Document.SCREEN, frozenset({"Hangup"}))
 STATUS_DOC = Family(Document.STATUS, frozenset())
-# The escalation numbers' call (tests/ivr/test_escalation_line.py has its routes).
+# The escalation numbers' call (the central contact centre).
 ESCALATION_DOC = Family(Document.ESCALATION, MAIN_VERBS)
 
 FAMILIES = {
@@ -72,6 +76,10 @@ FAMILIES = {
     "/twilio/agent/outbound/after": AGENT_DOC,
     "/twilio/agent/outbound/outcome": AGENT_DOC,
     "/twilio/menu": CITIZEN_DOC,
+    "/twilio/agent/escalation": AGENT_DOC,
+    "/twilio/escalation": ESCALATION_DOC,
+    "/twilio/escalation/recorded": ESCALATION_DOC,
+    "/twilio/recording-status": STATUS_DOC,
 }
 # What the fail-safe answers for each path at 10:00 on a Wednesday (central open), QueueTime 30.
 RAISED = {
@@ -80,6 +88,7 @@ RAISED = {
     Document.QUEUE_URL: EMPTY,
     Document.AGENT: APOLOGY,
     Document.SCREEN: HANG_UP,
+    Document.ESCALATION: ESCALATION_APOLOGY,
     Document.STATUS: EMPTY,
 }
 
@@ -132,6 +141,7 @@ def test_a_handler_that_raises_gets_the_fail_safe_of_its_document(
     monkeypatch.setattr("ivr.webhooks.parse_params", broken)
     monkeypatch.setattr("ivr.agent_line.parse_params", broken)
     monkeypatch.setattr("ivr.agent_outbound.parse_params", broken)
+    monkeypatch.setattr("ivr.escalations.parse_params", broken)
     response = line.post(f"{path}?helpdesk=voorkempen", _params(line, path))
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/xml; charset=utf-8"
@@ -288,7 +298,7 @@ def test_the_agent_fail_safe_speaks_in_the_helpdesks_voice(line: Line) -> None:
 def test_a_fail_safe_that_cannot_be_rendered_still_answers_its_documents_verbs(document: Document) -> None:
     # A runtime without config or clock: every fail-safe falls back to its document's bare answer.
     body = fail_safe_twiml(cast(Runtime[Renderer], object()), document, _scope("/twilio/x", {}))
-    _verbs(body, {family.document: family for family in (*FAMILIES.values(), ESCALATION_DOC)}[document])
+    _verbs(body, {family.document: family for family in FAMILIES.values()}[document])
     expected = {
         Document.CITIZEN: last_resort(),
         Document.WAIT: f'{HEAD}<Response><Pause length="60" /></Response>',
