@@ -26,7 +26,7 @@ from api import live, metrics, ops
 from api.metrics import metrics_registry
 from config import HelpdeskConfig, Settings
 from database import make_engine, make_sessionmaker, writer_lock
-from ivr import agent_line, agent_outbound, media_routes, webhooks
+from ivr import agent_line, agent_outbound, escalations, media_routes, webhooks
 from ivr.failsafe import fail_safe_for
 from ivr.media import measure_remote_audio
 from ivr.redirects import redirect_if_unstaffed
@@ -139,7 +139,12 @@ def create_app(
     app = FastAPI(
         # Twilio's webhooks first: they are nearly all of the traffic, and routes are matched in
         # order (the documentation routes FastAPI adds come after the routes given here).
-        routes=[*webhooks.router.routes, *agent_line.router.routes, *agent_outbound.router.routes],
+        routes=[
+            *webhooks.router.routes,
+            *agent_line.router.routes,
+            *agent_outbound.router.routes,
+            *escalations.router.routes,
+        ],
         lifespan=lifespan,
         title="Vaccination helpdesk call flow",
         summary="Twilio webhooks and APIs of the local COVID-19 vaccination helpdesks",

@@ -129,6 +129,23 @@ def answered_since(session: Session, helpdesk_id: str, agent: str, since: dt.dat
     return found is not None
 
 
+def latest_answered(session: Session, helpdesk_id: str, agent: str, since: dt.datetime) -> str | None:
+    """The call of ``helpdesk_id`` that ``agent`` took last at or after ``since`` (its ``<Queue
+    url>``), ``None`` when none: the citizen of an agent's last conversation when Twilio did not
+    name it. On the same index as :func:`answered_since`."""
+    return session.scalar(
+        select(QueueEntry.call_sid)
+        .where(
+            QueueEntry.helpdesk_id == helpdesk_id,
+            or_(QueueEntry.left_at.is_(None), QueueEntry.left_at >= since),
+            QueueEntry.answered_by == agent,
+            QueueEntry.answered_at >= since,
+        )
+        .order_by(QueueEntry.answered_at.desc())
+        .limit(1)
+    )
+
+
 def claim_for_redirect(session: Session, helpdesk_id: str, now: dt.datetime) -> list[str]:
     """Claim every caller still waiting at ``helpdesk_id`` for a redirect to central.
 

@@ -11,6 +11,8 @@ the menu switches the agent to calling the people of the call lists (``ivr.agent
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 from datetime import UTC, datetime
 
 from fastapi import BackgroundTasks, Request, Response
@@ -29,12 +31,13 @@ from agents import (
 from calls import answered_since, returning_waiting
 from config import Helpdesk
 from ivr.params import GatherParams, QueueDialParams, TwilioParams, WaitParams, parse_params
-from ivr.twiml import Renderer
+from ivr.twiml import CITIZEN_LATEST, Renderer
 from ivr.webhooks import TwilioRoutes, Webhook, call_log, log_events, twiml, webhook
 from routing import (
     AgentStatus,
     AskCode,
     CallNextPerson,
+    Conversation,
     LockedOut,
     LoggedIn,
     MenuDecision,
@@ -68,6 +71,8 @@ _STATUS: dict[PresenceStatus, AgentStatus] = {
 }
 # Presences in which the agent takes no callers: the waiting callers may have to leave.
 _TAKING_NO_CALLERS = frozenset({PresenceStatus.BREAK, PresenceStatus.OUTBOUND})
+# A call's SID (``CA`` and 32 hex digits), as our own URLs carry the citizen's.
+_CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 
 
 def versioned_desk(call: Webhook, to: str) -> tuple[Renderer, Helpdesk | None]:
@@ -272,6 +277,16 @@ async def after(request: Request) -> Response:
     return twiml(renderer.agent_line(desk, decision))
 
 
+def conversation_of(call: Webhook) -> Conversation | None:
+    """The conversation our own URL names (``citizen=`` and ``dialled=``, see
+    :class:`routing.Conversation`): ``None`` when it names none (a menu not after a conversation)."""
+    citizen = call.param("citizen")
+    if not citizen:
+        return None
+    caller_sid = citizen if citizen != CITIZEN_LATEST and _CALL_SID.fullmatch(citizen) else ""
+    return Conversation(caller_sid=caller_sid, dialled=_epoch_seconds(call.param("dialled")))
+
+
 def _epoch_seconds(dialled: str) -> int | None:
     """The moment of the dial, from our own ``dialled`` query parameter (seconds since the epoch;
     at most 11 digits, a moment a datetime can hold)."""
@@ -308,7 +323,9 @@ async def menu(request: Request) -> Response:
         return twiml(renderer.hang_up())
     now = rt.clock()
     current = await run_in_threadpool(_status, rt, desk, code, params.call_sid)
-    decision = decide_menu(desk, code, params.digits, current)
+    # A fresh token names the recording, should the key escalate the conversation's question.
+    after, token = conversation_of(call), secrets.token_hex(16)
+    decision = decide_menu(desk, code, params.digits, current, after=after, token=token)
     changed = _presence_change(decision)
     if changed is not None:
 

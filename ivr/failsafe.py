@@ -14,7 +14,9 @@ What may be answered depends on the document Twilio asked for (PRODUCT.md, twili
   forwarded to central);
 - the screen on the leg of a person an agent calls (the ``<Number url>``, before the agent is
   put through): ``<Hangup/>``; nothing said or played, which an answering machine would keep;
-- a status callback: an empty ``<Response/>`` (Twilio ignores it).
+- an escalation number (the central contact centre leaving an urgent question): a short apology
+  in the helpdesk's voice, then ``<Hangup/>`` (never a forward to central, who is the caller);
+- a status callback, also a recording's: an empty ``<Response/>`` (Twilio ignores it).
 
 :data:`DOCUMENTS` says which webhook path answers which document; :func:`fail_safe_for` gives
 ``service.failsafe.FailSafeAnswers`` the answer of each path.
@@ -35,7 +37,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from config import Helpdesk, HelpdeskConfig
 from ivr.signature import FormParams, form_pairs
-from ivr.twiml import XML_TYPE, Renderer, agent_line_unavailable, last_resort
+from ivr.twiml import XML_TYPE, Renderer, agent_line_unavailable, escalation_line_unavailable, last_resort
 from routing import PlayClosing, fail_safe
 from service.runtime import Runtime
 
@@ -55,6 +57,7 @@ class Document(StrEnum):
     QUEUE_URL = "queue-url"  # a <Dial><Queue url> document, played to the caller before the bridge
     AGENT = "agent"  # the agent line
     SCREEN = "screen"  # a <Number url> document, on the leg of a person an agent calls
+    ESCALATION = "escalation"  # an escalation number's call (the central contact centre)
     STATUS = "status"  # a status callback
 
 
@@ -65,6 +68,8 @@ DOCUMENTS: tuple[tuple[str, Document], ...] = (
     ("/twilio/agent", Document.AGENT),
     ("/twilio/wait", Document.WAIT),
     ("/twilio/status", Document.STATUS),
+    ("/twilio/recording-status", Document.STATUS),
+    ("/twilio/escalation", Document.ESCALATION),
     ("/twilio", Document.CITIZEN),
 )
 
@@ -106,6 +111,9 @@ def _citizen(rt: Runtime[Renderer], failed: _Failed) -> str:
     renderer = rt.renderer
     config = renderer.config
     caller, to = failed.form.get("From", ""), failed.form.get("To", "")
+    escalation_desk = config.by_escalation_number(to)
+    if escalation_desk is not None:  # an escalation number's call that reached /twilio/voice
+        return escalation_line_unavailable(config.voice_for(escalation_desk))
     desk = config.helpdesk(failed.query.get("helpdesk", "")) or config.by_number(to)
     decision = fail_safe(config, desk, rt.clock())
     if desk is not None and isinstance(decision, PlayClosing):
@@ -152,6 +160,14 @@ def _agent(rt: Runtime[Renderer], failed: _Failed) -> str:
     return agent_line_unavailable(config.voice if desk is None else config.voice_for(desk))
 
 
+def _escalation(rt: Runtime[Renderer], failed: _Failed) -> str:
+    config = rt.config
+    desk = config.helpdesk(failed.query.get("helpdesk", "")) or config.by_escalation_number(
+        failed.form.get("To", "")
+    )
+    return escalation_line_unavailable(config.voice if desk is None else config.voice_for(desk))
+
+
 def _empty(rt: Runtime[Renderer], failed: _Failed) -> str:
     return Renderer.empty()
 
@@ -166,6 +182,7 @@ _ANSWERS: dict[Document, Callable[[Runtime[Renderer], _Failed], str]] = {
     Document.QUEUE_URL: _empty,
     Document.AGENT: _agent,
     Document.SCREEN: _hang_up,
+    Document.ESCALATION: _escalation,
     Document.STATUS: _empty,
 }
 
@@ -179,6 +196,8 @@ def _bare(document: Document) -> str:
             return _pause(FALLBACK_WAIT_S)
         case Document.AGENT:
             return agent_line_unavailable()
+        case Document.ESCALATION:
+            return escalation_line_unavailable()
         case Document.SCREEN:
             return Renderer.hang_up()
         case Document.QUEUE_URL | Document.STATUS:

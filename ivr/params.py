@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Mapping
 from typing import Annotated, Final, TypeVar
 
@@ -120,6 +121,45 @@ class PersonDialParams(DialResultParams):
     leg, ``DialCallDuration`` the conversation when the person was put through."""
 
     dial_call_sid: str = Field("", alias="DialCallSid", max_length=64)
+
+
+# A recording's SID (``RE`` and 32 hex digits); anything else counts as not sent.
+RecordingSid = Annotated[str, Field(pattern=r"^(RE[0-9a-fA-F]{32})?$")]
+_SID_IN_URL = re.compile(r"/Recordings/(RE[0-9a-fA-F]{32})(?:\.[a-z0-9]{1,4})?/?$")
+
+
+class _RecordingParams(TwilioParams):
+    """What both of a recording's requests may say about it."""
+
+    recording_sid: RecordingSid = Field("", alias="RecordingSid")
+    recording_url: str = Field("", alias="RecordingUrl", max_length=512)
+    recording_duration: Seconds = Field(None, alias="RecordingDuration")
+
+    @property
+    def sid(self) -> str | None:
+        """The recording: ``RecordingSid``, else the last segment of ``RecordingUrl`` (Twilio's
+        page on ``<Record>`` names only the URL among the action's parameters); ``None`` when
+        neither names one."""
+        if self.recording_sid:
+            return self.recording_sid
+        found = _SID_IN_URL.search(self.recording_url)
+        return found[1] if found else None
+
+
+class RecordParams(_RecordingParams):
+    """``<Record action>`` request: the recording's URL and length, and the key that ended it
+    (``Digits``: ``hangup`` when the caller hung up, so not a keypad entry)."""
+
+    digits: str = Field("", alias="Digits", max_length=MAX_DIGITS)
+
+
+class RecordingStatusParams(_RecordingParams):
+    """Recording status callback: ``RecordingStatus`` (``completed``, ``absent``, ``failed``;
+    ``in-progress`` only when asked for), with Twilio's ``ErrorCode`` for an absent or failed one.
+    ``CallSid`` is the call the recording was made on; ``From`` and ``To`` are not sent."""
+
+    recording_status: str = Field("", alias="RecordingStatus", max_length=32, pattern=r"^[a-z-]*$")
+    error_code: str = Field("", alias="ErrorCode", max_length=16)
 
 
 class StatusParams(TwilioParams):

@@ -36,10 +36,12 @@ from routing import (
     CallNextPerson,
     CallOutcome,
     Chosen,
+    Conversation,
     DialPerson,
     DialQueue,
     EndCall,
     EnqueueCaller,
+    EscalationLineDecision,
     ForwardToCentral,
     HangUp,
     HoldInQueue,
@@ -48,20 +50,26 @@ from routing import (
     LoggedIn,
     NextCaller,
     NobodyToCall,
+    NotInUse,
     OnBreak,
     PlayBusy,
     PlayClosing,
     PutThrough,
+    QuestionRecorded,
     QueueUnreachable,
+    RecordQuestion,
+    RecordUrgent,
     RefuseMachine,
     ScreenDecision,
     Standing,
+    UrgentRecorded,
     WrapUp,
     WrongPin,
     hints,
     menu_prompt_text,
 )
 from routing.agent_line import CODE_DIGITS, PIN_DIGITS
+from routing.escalation import RECORD_MAX_SECONDS, RECORD_SILENCE_SECONDS
 from schedules import WeeklyHours, describe_hours_nl
 
 CENTRAL_DIAL_TIMEOUT = 30
@@ -111,6 +119,7 @@ def _context(config: HelpdeskConfig, desk: Helpdesk, standing: Standing | None =
         break_key=keys.break_key,
         resume_key=keys.resume_key,
         outbound_key=keys.outbound_key,
+        escalate_key=keys.escalate_key,
         position=None if standing is None else standing.position,
         wait_minutes=None if standing is None else standing.wait_minutes,
     )
@@ -426,9 +435,9 @@ class Renderer:
                 response.redirect(self._agent_url("/next", desk, code=code), method="POST")
             case DialQueue():
                 self._dial_queue(response, desk, decision)
-            case WrapUp(code=code, talked=talked, seconds=seconds):
+            case WrapUp(code=code, talked=talked, seconds=seconds, conversation=conversation):
                 ended: MessageKey = "agent_next_caller" if talked else "agent_no_caller"
-                self._menu(response, desk, code, seconds, self.prompt(desk, ended))
+                self._menu(response, desk, code, seconds, self.prompt(desk, ended), after=conversation)
             case QueueUnreachable(code=code, seconds=seconds):
                 self._menu(response, desk, code, seconds, self.prompt(desk, "agent_queue_unavailable"))
             case OnBreak(code=code, seconds=seconds, announce=announce):
@@ -457,9 +466,61 @@ class Renderer:
                 said = render(key, context, desk.messages.get(key), voice.language, voice.voice)
                 then = self._outbound_url("/next", desk, code=code)
                 self._menu(response, desk, code, seconds, said, then=then)
+            case RecordQuestion(code=code, conversation=conversation, token=token):
+                query = {"code": code, "token": token, **_citizen(conversation)}
+                self._speak(response, self.prompt(desk, "agent_escalate_prompt"))
+                self._record(response, desk, self._agent_url("/escalation", desk, **query), "agent", query)
+            case QuestionRecorded(code=code, saved=saved, seconds=seconds, conversation=conversation):
+                kept: MessageKey = "agent_escalation_saved" if saved else "agent_escalation_nothing"
+                self._menu(response, desk, code, seconds, self.prompt(desk, kept), after=conversation)
             case _:
                 assert_never(decision)
         return str(response)
+
+    def escalation_line(self, desk: Helpdesk, decision: EscalationLineDecision) -> str:
+        """One document of an escalation number (playbook 1.2.3.3); its URLs carry ``v=``."""
+        response = VoiceResponse()
+        match decision:
+            case RecordUrgent(token=token, caller=caller):
+                query = {"token": token, "caller": caller}
+                self._speak(response, self.prompt(desk, "escalation_prompt"))
+                action = self.url("/twilio/escalation/recorded", helpdesk=desk.id, **query, v=self.version)
+                self._record(response, desk, action, "central", query)
+            case NotInUse():
+                _hang_up(response, self._playable(self.prompt(desk, "escalation_not_in_use")))
+            case UrgentRecorded(saved=saved):
+                told: MessageKey = "escalation_thanks" if saved else "escalation_nothing"
+                _hang_up(response, self._playable(self.prompt(desk, told)))
+            case _:
+                assert_never(decision)
+        return str(response)
+
+    def _record(
+        self, response: VoiceResponse, desk: Helpdesk, action: str, source: str, query: dict[str, str]
+    ) -> None:
+        """The question after the beep, ended by ``#``, silence or its length; then ``action``.
+
+        Twilio requests the action once the recording ends, but not for an empty recording: the
+        document then goes on to the ``<Redirect>``, which requests the action without a
+        recording. The recording status callback (``completed`` or ``absent``; ``in-progress`` is
+        not asked for) carries the same query, so whichever request comes first stores the
+        question.
+        """
+        callback = self.url(
+            "/twilio/recording-status", helpdesk=desk.id, source=source, **query, v=self.version
+        )
+        response.record(
+            action=action,
+            method="POST",
+            timeout=RECORD_SILENCE_SECONDS,
+            finish_on_key="#",
+            max_length=RECORD_MAX_SECONDS,
+            play_beep=True,
+            recording_status_callback=callback,
+            recording_status_callback_method="POST",
+            recording_status_callback_event="completed absent",
+        )
+        response.redirect(action, method="POST")
 
     def _agent_url(self, step: str, desk: Helpdesk, **query: str) -> str:
         return self.url(f"/twilio/agent{step}", helpdesk=desk.id, **query, v=self.version)
@@ -540,10 +601,15 @@ class Renderer:
         seconds: int,
         prompt: Prompt | None,
         then: str | None = None,
+        after: Conversation | None = None,
     ) -> None:
-        """The menu keys for ``seconds`` (after ``prompt``), then ``then``: the next caller by default."""
+        """The menu keys for ``seconds`` (after ``prompt``), then ``then``: the next caller by default.
+
+        ``after``: the conversation the menu follows, named in its URL for the escalate key.
+        """
+        query = {"code": code, **(_citizen(after) if after is not None else {})}
         gather = response.gather(
-            num_digits=1, timeout=seconds, action=self._agent_url("/menu", desk, code=code), method="POST"
+            num_digits=1, timeout=seconds, action=self._agent_url("/menu", desk, **query), method="POST"
         )
         if prompt is not None:
             self._speak(gather, prompt)
@@ -591,6 +657,32 @@ AGENT_LINE_UNAVAILABLE = "De medewerkerslijn is op dit ogenblik niet bereikbaar.
 def agent_line_unavailable(voice: Voice | None = None) -> str:
     """The agent line's fail-safe: a short apology in ``voice`` (else the default), then hang up."""
     return _apology(AGENT_LINE_UNAVAILABLE, voice)
+
+
+# An escalation number's apology when it cannot work; the README's escalation number fallback bin
+# says the same.
+ESCALATION_LINE_UNAVAILABLE = (
+    "De lijn voor dringende vragen is op dit ogenblik niet bereikbaar. Probeer het later opnieuw."
+)
+
+
+def escalation_line_unavailable(voice: Voice | None = None) -> str:
+    """An escalation number's fail-safe: a short apology in ``voice`` (else the default), then
+    hang up (never a forward to central, who is the caller)."""
+    return _apology(ESCALATION_LINE_UNAVAILABLE, voice)
+
+
+CITIZEN_LATEST = "latest"
+"""``citizen=latest`` in our URLs: Twilio did not name the citizen's call (``DialCallSid``), so
+the queue's record gives the latest call the agent answered since ``dialled``."""
+
+
+def _citizen(conversation: Conversation) -> dict[str, str]:
+    """The query naming the citizen of ``conversation``: their call, or how to find it."""
+    if conversation.caller_sid:
+        return {"citizen": conversation.caller_sid}
+    dialled = {} if conversation.dialled is None else {"dialled": str(conversation.dialled)}
+    return {"citizen": CITIZEN_LATEST, **dialled}
 
 
 def _apology(text: str, voice: Voice | None) -> str:

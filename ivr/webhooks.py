@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
 from agents import end_agent_call
-from calllog import FINAL_STATUSES, local_arrival, new_event
+from calllog import FINAL_STATUSES, local_arrival, mask_number, new_event
 from calls import leave_queue
 from config import Helpdesk, HelpdeskConfig, Menu
 from ivr.failsafe import VERIFIED_FORM
@@ -43,10 +44,12 @@ from routing import (
     LineState,
     PlayBusy,
     PlayClosing,
+    RecordUrgent,
     decide_after_central,
     decide_after_queue,
     decide_arrival,
     decide_choice,
+    decide_escalation_call,
     decide_wait,
     fail_safe,
     returning_queue_name,
@@ -230,6 +233,9 @@ async def voice(request: Request) -> Response:
     config = renderer.config
     desk = config.by_number(params.to)
     if desk is None:
+        escalating = config.by_escalation_number(params.to)
+        if escalating is not None:  # its Voice URL set to /twilio/voice: not a citizen's call
+            return twiml(escalation_call_in(renderer, escalating, params))
         menu = config.menu(params.to)
         if menu is not None:
             await call_log(rt, params.call_sid, menu, now, ("menu_offered", {}))
@@ -237,6 +243,20 @@ async def voice(request: Request) -> Response:
         log.warning("call to a number no helpdesk has", extra={"to": params.to})
         return twiml(renderer.unknown_number(fail_safe(config, None, now), params.from_, params.to))
     return twiml(await _arrive(rt, renderer, desk, params, now))
+
+
+def escalation_call_in(renderer: Renderer, desk: Helpdesk, params: TwilioParams) -> str:
+    """A call to an escalation number of ``desk`` (playbook 1.2.3.3): the central contact centre's
+    question recorded, anyone else told the number is not in use. No call record: it is no
+    citizen's call, and counts for no KPI."""
+    callers = renderer.config.central.escalation_callers
+    decision = decide_escalation_call(desk.id, callers, params.from_, secrets.token_hex(16))
+    extra = {"helpdesk": desk.id, "caller": mask_number(params.from_) if params.from_ else ""}
+    if isinstance(decision, RecordUrgent):
+        log.info("urgent question from central: recording", extra=extra)
+    else:
+        log.warning("escalation number called by a number not allowed: not in use", extra=extra)
+    return renderer.escalation_line(desk, decision)
 
 
 async def _arrive(
@@ -493,7 +513,10 @@ async def status(request: Request) -> Response:
     params = parse_params(StatusParams, form.first())
     # Agent calls are not in the call log: their To is an agent number, not a citizen line.
     citizen_desk = rt.config.by_number(params.to)
-    if citizen_desk is not None and params.call_sid and params.call_status:
+    if citizen_desk is None and rt.config.by_escalation_number(params.to) is not None:
+        # A call to an escalation number (central's urgent question): no citizen's call, no agent.
+        pass
+    elif citizen_desk is not None and params.call_sid and params.call_status:
         now = rt.clock()
         # A number's plain status callback may come without SequenceNumber (twilio-semantics §13):
         # it is logged all the same, and the call log tells its retries apart by CallStatus.

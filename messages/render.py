@@ -36,6 +36,7 @@ class MessageContext:
     break_key: str = "9"
     resume_key: str = "1"
     outbound_key: str = "7"
+    escalate_key: str = "5"
     # The caller's place in the queue and the estimated wait in whole minutes, for
     # ``queue_position`` and ``expected_wait`` (None where no caller is concerned).
     position: int | None = None
@@ -98,6 +99,7 @@ def render(
         "break_key": _KEY_NAMES.get(context.break_key, context.break_key),
         "resume_key": _KEY_NAMES.get(context.resume_key, context.resume_key),
         "outbound_key": _KEY_NAMES.get(context.outbound_key, context.outbound_key),
+        "escalate_key": _KEY_NAMES.get(context.escalate_key, context.escalate_key),
     }
     used = placeholders(template)
     if "central_number" in used:

@@ -38,6 +38,13 @@ MessageKey = Literal[
     "agent_outbound_busy",
     "agent_outbound_failed",
     "agent_outbound_voicemail",
+    "agent_escalate_prompt",
+    "agent_escalation_saved",
+    "agent_escalation_nothing",
+    "escalation_prompt",
+    "escalation_thanks",
+    "escalation_nothing",
+    "escalation_not_in_use",
 ]
 
 MESSAGE_KEYS: tuple[MessageKey, ...] = get_args(MessageKey)
@@ -52,6 +59,7 @@ PLACEHOLDERS: frozenset[str] = frozenset(
         "break_key",
         "resume_key",
         "outbound_key",
+        "escalate_key",
     }
 )
 
@@ -133,8 +141,10 @@ DEFAULT_TEXTS: Mapping[MessageKey, str] = MappingProxyType(
             "u blijft aangemeld en hoort het menu. Terwijl u op een beller wacht, komt het menu "
             "binnen een minuut vanzelf. Haak in om u af te melden."
         ),
+        # After a conversation the escalate key records the caller's question (playbook 1.3.2.2).
         "agent_next_caller": (
-            "Het gesprek is beëindigd. Druk {break_key} voor een pauze, of wacht op de volgende beller."
+            "Het gesprek is beëindigd. Druk {escalate_key} om de vraag van de beller door te geven aan "
+            "een ervaren collega, {break_key} voor een pauze, of wacht op de volgende beller."
         ),
         "agent_no_caller": (
             "Er wacht op dit ogenblik niemand. Druk {break_key} voor een pauze of {outbound_key} om "
@@ -165,5 +175,33 @@ DEFAULT_TEXTS: Mapping[MessageKey, str] = MappingProxyType(
         "agent_outbound_voicemail": (
             "Een antwoordapparaat nam op. Er werd geen bericht ingesproken. " + _OUTBOUND_MENU
         ),
+        # Escalating a question after a conversation (playbook 1.3.2.2): the agent speaks it after
+        # the beep (at most two minutes, Twilio's <Record maxLength>); a more experienced colleague
+        # calls the citizen back, whose number the service already knows from the call.
+        "agent_escalate_prompt": (
+            "Spreek na de pieptoon de vraag van de beller in, voor een ervaren collega die de burger "
+            "terugbelt. U hebt maximaal twee minuten. Druk daarna hekje."
+        ),
+        "agent_escalation_saved": (
+            "Uw vraag is bewaard. Een ervaren collega belt de burger terug. "
+            "Druk {break_key} voor een pauze, of wacht op de volgende beller."
+        ),
+        "agent_escalation_nothing": (
+            "Er werd niets opgenomen. Druk {escalate_key} om de vraag opnieuw in te spreken, "
+            "{break_key} voor een pauze, of wacht op de volgende beller."
+        ),
+        # The escalation number of a centre (playbook 1.2.3.3): the central contact centre leaves
+        # an urgent, local question together with the citizen's name and number.
+        "escalation_prompt": (
+            "U belt de lijn voor dringende vragen van {helpdesk_name}. Spreek na de pieptoon de vraag "
+            "in, met de naam en het telefoonnummer van de burger. U hebt maximaal twee minuten. "
+            "Druk daarna hekje."
+        ),
+        "escalation_thanks": (
+            "Bedankt. De vraag is doorgegeven aan {helpdesk_name} en wordt met voorrang behandeld."
+        ),
+        "escalation_nothing": "Er werd geen vraag opgenomen. Bel opnieuw om de vraag in te spreken.",
+        # Anyone but the central contact centre's own numbers (central.escalation_callers).
+        "escalation_not_in_use": "Dit nummer is niet in gebruik.",
     }
 )

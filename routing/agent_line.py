@@ -7,6 +7,13 @@ Flow: welcome → code → PIN (five wrong PINs from one number lock it for a wh
 lockout, the presence) before or after a decision and hands in what they said as plain values;
 each function answers one Twilio request with one of a closed set of frozen results.
 
+Escalating a question (playbook 1.3.2.2): in the menu that follows a conversation the escalate
+key records the question the agent could not answer (``<Record>``, at most two minutes) for a
+more experienced colleague who calls the citizen back; the menu's URL names the conversation, so
+the key does nothing in any other menu (waiting, on a break, between calls to citizens). After the
+recording the agent hears that it was saved, or that nothing was recorded (the key then works
+again for the same conversation), with the menu keys, then the next caller.
+
 Outbound work (playbook 1.5): the outbound key in the menu switches the agent to calling the
 people of the helpdesk's call lists, one after another: the list's label and the number's last
 two digits, a ``<Dial>`` from the agent's leg with the helpdesk's own number as caller ID, a screen
@@ -137,16 +144,56 @@ class DialQueue:
 
 
 @dataclass(frozen=True)
+class Conversation:
+    """The conversation a wrap-up menu follows: what the escalate key records a question about.
+
+    ``caller_sid``: the citizen's call, Twilio's ``DialCallSid`` ("" when Twilio did not send
+    it); then the queue's record names the latest call this agent answered since ``dialled``
+    (when the agent's queue dial began, seconds since the epoch; ``None`` when unknown).
+    """
+
+    caller_sid: str
+    dialled: int | None
+
+
+@dataclass(frozen=True)
 class WrapUp:
     """A queue dial ended: the menu keys for the wrap-up ``seconds``, then the next caller.
 
-    ``talked``: a caller was put through (the agent hears that the conversation ended), else
-    nobody came within the dial's timeout.
+    ``talked``: a caller was put through (the agent hears that the conversation ended; the menu
+    offers the escalate key for ``conversation``), else nobody came within the dial's timeout.
     """
 
     code: str
     talked: bool
     seconds: int
+    conversation: Conversation | None = None
+
+
+@dataclass(frozen=True)
+class RecordQuestion:
+    """The escalate key after a conversation: the prompt, then the agent's question recorded.
+
+    ``token`` (a random id the web layer makes) ties the recording's two requests (the
+    ``<Record>`` action and the recording status callback) to one escalation; the conversation
+    names the citizen to call back.
+    """
+
+    code: str
+    conversation: Conversation
+    token: str
+
+
+@dataclass(frozen=True)
+class QuestionRecorded:
+    """After the agent's ``<Record>``: ``saved`` (stored for a colleague) or nothing was recorded,
+    said with the menu keys for ``seconds``, then the next caller. Nothing recorded keeps
+    ``conversation``: the escalate key records the question again."""
+
+    code: str
+    saved: bool
+    seconds: int
+    conversation: Conversation | None = None
 
 
 @dataclass(frozen=True)
@@ -308,7 +355,7 @@ CodeDecision = AskCode | AskPin
 PinDecision = LoggedIn | WrongPin | LockedOut
 NextDecision = DialQueue | OnBreak | CallNextPerson | HangUp
 AfterDialDecision = WrapUp | QueueUnreachable | NextCaller
-MenuDecision = NextCaller | OnBreak | CallNextPerson | HangUp
+MenuDecision = NextCaller | OnBreak | CallNextPerson | RecordQuestion | HangUp
 PersonDecision = DialPerson | NobodyToCall | NextDecision
 AfterPersonDecision = AskOutcome | CallEnded
 OutcomeDecision = CallEnded | AskOutcome | HangUp
@@ -330,6 +377,8 @@ AgentLineDecision = (
     | NobodyToCall
     | AskOutcome
     | CallEnded
+    | RecordQuestion
+    | QuestionRecorded
 )
 
 
@@ -442,7 +491,8 @@ def decide_after_dial(
         talked = dial.status == "completed" and answered is not False
     if dial.returning and not talked:
         return NextCaller(code=code, tried_returning=True)
-    return WrapUp(code=code, talked=talked, seconds=desk.agent_line.wrap_up)
+    conversation = Conversation(caller_sid=dial.caller_sid, dialled=dial.dialled) if talked else None
+    return WrapUp(code=code, talked=talked, seconds=desk.agent_line.wrap_up, conversation=conversation)
 
 
 def _dial_failed(dial: QueueDial, now: datetime) -> bool:
@@ -459,10 +509,23 @@ def _dial_failed(dial: QueueDial, now: datetime) -> bool:
     return 0 <= now.timestamp() - dial.dialled < FAILED_DIAL_SECONDS
 
 
-def decide_menu(desk: Helpdesk, code: str, digits: str, status: AgentStatus) -> MenuDecision:
+def decide_menu(
+    desk: Helpdesk,
+    code: str,
+    digits: str,
+    status: AgentStatus,
+    *,
+    after: Conversation | None = None,
+    token: str = "",
+) -> MenuDecision:
     """A key pressed between callers (``Digits``; only its first key counts): the break key starts
     a break, the resume key ends it, the outbound key starts calling the people of the call lists,
     any other key changes nothing.
+
+    In the menu that follows a conversation (``after``) the escalate key records the question
+    for a more experienced colleague (playbook 1.3.2.2), whatever the presence became meanwhile
+    (ops may have changed it); ``token`` names the recording. In every other menu it changes
+    nothing, like any key without a meaning there.
 
     Between calls to citizens (``outbound``) the break key starts a break, ``0`` goes back to the
     incoming callers and any other key (or none) goes on to the next person.
@@ -470,6 +533,10 @@ def decide_menu(desk: Helpdesk, code: str, digits: str, status: AgentStatus) -> 
     if status == "offline":
         return HangUp()
     key = digits[:1]
+    if after is not None and key == desk.agent_line.escalate_key:
+        if not token:
+            raise ValueError("a recorded question needs its token")
+        return RecordQuestion(code=code, conversation=after, token=token)
     if status == "outbound":
         if key == desk.agent_line.break_key:
             return OnBreak(code=code, seconds=BREAK_POLL_SECONDS, announce=True, starts=True)
@@ -486,6 +553,19 @@ def decide_menu(desk: Helpdesk, code: str, digits: str, status: AgentStatus) -> 
     if wanted == "break":
         return OnBreak(code=code, seconds=BREAK_POLL_SECONDS, announce=True, starts=status != "break")
     return NextCaller(code=code, resumes=status == "break")
+
+
+def decide_question_recorded(
+    desk: Helpdesk, code: str, recorded: bool, conversation: Conversation | None
+) -> QuestionRecorded:
+    """The agent's ``<Record>`` ended: the question was ``recorded`` (and stored), or nothing was
+    said; then the menu keys for the wrap-up, with the escalate key again after nothing."""
+    return QuestionRecorded(
+        code=code,
+        saved=recorded,
+        seconds=desk.agent_line.wrap_up,
+        conversation=None if recorded else conversation,
+    )
 
 
 def decide_person(

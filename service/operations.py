@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from agents import end_agent_call
 from calllog import NewEvent, record_events
 from calls import QueueChanges, apply_queue_changes
+from escalations import NewEscalation, RecordingReport, record_escalation
 from outbound import release_claims
 from routing import ArrivalDecision, LineState
 
@@ -82,8 +83,20 @@ class RecordEvent:
     event: NewEvent
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordEscalation:
+    """One of a recorded question's two requests reported ``report`` (escalations.record_escalation):
+    written here only when the database failed at first, to keep the question."""
+
+    op: Literal["record_escalation"] = "record_escalation"
+    new: NewEscalation
+    report: RecordingReport
+    now: AwareDatetime
+
+
 Operation = Annotated[
-    EnterQueue | MarkAnswered | LeaveQueue | EndAgentCall | RecordEvent, Field(discriminator="op")
+    EnterQueue | MarkAnswered | LeaveQueue | EndAgentCall | RecordEvent | RecordEscalation,
+    Field(discriminator="op"),
 ]
 # What the spool writes and reads back: one batch of operations per line.
 BATCH: TypeAdapter[list[Operation]] = TypeAdapter(list[Operation])
@@ -94,12 +107,14 @@ def apply(session: Session, operations: Sequence[Operation]) -> None:
     """Apply ``operations`` (one or many) in a few statements per kind, never committing.
 
     Queue changes go first (entries, answers, departures: each call's own order), then the agent
-    calls ended, in order, then the call-log events. Events touch only the call log, which the
-    queue and presence changes never read, so the grouping changes no result.
+    calls ended, in order, then the call-log events, then the escalated questions. Events touch
+    only the call log, which the queue and presence changes never read, so the grouping changes no
+    result.
     """
     events: list[NewEvent] = []
     queue = QueueChanges(entered=[], answered=[], left=[])
     ended: list[EndAgentCall] = []
+    escalations: list[RecordEscalation] = []
     for operation in operations:
         match operation:
             case RecordEvent(event=event):
@@ -114,11 +129,16 @@ def apply(session: Session, operations: Sequence[Operation]) -> None:
                 queue.left.append(_arguments(operation, "call_sid", "now", "result", "helpdesk_id"))
             case EndAgentCall():
                 ended.append(operation)
+            case RecordEscalation():
+                escalations.append(operation)
     apply_queue_changes(session, queue)
     for agent_call in ended:
         end_agent_call(session, agent_call.call_sid, agent_call.now)
         release_claims(session, agent_call.call_sid, agent_call.now)
     record_events(session, events)
+    # Last: a question's citizen number is read from the call log, which these events may start.
+    for escalation in escalations:
+        record_escalation(session, escalation.new, escalation.report, escalation.now)
 
 
 def _arguments(operation: object, *names: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from calllog import FINAL_STATUSES
 from config import HelpdeskConfig, load_config
 from ivr.media import HoldMusic
-from ivr.twiml import Renderer, agent_line_unavailable
+from ivr.twiml import Renderer, agent_line_unavailable, escalation_line_unavailable
 from messages import MESSAGE_KEYS, PLACEHOLDERS
 from routing import ForwardToCentral, fail_safe
 
@@ -150,7 +150,7 @@ def test_the_citizen_fallback_bin_is_the_services_own_fail_safe() -> None:
 
 def test_the_agent_fallback_bin_apologises_and_hangs_up() -> None:
     agent = _bins()[1]
-    assert len(_bins()) == 2
+    assert len(_bins()) == 3
     assert agent.tag == "Response"
     voice = load_config(CONFIG).voice
     assert [(child.tag, child.attrib) for child in agent] == [
@@ -167,6 +167,14 @@ def test_the_agent_fallback_bin_is_the_services_own_fail_safe() -> None:
     served = agent_line_unavailable(load_config(CONFIG).voice)
     documented = ET.tostring(_bins()[1], encoding="unicode")
     assert ET.canonicalize(served, strip_text=True) == ET.canonicalize(documented, strip_text=True)
+
+
+def test_the_escalation_fallback_bin_is_the_services_own_fail_safe() -> None:
+    """What an escalation number answers when it cannot take a question: never a forward."""
+    served = escalation_line_unavailable(load_config(CONFIG).voice)
+    documented = ET.tostring(_bins()[2], encoding="unicode")
+    assert ET.canonicalize(served, strip_text=True) == ET.canonicalize(documented, strip_text=True)
+    assert [child.tag for child in _bins()[2]] == ["Say", "Hangup"]
 
 
 def test_the_emergency_closure_example_is_the_config_with_one_closed_day() -> None:

@@ -251,7 +251,8 @@ CASES = [
         """,
         [
             "helpdesk.yaml:13: helpdesks[0].messages.welcome: unknown placeholder {gemeente}; use one of "
-            "{break_key}, {central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, "
+            "{break_key}, {central_number}, {escalate_key}, {helpdesk_name}, {municipalities}, "
+            "{opening_hours}, "
             "{outbound_key}, {resume_key}, "
             "{website}"
         ],
@@ -280,7 +281,10 @@ CASES = [
             '"agent_pin_wrong", "agent_locked", "agent_logged_in", "agent_next_caller", "agent_no_caller", '
             '"agent_on_break", "agent_queue_unavailable", "agent_outbound_person", "agent_outbound_nobody", '
             '"agent_outbound_outcome", "agent_outbound_recorded", "agent_outbound_no_answer", '
-            '"agent_outbound_busy", "agent_outbound_failed" or "agent_outbound_voicemail"'
+            '"agent_outbound_busy", "agent_outbound_failed", "agent_outbound_voicemail", '
+            '"agent_escalate_prompt", '
+            '"agent_escalation_saved", "agent_escalation_nothing", "escalation_prompt", "escalation_thanks", '
+            '"escalation_nothing" or "escalation_not_in_use"'
         ],
         id="unknown-message",
     ),
@@ -739,7 +743,8 @@ def test_every_problem_is_reported_at_once_in_file_order() -> None:
         'helpdesk.yaml:18: helpdesks[0].queue.annouce_every: unknown key "annouce_every"',
         "helpdesk.yaml:19: helpdesks[0].queue.lines_per_agent: must be at least 1",
         "helpdesk.yaml:21: helpdesks[0].messages.welcome: unknown placeholder {gemeente}; use one of "
-        "{break_key}, {central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, "
+        "{break_key}, {central_number}, {escalate_key}, {helpdesk_name}, {municipalities}, "
+        "{opening_hours}, "
         "{outbound_key}, {resume_key}, "
         "{website}",
         'helpdesk.yaml:25: helpdesks[1].numbers[0]: "+3233100100" is already used by helpdesks[0].numbers',

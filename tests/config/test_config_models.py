@@ -160,7 +160,8 @@ def test_model_reports_each_bad_message_at_its_key() -> None:
         (
             ("helpdesks", 0, "messages", "welcome"),
             "unknown placeholder {gemeente}; use one of "
-            "{break_key}, {central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, "
+            "{break_key}, {central_number}, {escalate_key}, {helpdesk_name}, {municipalities}, "
+            "{opening_hours}, "
             "{outbound_key}, {resume_key}, "
             "{website}",
         ),

@@ -215,7 +215,10 @@ NO_CALLER = (
     "Er wacht op dit ogenblik niemand. Druk 9 voor een pauze of 7 om burgers van de belijsten te bellen, "
     "of blijf aan de lijn."
 )
-NEXT_CALLER = "Het gesprek is beëindigd. Druk 9 voor een pauze, of wacht op de volgende beller."
+NEXT_CALLER = (
+    "Het gesprek is beëindigd. Druk 5 om de vraag van de beller door te geven aan een ervaren collega, "
+    "9 voor een pauze, of wacht op de volgende beller."
+)
 UNAVAILABLE = (
     "De wachtrij is op dit ogenblik niet bereikbaar. U blijft aangemeld en we proberen het "
     "over een halve minuut opnieuw. Druk 9 voor een pauze."

@@ -13,7 +13,7 @@ from starlette.types import Scope
 from config import Voice
 from ivr.failsafe import DOCUMENTS, VERIFIED_FORM, Document, document_of, fail_safe_twiml, wait_seconds
 from ivr.signature import FormParams
-from ivr.twiml import Renderer, agent_line_unavailable, last_resort
+from ivr.twiml import Renderer, agent_line_unavailable, escalation_line_unavailable, last_resort
 from routing import PlayClosing
 from service.runtime import Runtime
 from simulator.twiml import ANNOUNCE_VERBS, MAIN_VERBS, WAIT_VERBS, DialNumber, Verb, parse_twiml
@@ -30,6 +30,10 @@ VOICE = 'language="nl-BE" voice="Google.nl-BE-Standard-A"'
 FORWARD = f'{HEAD}<Response><Dial callerId="{CALLER}" timeout="30">+3227138700</Dial></Response>'
 APOLOGY = (
     f"{HEAD}<Response><Say {VOICE}>De medewerkerslijn is op dit ogenblik niet bereikbaar. "
+    "Probeer het later opnieuw.</Say><Hangup /></Response>"
+)
+ESCALATION_APOLOGY = (
+    f"{HEAD}<Response><Say {VOICE}>De lijn voor dringende vragen is op dit ogenblik niet bereikbaar. "
     "Probeer het later opnieuw.</Say><Hangup /></Response>"
 )
 
@@ -49,6 +53,8 @@ AGENT_DOC = Family(Document.AGENT, MAIN_VERBS)
 # what may be an answering machine.
 SCREEN_DOC = Family(Document.SCREEN, frozenset({"Hangup"}))
 STATUS_DOC = Family(Document.STATUS, frozenset())
+# The escalation numbers' call (the central contact centre).
+ESCALATION_DOC = Family(Document.ESCALATION, MAIN_VERBS)
 
 FAMILIES = {
     "/twilio/voice": CITIZEN_DOC,
@@ -70,6 +76,10 @@ FAMILIES = {
     "/twilio/agent/outbound/after": AGENT_DOC,
     "/twilio/agent/outbound/outcome": AGENT_DOC,
     "/twilio/menu": CITIZEN_DOC,
+    "/twilio/agent/escalation": AGENT_DOC,
+    "/twilio/escalation": ESCALATION_DOC,
+    "/twilio/escalation/recorded": ESCALATION_DOC,
+    "/twilio/recording-status": STATUS_DOC,
 }
 # What the fail-safe answers for each path at 10:00 on a Wednesday (central open), QueueTime 30.
 RAISED = {
@@ -78,6 +88,7 @@ RAISED = {
     Document.QUEUE_URL: EMPTY,
     Document.AGENT: APOLOGY,
     Document.SCREEN: HANG_UP,
+    Document.ESCALATION: ESCALATION_APOLOGY,
     Document.STATUS: EMPTY,
 }
 
@@ -130,6 +141,7 @@ def test_a_handler_that_raises_gets_the_fail_safe_of_its_document(
     monkeypatch.setattr("ivr.webhooks.parse_params", broken)
     monkeypatch.setattr("ivr.agent_line.parse_params", broken)
     monkeypatch.setattr("ivr.agent_outbound.parse_params", broken)
+    monkeypatch.setattr("ivr.escalations.parse_params", broken)
     response = line.post(f"{path}?helpdesk=voorkempen", _params(line, path))
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/xml; charset=utf-8"
@@ -293,6 +305,7 @@ def test_a_fail_safe_that_cannot_be_rendered_still_answers_its_documents_verbs(d
         Document.QUEUE_URL: EMPTY,
         Document.AGENT: agent_line_unavailable(),
         Document.SCREEN: HANG_UP,
+        Document.ESCALATION: escalation_line_unavailable(),
         Document.STATUS: EMPTY,
     }
     assert body == expected[document]

@@ -48,8 +48,12 @@ ROUTES = (
     "/twilio/agent/outbound/after",
     "/twilio/agent/outbound/outcome",
     "/twilio/menu",
+    "/twilio/agent/escalation",
+    "/twilio/escalation",
+    "/twilio/escalation/recorded",
+    "/twilio/recording-status",
 )
-# 19 routes x 720 examples: 13,680 requests per run.
+# 23 routes x 720 examples: 16,560 requests per run.
 EXAMPLES_PER_ROUTE = 720
 
 # config/helpdesk.yaml with a shared number's menu, so that /twilio/menu meets one too.

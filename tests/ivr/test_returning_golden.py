@@ -105,7 +105,7 @@ STEPS = {
         False,
         "agent-after-returning-no-caller",
     ),
-    # A conversation with the returning caller: the usual wrap-up.
+    # A conversation with the returning caller: the usual wrap-up, naming that caller's call.
     "after-returning-conversation": (
         f"/twilio/agent/after{AGENT}{DIALLED}&queue=returning",
         {
@@ -115,7 +115,7 @@ STEPS = {
             "DialBridged": "true",
         },
         False,
-        "agent-after-conversation",
+        "agent-after-returning-conversation",
     ),
 }
 

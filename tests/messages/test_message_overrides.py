@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from messages import MessageKey, MessageOverride, check_template
 
 ALLOWED = (
-    "{break_key}, {central_number}, {helpdesk_name}, {municipalities}, {opening_hours}, {outbound_key}, "
+    "{break_key}, {central_number}, {escalate_key}, {helpdesk_name}, {municipalities}, {opening_hours}, "
+    "{outbound_key}, "
     "{resume_key}, {website}"
 )
 

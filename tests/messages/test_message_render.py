@@ -111,7 +111,8 @@ VOICE = "Google.nl-BE-Standard-A"
         (
             "agent_next_caller",
             VOORKEMPEN,
-            "Het gesprek is beëindigd. Druk 9 voor een pauze, of wacht op de volgende beller.",
+            "Het gesprek is beëindigd. Druk 5 om de vraag van de beller door te geven aan een ervaren "
+            "collega, 9 voor een pauze, of wacht op de volgende beller.",
         ),
         (
             "agent_no_caller",
@@ -149,6 +150,35 @@ VOICE = "Google.nl-BE-Standard-A"
     ],
 )
 def test_default_texts_render(key: MessageKey, context: MessageContext, text: str) -> None:
+    assert render(key, context, None, LANGUAGE, VOICE) == Speech(text=text, language=LANGUAGE, voice=VOICE)
+
+
+@pytest.mark.parametrize(
+    ("key", "context", "text"),
+    [
+        (
+            "agent_escalation_nothing",
+            replace(STAR_KEYS, escalate_key="#", resume_key="1"),
+            "Er werd niets opgenomen. Druk hekje om de vraag opnieuw in te spreken, sterretje voor een "
+            "pauze, of wacht op de volgende beller.",
+        ),
+        (
+            "escalation_prompt",
+            VOORKEMPEN,
+            "U belt de lijn voor dringende vragen van Vaccinatiecentrum Voorkempen. Spreek na de pieptoon "
+            "de vraag in, met de naam en het telefoonnummer van de burger. U hebt maximaal twee minuten. "
+            "Druk daarna hekje.",
+        ),
+        (
+            "escalation_thanks",
+            NO_HOURS,
+            "Bedankt. De vraag is doorgegeven aan Vaccinatiecentrum Kempen Zuid en wordt met voorrang "
+            "behandeld.",
+        ),
+    ],
+    ids=["nothing-recorded-hash-key", "central-prompt", "central-thanks"],
+)
+def test_escalation_texts_render(key: MessageKey, context: MessageContext, text: str) -> None:
     assert render(key, context, None, LANGUAGE, VOICE) == Speech(text=text, language=LANGUAGE, voice=VOICE)
 
 

@@ -7,7 +7,7 @@ from messages import DEFAULT_TEXTS, MESSAGE_KEYS, MessageKey, MessageOverride, c
 
 def test_every_key_has_a_default_text() -> None:
     assert tuple(DEFAULT_TEXTS) == MESSAGE_KEYS
-    assert len(MESSAGE_KEYS) == 26
+    assert len(MESSAGE_KEYS) == 33
 
 
 @pytest.mark.parametrize("key", MESSAGE_KEYS, ids=list(MESSAGE_KEYS))
@@ -65,7 +65,8 @@ def test_playbook_texts_are_kept_word_for_word(key: MessageKey, text: str) -> No
             "queue_position",
             "U bent {plaats}.",
             [
-                "unknown placeholder {plaats}; use one of {break_key}, {central_number}, {helpdesk_name}, "
+                "unknown placeholder {plaats}; use one of {break_key}, {central_number}, {escalate_key}, "
+                "{helpdesk_name}, "
                 "{municipalities}, {opening_hours}, {outbound_key}, {position}, {resume_key}, {website}"
             ],
         ),
@@ -146,3 +147,36 @@ def test_the_returning_call_message_replaces_the_welcome_and_promises_priority()
         "U werd door ons gebeld. Bedankt om terug te bellen naar de helpdesk van het "
         "COVID-vaccinatiecentrum van {municipalities}: u wordt met voorrang geholpen."
     )
+
+
+def test_the_escalation_texts() -> None:
+    # Playbook 1.3.2.2: the agent passes the question on to a more experienced colleague; 1.2.3.3:
+    # central leaves urgent questions with the citizen's contact; anyone else is turned away.
+    assert {key: DEFAULT_TEXTS[key] for key in MESSAGE_KEYS if "escalat" in key} == {
+        "agent_escalate_prompt": (
+            "Spreek na de pieptoon de vraag van de beller in, voor een ervaren collega die de burger "
+            "terugbelt. U hebt maximaal twee minuten. Druk daarna hekje."
+        ),
+        "agent_escalation_saved": (
+            "Uw vraag is bewaard. Een ervaren collega belt de burger terug. "
+            "Druk {break_key} voor een pauze, of wacht op de volgende beller."
+        ),
+        "agent_escalation_nothing": (
+            "Er werd niets opgenomen. Druk {escalate_key} om de vraag opnieuw in te spreken, "
+            "{break_key} voor een pauze, of wacht op de volgende beller."
+        ),
+        "escalation_prompt": (
+            "U belt de lijn voor dringende vragen van {helpdesk_name}. Spreek na de pieptoon de vraag "
+            "in, met de naam en het telefoonnummer van de burger. U hebt maximaal twee minuten. "
+            "Druk daarna hekje."
+        ),
+        "escalation_thanks": (
+            "Bedankt. De vraag is doorgegeven aan {helpdesk_name} en wordt met voorrang behandeld."
+        ),
+        "escalation_nothing": "Er werd geen vraag opgenomen. Bel opnieuw om de vraag in te spreken.",
+        "escalation_not_in_use": "Dit nummer is niet in gebruik.",
+    }
+
+
+def test_the_wrap_up_after_a_conversation_names_the_escalate_key() -> None:
+    assert "{escalate_key}" in DEFAULT_TEXTS["agent_next_caller"]

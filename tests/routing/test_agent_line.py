@@ -14,6 +14,7 @@ from routing import (
     AskCode,
     AskPin,
     CodeDecision,
+    Conversation,
     DialQueue,
     HangUp,
     LockedOut,
@@ -24,8 +25,10 @@ from routing import (
     OnBreak,
     PinCheck,
     PinDecision,
+    QuestionRecorded,
     QueueDial,
     QueueUnreachable,
+    RecordQuestion,
     ReturningCallers,
     WrapUp,
     WrongPin,
@@ -35,6 +38,7 @@ from routing import (
     decide_menu,
     decide_next,
     decide_pin,
+    decide_question_recorded,
     queue_record_since,
 )
 from routing.agent_line import FAILED_DIAL_SECONDS, RETURNING_DIAL_SECONDS
@@ -169,6 +173,7 @@ def _dial(
     return QueueDial(status=status, caller_sid=caller_sid, bridged=bridged, dialled=dialled)
 
 
+# A conversation: its wrap-up names the dial's own caller and start, for the escalate key.
 TALKED = WrapUp("101", talked=True, seconds=10)
 NO_CALLER = WrapUp("101", talked=False, seconds=10)
 BACK_OFF = QueueUnreachable("101", seconds=30)
@@ -207,7 +212,25 @@ AFTER: list[tuple[str, QueueDial, bool | None, AfterDialDecision]] = [
 def test_decide_after_dial(
     make_config: MakeConfig, dial: QueueDial, answered: bool | None, expected: AfterDialDecision
 ) -> None:
-    assert decide_after_dial(_desk(make_config), "101", dial, NOW, answered) == expected
+    assert decide_after_dial(_desk(make_config), "101", dial, NOW, answered) == _about(expected, dial)
+
+
+def _about(expected: AfterDialDecision, dial: QueueDial) -> AfterDialDecision:
+    """``TALKED`` about ``dial``'s conversation."""
+    if expected != TALKED:
+        return expected
+    return replace(TALKED, conversation=Conversation(caller_sid=dial.caller_sid, dialled=dial.dialled))
+
+
+def test_a_conversation_names_the_citizens_call_and_the_dials_start(make_config: MakeConfig) -> None:
+    dial = _dial("completed", caller_sid=CALLER_SID, bridged=True)
+    decision = decide_after_dial(_desk(make_config), "101", dial, NOW, None)
+    assert decision == WrapUp("101", True, 10, Conversation(CALLER_SID, EPOCH_NOW - 60))
+
+
+def test_a_wait_without_a_caller_names_no_conversation(make_config: MakeConfig) -> None:
+    decision = decide_after_dial(_desk(make_config), "101", _dial("completed", bridged=False), NOW, None)
+    assert decision == WrapUp("101", talked=False, seconds=10, conversation=None)
 
 
 def _returning(dial: QueueDial) -> QueueDial:
@@ -249,13 +272,13 @@ def test_decide_after_a_dial_on_the_returning_queue(
     make_config: MakeConfig, dial: QueueDial, answered: bool | None, expected: AfterDialDecision
 ) -> None:
     # Nobody put through: back to the next caller at once, not idle in the menu while others wait.
-    assert decide_after_dial(_desk(make_config), "101", dial, NOW, answered) == expected
+    assert decide_after_dial(_desk(make_config), "101", dial, NOW, answered) == _about(expected, dial)
 
 
 def test_the_wrap_up_is_the_helpdesks(make_config: MakeConfig) -> None:
     desk = _desk(make_config, wrap_up=25)
     assert decide_after_dial(desk, "101", _dial("completed", bridged=True), NOW, None) == WrapUp(
-        "101", talked=True, seconds=25
+        "101", talked=True, seconds=25, conversation=Conversation("", EPOCH_NOW - 60)
     )
 
 
@@ -309,6 +332,80 @@ def test_decide_menu(
     expected: MenuDecision,
 ) -> None:
     assert decide_menu(_desk(make_config, **agent_line), "101", digits, status) == expected
+
+
+TOKEN = "0123456789abcdef0123456789abcdef"
+AFTER_CALL = Conversation(CALLER_SID, EPOCH_NOW - 60)
+UNNAMED = Conversation("", EPOCH_NOW - 60)
+
+ESCALATE: list[tuple[str, dict[str, Any], AgentStatus, str, Conversation | None, MenuDecision]] = [
+    # id, agent_line settings, presence, Digits, the conversation the menu follows, decision
+    ("after-a-conversation", {}, "available", "5", AFTER_CALL, RecordQuestion("101", AFTER_CALL, TOKEN)),
+    ("citizen-not-named", {}, "available", "5", UNNAMED, RecordQuestion("101", UNNAMED, TOKEN)),
+    ("first-key-counts", {}, "available", "59", AFTER_CALL, RecordQuestion("101", AFTER_CALL, TOKEN)),
+    ("set-on-break-meanwhile", {}, "break", "5", AFTER_CALL, RecordQuestion("101", AFTER_CALL, TOKEN)),
+    ("set-outbound-meanwhile", {}, "outbound", "5", AFTER_CALL, RecordQuestion("101", AFTER_CALL, TOKEN)),
+    ("logged-in-elsewhere-hangs-up", {}, "offline", "5", AFTER_CALL, HangUp()),
+    ("other-keys-as-ever", {}, "available", "9", AFTER_CALL, OnBreak("101", 60, announce=True, starts=True)),
+    ("no-key-next-caller", {}, "available", "", AFTER_CALL, NextCaller("101")),
+    ("no-conversation-no-question", {}, "available", "5", None, NextCaller("101")),
+    ("no-conversation-on-break", {}, "break", "5", None, OnBreak("101", 60, announce=True)),
+    (
+        "own-key",
+        {"escalate_key": "*"},
+        "available",
+        "*",
+        AFTER_CALL,
+        RecordQuestion("101", AFTER_CALL, TOKEN),
+    ),
+    ("own-key-default-is-no-key", {"escalate_key": "*"}, "available", "5", AFTER_CALL, NextCaller("101")),
+]
+
+
+@pytest.mark.parametrize(
+    ("agent_line", "status", "digits", "after", "expected"),
+    [row[1:] for row in ESCALATE],
+    ids=[row[0] for row in ESCALATE],
+)
+def test_the_escalate_key_records_a_question_only_after_a_conversation(
+    make_config: MakeConfig,
+    agent_line: dict[str, Any],
+    status: AgentStatus,
+    digits: str,
+    after: Conversation | None,
+    expected: MenuDecision,
+) -> None:
+    # Playbook 1.3.2.2: the question an agent cannot answer goes to a more experienced colleague.
+    desk = _desk(make_config, **agent_line)
+    assert decide_menu(desk, "101", digits, status, after=after, token=TOKEN) == expected
+
+
+def test_a_question_needs_its_token(make_config: MakeConfig) -> None:
+    with pytest.raises(ValueError, match="token"):
+        decide_menu(_desk(make_config), "101", "5", "available", after=AFTER_CALL)
+
+
+QUESTION: list[tuple[str, bool, Conversation | None, QuestionRecorded]] = [
+    # id, something recorded, the conversation, decision
+    ("saved", True, AFTER_CALL, QuestionRecorded("101", saved=True, seconds=10)),
+    ("nothing-recorded-key-again", False, AFTER_CALL, QuestionRecorded("101", False, 10, AFTER_CALL)),
+    ("nothing-recorded-unnamed", False, UNNAMED, QuestionRecorded("101", False, 10, UNNAMED)),
+    ("saved-without-conversation", True, None, QuestionRecorded("101", saved=True, seconds=10)),
+]
+
+
+@pytest.mark.parametrize(
+    ("said", "conversation", "expected"), [row[1:] for row in QUESTION], ids=[row[0] for row in QUESTION]
+)
+def test_decide_question_recorded(
+    make_config: MakeConfig, said: bool, conversation: Conversation | None, expected: QuestionRecorded
+) -> None:
+    assert decide_question_recorded(_desk(make_config), "101", said, conversation) == expected
+
+
+def test_the_menu_after_a_question_is_the_helpdesks_wrap_up(make_config: MakeConfig) -> None:
+    desk = _desk(make_config, wrap_up=25)
+    assert decide_question_recorded(desk, "101", True, AFTER_CALL) == QuestionRecorded("101", True, 25)
 
 
 def test_naive_time_is_refused(make_config: MakeConfig) -> None:
