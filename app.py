@@ -97,7 +97,7 @@ def create_app(
         # Refreshed by the writer after its batches, so that they rarely expire while calls come in.
         runtime.lines = RecentLines(LINE_STATE_TTL_S)
     runtime.presence_listeners.append(partial(redirect_if_unstaffed, runtime))
-    recordings = Recordings(settings, runtime.twilio, recordings_transport)
+    recordings = Recordings(settings, lambda: runtime.twilio, recordings_transport)
     notifier = Notifier(runtime, settings.ivr_notify_secret, transport=notify_transport)
     runtime.escalation_listeners.append(notifier)
     jobs = Jobs(runtime, TwilioCalls(runtime), recordings=recordings, notifier=notifier)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, cast
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -26,6 +27,7 @@ from agents import PresenceStatus, set_presence
 from calls import close_helpdesk, enter_queue
 from cli import APP_FACTORY
 from config import ConfigError, Helpdesk, HelpdeskConfig, Menu, Settings, load_config
+from config.models import NUMBER_FIELDS
 from database import upgrade
 from ivr.media import measure_remote_audio
 from ivr.twilio_rest import make_client
@@ -174,6 +176,19 @@ class Scenario:
 ANSWER_AFTER = 3
 
 
+class _SimulatorTransport(httpx.BaseTransport):
+    """The app's downloads of recordings, sent to the simulator once it exists (it needs the app
+    first: it sends the app its webhooks)."""
+
+    def __init__(self) -> None:
+        self.inner: httpx.BaseTransport | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.inner is None:
+            raise httpx.ConnectError("the simulator is not running yet", request=request)
+        return self.inner.handle_request(request)
+
+
 class Deployment:
     """The real app on a migrated database, with Twilio played by the simulator.
 
@@ -212,7 +227,8 @@ class Deployment:
             ivr_group_commit=group_commit,
         )
         self.clock = _Clock(start)
-        self.app = _app_factory()(settings, clock=self.clock, config=config)
+        recordings = _SimulatorTransport()
+        self.app = _app_factory()(settings, clock=self.clock, config=config, recordings_transport=recordings)
         self.runtime: Runtime[Renderer] = self.app.state.runtime
         self.config = config
         self.client = TestClient(self.app, base_url=SIMULATED_BASE_URL)
@@ -228,6 +244,7 @@ class Deployment:
         )
         self.clock.source = self.sim
         self.runtime.twilio = make_client(settings, self.sim.rest_http_client())
+        recordings.inner = self.sim.httpx_transport()
 
     def __enter__(self) -> Deployment:
         self.client.__enter__()
@@ -242,8 +259,11 @@ class Deployment:
 
 
 def account_numbers(config: HelpdeskConfig) -> tuple[str, ...]:
-    """The numbers the config answers on (helpdesks, agent lines, shared menus): the account's."""
-    numbers = [number for desk in config.helpdesks for number in (*desk.numbers, *desk.agent_numbers)]
+    """The numbers the config answers on (helpdesks, agent lines, escalation numbers, shared
+    menus): the account's."""
+    numbers = [
+        number for desk in config.helpdesks for field in NUMBER_FIELDS for number in getattr(desk, field)
+    ]
     return tuple(dict.fromkeys([*numbers, *(menu.number for menu in config.menus)]))
 
 
@@ -414,7 +434,14 @@ def _ending(
 class AppFactory(Protocol):
     """``app.create_app`` as the simulation calls it."""
 
-    def __call__(self, settings: Settings, *, clock: Any, config: HelpdeskConfig) -> FastAPI: ...
+    def __call__(
+        self,
+        settings: Settings,
+        *,
+        clock: Any,
+        config: HelpdeskConfig,
+        recordings_transport: httpx.BaseTransport | None = None,
+    ) -> FastAPI: ...
 
 
 def _app_factory() -> AppFactory:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -68,11 +68,15 @@ class Audio:
 
 
 class Recordings:
-    """Fetches recordings from Twilio and deletes them; ``transport`` replaces the network (the
-    simulator's ``httpx_transport()`` in tests and ``ivr simulate``)."""
+    """Fetches recordings from Twilio and deletes them; ``twilio`` gives the REST client of the
+    moment (``Runtime.twilio``), ``transport`` replaces the network (the simulator's
+    ``httpx_transport()`` in tests and ``ivr simulate``)."""
 
     def __init__(
-        self, settings: Settings, twilio: Client | None, transport: httpx.BaseTransport | None = None
+        self,
+        settings: Settings,
+        twilio: Callable[[], Client | None],
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         token = settings.twilio_auth_token
         self._account = settings.twilio_account_sid
@@ -88,7 +92,7 @@ class Recordings:
 
     @property
     def can_delete(self) -> bool:
-        return self._twilio is not None
+        return self._twilio() is not None
 
     def audio(self, recording_sid: str) -> Audio:
         """Start receiving the recording; the caller closes it (reading it to the end does)."""
@@ -113,11 +117,12 @@ class Recordings:
 
     def delete(self, recording_sid: str) -> bool:
         """Delete the recording at Twilio; ``True`` once Twilio no longer has it."""
-        if self._twilio is None:
+        client = self._twilio()
+        if client is None:
             log.warning("recording not deleted: Twilio REST is off (no credentials)")
             return False
         try:
-            self._twilio.recordings(recording_sid).delete()
+            client.recordings(recording_sid).delete()
         except TwilioRestException as exc:
             if exc.status == 404:
                 return True
