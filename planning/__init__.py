@@ -2,6 +2,55 @@
 learned from the history, the forecast of offered calls, the agents an Erlang A queue needs, and a
 week's rota of shifts with staggered lunch breaks."""
 
+from planning.backtest import Backtest, BacktestDay, backtest
+from planning.desk import backtest_helpdesk, forecast_helpdesk
 from planning.erlang import AGENT_CAP, AgentsOutOfReachError, QueueLoad, agents_needed, service_level
+from planning.forecast import Bucket, Forecast, Hour, Step, Targets, day_hours, expected_calls, forecast
+from planning.history import DayTally, History, read_history
+from planning.learning import (
+    DEFAULT_PATIENCE_S,
+    DEFAULT_TALK_S,
+    LOOKBACK_DAYS,
+    MIN_HISTORY_DAYS,
+    PRIOR_CONTACT_RATE,
+    Basis,
+    Response,
+    learn,
+    prior_response,
+)
+from planning.open_days import LAGS, OpenDays
 
-__all__ = ["AGENT_CAP", "AgentsOutOfReachError", "QueueLoad", "agents_needed", "service_level"]
+__all__ = [
+    "AGENT_CAP",
+    "DEFAULT_PATIENCE_S",
+    "DEFAULT_TALK_S",
+    "LAGS",
+    "LOOKBACK_DAYS",
+    "MIN_HISTORY_DAYS",
+    "PRIOR_CONTACT_RATE",
+    "AgentsOutOfReachError",
+    "Backtest",
+    "BacktestDay",
+    "Basis",
+    "Bucket",
+    "DayTally",
+    "Forecast",
+    "History",
+    "Hour",
+    "OpenDays",
+    "QueueLoad",
+    "Response",
+    "Step",
+    "Targets",
+    "agents_needed",
+    "backtest",
+    "backtest_helpdesk",
+    "day_hours",
+    "expected_calls",
+    "forecast",
+    "forecast_helpdesk",
+    "learn",
+    "prior_response",
+    "read_history",
+    "service_level",
+]

@@ -434,16 +434,23 @@ def test_listing_invitations_needs_a_reader(client: TestClient) -> None:
     assert _get(client, "/api/invitations", "no-such-token-0123456789", **period).status_code == 401
 
 
-def test_listing_invitations_needs_a_role_that_reads(writer: TestClient) -> None:
-    """Every role of IVR_API_TOKENS reads the invitations; only ops writes them."""
+def test_listing_invitations_needs_a_role_that_reads(
+    writer: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Supervisors and ops read the invitations (only ops writes them); any other role is refused."""
     period = {"from": "2026-12-01", "to": "2026-12-31"}
-    assert [
+    readers = [
         _get(writer, "/api/invitations", token, **period).status_code
         for token in (SUPERVISOR_TOKEN, OPS_TOKEN)
-    ] == [
-        200,
-        200,
     ]
+    tokens = writer.app.state.runtime.settings.ivr_api_tokens  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        type(tokens), "role_of", lambda self, token: "agent" if token == "agent-token" else None
+    )
+    refused = _get(writer, "/api/invitations", "agent-token", **period)
+
+    assert readers == [200, 200]
+    assert (refused.status_code, refused.json()) == (403, {"detail": "this needs the supervisor or ops role"})
 
 
 @pytest.mark.parametrize(
