@@ -1,5 +1,5 @@
 """Command line ``ivr``: serve, check-config, simulate, agents, close, reopen, lists, complaints,
-report, contact-card, db upgrade."""
+report, forecast, contact-card, db upgrade."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from routing import menu_prompt_text
 from schedules import DayPlan, Schedule
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-LAZY_COMMANDS = ("simulate", "report")
+LAZY_COMMANDS = ("simulate", "report", "forecast")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,10 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations to DATABASE_URL")
 
-    # simulate loads the whole app and FastAPI, report the call-log API: their modules are imported
-    # only when that command runs, so that the other commands start without them. Their
-    # sub-parsers here take no options (not even -h); what follows the command is parsed by the
-    # options the module defines, once imported.
+    # simulate loads the whole app and FastAPI, report the call-log API, forecast scipy as well:
+    # their modules are imported only when that command runs, so that the other commands start
+    # without them. Their sub-parsers here take no options (not even -h); what follows the command
+    # is parsed by the options the module defines, once imported.
     commands.add_parser("simulate", help="play one call through the real call flow, offline", add_help=False)
 
     from cli import agents as agents_cli
@@ -61,6 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     complaints_cli.add_arguments(commands)
     commands.add_parser("report", help="call KPIs of a period as a table or CSV", add_help=False)
+    commands.add_parser(
+        "forecast",
+        help="expected calls and agents needed per day or hour; backtest: the check",
+        add_help=False,
+    )
 
     args, rest = parser.parse_known_args(argv)
     command: str = args.command
@@ -95,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cli import report as report_cli
 
             return report_cli.run(_lazy_arguments(command, report_cli.add_arguments, rest))
+        case "forecast":
+            from cli import forecast as forecast_cli
+
+            return forecast_cli.main(rest)
         case _:
             parser.error(f"unknown command {command}")
 
