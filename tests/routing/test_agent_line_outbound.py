@@ -65,8 +65,8 @@ MENU: list[tuple[str, dict[str, Any], AgentStatus, str, MenuDecision]] = [
     # id, agent_line settings, presence, Digits, decision
     ("available-outbound-key-switches", {}, "available", "7", CallNextPerson("101", starts=True)),
     ("break-outbound-key-switches", {}, "break", "7", CallNextPerson("101", starts=True)),
-    ("own-outbound-key", {"outbound_key": "5"}, "available", "5", CallNextPerson("101", starts=True)),
-    ("default-outbound-key-not-the-own", {"outbound_key": "5"}, "available", "7", NextCaller("101")),
+    ("own-outbound-key", {"outbound_key": "6"}, "available", "6", CallNextPerson("101", starts=True)),
+    ("default-outbound-key-not-the-own", {"outbound_key": "6"}, "available", "7", NextCaller("101")),
     ("outbound-break-key", {}, "outbound", "9", OnBreak("101", 60, announce=True, starts=True)),
     ("outbound-zero-back-to-incoming", {}, "outbound", "0", NextCaller("101", resumes=True)),
     ("outbound-no-key-next-person", {}, "outbound", "", CallNextPerson("101")),

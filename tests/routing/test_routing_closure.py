@@ -236,7 +236,8 @@ def test_parse_until_refuses(text: str, error: str) -> None:
             "Gesloten {tot}.",
             [
                 "message: unknown placeholder {tot}; use one of {break_key}, {central_number}, "
-                "{helpdesk_name}, {municipalities}, {opening_hours}, {outbound_key}, {resume_key}, {website}"
+                "{escalate_key}, {helpdesk_name}, {municipalities}, {opening_hours}, {outbound_key}, "
+                "{resume_key}, {website}"
             ],
         ),
     ],
