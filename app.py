@@ -22,6 +22,7 @@ from api import complaints as complaints_api
 from api import config as config_api
 from api import contact_card as contact_card_api
 from api import escalations as escalations_api
+from api import forecast as forecast_api
 from api import live, metrics, ops
 from api.metrics import metrics_registry
 from config import HelpdeskConfig, Settings
@@ -171,6 +172,7 @@ def create_app(
     app.include_router(call_lists_api.router)
     app.include_router(complaints_api.router)
     app.include_router(escalations_api.router)
+    app.include_router(forecast_api.router)
 
     # A webhook whose handler raises still answers TwiML that Twilio can run.
     app.add_middleware(FailSafeAnswers, fail_safe=fail_safe_for(runtime))

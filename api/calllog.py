@@ -40,6 +40,7 @@ from calllog import (
     call_row,
     kpi_row,
     list_calls,
+    list_invitations,
     local_midnight,
     menu_summary,
     series,
@@ -188,7 +189,7 @@ class InvitationsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     helpdesk: str = Field(max_length=40)
-    date: dt.date
+    date: dt.date = Field(description="the day the letters go out; a future date is a planned batch")
     count: int = Field(ge=0, le=10_000_000)
 
 
@@ -196,6 +197,10 @@ class InvitationsOut(BaseModel):
     helpdesk: str
     date: dt.date
     count: int
+
+
+class InvitationListOut(Period):
+    invitations: list[InvitationsOut] = Field(description="one entry per helpdesk and date, by date")
 
 
 def _period(config: HelpdeskConfig, helpdesk: str | None, first: dt.date, last: dt.date) -> None:
@@ -497,9 +502,32 @@ def get_calls(
     )
 
 
+@router.get(
+    "/invitations",
+    summary="The invitation batches of a range of dates, sent and planned",
+    dependencies=readers,
+    responses=REFUSED,
+)
+def get_invitations(
+    rt: Rt, first: FromQuery, last: ToQuery, helpdesk: HelpdeskQuery = None
+) -> InvitationListOut:
+    _period(rt.config, helpdesk, first, last)
+    with rt.session() as session:
+        batches = list_invitations(session, helpdesk, first, last)
+    return InvitationListOut(
+        helpdesk=helpdesk,
+        from_=first,
+        to=last,
+        invitations=[
+            InvitationsOut(helpdesk=batch.helpdesk_id, date=batch.date, count=batch.count)
+            for batch in batches
+        ],
+    )
+
+
 @router.post(
     "/invitations",
-    summary="How many invitation letters went out on a day (again for the same day replaces it)",
+    summary="How many invitation letters go out on a day, past or planned (the same day again replaces it)",
     dependencies=[Depends(require_role("ops"))],
     responses=REFUSED,
 )

@@ -13,7 +13,7 @@ from calllog.events import (
     record_events,
 )
 from calllog.export import CALL_COLUMNS, KPI_COLUMNS, Cell, call_row, cell_text, kpi_row, to_csv
-from calllog.invitations import set_invitations
+from calllog.invitations import InvitationDay, list_invitations, set_invitations
 from calllog.kpis import (
     FIRST_REPORT_DATE,
     LAST_REPORT_DATE,
@@ -56,6 +56,7 @@ __all__ = [
     "Event",
     "InvalidCursorError",
     "Invitation",
+    "InvitationDay",
     "Kpis",
     "LocalArrival",
     "MenuKpis",
@@ -69,6 +70,7 @@ __all__ = [
     "cell_text",
     "kpi_row",
     "list_calls",
+    "list_invitations",
     "local_arrival",
     "local_midnight",
     "mask_number",

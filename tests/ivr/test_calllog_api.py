@@ -495,6 +495,86 @@ def test_invitations_given_again_replace_the_day(writer: TestClient) -> None:
     assert (kpis["invitations"], kpis["contact_rate"]) == (420, 0.0738)  # 31 / 420
 
 
+def test_a_planned_batch_is_accepted_and_listed(writer: TestClient) -> None:
+    """A future date is a planned batch (the forecast counts it); the list gives past and planned."""
+    for body in (
+        {"helpdesk": "voorkempen", "date": "2026-11-30", "count": 900},
+        {"helpdesk": "voorkempen", "date": "2027-01-11", "count": 1500},  # the clock says 2026-12-02
+        {"helpdesk": "kempen-zuid", "date": "2026-12-07", "count": 700},
+        {"helpdesk": "voorkempen", "date": "2027-03-01", "count": 10},  # outside the period asked
+    ):
+        assert _invite(writer, OPS_TOKEN, body).status_code == 200
+
+    one = _get(
+        writer, "/api/invitations", helpdesk="voorkempen", **{"from": "2026-11-01", "to": "2027-01-31"}
+    )
+    every = _get(writer, "/api/invitations", OPS_TOKEN, **{"from": "2026-12-01", "to": "2027-01-31"})
+
+    assert one.json() == {
+        "helpdesk": "voorkempen",
+        "from": "2026-11-01",
+        "to": "2027-01-31",
+        "invitations": [
+            {"helpdesk": "voorkempen", "date": "2026-11-30", "count": 900},
+            {"helpdesk": "voorkempen", "date": "2027-01-11", "count": 1500},
+        ],
+    }
+    assert every.json()["invitations"] == [
+        {"helpdesk": "kempen-zuid", "date": "2026-12-07", "count": 700},
+        {"helpdesk": "voorkempen", "date": "2027-01-11", "count": 1500},
+    ]
+
+
+def test_listing_invitations_needs_a_reader(client: TestClient) -> None:
+    period = {"from": "2026-12-01", "to": "2026-12-31"}
+    assert _get(client, "/api/invitations", None, **period).status_code == 401
+    assert _get(client, "/api/invitations", "no-such-token-0123456789", **period).status_code == 401
+
+
+def test_listing_invitations_needs_a_role_that_reads(
+    writer: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Supervisors and ops read the invitations (only ops writes them); any other role is refused."""
+    period = {"from": "2026-12-01", "to": "2026-12-31"}
+    readers = [
+        _get(writer, "/api/invitations", token, **period).status_code
+        for token in (SUPERVISOR_TOKEN, OPS_TOKEN)
+    ]
+    tokens = writer.app.state.runtime.settings.ivr_api_tokens  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        type(tokens), "role_of", lambda self, token: "agent" if token == "agent-token" else None
+    )
+    refused = _get(writer, "/api/invitations", "agent-token", **period)
+
+    assert readers == [200, 200]
+    assert (refused.status_code, refused.json()) == (403, {"detail": "this needs the supervisor or ops role"})
+
+
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [
+        pytest.param(
+            {"from": "2026-12-02", "to": "2026-12-01"},
+            (422, "from (2026-12-02) is after to (2026-12-01)"),
+            id="reversed",
+        ),
+        pytest.param(
+            {"from": "2026-12-01", "to": "2026-12-31", "helpdesk": "nergens"},
+            (404, "unknown helpdesk 'nergens'"),
+            id="unknown-helpdesk",
+        ),
+        pytest.param({"from": "2026-12-01"}, (422, [["query", "to"]]), id="no-to"),
+    ],
+)
+def test_listing_invitations_refuses_bad_input(
+    client: TestClient, document: schemathesis.BaseSchema, params: dict[str, str], detail: tuple[int, Any]
+) -> None:
+    response = _get(client, "/api/invitations", **params)
+    assert _refusal(response) == detail
+    if response.status_code == 422:
+        assert document["/api/invitations"]["GET"].is_valid_response(response)
+
+
 @pytest.mark.parametrize(
     ("body", "detail"),
     [
