@@ -45,7 +45,7 @@ class FlagOut(BaseModel):
 
 class BatchAdviceOut(BaseModel):
     date: dt.date = Field(description="the planned day of sending")
-    invitations: int
+    invitations: int = Field(description="the batch's size")
     peak_lag: int = Field(description="the lag (0 … 6) with the largest share of the lag profile in use")
     peak_day: dt.date = Field(
         description="the day of sending plus peak_lag calendar days: where the calls would peak were the "
@@ -55,10 +55,10 @@ class BatchAdviceOut(BaseModel):
         description="the open day +peak_lag, where the forecast puts the peak"
     )
     agents_needed: int = Field(
-        description="the most agents at once the forecast needs on the batch's +0 … +6"
+        description="the most agents at once the batch's own calls need (its +0 … +6, forecast alone)"
     )
     ok: bool = Field(description="no flag")
-    flags: list[FlagOut]
+    flags: list[FlagOut] = Field(description="why to reconsider the batch; empty: fine")
 
     @classmethod
     def of(cls, advice: BatchAdvice) -> BatchAdviceOut:
@@ -94,7 +94,7 @@ class TotalsOut(BaseModel):
     agent_hours: float = Field(description="the shifts' hours summed (lunches included)")
     lower_bound: float = Field(description="the agent-hours of the LP relaxation: no rota does with fewer")
     gap: float = Field(description="(agent_hours - lower_bound) / lower_bound")
-    shifts: int
+    shifts: int = Field(description="the number of shifts")
 
 
 class StaffingPlanOut(BaseModel):

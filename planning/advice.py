@@ -14,14 +14,16 @@ batch (dated after today) is flagged:
   the helpdesk closed first, which is what the playbook warns about.
 - **peak before a closed day**: the peak day is open but the day after it is closed, so whoever
   cannot get through on the peak day cannot try again the next day.
-- **more agents than ever**: on one of the open days the batch reaches (+0 … +6) the forecast
-  needs more agents at once (its busiest hour, with every batch sent and planned) than the
-  helpdesk has ever had logged in at once. The most agents ever logged in at once is what the
-  caller measured (see ``planning.staffing_plan.most_agents_seen``); unknown (no answered call
-  yet) leaves this check out rather than flag every batch.
+- **more agents than ever**: the batch's own calls, forecast alone, need more agents at once (the
+  busiest hour of its open days +0 … +6) than the helpdesk has ever had logged in at once. The
+  batch alone, so that the flag points at the batch to move: a small batch whose days another
+  batch already fills is not the one to blame (the week's staffing plan shows the total need, and
+  names the half hours the agents available cannot cover). The most agents ever logged in at once
+  is what the caller measured (see ``planning.staffing_plan.most_agents_seen``); unknown (no
+  answered call yet) leaves this check out rather than flag every batch.
 
-Pure: the batches, the schedule, the lag profile, the forecast's daily needs and the agents seen
-come in as values.
+Pure: the batches, the schedule, the lag profile, each batch's need and the agents seen come in as
+values.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class Flag:
 @dataclass(frozen=True)
 class BatchAdvice:
     """A planned batch: its peak day (calendar, see the module), the open day its peak lag lands
-    on, the most agents its open days need at once, and its flags (none: fine)."""
+    on, the most agents its own calls need at once, and its flags (none: fine)."""
 
     date: dt.date
     invitations: int
@@ -108,14 +110,14 @@ def advise(
     batches: Mapping[dt.date, int],
     schedule: Schedule,
     lag_profile: Sequence[float],
-    daily_needs: Mapping[dt.date, int],
+    batch_needs: Mapping[dt.date, int],
     most_agents_seen: int | None,
     today: dt.date,
 ) -> tuple[BatchAdvice, ...]:
     """The advice on each planned batch of ``batches`` (dated after ``today``), by date.
 
-    ``daily_needs``: the forecast's agents needed per day (its busiest hour), for at least the days
-    the batches reach; a day it leaves out counts as needing none.
+    ``batch_needs``: per batch (by its date) the most agents at once its own calls need; a batch it
+    leaves out counts as needing none.
     """
     planned = sorted((day, count) for day, count in batches.items() if day > today and count > 0)
     if not planned:
@@ -126,7 +128,7 @@ def advise(
     for sent, count in planned:
         days = reach(calendar, sent)
         peak_day = sent + dt.timedelta(days=lag)
-        needed = max((daily_needs.get(day, 0) for day in days), default=0)
+        needed = batch_needs.get(sent, 0)
         flags: list[Flag] = []
         if not schedule.plan(peak_day).ranges:
             flags.append(
@@ -145,11 +147,10 @@ def advise(
                 )
             )
         if most_agents_seen is not None and needed > most_agents_seen:
-            busiest = max(days, key=lambda day: (daily_needs.get(day, 0), -day.toordinal()))
             flags.append(
                 Flag(
                     AdviceReason.MORE_AGENTS_THAN_EVER,
-                    f"on {_named(busiest)} the forecast needs {needed} agents at once, more than the "
+                    f"its calls alone need {needed} agents at once, more than the "
                     f"{most_agents_seen} the helpdesk has ever had logged in at once",
                 )
             )

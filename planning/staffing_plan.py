@@ -35,7 +35,7 @@ from agents import AgentRecord
 from calllog import CallRecord, list_invitations
 from planning.advice import BatchAdvice, advice_reach_end, advise
 from planning.desk import forecast_helpdesk
-from planning.forecast import Forecast, Step, Targets
+from planning.forecast import Forecast, Step, Targets, forecast
 from planning.learning import Response
 from planning.rota import SLOT, DayNeed, Rota, ShiftRules, plan_rota
 from schedules import Schedule, TimeRange
@@ -174,14 +174,24 @@ def advice_for(
         batches = {day: count for day, count in batches.items() if advice_reach_end(schedule, day) >= first}
     if not batches:
         return ()
-    start = min(batches)
-    end = advice_reach_end(schedule, max(batches))
-    daily = _forecast(session, inputs, start, end, Step.DAY)
-    needs = {bucket.start.date(): bucket.agents_needed for bucket in daily.buckets}
+    # Learned once; each batch is then forecast alone over its open days +0 … +6.
+    response = _forecast(session, inputs, min(batches), min(batches), Step.DAY).response
+    needs: dict[dt.date, int] = {}
+    for sent, count in batches.items():
+        alone = forecast(
+            response,
+            schedule,
+            {sent: count},
+            inputs.targets,
+            sent,
+            advice_reach_end(schedule, sent),
+            Step.DAY,
+        )
+        needs[sent] = max((bucket.agents_needed for bucket in alone.buckets), default=0)
     return advise(
         batches,
         schedule,
-        daily.response.lag_profile,
+        response.lag_profile,
         needs,
         most_agents_seen(session, inputs.helpdesk_id),
         inputs.today,
