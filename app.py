@@ -24,6 +24,7 @@ from api import contact_card as contact_card_api
 from api import escalations as escalations_api
 from api import forecast as forecast_api
 from api import live, metrics, ops
+from api import staffing_plan as staffing_plan_api
 from api.metrics import metrics_registry
 from config import HelpdeskConfig, Settings
 from database import make_engine, make_sessionmaker, writer_lock
@@ -173,6 +174,7 @@ def create_app(
     app.include_router(complaints_api.router)
     app.include_router(escalations_api.router)
     app.include_router(forecast_api.router)
+    app.include_router(staffing_plan_api.router)
 
     # A webhook whose handler raises still answers TwiML that Twilio can run.
     app.add_middleware(FailSafeAnswers, fail_safe=fail_safe_for(runtime))

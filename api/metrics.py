@@ -23,7 +23,7 @@ from calls import closures, line_state, returning_waiting
 from complaints import overdue_counts
 from routing import LineState
 from service.runtime import Runtime
-from staffing import understaffed
+from staffing import StaffingReason, open_alerts, understaffed
 
 log = logging.getLogger("ivr.metrics")
 router = APIRouter(tags=["health"])
@@ -51,6 +51,8 @@ class LineCollector(Collector):
         outbound: dict[str, int] = {}
         returning: dict[str, int] = {}
         late: dict[str, int] = {}
+        # The forecast's alerts are the staffing watch's (it reads the forecast once an hour).
+        forecast_short: set[str] = set()
         try:
             with rt.session() as session:
                 lines = {desk.id: line_state(session, desk.id) for desk in config.helpdesks}
@@ -58,6 +60,11 @@ class LineCollector(Collector):
                 returning = {desk.id: returning_waiting(session, desk.id) for desk in config.helpdesks}
                 closed = {key for key, state in closures(session).items() if state.closure.applies(now)}
                 late = overdue_counts(session, now.astimezone(config.zone).date())
+                forecast_short = {
+                    key
+                    for key, alert in open_alerts(session).items()
+                    if alert.reason is StaffingReason.FORECAST
+                }
         except SQLAlchemyError:
             log.warning("database unreachable: /metrics answers without line state", exc_info=True)
             lines = None
@@ -86,8 +93,10 @@ class LineCollector(Collector):
         )
         alert = GaugeMetricFamily(
             "ivr_staffing_alert",
-            "1 while the helpdesk is open with fewer agents logged in than queue.min_agents",
-            labels=["helpdesk"],
+            "1 while the helpdesk is open with fewer agents logged in than queue.min_agents "
+            "(reason min_agents) or, by the staffing watch, than the forecast needs this hour "
+            "(reason forecast)",
+            labels=["helpdesk", "reason"],
         )
         complaints = GaugeMetricFamily(
             "ivr_complaints_overdue",
@@ -107,7 +116,11 @@ class LineCollector(Collector):
                 returned.add_metric([desk.id], returning[desk.id])
                 complaints.add_metric([desk.id], late.get(desk.id, 0))
                 required = desk.queue.min_agents
-                alert.add_metric([desk.id], int(understaffed(open_now, line.agents_logged_in, required)))
+                below_min = understaffed(open_now, line.agents_logged_in, required)
+                alert.add_metric([desk.id, StaffingReason.MIN_AGENTS.value], int(below_min))
+                # Below the floor is one alert, not two: the forecast's waits until the floor is met.
+                below_forecast = desk.id in forecast_short and open_now and not below_min
+                alert.add_metric([desk.id, StaffingReason.FORECAST.value], int(below_forecast))
         yield opened
         if lines is not None:
             yield from (agents, calling, waiting, returned, alert, closure, complaints)

@@ -1,5 +1,5 @@
 """Command line ``ivr``: serve, check-config, simulate, agents, close, reopen, lists, complaints,
-report, forecast, contact-card, db upgrade."""
+report, forecast, staffing-plan, contact-card, db upgrade."""
 
 from __future__ import annotations
 
@@ -60,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from cli import complaints as complaints_cli
 
     complaints_cli.add_arguments(commands)
+    from cli import staffing_plan as staffing_plan_cli
+
+    staffing_plan_cli.add_arguments(commands)
     commands.add_parser("report", help="call KPIs of a period as a table or CSV", add_help=False)
     commands.add_parser(
         "forecast",
@@ -96,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return lists_cli.run(args)
         case "complaints":
             return complaints_cli.run(args)
+        case "staffing-plan":
+            return staffing_plan_cli.run(args)
         case "report":
             from cli import report as report_cli
 

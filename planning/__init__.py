@@ -2,6 +2,7 @@
 learned from the history, the forecast of offered calls, the agents an Erlang A queue needs, and a
 week's rota of shifts with staggered lunch breaks."""
 
+from planning.advice import AdviceReason, BatchAdvice, Flag, advise
 from planning.backtest import Backtest, BacktestDay, backtest
 from planning.desk import backtest_helpdesk, forecast_helpdesk
 from planning.erlang import AGENT_CAP, AgentsOutOfReachError, QueueLoad, agents_needed, service_level
@@ -33,6 +34,18 @@ from planning.rota import (
     write_half_hours_csv,
     write_shifts_csv,
 )
+from planning.staffing_plan import (
+    Inputs,
+    StaffingPlan,
+    WeekError,
+    advice_for,
+    enabled_agents,
+    half_hour_needs,
+    most_agents_seen,
+    parse_week,
+    plan_week,
+    week_name,
+)
 
 __all__ = [
     "AGENT_CAP",
@@ -42,17 +55,21 @@ __all__ = [
     "LOOKBACK_DAYS",
     "MIN_HISTORY_DAYS",
     "PRIOR_CONTACT_RATE",
+    "AdviceReason",
     "AgentsOutOfReachError",
     "Backtest",
     "BacktestDay",
     "Basis",
+    "BatchAdvice",
     "Bucket",
     "DayNeed",
     "DayTally",
+    "Flag",
     "Forecast",
     "HalfHour",
     "History",
     "Hour",
+    "Inputs",
     "OpenDays",
     "QueueLoad",
     "Response",
@@ -62,21 +79,31 @@ __all__ = [
     "Shift",
     "ShiftRules",
     "ShortReason",
+    "StaffingPlan",
     "Step",
     "Targets",
     "UncoveredHalfHour",
+    "WeekError",
+    "advice_for",
+    "advise",
     "agents_needed",
     "backtest",
     "backtest_helpdesk",
     "day_hours",
+    "enabled_agents",
     "expected_calls",
     "forecast",
     "forecast_helpdesk",
+    "half_hour_needs",
     "learn",
+    "most_agents_seen",
+    "parse_week",
     "plan_rota",
+    "plan_week",
     "prior_response",
     "read_history",
     "service_level",
+    "week_name",
     "write_half_hours_csv",
     "write_shifts_csv",
 ]

@@ -1,6 +1,7 @@
-"""The once-a-minute jobs: staffing watch, the reaper of ended calls, the Twilio queue sizes, the
-retention of personal data, the escalations' loose ends (recordings of closed escalations still at
-Twilio, announcements not confirmed), and once a day the list of overdue complaints.
+"""The once-a-minute jobs: staffing watch (against ``queue.min_agents`` and the forecast), the
+reaper of ended calls, the Twilio queue sizes, the retention of personal data, the escalations'
+loose ends (recordings of closed escalations still at Twilio, announcements not confirmed), and
+once a day the list of overdue complaints.
 
 Every instance runs the same scheduler; each job claims the minute in the database first
 (``staffing.claim_tick``), so across all instances a job runs once per minute.
@@ -23,23 +24,25 @@ from agents import agents_logged_in, end_agent_call
 from calllog import purge_raw_numbers
 from calls import leave_queue
 from complaints import complaints, erase_closed_complaints
-from config import HelpdeskConfig
+from config import Helpdesk, HelpdeskConfig
 from escalations import erase_closed_escalations
 from outbound import erase_closed_numbers, release_claims
+from planning import Step, Targets, forecast_helpdesk
 from routing import returning_queue_name
 from service.notify import Notifier
 from service.recordings import Recordings, delete_closed_recordings
 from service.runtime import Runtime
 from staffing import (
+    StaffingReason,
     agent_call_sids,
     claim_tick,
     open_alerts,
     prune_ticks,
     raise_alert,
     resolve_alert,
+    shortfall,
     stale_queue_call_sids,
     tick_of,
-    understaffed,
 )
 
 log = logging.getLogger("ivr.jobs")
@@ -74,6 +77,7 @@ class _StaffingEvent:
     helpdesk_id: str
     agents: int
     required: int
+    reason: StaffingReason
 
 
 class Telephony(Protocol):
@@ -118,6 +122,9 @@ class Jobs:
         self._notifier = notifier
         self._queues_set_for: HelpdeskConfig | None = None
         self._scheduler: BackgroundScheduler | None = None
+        # The forecast's need for the current hour per helpdesk (None: it failed), for one config.
+        self._needs: dict[tuple[str, datetime], int | None] = {}
+        self._needs_for: HelpdeskConfig | None = None
 
     @property
     def running(self) -> bool:
@@ -222,29 +229,42 @@ class Jobs:
         return ran
 
     def _watch_staffing(self, tick: datetime, now: datetime) -> bool:
-        """Alert when an open helpdesk has fewer agents logged in than ``queue.min_agents``.
+        """Alert when an open helpdesk has fewer agents logged in than ``queue.min_agents``, or than
+        the forecast needs for the current hour.
 
-        Playbook 1.2.1: at least 2 agents logged in during opening hours. Claim, reading and
-        recording share one short transaction: on PostgreSQL a second instance waits for it and
-        then skips; if it fails, the next instance to claim the minute runs the watch instead.
+        Playbook 1.2.1: at least 2 agents logged in during opening hours, and ready for the peaks
+        the invitations cause. Claim, reading and recording share one short transaction: on
+        PostgreSQL a second instance waits for it and then skips; if it fails, the next instance
+        to claim the minute runs the watch instead. The forecast is read before, in its own
+        session and at most once an hour per helpdesk (``forecast_need``).
         """
         rt = self._runtime
         config = rt.config
+        opened = {desk.id: config.schedule(desk).is_open(tick) for desk in config.helpdesks}
+        needs = {
+            desk.id: self.forecast_need(desk, now) if opened[desk.id] else None for desk in config.helpdesks
+        }
         events: list[_StaffingEvent] = []
         with rt.session() as session:
             if not claim_tick(session, Job.STAFFING_WATCH, tick, ran_at=now):
                 return False
             ongoing = open_alerts(session)
             for desk in config.helpdesks:
-                open_now = config.schedule(desk).is_open(tick)
+                open_now = opened[desk.id]
                 agents = agents_logged_in(session, desk.id)
-                required = desk.queue.min_agents
-                if understaffed(open_now, agents, required):
-                    if desk.id not in ongoing and raise_alert(session, desk.id, tick, agents, required):
-                        events.append(_StaffingEvent("alert", desk.id, agents, required))
-                elif desk.id in ongoing and resolve_alert(session, desk.id, tick) is not None:
-                    ended = _StaffingEvent("recovered" if open_now else "closed", desk.id, agents, required)
-                    events.append(ended)
+                short = shortfall(open_now, agents, desk.queue.min_agents, needs[desk.id])
+                current = ongoing.get(desk.id)
+                if short is not None:
+                    reason, required = short
+                    if current is not None and current.reason is not reason:
+                        # Another reason is another alert: the old one ends as the new one starts.
+                        resolve_alert(session, desk.id, tick)
+                        current = None
+                    if current is None and raise_alert(session, desk.id, tick, agents, required, reason):
+                        events.append(_StaffingEvent("alert", desk.id, agents, required, reason))
+                elif current is not None and resolve_alert(session, desk.id, tick) is not None:
+                    kind: Literal["recovered", "closed"] = "recovered" if open_now else "closed"
+                    events.append(_StaffingEvent(kind, desk.id, agents, current.required, current.reason))
             # A helpdesk removed from the config by a reload cannot recover any more.
             for helpdesk_id in ongoing.keys() - {desk.id for desk in config.helpdesks}:
                 resolve_alert(session, helpdesk_id, tick)
@@ -252,10 +272,23 @@ class Jobs:
                 prune_ticks(session, job, tick - KEEP_TICKS)
         # Logged once committed, so that a rolled-back watch never reports what it did not record.
         for event in events:
-            extra = {"helpdesk": event.helpdesk_id, "agents": event.agents, "required": event.required}
-            if event.kind == "alert":
+            extra = {
+                "helpdesk": event.helpdesk_id,
+                "agents": event.agents,
+                "required": event.required,
+                "reason": event.reason.value,
+            }
+            if event.kind == "alert" and event.reason is StaffingReason.MIN_AGENTS:
                 staffing_log.warning(
                     "too few agents logged in: %s has %d of the %d required while open",
+                    event.helpdesk_id,
+                    event.agents,
+                    event.required,
+                    extra=extra,
+                )
+            elif event.kind == "alert":
+                staffing_log.warning(
+                    "too few agents logged in for the forecast: %s has %d of the %d needed this hour",
                     event.helpdesk_id,
                     event.agents,
                     event.required,
@@ -272,6 +305,61 @@ class Jobs:
             else:
                 staffing_log.info("staffing alert ended: %s closed", event.helpdesk_id, extra=extra)
         return True
+
+    def forecast_need(self, desk: Helpdesk, now: datetime) -> int | None:
+        """The agents the forecast needs at ``desk`` in the local hour of ``now``; ``None`` when the
+        forecast cannot be made (logged once for the hour: the watch goes on with ``min_agents``).
+
+        Computed at most once per helpdesk and local hour by this instance (and again after a
+        config reload): the forecast reads a quarter of the call log.
+        """
+        rt = self._runtime
+        config = rt.config
+        if self._needs_for is not config:
+            self._needs, self._needs_for = {}, config
+        local = now.astimezone(config.zone)
+        hour = local.replace(minute=0, second=0, microsecond=0)
+        key = (desk.id, hour.astimezone(UTC))
+        if key not in self._needs:
+            # Only the current hour is kept.
+            self._needs = {k: v for k, v in self._needs.items() if k[1] == key[1]}
+            self._needs[key] = self._forecast_hour(config, desk, local)
+        return self._needs[key]
+
+    def _forecast_hour(self, config: HelpdeskConfig, desk: Helpdesk, local: datetime) -> int | None:
+        today = local.date()
+        targets = Targets(
+            service_level=config.staffing.target_service_level,
+            within_s=desk.queue.service_level_s,
+            min_agents=desk.queue.min_agents,
+            wrap_up_s=desk.agent_line.wrap_up,
+        )
+        try:
+            with self._runtime.session() as session:
+                made = forecast_helpdesk(
+                    session,
+                    desk.id,
+                    config.schedule(desk),
+                    config.staffing.lag_profile,
+                    targets,
+                    today,
+                    today,
+                    Step.HOUR,
+                    today,
+                )
+        except Exception:
+            staffing_log.warning(
+                "no forecast for the staffing watch this hour: %s",
+                desk.id,
+                exc_info=True,
+                extra={"helpdesk": desk.id},
+            )
+            return None
+        hour = timedelta(hours=1)
+        return next(
+            (bucket.agents_needed for bucket in made.buckets if bucket.start <= local < bucket.start + hour),
+            None,
+        )
 
     def _reap(self, tick: datetime, now: datetime) -> bool:
         """End the agent logins and queue places of calls that Twilio says are over.

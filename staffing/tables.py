@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database import Base, UtcDateTime
+
+
+class StaffingReason(enum.StrEnum):
+    """Why a helpdesk has too few agents: fewer than ``queue.min_agents`` (playbook 1.2.1), or
+    fewer than the forecast needs for the current hour."""
+
+    MIN_AGENTS = "min_agents"
+    FORECAST = "forecast"
 
 
 class JobTick(Base):
@@ -23,8 +32,9 @@ class JobTick(Base):
 class StaffingAlert(Base):
     """A stretch of opening hours during which a helpdesk had fewer agents than it needs.
 
-    Raised at ``tick`` with the agents counted then; ``resolved_at`` is the tick at which enough
-    agents were logged in again or the helpdesk closed (``NULL`` while the alert lasts).
+    Raised at ``tick`` with the agents counted then and the agents ``required`` for ``reason``;
+    ``resolved_at`` is the tick at which enough agents were logged in again, the helpdesk closed or
+    the reason changed (``NULL`` while the alert lasts).
     """
 
     __tablename__ = "staffing_alerts"
@@ -35,4 +45,5 @@ class StaffingAlert(Base):
     tick: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     agents: Mapped[int] = mapped_column(Integer())
     required: Mapped[int] = mapped_column(Integer())
+    reason: Mapped[str] = mapped_column(String(20), server_default=StaffingReason.MIN_AGENTS.value)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())

@@ -1,4 +1,5 @@
-"""The once-a-minute jobs: staffing watch, reaper, Twilio queue sizes, and the scheduler itself."""
+"""The once-a-minute jobs: staffing watch (min_agents and the forecast), reaper, Twilio queue sizes,
+and the scheduler itself."""
 
 from __future__ import annotations
 
@@ -7,25 +8,30 @@ import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.orm import Session
 from twilio.rest import Client
 
 from agents import Presence, PresenceStatus, presence, set_presence
 from app import create_app
+from calllog import set_invitations
 from calls import QueueEntry, enter_queue
 from config import HelpdeskConfig
 from ivr.twiml import Renderer
 from outbound import claim_next, start_attempt
+from planning import Forecast, forecast_helpdesk
 from service.jobs import Job, Jobs
 from service.reload import ConfigWatcher
 from service.runtime import Runtime
 from simulator import TwilioSimulator
-from staffing import Alert, alerts
+from staffing import Alert, StaffingReason, alerts
 from tests.ivr.conftest import BASE, BRUSSELS, CONFIG, TOKEN, Clock, make_settings
 from tests.ivr.rest_sim import ACCOUNT, rest_simulator
 from tests.outbound.seed import add_list, entries
@@ -264,6 +270,134 @@ def test_a_reload_that_drops_a_helpdesk_ends_its_alert(
     assert desk.alerts("voorkempen") == [
         Alert("voorkempen", utc("2026-12-02 09:00"), 0, 2, utc("2026-12-02 09:01"))
     ]
+
+
+def _invite(one: Instance, helpdesk: str, day: str, count: int) -> None:
+    with one.runtime.session() as session:
+        set_invitations(session, helpdesk, date.fromisoformat(day), count)
+
+
+def _reasons(one: Instance) -> dict[str, float]:
+    text = TestClient(one.app, base_url=BASE).get("/metrics").text
+    return {
+        f"{sample.labels['helpdesk']}/{sample.labels['reason']}": sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "ivr_staffing_alert"
+    }
+
+
+# Tuesday's 40,000 invitations: with the playbook's prior, 0.05 x 0.35 of them call on Wednesday
+# (+1), 700 calls over 09:00-16:00, 100 an hour of 250 s each (240 s talk + 10 s wrap-up): about
+# 7 agents busy, and the forecast needs FORECAST_NEED to answer 80 % within 60 s.
+FORECAST_NEED = 8
+
+
+def test_fewer_agents_than_the_forecast_alert_with_their_own_reason(
+    desk: Instance, caplog: pytest.LogCaptureFixture
+) -> None:
+    _invite(desk, "voorkempen", "2026-12-01", 40000)
+    desk.staff("voorkempen", 1)
+    desk.staff("kempen-zuid", 2)
+
+    with caplog.at_level(logging.INFO, logger="ivr.staffing"):
+        desk.tick("2026-12-02 10:00")
+        gauges_below_min = _reasons(desk)
+        desk.staff("voorkempen", 4)
+        desk.tick("2026-12-02 10:01")
+        gauges_below_forecast = _reasons(desk)
+        desk.staff("voorkempen", FORECAST_NEED)
+        desk.tick("2026-12-02 10:02")
+
+    assert staffing_records(caplog) == [
+        (
+            "WARNING",
+            "too few agents logged in: voorkempen has 1 of the 2 required while open",
+            "voorkempen",
+            1,
+            2,
+        ),
+        (
+            "WARNING",
+            "too few agents logged in for the forecast: voorkempen has 4 of the "
+            f"{FORECAST_NEED} needed this hour",
+            "voorkempen",
+            4,
+            FORECAST_NEED,
+        ),
+        (
+            "INFO",
+            f"staffing recovered: voorkempen has {FORECAST_NEED} agents logged in ({FORECAST_NEED} required)",
+            "voorkempen",
+            FORECAST_NEED,
+            FORECAST_NEED,
+        ),
+    ]
+    assert desk.alerts("voorkempen") == [
+        Alert(
+            "voorkempen", utc("2026-12-02 09:00"), 1, 2, utc("2026-12-02 09:01"), StaffingReason.MIN_AGENTS
+        ),
+        Alert(
+            "voorkempen",
+            utc("2026-12-02 09:01"),
+            4,
+            FORECAST_NEED,
+            utc("2026-12-02 09:02"),
+            StaffingReason.FORECAST,
+        ),
+    ]
+    assert (gauges_below_min["voorkempen/min_agents"], gauges_below_min["voorkempen/forecast"]) == (1.0, 0.0)
+    assert (gauges_below_forecast["voorkempen/min_agents"], gauges_below_forecast["voorkempen/forecast"]) == (
+        0.0,
+        1.0,
+    )
+
+
+def test_the_forecast_is_read_once_an_hour_per_helpdesk(
+    desk: Instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[tuple[str, date]] = []
+    real = forecast_helpdesk
+
+    def counted(session: Session, helpdesk_id: str, *args: Any) -> Forecast:
+        read.append((helpdesk_id, args[-1]))
+        return real(session, helpdesk_id, *args)
+
+    monkeypatch.setattr("service.jobs.forecast_helpdesk", counted)
+    for at in (
+        "2026-12-02 10:00",
+        "2026-12-02 10:01",
+        "2026-12-02 10:59",
+        "2026-12-02 11:00",
+        "2026-12-02 18:00",
+    ):
+        desk.tick(at)
+
+    # Open at 10 and 11 (both helpdesks), closed at 18: no forecast is needed then.
+    assert read == [("voorkempen", date(2026, 12, 2)), ("kempen-zuid", date(2026, 12, 2))] * 2
+
+
+def test_a_failing_forecast_leaves_the_watch_on_min_agents(
+    desk: Instance, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any) -> Forecast:
+        raise RuntimeError("no forecast today")
+
+    monkeypatch.setattr("service.jobs.forecast_helpdesk", broken)
+    _invite(desk, "voorkempen", "2026-12-01", 40000)
+    desk.staff("voorkempen", 1)
+    desk.staff("kempen-zuid", 2)
+
+    with caplog.at_level(logging.INFO, logger="ivr.staffing"):
+        ran = [desk.tick("2026-12-02 10:00"), desk.tick("2026-12-02 10:01")]
+
+    assert [Job.STAFFING_WATCH in jobs for jobs in ran] == [True, True]
+    assert [record.getMessage() for record in caplog.records if record.name == "ivr.staffing"] == [
+        "no forecast for the staffing watch this hour: voorkempen",
+        "no forecast for the staffing watch this hour: kempen-zuid",
+        "too few agents logged in: voorkempen has 1 of the 2 required while open",
+    ]
+    assert desk.alerts("voorkempen") == [Alert("voorkempen", utc("2026-12-02 09:00"), 1, 2, None)]
 
 
 # ---------------------------------------------------------------- reaper

@@ -23,8 +23,12 @@ def samples(line: Line) -> dict[tuple[str, str], float]:
     response = line.client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    # The staffing alert has a series per reason: keyed as helpdesk/reason.
     return {
-        (sample.name, sample.labels.get("helpdesk", "")): sample.value
+        (
+            sample.name,
+            "/".join(filter(None, (sample.labels.get("helpdesk", ""), sample.labels.get("reason")))),
+        ): (sample.value)
         for family in text_string_to_metric_families(response.text)
         for sample in family.samples
     }
@@ -64,8 +68,10 @@ def test_metrics_while_open_with_too_few_agents(line: Line) -> None:
         ("ivr_callers_waiting", "kempen-zuid"): 0.0,
         ("ivr_callers_returning", "voorkempen"): 0.0,
         ("ivr_callers_returning", "kempen-zuid"): 0.0,
-        ("ivr_staffing_alert", "voorkempen"): 1.0,
-        ("ivr_staffing_alert", "kempen-zuid"): 0.0,
+        ("ivr_staffing_alert", "voorkempen/min_agents"): 1.0,
+        ("ivr_staffing_alert", "voorkempen/forecast"): 0.0,
+        ("ivr_staffing_alert", "kempen-zuid/min_agents"): 0.0,
+        ("ivr_staffing_alert", "kempen-zuid/forecast"): 0.0,
         ("ivr_helpdesk_closed", "voorkempen"): 0.0,
         ("ivr_helpdesk_closed", "kempen-zuid"): 0.0,
         ("ivr_complaints_overdue", "voorkempen"): 0.0,
@@ -87,8 +93,10 @@ def test_metrics_while_closed_raise_no_staffing_alert(line: Line) -> None:
     } == {
         ("ivr_helpdesk_open", "voorkempen"): 0.0,
         ("ivr_helpdesk_open", "kempen-zuid"): 0.0,
-        ("ivr_staffing_alert", "voorkempen"): 0.0,
-        ("ivr_staffing_alert", "kempen-zuid"): 0.0,
+        ("ivr_staffing_alert", "voorkempen/min_agents"): 0.0,
+        ("ivr_staffing_alert", "voorkempen/forecast"): 0.0,
+        ("ivr_staffing_alert", "kempen-zuid/min_agents"): 0.0,
+        ("ivr_staffing_alert", "kempen-zuid/forecast"): 0.0,
     }
     assert found[("ivr_agents_logged_in", "voorkempen")] == 1.0
 
@@ -163,14 +171,15 @@ def test_metrics_show_agents_calling_citizens_and_returning_callers_apart(line: 
 
     found = samples(line)
 
-    assert {key: value for key, value in found.items() if key[1] == "voorkempen"} == {
+    assert {key: value for key, value in found.items() if key[1].split("/")[0] == "voorkempen"} == {
         ("ivr_helpdesk_open", "voorkempen"): 1.0,
         ("ivr_agents_logged_in", "voorkempen"): 1.0,
         ("ivr_agents_outbound", "voorkempen"): 2.0,
         ("ivr_callers_waiting", "voorkempen"): 2.0,
         ("ivr_callers_returning", "voorkempen"): 1.0,
         # Three agents logged in, but only one takes callers: fewer than the 2 required.
-        ("ivr_staffing_alert", "voorkempen"): 1.0,
+        ("ivr_staffing_alert", "voorkempen/min_agents"): 1.0,
+        ("ivr_staffing_alert", "voorkempen/forecast"): 0.0,
         ("ivr_helpdesk_closed", "voorkempen"): 0.0,
         ("ivr_complaints_overdue", "voorkempen"): 0.0,
     }
