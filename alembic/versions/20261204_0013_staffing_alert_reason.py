@@ -3,7 +3,7 @@ for the current hour. Alerts raised before are of the first kind.
 
 Revision ID: 0013
 Revises: 0012
-Create Date: 2026-12-07 09:00:00+00:00
+Create Date: 2026-12-04 00:00:00+00:00
 """
 
 from collections.abc import Sequence
