@@ -1,7 +1,7 @@
 """The agent line's outbound work (playbook 1.5): verify → parse → read and write the call lists →
 decide → render.
 
-The decisions are ``routing.agent_line``'s: the next person (``/next``), the screen on the
+The decisions are ``routing.agent_outbound``'s: the next person (``/next``), the screen on the
 person's leg (``/screen``, the ``<Number url>``), the dial's end (``/after``) and the outcome the
 agent keys (``/outcome``). This module claims the people and records the calls
 (``outbound.dialling``) around them. Like the rest of the agent line a call keeps the config it
