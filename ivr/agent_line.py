@@ -30,8 +30,9 @@ from agents import (
 )
 from calls import answered_since, returning_waiting
 from config import Helpdesk
+from ivr.agent_twiml import CITIZEN_LATEST, render_agent_line
 from ivr.params import GatherParams, QueueDialParams, TwilioParams, WaitParams, parse_params
-from ivr.twiml import CITIZEN_LATEST, Renderer
+from ivr.twiml import Renderer
 from ivr.webhooks import TwilioRoutes, Webhook, call_log, log_events, twiml, webhook
 from routing import (
     AgentStatus,
@@ -93,7 +94,7 @@ async def agent_call(request: Request) -> Response:
     if desk is None:
         return twiml(renderer.hang_up())
     locked = await run_in_threadpool(_locked, rt, params.from_, rt.clock())
-    return twiml(renderer.agent_line(desk, decide_call_in(locked)))
+    return twiml(render_agent_line(renderer, desk, decide_call_in(locked)))
 
 
 def _locked(rt: Runtime[Renderer], caller: str, now: datetime) -> bool:
@@ -110,7 +111,7 @@ async def start(request: Request) -> Response:
     renderer, desk = versioned_desk(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
-    return twiml(renderer.agent_line(desk, AskCode(welcome=False)))
+    return twiml(render_agent_line(renderer, desk, AskCode(welcome=False)))
 
 
 @router.post("/code")
@@ -122,7 +123,7 @@ async def code(request: Request) -> Response:
     renderer, desk = versioned_desk(call, params.to)
     if desk is None:
         return twiml(renderer.hang_up())
-    return twiml(renderer.agent_line(desk, decide_code(params.digits)))
+    return twiml(render_agent_line(renderer, desk, decide_code(params.digits)))
 
 
 @router.post("/pin")
@@ -142,7 +143,7 @@ async def pin(request: Request) -> Response:
         log.info("agent logged in", extra={"helpdesk": desk.id, "agent": code})
     elif isinstance(decision, LockedOut):
         log.warning("agent line locked for a caller after repeated wrong PINs", extra={"helpdesk": desk.id})
-    return twiml(renderer.agent_line(desk, decision))
+    return twiml(render_agent_line(renderer, desk, decision))
 
 
 def _check_pin(
@@ -197,7 +198,7 @@ async def next_caller(request: Request) -> Response:
     returning: ReturningCallers = "none"
     if status == "available" and await _returning_waiting(rt, desk):
         returning = "just_tried" if call.param("tried") == "returning" else "waiting"
-    return twiml(renderer.agent_line(desk, decide_next(desk, code, status, now, returning=returning)))
+    return twiml(render_agent_line(renderer, desk, decide_next(desk, code, status, now, returning=returning)))
 
 
 async def _returning_waiting(rt: Runtime[Renderer], desk: Helpdesk) -> bool:
@@ -274,7 +275,7 @@ async def after(request: Request) -> Response:
         # time anyway: from the <Queue url> request (connect) to the caller's bridged <Enqueue action>.
         talk = ("talk_ended", {"agent": code, "talk_s": params.dial_call_duration})
         await call_log(rt, params.dial_call_sid, desk, now, talk)
-    return twiml(renderer.agent_line(desk, decision))
+    return twiml(render_agent_line(renderer, desk, decision))
 
 
 def conversation_of(call: Webhook) -> Conversation | None:
@@ -339,7 +340,7 @@ async def menu(request: Request) -> Response:
         log.info("agent presence changed", extra=extra)
         if changed in _TAKING_NO_CALLERS:
             background.add_task(rt.presence_changed, desk.id)
-    return twiml(renderer.agent_line(desk, decision), background)
+    return twiml(render_agent_line(renderer, desk, decision), background)
 
 
 def _presence_change(decision: MenuDecision) -> PresenceStatus | None:

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from agents import PresenceStatus, set_presence
 from config import Helpdesk
 from ivr.agent_line import agent_status, versioned_desk
+from ivr.agent_twiml import render_agent_line, render_screen
 from ivr.params import GatherParams, PersonDialParams, ScreenParams, TwilioParams, parse_params
 from ivr.twiml import Renderer
 from ivr.webhooks import TwilioRoutes, twiml, webhook
@@ -104,7 +105,7 @@ async def next_person(request: Request) -> Response:
         elif claim.status == "outbound":
             rt.lines.forget(desk.id)  # the agent takes callers again
             log.info("nobody left on the call lists; the agent takes callers", extra=extra)
-    return twiml(renderer.agent_line(desk, decision))
+    return twiml(render_agent_line(renderer, desk, decision))
 
 
 def _claim(rt: Runtime[Renderer], desk: Helpdesk, code: str, call_sid: str, now: datetime) -> _Claim:
@@ -139,7 +140,7 @@ async def screen(request: Request) -> Response:
             log.exception("screen not recorded", extra=extra)
     if isinstance(decision, RefuseMachine):
         log.info("answering machine hung up on: no message left", extra=extra)
-    return twiml(Renderer.screen(decision))
+    return twiml(render_screen(decision))
 
 
 def _record_screen(
@@ -165,12 +166,12 @@ async def after(request: Request) -> Response:
     attempt = _attempt(call.param("attempt"))
     if attempt is None:
         log.error("a dial's action without its attempt; on to the next person", extra={"helpdesk": desk.id})
-        return twiml(renderer.agent_line(desk, CallNextPerson(code=code)))
+        return twiml(render_agent_line(renderer, desk, CallNextPerson(code=code)))
     decision = await run_in_threadpool(_after, rt, desk, code, attempt, params, rt.clock())
     if isinstance(decision, CallEnded):
         extra = {"helpdesk": desk.id, "agent": code, "attempt": attempt, "outcome": decision.outcome}
         log.info("person not reached", extra=extra | {"status": params.dial_call_status})
-    return twiml(renderer.agent_line(desk, decision))
+    return twiml(render_agent_line(renderer, desk, decision))
 
 
 def _after(
@@ -205,9 +206,9 @@ async def outcome(request: Request) -> Response:
     attempt = _attempt(call.param("attempt"))
     if attempt is None:
         log.error("an outcome without its attempt; on to the next person", extra={"helpdesk": desk.id})
-        return twiml(renderer.agent_line(desk, CallNextPerson(code=code)))
+        return twiml(render_agent_line(renderer, desk, CallNextPerson(code=code)))
     decision = await run_in_threadpool(_outcome, rt, desk, code, attempt, params, rt.clock())
-    return twiml(renderer.agent_line(desk, decision))
+    return twiml(render_agent_line(renderer, desk, decision))
 
 
 def _outcome(

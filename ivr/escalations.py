@@ -37,6 +37,8 @@ from escalations import (
     record_escalation,
 )
 from ivr.agent_line import conversation_of, versioned_desk
+from ivr.agent_twiml import render_agent_line
+from ivr.escalation_twiml import render_escalation_line
 from ivr.params import RecordingStatusParams, RecordParams, TwilioParams, parse_params
 from ivr.twiml import Renderer, escalation_line_unavailable
 from ivr.webhooks import TwilioRoutes, Webhook, escalation_call_in, twiml, webhook
@@ -98,10 +100,10 @@ async def agent_recorded(request: Request) -> Response:
             await _store(rt, question, _pending(recording), background)
         except Exception:
             log.exception("escalated question not stored; on to the next caller", extra=extra)
-            return twiml(renderer.agent_line(desk, NextCaller(code=code)))
+            return twiml(render_agent_line(renderer, desk, NextCaller(code=code)))
         log.info("question escalated by an agent", extra=extra)
     decision = decide_question_recorded(desk, code, said, conversation)
-    return twiml(renderer.agent_line(desk, decision), background)
+    return twiml(render_agent_line(renderer, desk, decision), background)
 
 
 @router.post("/escalation")
@@ -139,7 +141,7 @@ async def urgent_recorded(request: Request) -> Response:
             log.exception("urgent question not stored", extra={"helpdesk": desk.id})
             return twiml(escalation_line_unavailable(config.voice_for(desk)))
         log.info("urgent question from central stored", extra={"helpdesk": desk.id})
-    return twiml(renderer.escalation_line(desk, decision), background)
+    return twiml(render_escalation_line(renderer, desk, decision), background)
 
 
 @router.post("/recording-status")

@@ -1,11 +1,16 @@
-"""The one place where decisions become TwiML (house style 3 and 5: ``match`` + ``assert_never``)."""
+"""Decisions become TwiML here (house style 3 and 5: ``match`` + ``assert_never``): the citizen
+line's documents (arrival, waitUrl, after the queue, after central, a shared number's menu), and
+the :class:`Renderer` of one loaded config that every line renders with (its URLs, prompts and
+voice). The agent line's documents are :mod:`ivr.agent_twiml`'s, an escalation number's
+:mod:`ivr.escalation_twiml`'s; the apologies when a line cannot work are here.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import assert_never
 from urllib.parse import urlencode
 
@@ -25,58 +30,25 @@ from messages import (
     render,
 )
 from routing import (
-    OUTCOME_SECONDS,
-    AgentLineDecision,
     AskChoice,
-    AskCode,
-    AskOutcome,
-    AskPin,
     AskQueueTime,
-    CallEnded,
-    CallNextPerson,
-    CallOutcome,
     Chosen,
-    Conversation,
-    DialPerson,
-    DialQueue,
     EndCall,
     EnqueueCaller,
-    EscalationLineDecision,
     ForwardToCentral,
-    HangUp,
     HoldInQueue,
     LeaveQueue,
-    LockedOut,
-    LoggedIn,
-    NextCaller,
-    NobodyToCall,
-    NotInUse,
-    OnBreak,
     PlayBusy,
     PlayClosing,
-    PutThrough,
-    QuestionRecorded,
-    QueueUnreachable,
-    RecordQuestion,
-    RecordUrgent,
-    RefuseMachine,
-    ScreenDecision,
     Standing,
-    UrgentRecorded,
-    WrapUp,
-    WrongPin,
     hints,
     menu_prompt_text,
 )
-from routing.agent_line import CODE_DIGITS, PIN_DIGITS
-from routing.escalation import RECORD_MAX_SECONDS, RECORD_SILENCE_SECONDS
 from schedules import WeeklyHours, describe_hours_nl
 
 CENTRAL_DIAL_TIMEOUT = 30
 # Seconds a shared number's menu waits for a key or a word after its prompt.
 MENU_TIMEOUT = 5
-# Seconds the agent line waits for the first key of a code or PIN.
-ENTRY_TIMEOUT = 10
 XML_TYPE = "text/xml"
 # Documents kept per config version; the waitUrl ones differ by QueueTime (up to an hour).
 MAX_KEPT_DOCUMENTS = 8192
@@ -95,7 +67,9 @@ def prompt_for(
     """The prompt ``key`` of a helpdesk: its override or the playbook's default, filled in
     (``standing``: the caller's place and estimated wait, for ``queue_position`` and ``expected_wait``)."""
     voice = config.voice_for(desk)
-    return render(key, _context(config, desk, standing), desk.messages.get(key), voice.language, voice.voice)
+    return render(
+        key, message_context(config, desk, standing), desk.messages.get(key), voice.language, voice.voice
+    )
 
 
 def closing_prompt(config: HelpdeskConfig, desk: Helpdesk, decision: PlayClosing) -> Prompt:
@@ -105,10 +79,13 @@ def closing_prompt(config: HelpdeskConfig, desk: Helpdesk, decision: PlayClosing
         return prompt_for(config, desk, "closing")
     voice = config.voice_for(desk)
     override = MessageOverride(text=decision.message)
-    return render("closing", _context(config, desk), override, voice.language, voice.voice)
+    return render("closing", message_context(config, desk), override, voice.language, voice.voice)
 
 
-def _context(config: HelpdeskConfig, desk: Helpdesk, standing: Standing | None = None) -> MessageContext:
+def message_context(
+    config: HelpdeskConfig, desk: Helpdesk, standing: Standing | None = None
+) -> MessageContext:
+    """The placeholders of a helpdesk's prompts; a document fills in its own ones with ``replace``."""
     keys = desk.agent_line
     return MessageContext(
         helpdesk_name=desk.name,
@@ -123,19 +100,6 @@ def _context(config: HelpdeskConfig, desk: Helpdesk, standing: Standing | None =
         position=None if standing is None else standing.position,
         wait_minutes=None if standing is None else standing.wait_minutes,
     )
-
-
-# What the agent hears once a call to a person has its outcome (playbook 1.5.2).
-_ENDED: dict[CallOutcome, MessageKey] = {
-    "accepted": "agent_outbound_recorded",
-    "kept": "agent_outbound_recorded",
-    "do_not_call": "agent_outbound_recorded",
-    "wrong_number": "agent_outbound_recorded",
-    "no_answer": "agent_outbound_no_answer",
-    "busy": "agent_outbound_busy",
-    "failed": "agent_outbound_failed",
-    "voicemail": "agent_outbound_voicemail",
-}
 
 
 @dataclass(frozen=True)
@@ -169,10 +133,11 @@ class Renderer:
     def prompt(self, desk: Helpdesk, key: MessageKey) -> Prompt:
         return prompt_for(self.config, desk, key)
 
-    def _speak(self, verb: VoiceResponse | Gather, prompt: Prompt) -> None:
-        _say(verb, self._playable(prompt))
+    def speak(self, verb: VoiceResponse | Gather, prompt: Prompt) -> None:
+        """``prompt`` said or played in ``verb`` (an audio path made a URL)."""
+        _say(verb, self.playable(prompt))
 
-    def _playable(self, prompt: Prompt) -> Prompt:
+    def playable(self, prompt: Prompt) -> Prompt:
         """``prompt`` with a configured audio path made a URL Twilio can fetch."""
         return Audio(url=self.media_url(prompt.url)) if isinstance(prompt, Audio) else prompt
 
@@ -213,12 +178,12 @@ class Renderer:
             case ForwardToCentral():
                 self._forward(response, desk, decision, caller, to)
             case PlayClosing():
-                _hang_up(response, self._playable(closing_prompt(self.config, desk, decision)))
+                end_call(response, self.playable(closing_prompt(self.config, desk, decision)))
             case PlayBusy():
-                _hang_up(response, self._playable(self.prompt(desk, "busy")))
+                end_call(response, self.playable(self.prompt(desk, "busy")))
             case EnqueueCaller(queue_name=queue_name, returning=returning):
                 # A caller returning a call of ours hears why they are put first, not the welcome.
-                self._speak(response, self.prompt(desk, "returning_call" if returning else "welcome"))
+                self.speak(response, self.prompt(desk, "returning_call" if returning else "welcome"))
                 response.enqueue(
                     queue_name,
                     action=self.url("/twilio/queue-exit", helpdesk=desk.id, v=self.version),
@@ -257,7 +222,7 @@ class Renderer:
                     remaining -= estimated_seconds(said)
                 if announce is not None:
                     prompt = self.prompt(desk, announce)
-                    self._speak(response, prompt)
+                    self.speak(response, prompt)
                     remaining -= self._prompt_seconds(prompt)
                 self._hold(response, desk, queue_time=until - remaining, seconds=max(remaining, 1))
                 response.redirect(self._next_wait_url(desk, decision), method="POST")
@@ -306,9 +271,9 @@ class Renderer:
             case ForwardToCentral():
                 self._forward(response, desk, decision, caller, to)
             case PlayClosing():
-                _hang_up(response, self._playable(closing_prompt(self.config, desk, decision)))
+                end_call(response, self.playable(closing_prompt(self.config, desk, decision)))
             case EndCall():
-                _hang_up(response)
+                end_call(response)
             case _:
                 assert_never(decision)
         return str(response)
@@ -320,9 +285,9 @@ class Renderer:
         response = VoiceResponse()
         match decision:
             case PlayClosing():
-                _hang_up(response, self._playable(closing_prompt(self.config, desk, decision)))
+                end_call(response, self.playable(closing_prompt(self.config, desk, decision)))
             case EndCall():
-                _hang_up(response)
+                end_call(response)
             case _:
                 assert_never(decision)
         return str(response)
@@ -355,8 +320,8 @@ class Renderer:
                     opening_hours="",
                     central_number=self.config.central.number,
                 )
-                _hang_up(
-                    response, self._playable(render("closing", context, None, voice.language, voice.voice))
+                end_call(
+                    response, self.playable(render("closing", context, None, voice.language, voice.voice))
                 )
             case _:
                 assert_never(decision)
@@ -411,209 +376,6 @@ class Renderer:
         dial = response.dial(timeout=CENTRAL_DIAL_TIMEOUT, caller_id=caller_id(caller, to))
         dial.number(number)
         return str(response)
-
-    def agent_line(self, desk: Helpdesk, decision: AgentLineDecision) -> str:
-        """One document of the agent line; its URLs carry this config's version (``v=``)."""
-        response = VoiceResponse()
-        match decision:
-            case HangUp():
-                _hang_up(response)
-            case AskCode(welcome=welcome):
-                if welcome:
-                    self._speak(response, self.prompt(desk, "agent_welcome"))
-                self._entry(response, desk, "agent_code_prompt", CODE_DIGITS, self._agent_url("/code", desk))
-            case AskPin(code=code):
-                action = self._agent_url("/pin", desk, code=code)
-                self._entry(response, desk, "agent_pin_prompt", PIN_DIGITS, action)
-            case LockedOut():
-                _hang_up(response, self._playable(self.prompt(desk, "agent_locked")))
-            case WrongPin():
-                self._speak(response, self.prompt(desk, "agent_pin_wrong"))
-                response.redirect(self._agent_url("/start", desk), method="POST")
-            case LoggedIn(code=code):
-                self._speak(response, self.prompt(desk, "agent_logged_in"))
-                response.redirect(self._agent_url("/next", desk, code=code), method="POST")
-            case DialQueue():
-                self._dial_queue(response, desk, decision)
-            case WrapUp(code=code, talked=talked, seconds=seconds, conversation=conversation):
-                ended: MessageKey = "agent_next_caller" if talked else "agent_no_caller"
-                self._menu(response, desk, code, seconds, self.prompt(desk, ended), after=conversation)
-            case QueueUnreachable(code=code, seconds=seconds):
-                self._menu(response, desk, code, seconds, self.prompt(desk, "agent_queue_unavailable"))
-            case OnBreak(code=code, seconds=seconds, announce=announce):
-                on_break = self.prompt(desk, "agent_on_break") if announce else None
-                self._menu(response, desk, code, seconds, on_break)
-            case NextCaller(code=code, tried_returning=tried):
-                told = {"tried": "returning"} if tried else {}
-                response.redirect(self._agent_url("/next", desk, code=code, **told), method="POST")
-            case CallNextPerson(code=code):
-                response.redirect(self._outbound_url("/next", desk, code=code), method="POST")
-            case DialPerson():
-                self._dial_person(response, desk, decision)
-            case NobodyToCall(code=code):
-                self._speak(response, self.prompt(desk, "agent_outbound_nobody"))
-                response.redirect(self._agent_url("/next", desk, code=code), method="POST")
-            case AskOutcome(code=code, attempt=attempt):
-                # Without a key Twilio goes on after the <Gather>: the <Redirect> asks again.
-                action = self._outbound_url("/outcome", desk, code=code, attempt=str(attempt))
-                gather = response.gather(num_digits=1, timeout=OUTCOME_SECONDS, action=action, method="POST")
-                self._speak(gather, self.prompt(desk, "agent_outbound_outcome"))
-                response.redirect(action, method="POST")
-            case CallEnded(code=code, outcome=outcome, seconds=seconds):
-                voice = self.config.voice_for(desk)
-                context = replace(_context(self.config, desk), outcome=outcome)
-                key = _ENDED[outcome]
-                said = render(key, context, desk.messages.get(key), voice.language, voice.voice)
-                then = self._outbound_url("/next", desk, code=code)
-                self._menu(response, desk, code, seconds, said, then=then)
-            case RecordQuestion(code=code, conversation=conversation, token=token):
-                query = {"code": code, "token": token, **_citizen(conversation)}
-                self._speak(response, self.prompt(desk, "agent_escalate_prompt"))
-                self._record(response, desk, self._agent_url("/escalation", desk, **query), "agent", query)
-            case QuestionRecorded(code=code, saved=saved, seconds=seconds, conversation=conversation):
-                kept: MessageKey = "agent_escalation_saved" if saved else "agent_escalation_nothing"
-                self._menu(response, desk, code, seconds, self.prompt(desk, kept), after=conversation)
-            case _:
-                assert_never(decision)
-        return str(response)
-
-    def escalation_line(self, desk: Helpdesk, decision: EscalationLineDecision) -> str:
-        """One document of an escalation number (playbook 1.2.3.3); its URLs carry ``v=``."""
-        response = VoiceResponse()
-        match decision:
-            case RecordUrgent(token=token, caller=caller):
-                query = {"token": token, "caller": caller}
-                self._speak(response, self.prompt(desk, "escalation_prompt"))
-                action = self.url("/twilio/escalation/recorded", helpdesk=desk.id, **query, v=self.version)
-                self._record(response, desk, action, "central", query)
-            case NotInUse():
-                _hang_up(response, self._playable(self.prompt(desk, "escalation_not_in_use")))
-            case UrgentRecorded(saved=saved):
-                told: MessageKey = "escalation_thanks" if saved else "escalation_nothing"
-                _hang_up(response, self._playable(self.prompt(desk, told)))
-            case _:
-                assert_never(decision)
-        return str(response)
-
-    def _record(
-        self, response: VoiceResponse, desk: Helpdesk, action: str, source: str, query: dict[str, str]
-    ) -> None:
-        """The question after the beep, ended by ``#``, silence or its length; then ``action``.
-
-        Twilio requests the action once the recording ends, but not for an empty recording: the
-        document then goes on to the ``<Redirect>``, which requests the action without a
-        recording. The recording status callback (``completed`` or ``absent``; ``in-progress`` is
-        not asked for) carries the same query, so whichever request comes first stores the
-        question.
-        """
-        callback = self.url(
-            "/twilio/recording-status", helpdesk=desk.id, source=source, **query, v=self.version
-        )
-        response.record(
-            action=action,
-            method="POST",
-            timeout=RECORD_SILENCE_SECONDS,
-            finish_on_key="#",
-            max_length=RECORD_MAX_SECONDS,
-            play_beep=True,
-            recording_status_callback=callback,
-            recording_status_callback_method="POST",
-            recording_status_callback_event="completed absent",
-        )
-        response.redirect(action, method="POST")
-
-    def _agent_url(self, step: str, desk: Helpdesk, **query: str) -> str:
-        return self.url(f"/twilio/agent{step}", helpdesk=desk.id, **query, v=self.version)
-
-    def _outbound_url(self, step: str, desk: Helpdesk, **query: str) -> str:
-        return self._agent_url(f"/outbound{step}", desk, **query)
-
-    def _dial_person(self, response: VoiceResponse, desk: Helpdesk, decision: DialPerson) -> None:
-        """The list and the last digits to the agent, then the person's leg from the agent's.
-
-        The ``<Number url>`` runs on the person's leg once answered, before the agent is put
-        through: it hangs up on an answering machine (``machineDetection``), so no message is ever
-        left. hangupOnStar: ``*`` ends the conversation and the agent is asked for the outcome.
-        """
-        voice = self.config.voice_for(desk)
-        context = replace(
-            _context(self.config, desk), list_label=decision.label, last_digits=decision.last_digits
-        )
-        key: MessageKey = "agent_outbound_person"
-        self._speak(response, render(key, context, desk.messages.get(key), voice.language, voice.voice))
-        query = {"code": decision.code, "attempt": str(decision.attempt)}
-        dial = response.dial(
-            action=self._outbound_url("/after", desk, **query),
-            method="POST",
-            timeout=decision.timeout,
-            caller_id=decision.caller_id,
-            hangup_on_star=True,
-        )
-        dial.number(
-            decision.number,
-            machine_detection="Enable",
-            url=self._outbound_url("/screen", desk, **query),
-            method="POST",
-        )
-
-    @staticmethod
-    def screen(decision: ScreenDecision) -> str:
-        """The ``<Number url>`` document on the person's leg: never a ``<Say>``, ``<Play>`` or
-        ``<Record>`` (a machine would keep it as a message): hang up, or nothing (put through)."""
-        match decision:
-            case RefuseMachine():
-                return _HANG_UP
-            case PutThrough():
-                return _EMPTY
-            case _:
-                assert_never(decision)
-
-    def _entry(
-        self, response: VoiceResponse, desk: Helpdesk, prompt: MessageKey, digits: int, action: str
-    ) -> None:
-        """A code or PIN of up to ``digits`` keys, ended by ``#``; the call ends without one."""
-        gather = response.gather(
-            num_digits=digits, finish_on_key="#", timeout=ENTRY_TIMEOUT, action=action, method="POST"
-        )
-        self._speak(gather, self.prompt(desk, prompt))
-        _hang_up(response)
-
-    def _dial_queue(self, response: VoiceResponse, desk: Helpdesk, decision: DialQueue) -> None:
-        # hangupOnStar: during a conversation * hangs up on the caller and the agent's call goes on
-        # to the action (the menu). While no caller is connected Twilio does not document what *
-        # does; the timeout (at most 55 s, plus Twilio's 5) brings the menu back within a minute.
-        code = decision.code
-        # The action is told a dial on the returning queue: without a caller it goes straight on.
-        which = {"queue": "returning"} if decision.returning else {}
-        dial = response.dial(
-            action=self._agent_url("/after", desk, code=code, dialled=str(decision.dialled), **which),
-            method="POST",
-            timeout=decision.timeout,
-            hangup_on_star=True,
-        )
-        dial.queue(decision.queue_name, url=self._agent_url("/connect", desk, code=code), method="POST")
-
-    def _menu(
-        self,
-        response: VoiceResponse,
-        desk: Helpdesk,
-        code: str,
-        seconds: int,
-        prompt: Prompt | None,
-        then: str | None = None,
-        after: Conversation | None = None,
-    ) -> None:
-        """The menu keys for ``seconds`` (after ``prompt``), then ``then``: the next caller by default.
-
-        ``after``: the conversation the menu follows, named in its URL for the escalate key.
-        """
-        query = {"code": code, **(_citizen(after) if after is not None else {})}
-        gather = response.gather(
-            num_digits=1, timeout=seconds, action=self._agent_url("/menu", desk, **query), method="POST"
-        )
-        if prompt is not None:
-            self._speak(gather, prompt)
-        response.redirect(then or self._agent_url("/next", desk, code=code), method="POST")
 
     @staticmethod
     def hang_up() -> str:
@@ -672,23 +434,10 @@ def escalation_line_unavailable(voice: Voice | None = None) -> str:
     return _apology(ESCALATION_LINE_UNAVAILABLE, voice)
 
 
-CITIZEN_LATEST = "latest"
-"""``citizen=latest`` in our URLs: Twilio did not name the citizen's call (``DialCallSid``), so
-the queue's record gives the latest call the agent answered since ``dialled``."""
-
-
-def _citizen(conversation: Conversation) -> dict[str, str]:
-    """The query naming the citizen of ``conversation``: their call, or how to find it."""
-    if conversation.caller_sid:
-        return {"citizen": conversation.caller_sid}
-    dialled = {} if conversation.dialled is None else {"dialled": str(conversation.dialled)}
-    return {"citizen": CITIZEN_LATEST, **dialled}
-
-
 def _apology(text: str, voice: Voice | None) -> str:
     voice = voice or Voice()
     response = VoiceResponse()
-    _hang_up(response, Speech(text=text, language=voice.language, voice=voice.voice))
+    end_call(response, Speech(text=text, language=voice.language, voice=voice.voice))
     return str(response)
 
 
@@ -703,7 +452,7 @@ def _say(verb: VoiceResponse | Gather, prompt: Prompt) -> None:
             assert_never(prompt)
 
 
-def _hang_up(response: VoiceResponse, prompt: Prompt | None = None) -> None:
+def end_call(response: VoiceResponse, prompt: Prompt | None = None) -> None:
     """The end of a call, the one way every document ends one: ``prompt`` (if any), ``<Hangup/>``."""
     if prompt is not None:
         _say(response, prompt)
@@ -718,7 +467,7 @@ def _document(build: Callable[[VoiceResponse], object]) -> str:
 
 _LEAVE = _document(lambda response: response.leave())
 _EMPTY = _document(lambda response: None)
-_HANG_UP = _document(_hang_up)
+_HANG_UP = _document(end_call)
 
 
 def caller_id(caller: str, to: str) -> str | None:

@@ -23,6 +23,7 @@ from agents import end_agent_call
 from calllog import FINAL_STATUSES, local_arrival, mask_number, new_event
 from calls import leave_queue
 from config import Helpdesk, HelpdeskConfig, Menu
+from ivr.escalation_twiml import render_escalation_line
 from ivr.failsafe import VERIFIED_FORM
 from ivr.params import (
     DialResultParams,
@@ -256,7 +257,7 @@ def escalation_call_in(renderer: Renderer, desk: Helpdesk, params: TwilioParams)
         log.info("urgent question from central: recording", extra=extra)
     else:
         log.warning("escalation number called by a number not allowed: not in use", extra=extra)
-    return renderer.escalation_line(desk, decision)
+    return render_escalation_line(renderer, desk, decision)
 
 
 async def _arrive(
