@@ -31,9 +31,9 @@ from agents import (
 from calls import answered_since, returning_waiting
 from config import Helpdesk
 from ivr.agent_twiml import CITIZEN_LATEST, render_agent_line
+from ivr.endpoints import TwilioRoutes, Webhook, call_log, log_events, twiml, webhook
 from ivr.params import GatherParams, QueueDialParams, TwilioParams, WaitParams, parse_params
 from ivr.twiml import Renderer
-from ivr.webhooks import TwilioRoutes, Webhook, call_log, log_events, twiml, webhook
 from routing import (
     AgentStatus,
     AskCode,

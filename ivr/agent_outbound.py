@@ -21,9 +21,9 @@ from agents import PresenceStatus, set_presence
 from config import Helpdesk
 from ivr.agent_line import agent_status, versioned_desk
 from ivr.agent_twiml import render_agent_line, render_screen
+from ivr.endpoints import TwilioRoutes, twiml, webhook
 from ivr.params import GatherParams, PersonDialParams, ScreenParams, TwilioParams, parse_params
 from ivr.twiml import Renderer
-from ivr.webhooks import TwilioRoutes, twiml, webhook
 from outbound import (
     Outcome,
     claim_next,

@@ -38,10 +38,11 @@ from escalations import (
 )
 from ivr.agent_line import conversation_of, versioned_desk
 from ivr.agent_twiml import render_agent_line
+from ivr.endpoints import TwilioRoutes, Webhook, twiml, webhook
 from ivr.escalation_twiml import render_escalation_line
 from ivr.params import RecordingStatusParams, RecordParams, TwilioParams, parse_params
 from ivr.twiml import Renderer, escalation_line_unavailable
-from ivr.webhooks import TwilioRoutes, Webhook, escalation_call_in, twiml, webhook
+from ivr.webhooks import escalation_call_in
 from routing import (
     Conversation,
     NextCaller,

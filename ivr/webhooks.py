@@ -1,4 +1,5 @@
-"""Twilio webhooks: verify → parse → load state → decide → record → render.
+"""The citizen line's Twilio webhooks (and every call's status callback): verify → parse → load
+state → decide → record → render; each starts from :func:`ivr.endpoints.webhook`.
 
 Every handler answers valid TwiML, whatever fails (PRODUCT.md: never Twilio's "application
 error"); the only other answer is 403 for a bad signature. The webhooks of a call in progress
@@ -7,24 +8,20 @@ carry ``v=<config version>`` and keep using that config after a reload while it 
 
 from __future__ import annotations
 
-import inspect
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar, cast
 
-from fastapi import BackgroundTasks, HTTPException, Request, Response
+from fastapi import BackgroundTasks, Request, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Route
 
 from agents import end_agent_call
-from calllog import FINAL_STATUSES, local_arrival, mask_number, new_event
+from calllog import FINAL_STATUSES, local_arrival, mask_number
 from calls import leave_queue
 from config import Helpdesk, HelpdeskConfig, Menu
+from ivr.endpoints import CallLogEvent, TwilioRoutes, Webhook, call_log, log_events, twiml, webhook
 from ivr.escalation_twiml import render_escalation_line
-from ivr.failsafe import VERIFIED_FORM
 from ivr.params import (
     DialResultParams,
     MenuParams,
@@ -34,8 +31,7 @@ from ivr.params import (
     WaitParams,
     parse_params,
 )
-from ivr.signature import BodyTooLargeError, FormParams, form_pairs, is_valid, read_form, signed_url
-from ivr.twiml import XML_TYPE, Renderer
+from ivr.twiml import Renderer
 from outbound import release_claims
 from routing import (
     ArrivalDecision,
@@ -66,124 +62,15 @@ from service.operations import (
     ReturningCheck,
     Seen,
 )
-from service.runtime import Runtime, runtime
+from service.runtime import Runtime
 
 log = logging.getLogger("ivr.webhooks")
-T = TypeVar("T")
-
-
-async def verified_form(request: Request) -> FormParams:
-    """The posted form, once its ``X-Twilio-Signature`` is proven; 403 otherwise."""
-    rt: Runtime[Renderer] = await provide(request, runtime)
-    try:
-        form = await read_form(request)
-    except BodyTooLargeError:
-        raise HTTPException(status_code=413, detail="request body too large") from None
-    url = signed_url(rt.settings.public_base_url, request)
-    if not is_valid(rt.validator, url, form, request.headers.get("X-Twilio-Signature")):
-        raise HTTPException(status_code=403, detail="invalid Twilio signature")
-    request.scope[VERIFIED_FORM] = form  # for the fail-safe, should the handler fail
-    return form
-
-
-async def provide(request: Request, dependency: Callable[[Request], Awaitable[T]]) -> T:
-    """``dependency(request)``, or what the app's ``dependency_overrides`` puts in its place.
-
-    An override is called as FastAPI would call a dependency without parameters of its own: with
-    the request if it takes a parameter, else with none; sync or async.
-    """
-    override = request.app.dependency_overrides.get(dependency)
-    if override is None:
-        return await dependency(request)
-    result = override(request) if inspect.signature(override).parameters else override()
-    return cast(T, await result if inspect.isawaitable(result) else result)
-
-
-@dataclass(frozen=True, slots=True)
-class Webhook:
-    """What every Twilio webhook starts from: the runtime, the verified form, our query."""
-
-    rt: Runtime[Renderer]
-    form: FormParams
-    query: dict[str, str]
-
-    def param(self, name: str) -> str:
-        """A parameter of the query our own TwiML put in the URL (``helpdesk``, ``v`` …); "" if absent."""
-        return self.query.get(name, "")
-
-
-async def webhook(request: Request) -> Webhook:
-    """The start of every webhook: the runtime and the form whose signature is proven (403 if
-    not), each through the app's ``dependency_overrides``, and the query string.
-
-    The webhooks are plain Starlette routes (:class:`TwilioRoutes`): FastAPI's dependency
-    solving and route handling cost more than a webhook's own work (``make bench``), so each
-    endpoint calls this itself, with the same dependencies and the same overrides.
-    """
-    rt: Runtime[Renderer] = await provide(request, runtime)
-    form = await provide(request, verified_form)
-    # Starlette's query_params, parsed the faster way (the last of a repeated name wins).
-    query = dict(form_pairs(request.scope["query_string"].decode("latin-1")))
-    return Webhook(rt, form, query)
-
-
-Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-class TwilioRoutes:
-    """The POST routes of a module's webhooks under ``/twilio``, as Starlette routes for the app."""
-
-    def __init__(self, prefix: str = "/twilio") -> None:
-        self.prefix = prefix
-        self.routes: list[Route] = []
-
-    def post(self, path: str) -> Callable[[Endpoint], Endpoint]:
-        def add(endpoint: Endpoint) -> Endpoint:
-            self.routes.append(Route(self.prefix + path, endpoint, methods=["POST"]))
-            return endpoint
-
-        return add
-
-
 router = TwilioRoutes()
 
-
-def twiml(body: str, background: BackgroundTasks | None = None) -> Response:
-    return Response(content=body, media_type=XML_TYPE, background=background)
-
-
-CallLogEvent = tuple[str, dict[str, Any]]
 # What happens after the queue depends on the QueueResult and the clock, and for a <Leave/> on
 # whether agents are still logged in.
 _NO_LINE = LineState(agents_logged_in=0, callers_waiting=0)
 _AGENTS_UNKNOWN = LineState(agents_logged_in=1, callers_waiting=0)
-
-
-def log_events(
-    call_sid: str, desk: Helpdesk | Menu, at: datetime, events: Iterable[CallLogEvent | None]
-) -> list[Operation]:
-    """The writes that append ``events`` to the call log of one call (at a helpdesk, or at a
-    shared number's menu: ``menu:<number>``).
-
-    An event the call log would refuse (a bug: what Twilio sends is checked when it is parsed) is
-    logged and left out; it never changes what the caller hears.
-    """
-    operations: list[Operation] = []
-    for kind, data in (event for event in events if event is not None):
-        try:
-            event = new_event(call_sid=call_sid, helpdesk_id=desk.id, kind=kind, at=at, **data)
-        except (TypeError, ValueError):
-            log.exception("call-log event refused", extra={"helpdesk": desk.id, "kind": kind})
-            continue
-        operations.append(RecordEvent(event=event))
-    return operations
-
-
-async def call_log(
-    rt: Runtime[Renderer], call_sid: str, desk: Helpdesk | Menu, at: datetime, *events: CallLogEvent | None
-) -> None:
-    """Append to the call log (spooled while the database is down); never changes what is heard."""
-    await rt.hand_in(log_events(call_sid, desk, at, events))
 
 
 def _outcome_event(decision: object) -> CallLogEvent | None:

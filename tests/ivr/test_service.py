@@ -9,8 +9,8 @@ import pytest
 from fastapi import FastAPI
 
 from app import create_app
+from ivr.endpoints import verified_form
 from ivr.signature import FormParams
-from ivr.webhooks import verified_form
 from routing import fail_safe as fail_safe_decision
 from service.security import security_headers
 from tests.ivr.conftest import Line, make_settings
