@@ -54,6 +54,9 @@ XML_TYPE = "text/xml"
 MAX_KEPT_DOCUMENTS = 8192
 # A phone number in E.164: "+", a country code not starting with 0, at most 15 digits in all.
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+# The citizen line's documents that end the caller's turn at a webhook: arrival, after the queue,
+# after central (each webhook takes the ones its decision can be).
+CitizenDocument = ForwardToCentral | PlayClosing | PlayBusy | EnqueueCaller | EndCall
 
 
 @functools.lru_cache(maxsize=64)
@@ -113,13 +116,14 @@ class Renderer:
     # a reload in the middle of a call does not change the rules it was started under.
     version: str
     # Documents that are the same for every caller (the welcome and queue, a waitUrl document),
-    # by helpdesk and decision: most webhooks answer one of a few dozen documents.
+    # by helpdesk (or menu) and decision: most webhooks answer one of a few dozen documents.
     _documents: dict[tuple[str, object], str] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
 
-    def _kept(self, desk: Helpdesk, decision: object, build: Callable[[], str]) -> str:
-        key = (desk.id, decision)
+    def _kept(self, owner: str, decision: object, build: Callable[[], str]) -> str:
+        """The document of ``decision`` at ``owner`` (a helpdesk's or a menu's id), built once."""
+        key = (owner, decision)
         document = self._documents.get(key)
         if document is None:
             if len(self._documents) >= MAX_KEPT_DOCUMENTS:
@@ -162,17 +166,16 @@ class Renderer:
         to: str,
     ) -> str:
         """``caller`` and ``to``: the request's ``From`` and ``To`` (the caller ID toward central)."""
-        if isinstance(decision, ForwardToCentral):
-            return self._arrival(desk, decision, caller, to)  # the caller's own number is in it
-        return self._kept(desk, decision, lambda: self._arrival(desk, decision, caller, to))
+        return self._citizen(desk, decision, caller, to)
 
-    def _arrival(
-        self,
-        desk: Helpdesk,
-        decision: ForwardToCentral | PlayClosing | PlayBusy | EnqueueCaller,
-        caller: str,
-        to: str,
-    ) -> str:
+    def _citizen(self, desk: Helpdesk, decision: CitizenDocument, caller: str, to: str) -> str:
+        """A document of the citizen line that ends the caller's turn here (arrival, after the
+        queue, after central): kept per decision, but for a forward, which has the caller's number."""
+        if isinstance(decision, ForwardToCentral):
+            return self._citizen_document(desk, decision, caller, to)
+        return self._kept(desk.id, decision, lambda: self._citizen_document(desk, decision, caller, to))
+
+    def _citizen_document(self, desk: Helpdesk, decision: CitizenDocument, caller: str, to: str) -> str:
         response = VoiceResponse()
         match decision:
             case ForwardToCentral():
@@ -181,6 +184,8 @@ class Renderer:
                 end_call(response, self.playable(closing_prompt(self.config, desk, decision)))
             case PlayBusy():
                 end_call(response, self.playable(self.prompt(desk, "busy")))
+            case EndCall():
+                end_call(response)
             case EnqueueCaller(queue_name=queue_name, returning=returning):
                 # A caller returning a call of ours hears why they are put first, not the welcome.
                 self.speak(response, self.prompt(desk, "returning_call" if returning else "welcome"))
@@ -200,7 +205,7 @@ class Renderer:
 
     def wait(self, desk: Helpdesk, decision: HoldInQueue | LeaveQueue | AskQueueTime) -> str:
         """One waitUrl document, lasting exactly until ``decision.until`` in QueueTime."""
-        return self._kept(desk, decision, lambda: self._wait(desk, decision))
+        return self._kept(desk.id, decision, lambda: self._wait(desk, decision))
 
     def _wait(self, desk: Helpdesk, decision: HoldInQueue | LeaveQueue | AskQueueTime) -> str:
         response = VoiceResponse()
@@ -259,38 +264,10 @@ class Renderer:
     def after_queue(
         self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | EndCall, caller: str, to: str
     ) -> str:
-        if isinstance(decision, ForwardToCentral):
-            return self._after_queue(desk, decision, caller, to)  # the caller's own number is in it
-        return self._kept(desk, decision, lambda: self._after_queue(desk, decision, caller, to))
-
-    def _after_queue(
-        self, desk: Helpdesk, decision: ForwardToCentral | PlayClosing | EndCall, caller: str, to: str
-    ) -> str:
-        response = VoiceResponse()
-        match decision:
-            case ForwardToCentral():
-                self._forward(response, desk, decision, caller, to)
-            case PlayClosing():
-                end_call(response, self.playable(closing_prompt(self.config, desk, decision)))
-            case EndCall():
-                end_call(response)
-            case _:
-                assert_never(decision)
-        return str(response)
+        return self._citizen(desk, decision, caller, to)
 
     def after_central(self, desk: Helpdesk, decision: PlayClosing | EndCall) -> str:
-        return self._kept(desk, decision, lambda: self._after_central(desk, decision))
-
-    def _after_central(self, desk: Helpdesk, decision: PlayClosing | EndCall) -> str:
-        response = VoiceResponse()
-        match decision:
-            case PlayClosing():
-                end_call(response, self.playable(closing_prompt(self.config, desk, decision)))
-            case EndCall():
-                end_call(response)
-            case _:
-                assert_never(decision)
-        return str(response)
+        return self._citizen(desk, decision, "", "")
 
     def _forward(
         self, response: VoiceResponse, desk: Helpdesk, decision: ForwardToCentral, caller: str, to: str
@@ -333,13 +310,7 @@ class Renderer:
         Twilio requests the action only when a key was pressed or speech recognised; otherwise
         it continues after the ``<Gather>``, and the ``<Redirect>`` counts as no input.
         """
-        key = (menu.id, decision)
-        document = self._documents.get(key)
-        if document is None:
-            if len(self._documents) >= MAX_KEPT_DOCUMENTS:
-                self._documents.clear()
-            document = self._documents[key] = self._choice_menu(menu, decision)
-        return document
+        return self._kept(menu.id, decision, lambda: self._choice_menu(menu, decision))
 
     def _choice_menu(self, menu: Menu, decision: AskChoice) -> str:
         voice = self.config.voice
