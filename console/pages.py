@@ -42,9 +42,11 @@ HERE = Path(__file__).resolve().parent
 # A wrong token costs the one who tries it a second: guessing a token of 16 characters or more
 # at that pace is hopeless, and a typing colleague hardly notices. (The API itself has no delay.)
 FAILED_SIGN_IN_DELAY_S: Final = 1.0
-# The assets the pages load; the stylesheet also styles the sign-in page, so it needs no session.
+# The assets the pages load, and whether they need a session: the stylesheet and icon also serve
+# the sign-in page.
 ASSETS: Final[dict[str, tuple[str, bool]]] = {
     "console.css": ("text/css; charset=utf-8", False),
+    "favicon.svg": ("image/svg+xml", False),
     "now.js": ("text/javascript; charset=utf-8", True),
 }
 
