@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from datetime import timedelta
 
@@ -171,7 +172,7 @@ def test_pages_hold_no_inline_script_or_style(console: Console) -> None:
         assert "<style" not in page
         assert "style=" not in page
         assert "<script>" not in page
-        assert " on" not in page.replace(" one", "")  # no onclick= and the like
+        assert re.search(r"\son[a-z]+=", page) is None  # no onclick= and the like
 
 
 def test_the_api_keeps_its_own_csp(console: Console) -> None:
