@@ -19,6 +19,7 @@ import agents  # noqa: F401
 import calllog  # noqa: F401
 import calls  # noqa: F401
 import complaints  # noqa: F401
+import console.sessions  # noqa: F401
 import escalations  # noqa: F401
 import outbound  # noqa: F401
 import staffing  # noqa: F401

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, time
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
@@ -22,7 +22,6 @@ from agents import (
     DuplicateAgentError,
     PresenceStatus,
     UnknownAgentError,
-    agent_states,
     create_agent,
     find_agent,
     presence,
@@ -34,6 +33,7 @@ from agents import (
 from api.auth import require_role
 from api.errors import REFUSED, NoInputEcho
 from calls import line_state
+from service.live import agents_live
 from service.runtime import Runtime, runtime
 
 log = logging.getLogger("ivr")
@@ -148,13 +148,7 @@ def get_agents(
 ) -> list[AgentStateOut]:
     if helpdesk is not None:
         _known_helpdesk(rt, helpdesk)
-    now = rt.clock()
-    # "Today" is the helpdesk's local day, whatever the server's time zone.
-    zone = rt.config.zone
-    day_start = datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone)
-    with rt.session() as session:
-        states = agent_states(session, helpdesk, day_start, now)
-    return [AgentStateOut.of(state) for state in states]
+    return [AgentStateOut.of(state) for state in agents_live(rt, helpdesk, rt.clock())]
 
 
 @router.put(

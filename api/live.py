@@ -10,12 +10,10 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
-from agents import agents_outbound
 from api.auth import require_role
 from api.closures import ClosureOut
-from calls import closures, line_state, longest_wait, returning_waiting
+from service.live import helpdesks_live
 from service.runtime import Runtime, runtime
-from staffing import understaffed
 
 log = logging.getLogger("ivr.live")
 router = APIRouter(prefix="/api", tags=["supervisor"])
@@ -55,44 +53,27 @@ class HelpdeskNow(BaseModel):
 )
 def helpdesks(rt: Annotated[Runtime[Any], Depends(runtime)]) -> list[HelpdeskNow]:
     config = rt.config
-    now = rt.clock()
-    central_open = config.central_schedule().is_open(now)
     try:
-        with rt.session() as session:
-            lines = {
-                desk.id: (line_state(session, desk.id), longest_wait(session, desk.id, now))
-                for desk in config.helpdesks
-            }
-            apart = {
-                desk.id: (agents_outbound(session, desk.id), returning_waiting(session, desk.id))
-                for desk in config.helpdesks
-            }
-            closed = {key: state for key, state in closures(session).items() if state.closure.applies(now)}
+        live = helpdesks_live(rt, rt.clock())
     except SQLAlchemyError:
         log.warning("database unreachable: no live state", exc_info=True)
         raise HTTPException(status_code=503, detail="database unreachable") from None
-    answer = []
-    for desk in config.helpdesks:
-        schedule = config.schedule(desk)
-        open_now = schedule.is_open(now)
-        line, wait = lines[desk.id]
-        outbound, returning = apart[desk.id]
-        answer.append(
-            HelpdeskNow(
-                id=desk.id,
-                name=desk.name,
-                open_now=open_now,
-                central_open_now=central_open,
-                agents_logged_in=line.agents_logged_in,
-                agents_outbound=outbound,
-                callers_waiting=line.callers_waiting,
-                callers_returning=returning,
-                longest_wait_s=wait,
-                next_opening=schedule.next_opening(now),
-                next_closing=schedule.next_closing(now),
-                min_agents=desk.queue.min_agents,
-                staffing_alert=understaffed(open_now, line.agents_logged_in, desk.queue.min_agents),
-                closure=ClosureOut.of(closed[desk.id], config) if desk.id in closed else None,
-            )
+    return [
+        HelpdeskNow(
+            id=desk.id,
+            name=desk.name,
+            open_now=desk.open_now,
+            central_open_now=desk.central_open_now,
+            agents_logged_in=desk.agents_logged_in,
+            agents_outbound=desk.agents_outbound,
+            callers_waiting=desk.callers_waiting,
+            callers_returning=desk.callers_returning,
+            longest_wait_s=desk.longest_wait_s,
+            next_opening=desk.next_opening,
+            next_closing=desk.next_closing,
+            min_agents=desk.min_agents,
+            staffing_alert=desk.staffing_alert,
+            closure=ClosureOut.of(desk.closure, config) if desk.closure is not None else None,
         )
-    return answer
+        for desk in live
+    ]

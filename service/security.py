@@ -1,13 +1,16 @@
 """Security headers on every response the service gives.
 
-The service answers machines (Twilio, dashboards, scripts), never a browser page of its own except
-the API documentation, so the headers forbid everything a browser could do with a response:
-sniffing another content type, framing, sending a referrer, running or loading anything. The
-supervisor API carries call-log data about citizens, so no cache may keep it.
+The service mostly answers machines (Twilio, dashboards, scripts), so the headers forbid
+everything a browser could do with a response: sniffing another content type, framing, sending a
+referrer, running or loading anything. The supervisor API carries call-log data about citizens,
+so no cache may keep it. The web console (``/console``) is the one set of pages of our own: it may
+load its own scripts, styles and data from the service, nothing inline and nothing from
+elsewhere, and no cache may keep its pages either (agents' names, a session's CSRF token).
 """
 
 from __future__ import annotations
 
+import enum
 from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,6 +21,11 @@ ALWAYS: Final[tuple[tuple[str, str], ...]] = (
     ("Referrer-Policy", "no-referrer"),
 )
 CONTENT_SECURITY_POLICY: Final = "default-src 'none'; frame-ancestors 'none'"
+CONSOLE_CONTENT_SECURITY_POLICY: Final = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+CONSOLE_PATH: Final = "/console"
 STRICT_TRANSPORT_SECURITY: Final = "max-age=31536000"
 # Swagger UI and ReDoc are pages that load scripts and styles: a CSP of 'none' would blank them.
 DOCUMENTATION_PATHS: Final = ("/docs", "/redoc")
@@ -28,21 +36,36 @@ def security_headers(path: str, *, https: bool) -> list[tuple[str, str]]:
     return _headers(_kind(path), https=https)
 
 
-# What decides a response's headers besides https: (is it documentation, is it the API).
-_Kind = tuple[bool, bool]
+class _Kind(enum.Enum):
+    """What decides a response's headers besides https."""
+
+    DOCUMENTATION = enum.auto()
+    API = enum.auto()
+    CONSOLE = enum.auto()
+    OTHER = enum.auto()
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(f"{prefix}/")
 
 
 def _kind(path: str) -> _Kind:
-    documentation = any(path == prefix or path.startswith(f"{prefix}/") for prefix in DOCUMENTATION_PATHS)
-    return documentation, path == "/api" or path.startswith("/api/")
+    if any(_under(path, prefix) for prefix in DOCUMENTATION_PATHS):
+        return _Kind.DOCUMENTATION
+    if _under(path, "/api"):
+        return _Kind.API
+    if _under(path, CONSOLE_PATH):
+        return _Kind.CONSOLE
+    return _Kind.OTHER
 
 
 def _headers(kind: _Kind, *, https: bool) -> list[tuple[str, str]]:
-    documentation, api = kind
     headers = list(ALWAYS)
-    if not documentation:
+    if kind is _Kind.CONSOLE:
+        headers.append(("Content-Security-Policy", CONSOLE_CONTENT_SECURITY_POLICY))
+    elif kind is not _Kind.DOCUMENTATION:
         headers.append(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
-    if api:
+    if kind in (_Kind.API, _Kind.CONSOLE):
         headers.append(("Cache-Control", "no-store"))
     if https:
         headers.append(("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY))
@@ -61,7 +84,7 @@ class SecurityHeaders:
         # Each kind of response's headers once, as the raw ASGI pairs that replace any header of
         # the same name the app set: the webhooks should not pay for building them per request.
         self._raw: dict[_Kind, tuple[frozenset[bytes], list[tuple[bytes, bytes]]]] = {}
-        for kind in ((False, False), (False, True), (True, False), (True, True)):
+        for kind in _Kind:
             raw = [
                 (name.lower().encode("latin-1"), value.encode("latin-1"))
                 for name, value in _headers(kind, https=https)

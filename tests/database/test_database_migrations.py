@@ -20,6 +20,7 @@ import complaints
 import escalations
 import outbound
 import staffing
+from console.sessions import ConsoleSession
 from database import Base, alembic_config, make_engine, upgrade
 from database.dead_letters import DeadLetter
 
@@ -44,6 +45,7 @@ TABLES = {
     staffing.JobTick.__tablename__,
     staffing.StaffingAlert.__tablename__,
     DeadLetter.__tablename__,
+    ConsoleSession.__tablename__,
 }
 
 
@@ -125,6 +127,12 @@ def test_constraints_and_indexes_carry_the_conventional_names(engine: Engine) ->
             ],
         },
         "do_not_call": {"pk": "pk_do_not_call", "uq": [], "ck": [], "ix": []},
+        "console_sessions": {
+            "pk": "pk_console_sessions",
+            "uq": [],
+            "ck": [],
+            "ix": ["ix_console_sessions_expires_at"],
+        },
         "complaints": {
             "pk": "pk_complaints",
             "uq": [],
