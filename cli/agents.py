@@ -30,10 +30,9 @@ from agents import (
     validate_name,
     validate_pin,
 )
+from cli.errors import FAILED, OK, USAGE, database_failed
 from config import ConfigError, HelpdeskConfig, Settings, load_config
 from database import make_engine, make_sessionmaker
-
-OK, FAILED, USAGE = 0, 1, 2
 
 
 class _UsageError(Exception):
@@ -90,13 +89,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ivr agents: {exc}", file=sys.stderr)
         return FAILED
     except SQLAlchemyError as exc:
-        # The class only: the message of a database error may quote the statement's values.
-        print(
-            f"ivr agents: database error ({exc.__class__.__name__}); is DATABASE_URL right and "
-            "migrated (ivr db upgrade)?",
-            file=sys.stderr,
-        )
-        return FAILED
+        return database_failed("ivr agents", exc)
     finally:
         engine.dispose()
     print(message)

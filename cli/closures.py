@@ -20,11 +20,10 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from calls import ClosureState, close_helpdesk, closures, reopen_helpdesk
+from cli.errors import FAILED, OK, USAGE, database_failed
 from config import ConfigError, HelpdeskConfig, Settings, load_config
 from database import make_engine, make_sessionmaker
 from routing import closure_problems, parse_until
-
-OK, FAILED, USAGE = 0, 1, 2
 
 
 def add_arguments(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -89,12 +88,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{desk.id} reopened")
             return OK
     except SQLAlchemyError as exc:
-        print(
-            f"ivr {command}: database error ({exc.__class__.__name__}); is DATABASE_URL right and "
-            "migrated (ivr db upgrade)?",
-            file=sys.stderr,
-        )
-        return FAILED
+        return database_failed(f"ivr {command}", exc)
     finally:
         engine.dispose()
 

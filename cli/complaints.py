@@ -15,11 +15,10 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from cli.errors import FAILED, OK, USAGE, database_failed
 from complaints import export_csv, parse_quarter, quarter_complaints
 from config import ConfigError, Settings, load_config
 from database import make_engine, make_sessionmaker
-
-OK, FAILED, USAGE = 0, 1, 2
 
 
 def add_arguments(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,13 +53,7 @@ def run(args: argparse.Namespace) -> int:
         with make_sessionmaker(engine)() as session:
             text = export_csv(quarter_complaints(session, quarter, today))
     except SQLAlchemyError as exc:
-        # The class only: the message of a database error may quote the statement's values.
-        print(
-            f"ivr complaints export: database error ({exc.__class__.__name__}); is DATABASE_URL right and "
-            "migrated (ivr db upgrade)?",
-            file=sys.stderr,
-        )
-        return FAILED
+        return database_failed("ivr complaints export", exc)
     finally:
         engine.dispose()
     output: Path | None = args.output

@@ -10,10 +10,9 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from cli.errors import FAILED, OK, USAGE
 from config import ConfigError, Settings, load_config
 from routing.contact_card import contact_card
-
-OK, FAILED, USAGE = 0, 1, 2
 
 
 def add_arguments(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

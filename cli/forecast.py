@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from api.forecast import forecast_problem, targets_of
 from calllog import Cell, to_csv
+from cli.errors import FAILED, OK, USAGE, database_failed
 from config import ConfigError, Helpdesk, HelpdeskConfig, Settings, load_config
 from database import make_engine, make_sessionmaker
 from planning import AgentsOutOfReachError, Backtest, Forecast, Step, backtest_helpdesk, forecast_helpdesk
 
-OK, FAILED, USAGE = 0, 1, 2
 COLUMNS = ("start", "open", "invitations", "offered", "agents_needed")
 
 
@@ -90,13 +90,7 @@ def _run(args: argparse.Namespace, *, backtest: bool) -> int:
         print(f"{command}: the forecast is out of reach: {exc}", file=sys.stderr)
         return USAGE
     except SQLAlchemyError as exc:
-        # The class only: the message of a database error may quote the statement's values.
-        print(
-            f"{command}: database error ({exc.__class__.__name__}); is DATABASE_URL right and migrated "
-            "(ivr db upgrade)?",
-            file=sys.stderr,
-        )
-        return FAILED
+        return database_failed(command, exc)
     finally:
         engine.dispose()
     sys.stdout.write(text)

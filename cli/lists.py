@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from cli.errors import FAILED, OK, USAGE, database_failed
 from config import ConfigError, HelpdeskConfig, Settings, load_config
 from database import make_engine, make_sessionmaker
 from outbound import (
@@ -43,7 +44,6 @@ from outbound import (
     read_csv,
 )
 
-OK, FAILED, USAGE = 0, 1, 2
 Action = Callable[[Session], str]
 
 
@@ -113,13 +113,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ivr lists {args.lists_command}: {exc.describe(config.zone)}", file=sys.stderr)
         return FAILED
     except SQLAlchemyError as exc:
-        # The class only: the message of a database error may quote the statement's values.
-        print(
-            f"ivr lists {args.lists_command}: database error ({exc.__class__.__name__}); is DATABASE_URL "
-            "right and migrated (ivr db upgrade)?",
-            file=sys.stderr,
-        )
-        return FAILED
+        return database_failed(f"ivr lists {args.lists_command}", exc)
     finally:
         engine.dispose()
     print(message)

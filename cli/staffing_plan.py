@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from cli.errors import FAILED, OK, USAGE, database_failed
 from config import ConfigError, HelpdeskConfig, Settings, load_config
 from database import make_engine, make_sessionmaker
 from planning import (
@@ -31,8 +32,6 @@ from planning import (
     write_half_hours_csv,
     write_shifts_csv,
 )
-
-OK, FAILED, USAGE = 0, 1, 2
 
 
 def add_arguments(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -96,13 +95,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ivr staffing-plan: the forecast is out of reach: {exc}", file=sys.stderr)
         return FAILED
     except SQLAlchemyError as exc:
-        # The class only: the message of a database error may quote the statement's values.
-        print(
-            f"ivr staffing-plan: database error ({exc.__class__.__name__}); is DATABASE_URL right and "
-            "migrated (ivr db upgrade)?",
-            file=sys.stderr,
-        )
-        return FAILED
+        return database_failed("ivr staffing-plan", exc)
     finally:
         engine.dispose()
     if args.csv:
