@@ -22,17 +22,11 @@ from agents import (
     DuplicateAgentError,
     PresenceStatus,
     UnknownAgentError,
-    create_agent,
-    find_agent,
-    presence,
     remove_agent,
-    reset_pin,
-    set_enabled,
-    set_presence,
 )
 from api.auth import require_role
 from api.errors import REFUSED, NoInputEcho
-from calls import line_state
+from service.actions import AgentDisabledError, add_agent, allow_logins, change_presence, new_pin
 from service.live import agents_live
 from service.runtime import Runtime, runtime
 
@@ -136,9 +130,8 @@ def _as_http() -> Iterator[None]:
 @router.post("", status_code=201, summary="Add an agent to a helpdesk", dependencies=OPS, responses=REFUSED)
 def post_agent(rt: Rt, body: AgentIn) -> AgentOut:
     _known_helpdesk(rt, body.helpdesk)
-    with _as_http(), rt.session() as session:
-        agent = create_agent(session, body.helpdesk, body.code, body.name, body.pin, rt.clock())
-    log.info("agent added", extra={"helpdesk": agent.helpdesk_id, "agent": agent.code})
+    with _as_http():
+        agent = add_agent(rt, body.helpdesk, body.code, body.name, body.pin)
     return AgentOut.of(agent)
 
 
@@ -161,9 +154,8 @@ def get_agents(
 )
 def put_pin(rt: Rt, helpdesk_id: str, code: str, body: PinIn) -> None:
     _known_helpdesk(rt, helpdesk_id)
-    with _as_http(), rt.session() as session:
-        reset_pin(session, helpdesk_id, code, body.pin)
-    log.info("agent PIN reset", extra={"helpdesk": helpdesk_id, "agent": code})
+    with _as_http():
+        new_pin(rt, helpdesk_id, code, body.pin)
 
 
 @router.put(
@@ -173,13 +165,8 @@ def put_pin(rt: Rt, helpdesk_id: str, code: str, body: PinIn) -> None:
 )
 def put_enabled(rt: Rt, helpdesk_id: str, code: str, body: EnabledIn) -> AgentOut:
     _known_helpdesk(rt, helpdesk_id)
-    with _as_http(), rt.session() as session:
-        agent = set_enabled(session, helpdesk_id, code, body.enabled, rt.clock())
-    log.info(
-        "agent %s", "enabled" if body.enabled else "disabled", extra={"helpdesk": helpdesk_id, "agent": code}
-    )
-    if not body.enabled:
-        rt.presence_changed(helpdesk_id)
+    with _as_http():
+        agent = allow_logins(rt, helpdesk_id, code, body.enabled)
     return AgentOut.of(agent)
 
 
@@ -205,23 +192,12 @@ def delete_agent(rt: Rt, helpdesk_id: str, code: str) -> None:
 )
 def put_presence(rt: Rt, helpdesk_id: str, code: str, body: PresenceIn) -> LineOut:
     _known_helpdesk(rt, helpdesk_id)
-    status = PresenceStatus(body.status)
-    with rt.session() as session:
-        agent = find_agent(session, helpdesk_id, code)
-        if agent is None:
-            raise HTTPException(
-                status_code=404, detail=f"helpdesk {helpdesk_id} has no agent with code {code}"
-            )
-        if not agent.enabled and status is not PresenceStatus.OFFLINE:
-            raise HTTPException(status_code=409, detail=f"agent {code} of {helpdesk_id} is disabled")
-        # An agent logged in by phone stays tied to that call, so hanging up still logs them out.
-        current = next((p for p in presence(session, helpdesk_id) if p.agent == code), None)
-        call_sid = current.call_sid if current is not None and status is not PresenceStatus.OFFLINE else None
-        set_presence(session, helpdesk_id, code, status, rt.clock(), call_sid=call_sid)
-        line = line_state(session, helpdesk_id)
-    rt.lines.forget(helpdesk_id)
-    if status is not PresenceStatus.AVAILABLE:
-        rt.presence_changed(helpdesk_id)
+    try:
+        line = change_presence(rt, helpdesk_id, code, PresenceStatus(body.status))
+    except UnknownAgentError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except AgentDisabledError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
     return LineOut(
         helpdesk=helpdesk_id, agents_logged_in=line.agents_logged_in, callers_waiting=line.callers_waiting
     )

@@ -20,9 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.auth import Credentials, require_role
 from api.errors import REFUSED
-from calls import AuditEntry, ClosureState, close_helpdesk, closure_audit, closures, reopen_helpdesk
+from calls import AuditEntry, ClosureState, closure_audit, closures
 from config import Helpdesk, HelpdeskConfig
-from routing import closure_problems, parse_until
+from service.actions import ClosureRefusedError, close_now, reopen_now
 from service.runtime import Runtime, runtime
 
 log = logging.getLogger("ivr.closures")
@@ -123,28 +123,20 @@ def _unreachable(exc: SQLAlchemyError) -> HTTPException:
 )
 def close(helpdesk_id: str, body: ClosureIn, rt: Rt, credentials: Credentials) -> ClosureOut:
     desk = _desk(rt, helpdesk_id)
-    config = rt.config
-    now = rt.clock()
-    problems = closure_problems(body.reason, body.message)
-    until = None
-    if body.until is not None:
-        try:
-            until = parse_until(body.until, now, config.zone)
-        except ValueError as exc:
-            problems.append(f"until: {exc}")
-    if problems:
-        raise HTTPException(status_code=422, detail="; ".join(problems))
-    who = api_caller(rt, credentials)
     try:
-        with rt.session() as session:
-            state = close_helpdesk(
-                session, desk.id, now=now, reason=body.reason, until=until, message=body.message, who=who
-            )
+        state = close_now(
+            rt,
+            desk.id,
+            reason=body.reason,
+            until=body.until,
+            message=body.message,
+            who=api_caller(rt, credentials),
+        )
+    except ClosureRefusedError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
     except SQLAlchemyError as exc:
         raise _unreachable(exc) from None
-    rt.closures.forget()
-    log.warning("helpdesk closed by ops", extra={"helpdesk": desk.id, "who": who, "reason": body.reason})
-    return ClosureOut.of(state, config)
+    return ClosureOut.of(state, rt.config)
 
 
 @router.delete(
@@ -156,16 +148,12 @@ def close(helpdesk_id: str, body: ClosureIn, rt: Rt, credentials: Credentials) -
 )
 def reopen(helpdesk_id: str, rt: Rt, credentials: Credentials) -> Response:
     desk = _desk(rt, helpdesk_id)
-    who = api_caller(rt, credentials)
     try:
-        with rt.session() as session:
-            reopened = reopen_helpdesk(session, desk.id, now=rt.clock(), who=who)
+        reopened = reopen_now(rt, desk.id, who=api_caller(rt, credentials))
     except SQLAlchemyError as exc:
         raise _unreachable(exc) from None
-    rt.closures.forget()
     if not reopened:
         raise HTTPException(status_code=404, detail=f"helpdesk {desk.id!r} is not closed")
-    log.warning("helpdesk reopened by ops", extra={"helpdesk": desk.id, "who": who})
     return Response(status_code=204)
 
 

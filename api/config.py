@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from api.auth import require_role
-from service.reload import ConfigWatcher
+from service.reload import ConfigWatcher, served_config
 from service.runtime import Runtime, runtime
 
 router = APIRouter(prefix="/api/config", tags=["operations"])
@@ -31,11 +31,12 @@ def _watcher(request: Request) -> ConfigWatcher[Any]:
 
 @router.get("", summary="ops: the config being served, and the problems of a refused edit")
 def config_state(rt: Rt, _: Annotated[None, Depends(require_ops)]) -> dict[str, object]:
+    served = served_config(rt)
     return {
-        "path": str(rt.config_file) if rt.config_file is not None else None,
-        "version": rt.renderer.version,
-        "loaded_at": rt.loaded_at.isoformat(),
-        "errors": list(rt.config_errors),
+        "path": str(served.path) if served.path is not None else None,
+        "version": served.version,
+        "loaded_at": served.loaded_at.isoformat(),
+        "errors": list(served.errors),
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from cli import APP_FACTORY
@@ -177,8 +177,8 @@ def _menu_block(config: HelpdeskConfig, menu: Menu) -> str:
 def _block(title: str, schedule: Schedule, first: date, days: int) -> str:
     lines = [title]
     lines += [f"  {_day_line(plan)}" for plan in schedule.week(first, days)]
-    if schedule.holidays is not None:
-        coming = schedule.holidays.between(first, first + timedelta(days=365))[:3]
+    coming = schedule.coming_holidays(first)
+    if coming is not None:
         listed = ", ".join(f"{day.isoformat()} {name}" for day, name in coming) or "none within a year"
         lines.append(f"  next holidays: {listed}")
     return "\n".join(lines)

@@ -115,6 +115,13 @@ class Schedule:
     def week(self, start: date, days: int = 7) -> list[DayPlan]:
         return [self.plan(start + timedelta(days=offset)) for offset in range(days)]
 
+    def coming_holidays(self, start: date, count: int = 3) -> list[tuple[date, str]] | None:
+        """The first ``count`` public holidays from ``start`` on, within a year; ``None`` when the
+        schedule keeps no holiday calendar."""
+        if self.holidays is None:
+            return None
+        return self.holidays.between(start, start + timedelta(days=365))[:count]
+
     def is_open(self, at: datetime) -> bool:
         """Whether a range of the local date contains the local wall-clock minute of ``at``."""
         _require_aware(at)

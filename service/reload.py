@@ -58,6 +58,22 @@ class ReloadResult:
     errors: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ServedConfig:
+    """The config being served: its file, version, when it was loaded, and the problems of the
+    file's last refused edit (empty while the file is good)."""
+
+    path: Path | None
+    version: str
+    loaded_at: datetime
+    errors: tuple[str, ...]
+
+
+def served_config(rt: Runtime[S]) -> ServedConfig:
+    """What ``rt`` serves now (``GET /api/config`` and the console's "Beheer" page)."""
+    return ServedConfig(rt.config_file, rt.renderer.version, rt.loaded_at, tuple(rt.config_errors))
+
+
 def load_file(path: Path, measure_audio: MeasureAudio | None) -> tuple[HelpdeskConfig, str]:
     """``config.load_config`` that also answers the version of the bytes it parsed."""
     try:

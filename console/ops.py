@@ -1,0 +1,608 @@
+"""The "Beheer" page of operations staff: the config served, the hours, closures and agents.
+
+It shows what ``GET /api/config`` and ``ivr check-config`` show (the served config's version and
+the problems of a refused edit; per helpdesk the coming week's hours and the next holidays) and
+lets ops do what the API lets them do, through the same functions (``service.actions``,
+``service.reload``): reload the config, close a helpdesk now and reopen it, add an agent, give a
+new PIN, allow or refuse an agent's logins and set an agent's presence. Supervisors see the page
+without a single form; a form they send anyway is refused (403) and changes nothing.
+
+Every action is a POST form carrying the session's CSRF token. A good one is answered with a
+redirect (303) back to the page and a notice; a bad one with the page again, the form as it was
+sent (never a PIN: the service gives no PIN out, as the API) and the problem next to its field,
+in Dutch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any, Final
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from agents import (
+    AgentDataError,
+    AgentState,
+    DuplicateAgentError,
+    PresenceStatus,
+    UnknownAgentError,
+    validate_code,
+    validate_name,
+    validate_pin,
+)
+from agents.accounts import MAX_NAME_LENGTH
+from config import Helpdesk
+from console.auth import PATH, Visitor, csrf_valid, page_visitor
+from console.now import STATUS_WORDS, moment, opening_text
+from console.pages import templates
+from schedules import DayPlan, Schedule
+from schedules.describe import describe_date_nl
+from service.actions import (
+    AgentDisabledError,
+    ClosureRefusedError,
+    add_agent,
+    allow_logins,
+    change_presence,
+    close_now,
+    new_pin,
+    reopen_now,
+)
+from service.live import HelpdeskLive, agents_live, helpdesks_live
+from service.reload import ConfigWatcher, served_config
+from service.runtime import Runtime, runtime
+
+log = logging.getLogger("ivr.console")
+PAGE: Final = f"{PATH}/beheer"
+router = APIRouter(prefix=PAGE, include_in_schema=False)
+Rt = Annotated[Runtime[Any], Depends(runtime)]
+PageVisitor = Annotated[Visitor, Depends(page_visitor)]
+# A form field the browser may leave out (an empty form, a forged request).
+Field = Annotated[str | None, Form()]
+
+NOTE_EXCEPTION: Final = "uitzondering"
+STATUS_ORDER: Final = (
+    PresenceStatus.AVAILABLE,
+    PresenceStatus.BREAK,
+    PresenceStatus.OUTBOUND,
+    PresenceStatus.OFFLINE,
+)
+RELOADED: Final = {
+    "reloaded": "De configuratie is opnieuw geladen: versie {version}.",
+    "unchanged": "De configuratie is ongewijzigd: versie {version} blijft in gebruik.",
+    "refused": "Het bestand werd geweigerd; versie {version} blijft in gebruik. De fouten staan hieronder.",
+}
+
+
+# --- What the page shows ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DayRow:
+    """One day as ``ivr check-config`` lists it: the date, the hours that apply, and why."""
+
+    day: str
+    hours: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleView:
+    days: list[DayRow]
+    # None: the schedule keeps no holiday calendar (check-config then lists none either).
+    holidays: list[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeskView:
+    id: str
+    name: str
+    numbers: str
+    opening: str
+    closed_by_ops: str | None
+    schedule: ScheduleView
+
+
+@dataclass(frozen=True, slots=True)
+class AgentView:
+    helpdesk: str
+    code: str
+    name: str
+    enabled: bool
+    status: str
+    status_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigView:
+    file: str | None
+    version: str
+    loaded_at: str
+    errors: tuple[str, ...]
+    reloadable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A form sent back with problems: which one, what it held (never a PIN), and per field why."""
+
+    form: str
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def day_row(plan: DayPlan) -> DayRow:
+    """A day of the week as ``ivr check-config`` shows it (``cli.main._day_line``), in Dutch."""
+    hours = ", ".join(str(span) for span in plan.ranges) or "gesloten"
+    note = {"exception": NOTE_EXCEPTION, "holiday": plan.holiday or "", "weekday": ""}[plan.source]
+    if plan.source == "weekday" and plan.holiday:
+        note = f"{plan.holiday}, gewone uren"
+    return DayRow(day=describe_date_nl(plan.day), hours=hours, note=note)
+
+
+def schedule_view(schedule: Schedule, first: date, days: int = 7) -> ScheduleView:
+    """The coming ``days`` and the next holidays, taken as ``ivr check-config`` takes them."""
+    coming = schedule.coming_holidays(first)
+    holidays = None if coming is None else [f"{describe_date_nl(day)}: {name}" for day, name in coming]
+    return ScheduleView(days=[day_row(plan) for plan in schedule.week(first, days)], holidays=holidays)
+
+
+def _closed_by_ops(desk: HelpdeskLive, rt: Runtime[Any]) -> str | None:
+    if desk.closure is None:
+        return None
+    state, now, zone = desk.closure, rt.clock(), rt.config.zone
+    until = state.closure.until
+    return (
+        f"Gesloten door ops {'tot ' + moment(until, now, zone) if until is not None else 'tot heropening'}"
+        f", sinds {moment(state.closed_at, now, zone)} door {state.closed_by}: {state.closure.reason}"
+    )
+
+
+def _page(
+    request: Request, rt: Runtime[Any], visitor: Visitor, *, failed: Failed | None = None
+) -> HTMLResponse:
+    now = rt.clock()
+    config = rt.config
+    try:
+        live = helpdesks_live(rt, now)
+        agents = agents_live(rt, None, now)
+    except SQLAlchemyError:
+        log.warning("database unreachable: the Beheer page is not shown", exc_info=True)
+        raise HTTPException(status_code=503, detail="database unreachable") from None
+    first = now.astimezone(config.zone).date()
+    desks = [
+        DeskView(
+            id=desk.id,
+            name=desk.name,
+            numbers=", ".join(served_desk.numbers),
+            opening=opening_text(desk, now, config.zone),
+            closed_by_ops=_closed_by_ops(desk, rt),
+            schedule=schedule_view(config.schedule(served_desk), first),
+        )
+        for desk in live
+        # A reload between the two readings may have removed a helpdesk: shown again next time.
+        if (served_desk := config.helpdesk(desk.id)) is not None
+    ]
+    served = served_config(rt)
+    view = ConfigView(
+        file=served.path.name if served.path is not None else None,
+        version=served.version,
+        loaded_at=moment(served.loaded_at, now, config.zone),
+        errors=served.errors,
+        reloadable=_watcher(request) is not None,
+    )
+    notice = _notice(request.query_params, config.helpdesks)
+    return templates.TemplateResponse(
+        request,
+        "beheer.html",
+        {
+            "visitor": visitor,
+            "helpdesks": desks,
+            "config": view,
+            "central": schedule_view(config.central_schedule(), first),
+            "central_number": config.central.number,
+            "agents": [_agent_view(agent) for agent in agents],
+            "statuses": [(status.value, STATUS_WORDS[status]) for status in STATUS_ORDER],
+            "failed": failed,
+            "notice": notice,
+            "max_name": MAX_NAME_LENGTH,
+        },
+        status_code=422 if failed is not None else 200,
+    )
+
+
+def _agent_view(agent: AgentState) -> AgentView:
+    return AgentView(
+        helpdesk=agent.helpdesk_id,
+        code=agent.code,
+        name=agent.name,
+        enabled=agent.enabled,
+        status=agent.status.value,
+        status_text=STATUS_WORDS[agent.status],
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+def ops_page(request: Request, rt: Rt, visitor: PageVisitor) -> HTMLResponse:
+    """Beheer: the config served, per helpdesk its hours and closure, and the agents."""
+    return _page(request, rt, visitor)
+
+
+# --- After an action: the notice ----------------------------------------------------------------
+
+# The notice of each action, by the ``gedaan`` key of the redirect: fixed texts, into which only
+# a known helpdesk's name and an agent code of digits are put.
+NOTICES: Final = {
+    "gesloten": "{desk} is gesloten.",
+    "heropend": "{desk} is weer open volgens de openingsuren.",
+    "toegevoegd": "Medewerker {code} is toegevoegd aan {desk}.",
+    "pincode": "Medewerker {code} van {desk} heeft een nieuwe pincode.",
+    "ingeschakeld": "Medewerker {code} van {desk} kan zich weer aanmelden.",
+    "uitgeschakeld": "Medewerker {code} van {desk} kan zich niet meer aanmelden en is afgemeld.",
+    **{
+        f"status-{status.value}": f"Medewerker {{code}} van {{desk}}: {word}."
+        for status, word in STATUS_WORDS.items()
+    },
+}
+_DIGITS = re.compile(r"[0-9]{1,8}")
+
+
+def _notice(query: Mapping[str, str], helpdesks: tuple[Helpdesk, ...] | list[Helpdesk]) -> str | None:
+    done = query.get("gedaan")
+    if done is None:
+        return None
+    if done.startswith("herladen-"):
+        status, version = done.removeprefix("herladen-"), query.get("versie", "")
+        text = RELOADED.get(status)
+        return (
+            text.format(version=version)
+            if text is not None and re.fullmatch(r"[0-9a-f]{1,64}", version)
+            else None
+        )
+    names = {desk.id: desk.name for desk in helpdesks}
+    desk, code = names.get(query.get("helpdesk", "")), query.get("code", "")
+    text = NOTICES.get(done)
+    if text is None or desk is None or ("{code}" in text and _DIGITS.fullmatch(code) is None):
+        return None
+    return text.format(desk=desk, code=code)
+
+
+def _done(action: str, **params: str) -> RedirectResponse:
+    return RedirectResponse(f"{PAGE}?{urlencode({'gedaan': action, **params})}", status_code=303)
+
+
+# --- Who may act ----------------------------------------------------------------------------------
+
+
+def _refused(request: Request, visitor: Visitor, template: str) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, template, {"visitor": visitor, "helpdesks": []}, status_code=403
+    )
+
+
+def acting(request: Request, visitor: Visitor, csrf: str | None) -> HTMLResponse | None:
+    """``None`` when this form may change something; otherwise the 403 page to answer.
+
+    The CSRF token first (a form from elsewhere), then the role: a supervisor only looks.
+    """
+    if not csrf_valid(visitor, csrf):
+        return _refused(request, visitor, "refused.html")
+    if not visitor.acts:
+        log.warning("console ops action refused to a supervisor", extra={"path": request.url.path})
+        return _refused(request, visitor, "ops_refused.html")
+    return None
+
+
+def audit_name(visitor: Visitor) -> str:
+    """Who acted, for the closures' audit log: the console, the role and the session (by a short
+    hash of its id, which gives nothing of the id away), as the API names a token by its place."""
+    return f"console:{visitor.role}@{hashlib.sha256(visitor.session_id.encode()).hexdigest()[:8]}"
+
+
+def _desk(rt: Runtime[Any], helpdesk_id: str) -> Helpdesk:
+    desk = rt.config.helpdesk(helpdesk_id)
+    if desk is None:
+        raise HTTPException(status_code=404, detail="unknown helpdesk")
+    return desk
+
+
+@contextmanager
+def _database() -> Iterator[None]:
+    try:
+        yield
+    except SQLAlchemyError:
+        log.warning("database unreachable: console ops action not done", exc_info=True)
+        raise HTTPException(status_code=503, detail="database unreachable") from None
+
+
+# --- The config ---------------------------------------------------------------------------------
+
+
+def _watcher(request: Request) -> ConfigWatcher[Any] | None:
+    watcher: ConfigWatcher[Any] | None = request.app.state.config_watcher
+    return watcher
+
+
+@router.post("/configuratie/herladen")
+def reload_config(request: Request, visitor: PageVisitor, csrf: Field = None) -> Response:
+    """Read the config file now, as ``POST /api/config/reload``."""
+    if (refused := acting(request, visitor, csrf)) is not None:
+        return refused
+    watcher = _watcher(request)
+    if watcher is None:
+        raise HTTPException(status_code=409, detail="the config was given explicitly; there is no file")
+    result = watcher.check(force=True)
+    return _done(f"herladen-{result.status}", versie=result.version)
+
+
+# --- Closing and reopening ----------------------------------------------------------------------
+
+CLOSURE_FIELDS: Final = ("reason", "until", "message")
+# routing.closure_problems and parse_until word their problems in English for the API and the
+# command line; the console says the same in Dutch. Each pattern is tested against the real text.
+_CLOSURE_DUTCH: Final[list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]] = [
+    (re.compile(r"give the reason of the closure"), lambda _: "Geef de reden van de sluiting."),
+    (re.compile(r"at most (\d+) characters"), lambda m: f"Ten hoogste {m[1]} tekens."),
+    (
+        re.compile(r"control characters \(such as line breaks\) are not allowed"),
+        lambda _: "Geen regeleinden of andere stuurtekens.",
+    ),
+    (re.compile(r"the text is empty"), lambda _: "De tekst is leeg."),
+    (
+        re.compile(r'"(.*)" is not a local time like .*'),
+        lambda m: f"„{m[1]}” is geen tijd zoals 14:00 of 2026-12-15T14:00.",
+    ),
+    (
+        re.compile(r'"(.*)" \((\d{4}-\d\d-\d\d \d\d:\d\d)\) is not in the future'),
+        lambda m: f"„{m[1]}” ({m[2]}) ligt niet in de toekomst.",
+    ),
+    (
+        re.compile(r"unknown placeholder (\{[^}]*\}); use one of (.*)"),
+        lambda m: f"Onbekende plaatshouder {m[1]}; gebruik {m[2]}.",
+    ),
+    (
+        re.compile(r"(\{[^}]*\}) may only be used in (\w+)"),
+        lambda m: f"{m[1]} mag alleen in de boodschap {m[2]}.",
+    ),
+]
+
+
+def closure_problem_nl(problem: str) -> tuple[str, str]:
+    """The field of a closure problem and the problem in Dutch (the English text when unknown)."""
+    name, _, text = problem.partition(": ")
+    for pattern, dutch in _CLOSURE_DUTCH:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            return name, dutch(found)
+    if "{" in text or "}" in text:
+        return name, "De accolades { } staan niet goed: elke { hoort bij een plaatshouder zoals {website}."
+    return name, text
+
+
+def _blank_is_none(value: str | None) -> str | None:
+    return value if value is not None and value.strip() else None
+
+
+@router.post("/helpdesks/{helpdesk_id}/sluiten")
+def close_desk(
+    request: Request,
+    rt: Rt,
+    visitor: PageVisitor,
+    helpdesk_id: str,
+    csrf: Field = None,
+    reason: Field = None,
+    until: Field = None,
+    message: Field = None,
+) -> Response:
+    """Close the helpdesk now, as ``POST /api/helpdesks/{id}/closure``; blank fields are left out."""
+    if (refused := acting(request, visitor, csrf)) is not None:
+        return refused
+    desk = _desk(rt, helpdesk_id)
+    values = {"reason": reason or "", "until": until or "", "message": message or ""}
+    try:
+        with _database():
+            close_now(
+                rt,
+                desk.id,
+                reason=reason or "",
+                until=_blank_is_none(until),
+                message=_blank_is_none(message),
+                who=audit_name(visitor),
+            )
+    except ClosureRefusedError as exc:
+        errors: dict[str, str] = {}
+        for problem in exc.problems:
+            name, text = closure_problem_nl(problem)
+            key = name if name in CLOSURE_FIELDS else "reason"
+            errors[key] = f"{errors[key]} {text}" if key in errors else text
+        return _page(request, rt, visitor, failed=Failed(f"close:{desk.id}", values, errors))
+    return _done("gesloten", helpdesk=desk.id)
+
+
+@router.post("/helpdesks/{helpdesk_id}/heropenen")
+def reopen_desk(
+    request: Request, rt: Rt, visitor: PageVisitor, helpdesk_id: str, csrf: Field = None
+) -> Response:
+    """Reopen a helpdesk closed by ops, as ``DELETE /api/helpdesks/{id}/closure``."""
+    if (refused := acting(request, visitor, csrf)) is not None:
+        return refused
+    desk = _desk(rt, helpdesk_id)
+    with _database():
+        reopened = reopen_now(rt, desk.id, who=audit_name(visitor))
+    if not reopened:
+        # Reopened meanwhile (another tab, the API, or the closure ran out): nothing to do.
+        return _page(
+            request,
+            rt,
+            visitor,
+            failed=Failed(
+                f"reopen:{desk.id}", {}, {"reopen": "Deze helpdesk was niet (meer) gesloten door ops."}
+            ),
+        )
+    return _done("heropend", helpdesk=desk.id)
+
+
+# --- Agents ---------------------------------------------------------------------------------------
+
+CODE_PROBLEM: Final = "Geef een code van 3 tot 8 cijfers."
+PIN_PROBLEM: Final = "Geef een pincode van 4 tot 8 cijfers."
+DISABLED_PROBLEM: Final = "Deze medewerker is uitgeschakeld: schakel eerst in, of kies afgemeld."
+NAME_PROBLEM: Final = f"Geef een naam van 1 tot {MAX_NAME_LENGTH} tekens, zonder regeleinden."
+
+
+def _field_problems(checks: Mapping[str, tuple[Callable[[str], str], str, str]]) -> dict[str, str]:
+    """Each field checked with the validator the agents' functions use; its Dutch problem if any."""
+    problems = {}
+    for name, (validate, value, problem) in checks.items():
+        try:
+            validate(value)
+        except AgentDataError:
+            problems[name] = problem
+    return problems
+
+
+@router.post("/medewerkers")
+def add_agent_form(
+    request: Request,
+    rt: Rt,
+    visitor: PageVisitor,
+    csrf: Field = None,
+    helpdesk: Field = None,
+    code: Field = None,
+    name: Field = None,
+    pin: Field = None,
+) -> Response:
+    """Add an agent, as ``POST /api/agents``."""
+    if (refused := acting(request, visitor, csrf)) is not None:
+        return refused
+    values = {"helpdesk": helpdesk or "", "code": code or "", "name": name or ""}
+    errors = _field_problems(
+        {
+            "code": (validate_code, code or "", CODE_PROBLEM),
+            "name": (validate_name, name or "", NAME_PROBLEM),
+            "pin": (validate_pin, pin or "", PIN_PROBLEM),
+        }
+    )
+    if rt.config.helpdesk(helpdesk or "") is None:
+        errors["helpdesk"] = "Kies een helpdesk."
+    if not errors:
+        try:
+            with _database():
+                agent = add_agent(rt, helpdesk or "", code or "", name or "", pin or "")
+        except DuplicateAgentError:
+            errors["code"] = f"Deze helpdesk heeft al een medewerker met code {code}."
+        except AgentDataError:  # pragma: no cover - every field was checked above
+            errors["code"] = CODE_PROBLEM
+        else:
+            return _done("toegevoegd", helpdesk=agent.helpdesk_id, code=agent.code)
+    return _page(request, rt, visitor, failed=Failed("add", values, errors))
+
+
+def _agent_form(key: str, helpdesk_id: str, code: str) -> str:
+    return f"{key}:{helpdesk_id}:{code}"
+
+
+@router.post("/medewerkers/{helpdesk_id}/{code}/pincode")
+def pin_form(
+    request: Request,
+    rt: Rt,
+    visitor: PageVisitor,
+    helpdesk_id: str,
+    code: str,
+    csrf: Field = None,
+    pin: Field = None,
+) -> Response:
+    """Give an agent a new PIN, as ``PUT /api/agents/{helpdesk}/{code}/pin``."""
+    if (refused := acting(request, visitor, csrf)) is not None:
+        return refused
+    desk = _desk(rt, helpdesk_id)
+    errors = _field_problems({"pin": (validate_pin, pin or "", PIN_PROBLEM)})
+    if not errors:
+        try:
+            with _database():
+                new_pin(rt, desk.id, code, pin or "")
+        except UnknownAgentError:
+            raise HTTPException(status_code=404, detail="unknown agent") from None
+        return _done("pincode", helpdesk=desk.id, code=code)
+    return _page(request, rt, visitor, failed=Failed(_agent_form("pin", desk.id, code), {}, errors))
+
+
+def _enable(
+    request: Request,
+    rt: Runtime[Any],
+    visitor: Visitor,
+    helpdesk_id: str,
+    code: str,
+    enabled: bool,
+    csrf: str | None,
+) -> Response:
+    if (refused := acting(request, visitor, csrf)) is not None:
+        return refused
+    desk = _desk(rt, helpdesk_id)
+    try:
+        with _database():
+            allow_logins(rt, desk.id, code, enabled)
+    except UnknownAgentError:
+        raise HTTPException(status_code=404, detail="unknown agent") from None
+    return _done("ingeschakeld" if enabled else "uitgeschakeld", helpdesk=desk.id, code=code)
+
+
+@router.post("/medewerkers/{helpdesk_id}/{code}/inschakelen")
+def enable_form(
+    request: Request, rt: Rt, visitor: PageVisitor, helpdesk_id: str, code: str, csrf: Field = None
+) -> Response:
+    """Allow the agent's logins again, as ``PUT /api/agents/{helpdesk}/{code}/enabled``."""
+    return _enable(request, rt, visitor, helpdesk_id, code, True, csrf)
+
+
+@router.post("/medewerkers/{helpdesk_id}/{code}/uitschakelen")
+def disable_form(
+    request: Request, rt: Rt, visitor: PageVisitor, helpdesk_id: str, code: str, csrf: Field = None
+) -> Response:
+    """Refuse the agent's logins (and take the agent offline), as the API does."""
+    return _enable(request, rt, visitor, helpdesk_id, code, False, csrf)
+
+
+@router.post("/medewerkers/{helpdesk_id}/{code}/status")
+def presence_form(
+    request: Request,
+    rt: Rt,
+    visitor: PageVisitor,
+    helpdesk_id: str,
+    code: str,
+    csrf: Field = None,
+    status: Field = None,
+) -> Response:
+    """Set the agent available, on break, calling out or offline, as ``PUT …/presence``."""
+    if (refused := acting(request, visitor, csrf)) is not None:
+        return refused
+    desk = _desk(rt, helpdesk_id)
+    form = _agent_form("status", desk.id, code)
+    known = next((choice for choice in PresenceStatus if choice.value == status), None)
+    if known is None:
+        return _page(request, rt, visitor, failed=Failed(form, {}, {"status": "Kies een status."}))
+    try:
+        with _database():
+            change_presence(rt, desk.id, code, known)
+    except UnknownAgentError:
+        raise HTTPException(status_code=404, detail="unknown agent") from None
+    except AgentDisabledError:
+        return _page(
+            request,
+            rt,
+            visitor,
+            failed=Failed(
+                form,
+                {"status": known.value},
+                {"status": DISABLED_PROBLEM},
+            ),
+        )
+    return _done(f"status-{known.value}", helpdesk=desk.id, code=code)
