@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
 
@@ -31,7 +28,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agents import (
     AgentDataError,
-    AgentState,
     DuplicateAgentError,
     PresenceStatus,
     UnknownAgentError,
@@ -43,9 +39,23 @@ from agents.accounts import MAX_NAME_LENGTH
 from config import Helpdesk
 from console.auth import PATH, Visitor, csrf_valid, page_visitor
 from console.now import STATUS_WORDS, moment, opening_text
+from console.ops_view import (
+    CLOSURE_FIELDS,
+    CODE_PROBLEM,
+    DISABLED_PROBLEM,
+    NAME_PROBLEM,
+    PIN_PROBLEM,
+    STATUS_ORDER,
+    ConfigView,
+    DeskView,
+    Failed,
+    agent_view,
+    closure_problem_nl,
+    closure_text,
+    notice_text,
+    schedule_view,
+)
 from console.pages import templates
-from schedules import DayPlan, Schedule
-from schedules.describe import describe_date_nl
 from service.actions import (
     AgentDisabledError,
     ClosureRefusedError,
@@ -56,7 +66,7 @@ from service.actions import (
     new_pin,
     reopen_now,
 )
-from service.live import HelpdeskLive, agents_live, helpdesks_live
+from service.live import agents_live, helpdesks_live
 from service.reload import ConfigWatcher, served_config
 from service.runtime import Runtime, runtime
 
@@ -67,103 +77,6 @@ Rt = Annotated[Runtime[Any], Depends(runtime)]
 PageVisitor = Annotated[Visitor, Depends(page_visitor)]
 # A form field the browser may leave out (an empty form, a forged request).
 Field = Annotated[str | None, Form()]
-
-NOTE_EXCEPTION: Final = "uitzondering"
-STATUS_ORDER: Final = (
-    PresenceStatus.AVAILABLE,
-    PresenceStatus.BREAK,
-    PresenceStatus.OUTBOUND,
-    PresenceStatus.OFFLINE,
-)
-RELOADED: Final = {
-    "reloaded": "De configuratie is opnieuw geladen: versie {version}.",
-    "unchanged": "De configuratie is ongewijzigd: versie {version} blijft in gebruik.",
-    "refused": "Het bestand werd geweigerd; versie {version} blijft in gebruik. De fouten staan hieronder.",
-}
-
-
-# --- What the page shows ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DayRow:
-    """One day as ``ivr check-config`` lists it: the date, the hours that apply, and why."""
-
-    day: str
-    hours: str
-    note: str
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleView:
-    days: list[DayRow]
-    # None: the schedule keeps no holiday calendar (check-config then lists none either).
-    holidays: list[str] | None
-
-
-@dataclass(frozen=True, slots=True)
-class DeskView:
-    id: str
-    name: str
-    numbers: str
-    opening: str
-    closed_by_ops: str | None
-    schedule: ScheduleView
-
-
-@dataclass(frozen=True, slots=True)
-class AgentView:
-    helpdesk: str
-    code: str
-    name: str
-    enabled: bool
-    status: str
-    status_text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigView:
-    file: str | None
-    version: str
-    loaded_at: str
-    errors: tuple[str, ...]
-    reloadable: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Failed:
-    """A form sent back with problems: which one, what it held (never a PIN), and per field why."""
-
-    form: str
-    values: dict[str, str]
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def day_row(plan: DayPlan) -> DayRow:
-    """A day of the week as ``ivr check-config`` shows it (``cli.main._day_line``), in Dutch."""
-    hours = ", ".join(str(span) for span in plan.ranges) or "gesloten"
-    note = {"exception": NOTE_EXCEPTION, "holiday": plan.holiday or "", "weekday": ""}[plan.source]
-    if plan.source == "weekday" and plan.holiday:
-        note = f"{plan.holiday}, gewone uren"
-    return DayRow(day=describe_date_nl(plan.day), hours=hours, note=note)
-
-
-def schedule_view(schedule: Schedule, first: date, days: int = 7) -> ScheduleView:
-    """The coming ``days`` and the next holidays, taken as ``ivr check-config`` takes them."""
-    coming = schedule.coming_holidays(first)
-    holidays = None if coming is None else [f"{describe_date_nl(day)}: {name}" for day, name in coming]
-    return ScheduleView(days=[day_row(plan) for plan in schedule.week(first, days)], holidays=holidays)
-
-
-def _closed_by_ops(desk: HelpdeskLive, rt: Runtime[Any]) -> str | None:
-    if desk.closure is None:
-        return None
-    state, now, zone = desk.closure, rt.clock(), rt.config.zone
-    until = state.closure.until
-    return (
-        f"Gesloten door ops {'tot ' + moment(until, now, zone) if until is not None else 'tot heropening'}"
-        f", sinds {moment(state.closed_at, now, zone)} door {state.closed_by}: {state.closure.reason}"
-    )
 
 
 def _page(
@@ -184,7 +97,7 @@ def _page(
             name=desk.name,
             numbers=", ".join(served_desk.numbers),
             opening=opening_text(desk, now, config.zone),
-            closed_by_ops=_closed_by_ops(desk, rt),
+            closed_by_ops=closure_text(desk, now, config.zone),
             schedule=schedule_view(config.schedule(served_desk), first),
         )
         for desk in live
@@ -199,7 +112,7 @@ def _page(
         errors=served.errors,
         reloadable=_watcher(request) is not None,
     )
-    notice = _notice(request.query_params, config.helpdesks)
+    notice = notice_text(request.query_params, config.helpdesks)
     return templates.TemplateResponse(
         request,
         "beheer.html",
@@ -209,7 +122,7 @@ def _page(
             "config": view,
             "central": schedule_view(config.central_schedule(), first),
             "central_number": config.central.number,
-            "agents": [_agent_view(agent) for agent in agents],
+            "agents": [agent_view(agent) for agent in agents],
             "statuses": [(status.value, STATUS_WORDS[status]) for status in STATUS_ORDER],
             "failed": failed,
             "notice": notice,
@@ -219,60 +132,10 @@ def _page(
     )
 
 
-def _agent_view(agent: AgentState) -> AgentView:
-    return AgentView(
-        helpdesk=agent.helpdesk_id,
-        code=agent.code,
-        name=agent.name,
-        enabled=agent.enabled,
-        status=agent.status.value,
-        status_text=STATUS_WORDS[agent.status],
-    )
-
-
 @router.get("", response_class=HTMLResponse)
 def ops_page(request: Request, rt: Rt, visitor: PageVisitor) -> HTMLResponse:
     """Beheer: the config served, per helpdesk its hours and closure, and the agents."""
     return _page(request, rt, visitor)
-
-
-# --- After an action: the notice ----------------------------------------------------------------
-
-# The notice of each action, by the ``gedaan`` key of the redirect: fixed texts, into which only
-# a known helpdesk's name and an agent code of digits are put.
-NOTICES: Final = {
-    "gesloten": "{desk} is gesloten.",
-    "heropend": "{desk} is weer open volgens de openingsuren.",
-    "toegevoegd": "Medewerker {code} is toegevoegd aan {desk}.",
-    "pincode": "Medewerker {code} van {desk} heeft een nieuwe pincode.",
-    "ingeschakeld": "Medewerker {code} van {desk} kan zich weer aanmelden.",
-    "uitgeschakeld": "Medewerker {code} van {desk} kan zich niet meer aanmelden en is afgemeld.",
-    **{
-        f"status-{status.value}": f"Medewerker {{code}} van {{desk}}: {word}."
-        for status, word in STATUS_WORDS.items()
-    },
-}
-_DIGITS = re.compile(r"[0-9]{1,8}")
-
-
-def _notice(query: Mapping[str, str], helpdesks: tuple[Helpdesk, ...] | list[Helpdesk]) -> str | None:
-    done = query.get("gedaan")
-    if done is None:
-        return None
-    if done.startswith("herladen-"):
-        status, version = done.removeprefix("herladen-"), query.get("versie", "")
-        text = RELOADED.get(status)
-        return (
-            text.format(version=version)
-            if text is not None and re.fullmatch(r"[0-9a-f]{1,64}", version)
-            else None
-        )
-    names = {desk.id: desk.name for desk in helpdesks}
-    desk, code = names.get(query.get("helpdesk", "")), query.get("code", "")
-    text = NOTICES.get(done)
-    if text is None or desk is None or ("{code}" in text and _DIGITS.fullmatch(code) is None):
-        return None
-    return text.format(desk=desk, code=code)
 
 
 def _done(action: str, **params: str) -> RedirectResponse:
@@ -345,47 +208,6 @@ def reload_config(request: Request, visitor: PageVisitor, csrf: Field = None) ->
 
 # --- Closing and reopening ----------------------------------------------------------------------
 
-CLOSURE_FIELDS: Final = ("reason", "until", "message")
-# routing.closure_problems and parse_until word their problems in English for the API and the
-# command line; the console says the same in Dutch. Each pattern is tested against the real text.
-_CLOSURE_DUTCH: Final[list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]] = [
-    (re.compile(r"give the reason of the closure"), lambda _: "Geef de reden van de sluiting."),
-    (re.compile(r"at most (\d+) characters"), lambda m: f"Ten hoogste {m[1]} tekens."),
-    (
-        re.compile(r"control characters \(such as line breaks\) are not allowed"),
-        lambda _: "Geen regeleinden of andere stuurtekens.",
-    ),
-    (re.compile(r"the text is empty"), lambda _: "De tekst is leeg."),
-    (
-        re.compile(r'"(.*)" is not a local time like .*'),
-        lambda m: f"„{m[1]}” is geen tijd zoals 14:00 of 2026-12-15T14:00.",
-    ),
-    (
-        re.compile(r'"(.*)" \((\d{4}-\d\d-\d\d \d\d:\d\d)\) is not in the future'),
-        lambda m: f"„{m[1]}” ({m[2]}) ligt niet in de toekomst.",
-    ),
-    (
-        re.compile(r"unknown placeholder (\{[^}]*\}); use one of (.*)"),
-        lambda m: f"Onbekende plaatshouder {m[1]}; gebruik {m[2]}.",
-    ),
-    (
-        re.compile(r"(\{[^}]*\}) may only be used in (\w+)"),
-        lambda m: f"{m[1]} mag alleen in de boodschap {m[2]}.",
-    ),
-]
-
-
-def closure_problem_nl(problem: str) -> tuple[str, str]:
-    """The field of a closure problem and the problem in Dutch (the English text when unknown)."""
-    name, _, text = problem.partition(": ")
-    for pattern, dutch in _CLOSURE_DUTCH:
-        found = pattern.fullmatch(text)
-        if found is not None:
-            return name, dutch(found)
-    if "{" in text or "}" in text:
-        return name, "De accolades { } staan niet goed: elke { hoort bij een plaatshouder zoals {website}."
-    return name, text
-
 
 def _blank_is_none(value: str | None) -> str | None:
     return value if value is not None and value.strip() else None
@@ -451,11 +273,6 @@ def reopen_desk(
 
 
 # --- Agents ---------------------------------------------------------------------------------------
-
-CODE_PROBLEM: Final = "Geef een code van 3 tot 8 cijfers."
-PIN_PROBLEM: Final = "Geef een pincode van 4 tot 8 cijfers."
-DISABLED_PROBLEM: Final = "Deze medewerker is uitgeschakeld: schakel eerst in, of kies afgemeld."
-NAME_PROBLEM: Final = f"Geef een naam van 1 tot {MAX_NAME_LENGTH} tekens, zonder regeleinden."
 
 
 def _field_problems(checks: Mapping[str, tuple[Callable[[str], str], str, str]]) -> dict[str, str]:

@@ -21,7 +21,7 @@ from httpx2 import Response
 from agents import verify_login
 from app import create_app
 from cli.main import describe
-from console.ops import closure_problem_nl
+from console.ops_view import closure_problem_nl
 from routing import closure_problems, parse_until
 from tests.console.conftest import CSRF_FIELD, OPS_TOKEN, SUPERVISOR_TOKEN, Console
 from tests.ivr.conftest import BASE, BRUSSELS, CONFIG, Clock, make_settings
@@ -116,8 +116,10 @@ def _check_config_hours(config_text: str) -> dict[str, list[tuple[str, str]]]:
 def _page_hours(page: str, section_start: str) -> list[tuple[str, str, str]]:
     section = page[page.index(section_start) :]
     section = section[: section.index("</table>")]
-    rows = re.findall(r"<tr>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", section)
-    return [(html.unescape(day), hours, html.unescape(note)) for day, hours, note in rows]
+    rows = re.findall(r"<tr>\s*<td>([^<]*)</td>\s*<td>(.*?)</td>\s*<td>([^<]*)</td>", section)
+    return [
+        (html.unescape(day), re.sub("<[^>]+>", "", hours), html.unescape(note)) for day, hours, note in rows
+    ]
 
 
 def test_the_week_and_the_holidays_are_those_of_check_config(console: Console) -> None:
@@ -132,8 +134,8 @@ def test_the_week_and_the_holidays_are_those_of_check_config(console: Console) -
             hours for _, hours in printed[desk.id]
         ]
     voorkempen = _page_hours(page, 'id="beheer-voorkempen"')
-    assert voorkempen[3] == ("donderdag 24 december 2026", "09:00-12:00", "uitzondering")
-    assert voorkempen[4] == ("vrijdag 25 december 2026", "gesloten", "Kerstmis")
+    assert voorkempen[3] == ("donderdag 24 december", "09:00-12:00", "uitzondering")
+    assert voorkempen[4] == ("vrijdag 25 december", "gesloten", "Kerstmis")
     central = _page_hours(page, 'id="beheer-central-name"')
     assert [hours for _, hours, _ in central] == [hours for _, hours in printed["central"]]
     text = describe(config, date(2026, 12, 21), 7)
@@ -199,7 +201,7 @@ def test_closing_now_and_reopening_change_what_the_api_and_nu_show(console: Cons
     )
     assert "Gesloten door ops tot 14:00 (Stroomuitval)" in console.client.get("/console/nu").text
     page = console.client.get(PAGE).text
-    assert f"Gesloten door ops tot 14:00, sinds 10:00 door {who}: Stroomuitval" in page
+    assert f'<p class="closure" data-field="closure">Gesloten sinds 10:00 door {who}.</p>' in page
     assert 'action="/console/beheer/helpdesks/voorkempen/heropenen"' in page
 
     reopened = _post(console, "/helpdesks/voorkempen/heropenen", {"csrf": csrf})
@@ -226,7 +228,8 @@ def test_closing_until_reopened_with_a_message(console: Console) -> None:
     assert closed.status_code == 303
     closure = _closure(console, "kempen-zuid").json()
     assert (closure["until"], closure["message"]) == (None, message)
-    assert "Gesloten door ops tot heropening" in console.client.get(PAGE).text
+    assert "door console:ops@" in console.client.get(PAGE).text
+    assert ", tot ops heropenen.</p>" in console.client.get(PAGE).text
 
 
 def test_reopening_a_desk_that_is_not_closed_says_so(console: Console) -> None:
@@ -255,6 +258,7 @@ def test_a_bad_closure_is_refused_with_dutch_problems_next_to_its_fields_and_the
     assert 'value="09:00" aria-invalid="true" aria-describedby="close-voorkempen-until-fout"' in answer.text
     assert ">Gesloten, bel {central_number}.</textarea>" in answer.text
     assert '<details class="close" open>' in answer.text
+    assert '<a href="#beheer-voorkempen">Naar het formulier</a>' in answer.text
     assert _closure(console, "voorkempen").status_code == 404
 
 
@@ -262,7 +266,7 @@ ZONE_NOW = datetime(2026, 12, 2, 10, 0, tzinfo=BRUSSELS)
 
 
 def _until_problem(text: str) -> str:
-    with pytest.raises(ValueError, match=".") as raised:
+    with pytest.raises(ValueError, match=r"\S") as raised:
         parse_until(text, ZONE_NOW, BRUSSELS)
     return f"until: {raised.value}"
 
@@ -348,7 +352,8 @@ def test_a_bad_agent_gets_dutch_problems_next_to_its_fields_and_keeps_all_but_th
     assert 'value="An\tPeeters" aria-invalid="true"' in answer.text
     assert '<option value="voorkempen" selected>' in answer.text
     assert 'value="98"' not in answer.text
-    assert '<details class="add" open>' in answer.text
+    assert '<details class="add" id="add-agent" open>' in answer.text
+    assert '<a href="#add-agent">Naar het formulier</a>' in answer.text
     assert _agents(console) == []
 
 
@@ -432,6 +437,8 @@ def test_an_unknown_status_or_agent_changes_nothing(console: Console) -> None:
     answer = _post(console, "/medewerkers/voorkempen/101/status", {"csrf": csrf, "status": "lunch"})
     assert answer.status_code == 422
     assert _errors(answer) == {"status-voorkempen-101": "Kies een status."}
+    assert '<a href="#agent-voorkempen-101">Naar het formulier</a>' in answer.text
+    assert 'id="agent-voorkempen-101"' in answer.text
     assert (
         _post(console, "/medewerkers/voorkempen/999/status", {"csrf": csrf, "status": "break"}).status_code
         == 404
@@ -563,7 +570,8 @@ def test_reloading_serves_an_edit_and_shows_the_errors_of_a_refused_one(
     errors = _api(console, "/api/config")["errors"]
     assert len(errors) == 1
     assert _notice_after(console, refused) == (
-        f"Het bestand werd geweigerd; versie {served['version']} blijft in gebruik. De fouten staan hieronder."
+        f"Het bestand werd geweigerd; versie {served['version']} blijft in gebruik. "
+        "De fouten staan hieronder."
     )
     page = console.client.get(PAGE).text
     assert f"<li><code>{errors[0]}</code></li>" in html.unescape(page)
