@@ -221,4 +221,4 @@ def closure_problem_nl(problem: str) -> tuple[str, str]:
 CODE_PROBLEM: Final = "Geef een code van 3 tot 8 cijfers."
 PIN_PROBLEM: Final = "Geef een pincode van 4 tot 8 cijfers."
 DISABLED_PROBLEM: Final = "Deze medewerker is uitgeschakeld: schakel eerst in, of kies afgemeld."
-NAME_PROBLEM: Final = f"Geef een naam van 1 tot {MAX_NAME_LENGTH} tekens, zonder regeleinden."
+NAME_PROBLEM: Final = f"Geef een naam van 1 tot {MAX_NAME_LENGTH} tekens, zonder regeleinden of tabs."

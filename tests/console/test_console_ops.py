@@ -345,7 +345,7 @@ def test_a_bad_agent_gets_dutch_problems_next_to_its_fields_and_keeps_all_but_th
     assert answer.status_code == 422
     assert _errors(answer) == {
         "add-code": "Geef een code van 3 tot 8 cijfers.",
-        "add-name": "Geef een naam van 1 tot 80 tekens, zonder regeleinden.",
+        "add-name": "Geef een naam van 1 tot 80 tekens, zonder regeleinden of tabs.",
         "add-pin": "Geef een pincode van 4 tot 8 cijfers.",
     }
     assert 'value="12" aria-invalid="true"' in answer.text
