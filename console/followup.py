@@ -125,7 +125,6 @@ class EscalationRow:
     source: str
     contact: str
     received: str
-    waiting_since: str
     status: str
     closed: bool
     note: str | None
@@ -198,7 +197,6 @@ def escalation_row(
         source="centrale helpdesk" if item.agent is None else f"medewerker {item.agent}",
         contact=item.contact_masked or "onbekend",
         received=moment(item.created_at, now, zone),
-        waiting_since=moment(item.created_at, now, zone),
         status=ESCALATION_STATUS[current],
         closed=current in CLOSED,
         note=item.note,

@@ -192,7 +192,7 @@ def basis_text(made: Forecast) -> str:
         since = f" (sinds {day_text(response.history_from)})" if response.history_from is not None else ""
         return (
             f"Geleerd uit {response.history_days} open dagen geschiedenis{since}: "
-            f"{decimal(response.contact_rate * 100)} oproepen per 100 uitnodigingen."
+            f"{decimal(round(response.contact_rate, 4) * 100)} oproepen per 100 uitnodigingen."
         )
     return (
         f"Te weinig geschiedenis voor een eigen voorspelling: {response.history_days} open dagen met "

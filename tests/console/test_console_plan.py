@@ -13,6 +13,7 @@ import pytest
 from calllog import CallRecord
 from tests.console.conftest import OPS_TOKEN, SUPERVISOR_TOKEN, Console
 from tests.console.page_html import rows, texts
+from tests.planning.synthetic import generate
 
 TODAY = dt.date(2026, 12, 2)  # the console fixture's clock: Wednesday 2 December 2026, 10:00
 BATCHES = {"2026-11-20": 5000, "2026-12-04": 4000, "2026-12-08": 2500, "2026-12-11": 3000}
@@ -52,16 +53,11 @@ def test_the_page_needs_a_session(console: Console) -> None:
     assert console.client.get("/console/plan").status_code == 200
 
 
-@pytest.mark.parametrize("token", [SUPERVISOR_TOKEN, OPS_TOKEN], ids=["supervisor", "ops"])
-def test_forecast_plan_batches_and_advice_are_the_apis(console: Console, token: str) -> None:
-    _invite(console)
-    console.signed_in(token)
-    page = console.client.get("/console/plan?helpdesk=voorkempen&dag=2026-12-05")
-    assert page.status_code == 200
-    html = page.text
-
-    forecast = _api(console, "/api/forecast?helpdesk=voorkempen&from=2026-12-02&to=2026-12-15")
-    assert forecast["basis"] == "prior"
+def _assert_the_apis_figures(console: Console, html: str, day: str, week: str) -> dict[str, str]:
+    """Every figure of the page is the API's for the same moment; returns the advice's texts by
+    batch date."""
+    last = (TODAY + dt.timedelta(days=13)).isoformat()
+    forecast = _api(console, f"/api/forecast?helpdesk=voorkempen&from={TODAY}&to={last}")
     shown = rows(html, "data-forecast")[1:]
     assert shown == [
         [
@@ -73,18 +69,19 @@ def test_forecast_plan_batches_and_advice_are_the_apis(console: Console, token: 
         ]
         for bucket in forecast["buckets"]
     ]
-    # Not a forecast of nothing: the batches make calls, and the Saturday after a batch needs more.
+    # Not a forecast of nothing: the batches make calls.
     assert {row[3] for row in shown} != {"0,0"}
-    assert "Te weinig geschiedenis voor een eigen voorspelling: 0 open dagen met oproepen" in html
 
-    hours = _api(console, "/api/forecast?helpdesk=voorkempen&from=2026-12-05&to=2026-12-05&step=hour")
-    assert rows(html, "data-hours", "2026-12-05")[1:] == [
+    hours = _api(console, f"/api/forecast?helpdesk=voorkempen&from={day}&to={day}&step=hour")
+    shown_hours = rows(html, "data-hours", day)[1:]
+    assert shown_hours == [
         [bucket["start"][11:16], _decimal(bucket["offered"]), str(bucket["agents_needed"])]
         for bucket in hours["buckets"]
         if bucket["open"]
     ]
+    assert shown_hours != []
 
-    plan = _api(console, "/api/staffing-plan?helpdesk=voorkempen&week=2026-W49")
+    plan = _api(console, f"/api/staffing-plan?helpdesk=voorkempen&week={week}")
     assert f"Personeelsplan week {plan['week']}" in html
     [(_, shown_totals)] = texts(html, "data-totals")
     assert f"Diensten {plan['totals']['shifts']}" in shown_totals
@@ -99,15 +96,16 @@ def test_forecast_plan_batches_and_advice_are_the_apis(console: Console, token: 
         for item in plan["half_hours"]
     ]
 
-    listed = _api(console, "/api/invitations?helpdesk=voorkempen&from=2026-11-04&to=2027-03-04")
+    first, last = TODAY - dt.timedelta(days=28), TODAY + dt.timedelta(days=92)
+    listed = _api(console, f"/api/invitations?helpdesk=voorkempen&from={first}&to={last}")
     assert rows(html, "data-batches")[1:] == [
-        [_day(batch["date"]), str(batch["count"]), "gepland" if batch["date"] > "2026-12-02" else "verstuurd"]
+        [_day(batch["date"]), str(batch["count"]), "gepland" if batch["date"] > str(TODAY) else "verstuurd"]
         for batch in listed["invitations"]
     ]
 
-    advice = _api(console, "/api/invitations/advice?helpdesk=voorkempen&from=2026-12-03&to=2027-03-03")
-    shown_advice = [(value, text) for value, text in texts(html, "data-day") if value in BATCHES]
-    advised = {value: text for value, text in shown_advice if "uitnodigingen –" in text}
+    first, last = TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=92)
+    advice = _api(console, f"/api/invitations/advice?helpdesk=voorkempen&from={first}&to={last}")
+    advised = {value: text for value, text in texts(html, "data-day") if "uitnodigingen –" in text}
     assert list(advised) == [batch["date"] for batch in advice["batches"]]
     titles = {
         "peak_on_closed_day": "Piek op een sluitingsdag.",
@@ -122,10 +120,41 @@ def test_forecast_plan_batches_and_advice_are_the_apis(console: Console, token: 
         shown_titles = [title for title in titles.values() if title in text]
         assert shown_titles == [titles[flag["reason"]] for flag in batch["flags"]]
         assert ("In orde" in text) is batch["ok"]
+    return advised
+
+
+@pytest.mark.parametrize("token", [SUPERVISOR_TOKEN, OPS_TOKEN], ids=["supervisor", "ops"])
+def test_forecast_plan_batches_and_advice_are_the_apis(console: Console, token: str) -> None:
+    _invite(console)
+    console.signed_in(token)
+    page = console.client.get("/console/plan?helpdesk=voorkempen&dag=2026-12-05")
+    assert page.status_code == 200
+    advised = _assert_the_apis_figures(console, page.text, "2026-12-05", "2026-W49")
+    forecast = _api(console, "/api/forecast?helpdesk=voorkempen&from=2026-12-02&to=2026-12-02")
+    assert forecast["basis"] == "prior"
+    assert "Te weinig geschiedenis voor een eigen voorspelling: 0 open dagen met oproepen" in page.text
     # The Friday batches peak on the Saturday before a closed Sunday: flagged, with the reason.
-    assert [flag["reason"] for flag in advice["batches"][0]["flags"]] == ["peak_before_closed_day"]
+    assert "Piek vlak voor een sluitingsdag." in advised["2026-12-04"]
     assert "de dag voor de helpdesk gesloten is (zondag 6 dec)" in advised["2026-12-04"]
-    assert advice["batches"][1]["ok"] is True
+    assert "In orde" in advised["2026-12-08"]
+
+
+def test_a_learned_forecast_is_the_apis_and_says_what_it_learned_from(console: Console) -> None:
+    with console.runtime.session() as session:
+        generate(session, console.runtime.config, "voorkempen", dt.date(2026, 9, 21), weeks=10)
+    _invite(console, {"2026-12-03": 5000, "2026-12-09": 4000})
+    console.signed_in()
+    page = console.client.get("/console/plan?dag=2026-12-10&week=2026-W50")
+    assert page.status_code == 200
+    _assert_the_apis_figures(console, page.text, "2026-12-10", "2026-W50")
+    forecast = _api(console, "/api/forecast?helpdesk=voorkempen&from=2026-12-02&to=2026-12-02")
+    assert forecast["basis"] == "learned"
+    rate = _decimal(forecast["model"]["contact_rate"] * 100)
+    [(_, basis)] = texts(page.text, "data-basis")
+    assert basis == (
+        f"Geleerd uit {forecast['history_days']} open dagen geschiedenis (sinds "
+        f"{_day(forecast['history_from'])}): {rate} oproepen per 100 uitnodigingen."
+    )
 
 
 def test_a_batch_needing_more_agents_than_ever_logged_in_is_flagged(console: Console) -> None:
