@@ -56,8 +56,9 @@ def test_the_page_needs_a_session(console: Console) -> None:
 def _assert_the_apis_figures(console: Console, html: str, day: str, week: str) -> dict[str, str]:
     """Every figure of the page is the API's for the same moment; returns the advice's texts by
     batch date."""
-    last = (TODAY + dt.timedelta(days=13)).isoformat()
-    forecast = _api(console, f"/api/forecast?helpdesk=voorkempen&from={TODAY}&to={last}")
+    forecast = _api(
+        console, f"/api/forecast?helpdesk=voorkempen&from={TODAY}&to={TODAY + dt.timedelta(days=13)}"
+    )
     shown = rows(html, "data-forecast")[1:]
     assert shown == [
         [
@@ -96,15 +97,15 @@ def _assert_the_apis_figures(console: Console, html: str, day: str, week: str) -
         for item in plan["half_hours"]
     ]
 
-    first, last = TODAY - dt.timedelta(days=28), TODAY + dt.timedelta(days=92)
-    listed = _api(console, f"/api/invitations?helpdesk=voorkempen&from={first}&to={last}")
+    sent, planned = TODAY - dt.timedelta(days=28), TODAY + dt.timedelta(days=92)
+    listed = _api(console, f"/api/invitations?helpdesk=voorkempen&from={sent}&to={planned}")
     assert rows(html, "data-batches")[1:] == [
         [_day(batch["date"]), str(batch["count"]), "gepland" if batch["date"] > str(TODAY) else "verstuurd"]
         for batch in listed["invitations"]
     ]
 
-    first, last = TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=92)
-    advice = _api(console, f"/api/invitations/advice?helpdesk=voorkempen&from={first}&to={last}")
+    tomorrow = TODAY + dt.timedelta(days=1)
+    advice = _api(console, f"/api/invitations/advice?helpdesk=voorkempen&from={tomorrow}&to={planned}")
     advised = {value: text for value, text in texts(html, "data-day") if "uitnodigingen –" in text}
     assert list(advised) == [batch["date"] for batch in advice["batches"]]
     titles = {
