@@ -106,11 +106,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         thread.join(timeout=START_TIMEOUT_S)
 
 
+def _next_friday(today: dt.date) -> int:
+    """Days from ``today`` to the next Friday: a batch then peaks on the Saturday before the
+    helpdesk's closed Sunday."""
+    return (4 - today.weekday()) % 7 or 7
+
+
 def _set_up(served: Served) -> None:
     today = dt.datetime.now(BRUSSELS).date()
     ops = {"Authorization": f"Bearer {OPS_TOKEN}"}
     with httpx.Client(base_url=served.url, headers=ops) as api:
-        for offset, count in ((-7, 5000), (2, 4000), (5, 3000)):
+        for offset, count in ((-7, 5000), (_next_friday(today), 4000), (_next_friday(today) + 5, 3000)):
             day = (today + dt.timedelta(days=offset)).isoformat()
             posted = api.post(
                 "/api/invitations", json={"helpdesk": "voorkempen", "date": day, "count": count}
@@ -284,6 +290,10 @@ def test_plan_shows_the_apis_forecast_batches_and_advice(
     )
     assert shown == [batch["date"] for batch in advice["batches"]]
     assert len(shown) == 2
+    friday = today + dt.timedelta(days=_next_friday(today))
+    flagged = page.locator(f'[data-advice] > li[data-day="{friday}"]')
+    assert flagged.locator(".flags strong").all_text_contents() == ["Piek vlak voor een sluitingsdag."]
+    assert [flag["reason"] for flag in advice["batches"][0]["flags"]] == ["peak_before_closed_day"]
     _screenshots(page, screenshots, "plan")
 
     # Another helpdesk, chosen with the form, by keyboard.
