@@ -18,6 +18,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from calllog import FIRST_REPORT_DATE, LAST_REPORT_DATE, list_invitations
 from config import Helpdesk, HelpdeskConfig
@@ -163,7 +164,6 @@ class PlanView:
     helpdesks: list[Helpdesk]
     today: str
     basis: str
-    prior: bool
     forecast: list[ForecastRow]
     forecast_problem: str | None
     hour_day: str
@@ -389,15 +389,14 @@ def plan_view(rt: Runtime[Any], helpdesk: str | None, day: str | None, week: str
         most_seen = most_agents_seen(session, desk.id) if advice else None
     forecast_problem = None
     if isinstance(ahead, str):
-        forecast_problem, rows, basis, prior = ahead, [], "", False
+        forecast_problem, rows, basis = ahead, [], ""
     else:
-        rows, basis, prior = forecast_rows(ahead), basis_text(ahead), ahead.response.basis is Basis.PRIOR
+        rows, basis = forecast_rows(ahead), basis_text(ahead)
     return PlanView(
         helpdesk=desk,
         helpdesks=list(config.helpdesks),
         today=day_text(today),
         basis=basis,
-        prior=prior,
         forecast=rows,
         forecast_problem=forecast_problem,
         hour_day=day_text(hour_day),
@@ -418,7 +417,7 @@ def plan_view(rt: Runtime[Any], helpdesk: str | None, day: str | None, week: str
     )
 
 
-def _forecast(session: Any, inputs: Inputs, first: dt.date, last: dt.date, step: Step) -> Forecast | str:
+def _forecast(session: Session, inputs: Inputs, first: dt.date, last: dt.date, step: Step) -> Forecast | str:
     try:
         return forecast_helpdesk(
             session,
@@ -436,7 +435,7 @@ def _forecast(session: Any, inputs: Inputs, first: dt.date, last: dt.date, step:
 
 
 def _plan(
-    session: Any, inputs: Inputs, monday: dt.date, rules: ShiftRules
+    session: Session, inputs: Inputs, monday: dt.date, rules: ShiftRules
 ) -> tuple[StaffingPlan | None, str | None, list[str]]:
     try:
         return plan_week(session, inputs, monday, rules), None, []
