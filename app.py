@@ -28,7 +28,9 @@ from api import staffing_plan as staffing_plan_api
 from api.metrics import metrics_registry
 from config import HelpdeskConfig, Settings
 from console import ops as console_ops
+from console import followup as console_followup
 from console import pages as console_pages
+from console import plan as console_plan
 from database import make_engine, make_sessionmaker, writer_lock
 from ivr import agent_line, agent_outbound, escalations, media_routes, webhooks
 from ivr.failsafe import fail_safe_for
@@ -179,6 +181,8 @@ def create_app(
     app.include_router(staffing_plan_api.router)
     app.include_router(console_pages.router)
     app.include_router(console_ops.router)
+    app.include_router(console_plan.router)
+    app.include_router(console_followup.router)
 
     # A webhook whose handler raises still answers TwiML that Twilio can run.
     app.add_middleware(FailSafeAnswers, fail_safe=fail_safe_for(runtime))

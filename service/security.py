@@ -23,6 +23,8 @@ ALWAYS: Final[tuple[tuple[str, str], ...]] = (
 CONTENT_SECURITY_POLICY: Final = "default-src 'none'; frame-ancestors 'none'"
 CONSOLE_CONTENT_SECURITY_POLICY: Final = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    # The escalations' recordings play in the page, from the console's own route.
+    "media-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 CONSOLE_PATH: Final = "/console"
