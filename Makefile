@@ -28,7 +28,7 @@ LINT_IMPORTS ?= $(BIN)/lint-imports
 PYTEST ?= $(BIN)/pytest
 IVR ?= $(BIN)/ivr
 
-PACKAGES := ivr api console cli service routing messages schedules config agents calls staffing calllog outbound complaints escalations planning database simulator bench
+PACKAGES := ivr api console cli service routing messages schedules config agents calls staffing calllog outbound complaints escalations infoscripts planning database simulator bench
 # Only packages that exist yet, so that the checks run on a partly written tree.
 EXISTING_PACKAGES = $(patsubst %/__init__.py,%,$(wildcard $(addsuffix /__init__.py,$(PACKAGES))))
 TYPED = $(EXISTING_PACKAGES) $(wildcard app.py) $(wildcard tests) \
