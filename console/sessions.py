@@ -69,19 +69,27 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def open_session(session: Session, role: Role, now: dt.datetime, *, agent: AgentId | None = None) -> str:
-    """Store a new session of ``role`` from ``now`` and return its id (the cookie's value); with
-    ``agent``, an agent's session (``role`` is then ignored).
+def open_session(session: Session, role: Role, now: dt.datetime) -> str:
+    """Store a new session of ``role`` from ``now`` and return its id (the cookie's value).
 
     Expired sessions are removed on the way: signing in is rare, so this keeps the table small
     without a job of its own. Never commits.
     """
+    return _open(session, role, None, now)
+
+
+def open_agent_session(session: Session, agent: AgentId, now: dt.datetime) -> str:
+    """Store a new session of ``agent`` from ``now`` and return its id. Never commits."""
+    return _open(session, AGENT, agent, now)
+
+
+def _open(session: Session, role: str, agent: AgentId | None, now: dt.datetime) -> str:
     session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= now))
     session_id = secrets.token_urlsafe(_ID_BYTES)
     session.add(
         ConsoleSession(
             id_hash=_hash(session_id),
-            role=AGENT if agent is not None else role,
+            role=role,
             created_at=now,
             expires_at=now + LIFETIME,
             agent_helpdesk=agent.helpdesk_id if agent is not None else None,
