@@ -26,9 +26,9 @@ finds "thuisvaccinatie" only on SQLite); the tests pin what both must find.
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import Select, column, func, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, Select, column, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
 from infoscripts.tables import InfoScript
@@ -92,7 +92,7 @@ def matching(
         return []
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        vector = literal_column(PG_VECTOR)
+        vector: ColumnElement[Any] = literal_column(PG_VECTOR)
         ts_query = func.to_tsquery(literal_column("'dutch'::regconfig"), tsquery(words))
         rank = func.ts_rank(vector, ts_query)
         statement = (
@@ -101,7 +101,7 @@ def matching(
             .order_by(rank.desc(), InfoScript.id)
         )
     elif dialect == "sqlite":
-        score = literal_column(SQLITE_RANK)
+        score: ColumnElement[float] = literal_column(SQLITE_RANK)
         statement = (
             select(InfoScript, (-score).label("rank"))
             .join(_FTS, _FTS.c.rowid == InfoScript.id)
@@ -114,9 +114,7 @@ def matching(
     return [(row[0], float(row[1])) for row in session.execute(statement)]
 
 
-def _for_helpdesk(
-    statement: Select[tuple[InfoScript, float]], helpdesk_id: str | None
-) -> Select[tuple[InfoScript, float]]:
+def _for_helpdesk(statement: Select[InfoScript, float], helpdesk_id: str | None) -> Select[InfoScript, float]:
     if helpdesk_id is None:
         return statement
     return statement.where(or_(InfoScript.helpdesk_id.is_(None), InfoScript.helpdesk_id == helpdesk_id))
