@@ -1,7 +1,8 @@
 """The info scripts' table (``info_scripts``): questions agents get and the answer to give.
 
 Full-text search needs what a model cannot state for both databases: on SQLite an FTS5 virtual
-table kept in step by triggers, on PostgreSQL a GIN index over a Dutch ``tsvector`` expression.
+table kept in step by triggers, on PostgreSQL a stored generated Dutch ``tsvector`` column with
+a GIN index.
 The migration creates them (``infoscripts.search`` holds the expressions); they are named in
 ``SEARCH_SCHEMA`` so that the comparison of models and migrations leaves them out.
 """
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from database import Base, UtcDateTime
 
 # The search structures the migration creates outside the models: the FTS5 table and the
-# shadow tables SQLite keeps for it, and PostgreSQL's expression index.
+# shadow tables SQLite keeps for it, and PostgreSQL's generated column and its index.
 SEARCH_SCHEMA: Final = frozenset(
     {
         "info_scripts_fts",
@@ -25,6 +26,7 @@ SEARCH_SCHEMA: Final = frozenset(
         "info_scripts_fts_idx",
         "info_scripts_fts_docsize",
         "info_scripts_fts_config",
+        "search_vector",
         "ix_info_scripts_search",
     }
 )

@@ -1,8 +1,8 @@
 """Create info_scripts with its Dutch full-text search; console sessions of agents.
 
 SQLite: an FTS5 table (trigram tokenizer) over question, answer and tags, kept in step by
-triggers. PostgreSQL: a GIN index over the 'dutch' tsvector expression that
-``infoscripts.search.PG_VECTOR`` queries (spelled out here: migrations stay static).
+triggers. PostgreSQL: a stored generated column ``search_vector`` (the 'dutch' tsvector of
+``infoscripts.search.PG_VECTOR``, spelled out here: migrations stay static) with a GIN index.
 
 Revision ID: 0015
 Revises: 0014
@@ -20,8 +20,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PG_VECTOR = (
-    "setweight(to_tsvector('dutch'::regconfig, info_scripts.question || ' ' || info_scripts.tags), 'A')"
-    " || setweight(to_tsvector('dutch'::regconfig, info_scripts.answer), 'B')"
+    "setweight(to_tsvector('dutch'::regconfig, question || ' ' || tags), 'A')"
+    " || setweight(to_tsvector('dutch'::regconfig, answer), 'B')"
 )
 SQLITE_SEARCH = [
     "CREATE VIRTUAL TABLE info_scripts_fts USING fts5("
@@ -65,7 +65,10 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_info_scripts_escalation_id"), "info_scripts", ["escalation_id"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"CREATE INDEX ix_info_scripts_search ON info_scripts USING gin (({PG_VECTOR}))")
+        op.execute(
+            f"ALTER TABLE info_scripts ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({PG_VECTOR}) STORED"
+        )
+        op.execute("CREATE INDEX ix_info_scripts_search ON info_scripts USING gin (search_vector)")
     else:
         for statement in SQLITE_SEARCH:
             op.execute(statement)
@@ -80,6 +83,7 @@ def downgrade() -> None:
         batch_op.drop_column("agent_helpdesk")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_info_scripts_search")
+        op.execute("ALTER TABLE info_scripts DROP COLUMN search_vector")
     else:
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER info_scripts_fts_{trigger}")
