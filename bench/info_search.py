@@ -4,8 +4,8 @@ entries stored, on SQLite (FTS5) and PostgreSQL (the 'dutch' tsvector GIN index)
 A fresh migrated database gets the playbook's seed and 4,991 generated entries: Dutch questions
 and answers of 30 to 120 words drawn from a vocabulary of helpdesk words, so that common words
 match hundreds of entries and rare ones a few. The service runs as in production (uvicorn) and
-each query is timed over HTTP on 127.0.0.1, 20 times after one untimed round. The target (issue 23): every query's p95
-under 100 ms. Exit code 1 when one is over.
+each query is timed over HTTP on 127.0.0.1, 20 times after one untimed round. The target
+(issue 23): every query's p95 under 100 ms. Exit code 1 when one is over.
 """
 
 from __future__ import annotations

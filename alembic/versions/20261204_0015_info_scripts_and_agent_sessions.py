@@ -66,7 +66,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_info_scripts_escalation_id"), "info_scripts", ["escalation_id"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
-            f"ALTER TABLE info_scripts ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({PG_VECTOR}) STORED"
+            "ALTER TABLE info_scripts ADD COLUMN search_vector tsvector"
+            f" GENERATED ALWAYS AS ({PG_VECTOR}) STORED"
         )
         op.execute("CREATE INDEX ix_info_scripts_search ON info_scripts USING gin (search_vector)")
     else:
