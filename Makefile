@@ -7,6 +7,7 @@
 #   make clean      remove caches and build leftovers (keeps .venv and the database in var/)
 #   make bench      webhook throughput/latency of whole calls vs a bare FastAPI endpoint (needs wrk)
 #   make bench-metrics  GET /api/metrics with 100,000 and 1,000,000 calls stored, SQLite and PostgreSQL
+#   make bench-info GET /api/info-scripts?q=… with 5,000 info scripts stored, SQLite and PostgreSQL
 #   make soak       bounded soak test of the webhooks on 127.0.0.1 (SOAK_MINUTES=10, SOAK_RPS=make bench's rate)
 #   (bench, bench-metrics and soak are not run by CI; BENCH_ARGS passes options, e.g. --database sqlite)
 
@@ -28,7 +29,7 @@ LINT_IMPORTS ?= $(BIN)/lint-imports
 PYTEST ?= $(BIN)/pytest
 IVR ?= $(BIN)/ivr
 
-PACKAGES := ivr api console cli service routing messages schedules config agents calls staffing calllog outbound complaints escalations planning database simulator bench
+PACKAGES := ivr api console cli service routing messages schedules config agents calls staffing calllog outbound complaints escalations infoscripts planning database simulator bench
 # Only packages that exist yet, so that the checks run on a partly written tree.
 EXISTING_PACKAGES = $(patsubst %/__init__.py,%,$(wildcard $(addsuffix /__init__.py,$(PACKAGES))))
 TYPED = $(EXISTING_PACKAGES) $(wildcard app.py) $(wildcard tests) \
@@ -43,7 +44,7 @@ SOAK_MINUTES ?= 10
 SOAK_RPS ?=
 BENCH_ARGS ?=
 
-.PHONY: setup test lint typecheck imports pytest fmt run bench bench-metrics soak lock clean
+.PHONY: setup test lint typecheck imports pytest fmt run bench bench-metrics bench-info soak lock clean
 
 setup: $(STAMP)
 
@@ -109,6 +110,9 @@ bench: $(SETUP)
 
 bench-metrics: $(SETUP)
 	$(BIN)/python -m bench.metrics $(BENCH_ARGS)
+
+bench-info: $(SETUP)
+	$(BIN)/python -m bench.info_search $(BENCH_ARGS)
 
 # Half the maximum rate: SOAK_RPS is make bench's whole-call mix requests/s on this machine
 # (without it a short ramp finds a rate). Fractions of a minute (SOAK_MINUTES=0.5) make a smoke check.

@@ -23,14 +23,18 @@ from api import config as config_api
 from api import contact_card as contact_card_api
 from api import escalations as escalations_api
 from api import forecast as forecast_api
+from api import info_scripts as info_scripts_api
 from api import live, metrics, ops
 from api import staffing_plan as staffing_plan_api
 from api.metrics import metrics_registry
 from config import HelpdeskConfig, Settings
-from console import ops as console_ops
+from console import agent_sign_in as console_agent_sign_in
 from console import followup as console_followup
+from console import info as console_info
+from console import ops as console_ops
 from console import pages as console_pages
 from console import plan as console_plan
+from console.auth import StaffOnlyError
 from database import make_engine, make_sessionmaker, writer_lock
 from ivr import agent_line, agent_outbound, escalations, media_routes, webhooks
 from ivr.failsafe import fail_safe_for
@@ -179,10 +183,14 @@ def create_app(
     app.include_router(escalations_api.router)
     app.include_router(forecast_api.router)
     app.include_router(staffing_plan_api.router)
+    app.include_router(info_scripts_api.router)
     app.include_router(console_pages.router)
     app.include_router(console_ops.router)
     app.include_router(console_plan.router)
     app.include_router(console_followup.router)
+    app.include_router(console_agent_sign_in.router)
+    app.include_router(console_info.router)
+    app.add_exception_handler(StaffOnlyError, console_pages.staff_only_page)
 
     # A webhook whose handler raises still answers TwiML that Twilio can run.
     app.add_middleware(FailSafeAnswers, fail_safe=fail_safe_for(runtime))

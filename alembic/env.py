@@ -21,6 +21,7 @@ import calls  # noqa: F401
 import complaints  # noqa: F401
 import console.sessions  # noqa: F401
 import escalations  # noqa: F401
+import infoscripts
 import outbound  # noqa: F401
 import staffing  # noqa: F401
 from database import DEFAULT_URL, Base, UtcDateTime, make_engine
@@ -65,6 +66,8 @@ def run_migrations_online() -> None:
                 target_metadata=target_metadata,
                 render_as_batch=True,
                 render_item=_render_item,
+                # The full-text search structures are dialect-specific DDL of the migration.
+                include_name=infoscripts.modelled,
             )
             with context.begin_transaction():
                 context.run_migrations()

@@ -1,5 +1,5 @@
 """Command line ``ivr``: serve, check-config, simulate, agents, close, reopen, lists, complaints,
-report, forecast, staffing-plan, contact-card, db upgrade."""
+report, forecast, staffing-plan, contact-card, info seed, db upgrade."""
 
 from __future__ import annotations
 
@@ -63,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from cli import staffing_plan as staffing_plan_cli
 
     staffing_plan_cli.add_arguments(commands)
+    from cli import info as info_cli
+
+    info_cli.add_arguments(commands)
     commands.add_parser("report", help="call KPIs of a period as a table or CSV", add_help=False)
     commands.add_parser(
         "forecast",
@@ -101,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return complaints_cli.run(args)
         case "staffing-plan":
             return staffing_plan_cli.run(args)
+        case "info":
+            return info_cli.run(args)
         case "report":
             from cli import report as report_cli
 

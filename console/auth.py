@@ -1,4 +1,9 @@
-"""Who is signed in to the console: the session cookie, its roles and the CSRF check.
+"""Who is signed in to the console: the session cookie, its roles and the CSRF checks.
+
+Staff (supervisors, ops) sign in with a token, agents with their agent code and PIN. Every page
+and data route is for staff (``page_visitor``, ``data_visitor``) unless it says agents may open
+it too (``agent_page_visitor``: the info scripts, the agent's own escalations). The sign-in forms
+carry a token bound to a pre-session cookie (``SIGN_IN_COOKIE``), against login CSRF.
 
 The cookie holds the session's random id and nothing else; the database says which role it has
 (``console.sessions``). Its flags: ``HttpOnly`` (no script reads it), ``SameSite=Strict`` (no
@@ -13,27 +18,56 @@ from typing import Annotated, Any, Final
 
 from fastapi import Cookie, Depends, HTTPException, Response
 
-from config.settings import Role
-from console.sessions import LIFETIME, csrf_matches, csrf_token, signed_in
+from console.sessions import (
+    LIFETIME,
+    AgentId,
+    ConsoleRole,
+    csrf_matches,
+    csrf_token,
+    sign_in_token_matches,
+    signed_in,
+)
 from service.runtime import Runtime, runtime
 
 COOKIE: Final = "ivr_console"
+# A browser's id before it signs in: what the sign-in forms' CSRF token is bound to.
+SIGN_IN_COOKIE: Final = "ivr_console_sign_in"
 PATH: Final = "/console"
 SIGN_IN: Final = PATH
-ROLE_NAMES: Final[dict[Role, str]] = {"supervisor": "supervisor", "ops": "operations"}
+ROLE_NAMES: Final[dict[ConsoleRole, str]] = {
+    "supervisor": "supervisor",
+    "ops": "operations",
+    "agent": "medewerker",
+}
+
+
+class StaffOnlyError(HTTPException):
+    """An agent's session on a page for staff: the console answers its 403 page."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=403, detail="this page is for supervisors and operations staff")
 
 
 @dataclass(frozen=True, slots=True)
 class Visitor:
-    """A signed-in browser: its role and the CSRF token its forms carry."""
+    """A signed-in browser: its role (and the agent, for an agent's session) and the CSRF token
+    its forms carry."""
 
-    role: Role
+    role: ConsoleRole
     session_id: str
     csrf: str
+    agent: AgentId | None = None
 
     @property
     def role_name(self) -> str:
+        if self.agent is not None:
+            return f"medewerker {self.agent.code}"
         return ROLE_NAMES[self.role]
+
+    @property
+    def staff(self) -> bool:
+        """Supervisors and ops; agents see only the info scripts and their own escalations."""
+        return self.agent is None
 
     @property
     def acts(self) -> bool:
@@ -53,31 +87,65 @@ def visitor_of(rt: Runtime[Any], session_id: str | None) -> Visitor | None:
         found = signed_in(session, session_id, rt.clock())
     if found is None:
         return None
-    return Visitor(role=found.role, session_id=session_id, csrf=csrf_token(session_id))
+    return Visitor(role=found.role, session_id=session_id, csrf=csrf_token(session_id), agent=found.agent)
 
 
 def optional_visitor(rt: Rt, session_id: SessionCookie = None) -> Visitor | None:
     return visitor_of(rt, session_id)
 
 
-def page_visitor(rt: Rt, session_id: SessionCookie = None) -> Visitor:
-    """A page's visitor; without a session the browser is sent to the sign-in page."""
+def agent_page_visitor(rt: Rt, session_id: SessionCookie = None) -> Visitor:
+    """The visitor of a page agents may open too; without a session the browser is sent to the
+    sign-in page."""
     visitor = visitor_of(rt, session_id)
     if visitor is None:
         raise HTTPException(status_code=303, detail="sign in first", headers={"Location": SIGN_IN})
     return visitor
 
 
+def page_visitor(rt: Rt, session_id: SessionCookie = None) -> Visitor:
+    """A staff page's visitor: without a session the browser is sent to the sign-in page, an
+    agent's session gets the 403 page."""
+    visitor = agent_page_visitor(rt, session_id)
+    if not visitor.staff:
+        raise StaffOnlyError
+    return visitor
+
+
 def data_visitor(rt: Rt, session_id: SessionCookie = None) -> Visitor:
-    """The visitor of a script's request: 401 without a session (the script then signs in again)."""
+    """The visitor of a script's request: 401 without a session (the script then signs in again),
+    403 for an agent's."""
     visitor = visitor_of(rt, session_id)
     if visitor is None:
         raise HTTPException(status_code=401, detail="sign in first")
+    if not visitor.staff:
+        raise HTTPException(status_code=403, detail="for supervisors and operations staff")
     return visitor
 
 
 def csrf_valid(visitor: Visitor, presented: str | None) -> bool:
     return presented is not None and csrf_matches(visitor.session_id, presented)
+
+
+def sign_in_csrf_valid(pre_session_id: str | None, presented: str | None) -> bool:
+    """Whether a sign-in form carries the token of this browser's pre-session cookie."""
+    return (
+        bool(pre_session_id)
+        and bool(presented)
+        and sign_in_token_matches(pre_session_id or "", presented or "")
+    )
+
+
+def set_sign_in_cookie(response: Response, pre_session_id: str, *, secure: bool) -> None:
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        pre_session_id,
+        max_age=int(LIFETIME.total_seconds()),
+        path=PATH,
+        secure=secure,
+        httponly=True,
+        samesite="strict",
+    )
 
 
 def set_session_cookie(response: Response, session_id: str, *, secure: bool) -> None:

@@ -1,8 +1,8 @@
 """The console's routes: sign-in and sign-out at ``/console``, the "Nu" page and its data, assets.
 
 Pages are rendered on the server (Jinja2, ``templates/``); the one script (``static/now.js``)
-refreshes "Nu" from ``/console/nu.json`` every 5 seconds. Everything but the sign-in page and
-its stylesheet needs a session.
+refreshes "Nu" from ``/console/nu.json`` every 5 seconds. Everything but the sign-in pages and
+their stylesheet needs a session; the sign-in forms carry a token bound to a pre-session cookie.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Cookie, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -21,19 +21,25 @@ from starlette.concurrency import run_in_threadpool
 
 from config.settings import Role
 from console.auth import (
+    COOKIE,
     PATH,
+    SIGN_IN_COOKIE,
     Rt,
     SessionCookie,
     Visitor,
+    agent_page_visitor,
     clear_session_cookie,
     csrf_valid,
     data_visitor,
     optional_visitor,
     page_visitor,
     set_session_cookie,
+    set_sign_in_cookie,
+    sign_in_csrf_valid,
+    visitor_of,
 )
 from console.now import FIELD_LABELS, NowView, now_view
-from console.sessions import close_session, open_session
+from console.sessions import close_session, new_pre_session, open_session, sign_in_token
 from service.live import agents_live, helpdesks_live
 from service.runtime import Runtime
 
@@ -62,41 +68,89 @@ templates = Jinja2Templates(
 )
 router = APIRouter(prefix=PATH, include_in_schema=False)
 PageVisitor = Annotated[Visitor, Depends(page_visitor)]
+SignInCookie = Annotated[str | None, Cookie(alias=SIGN_IN_COOKIE)]
 
 
 def _secure(rt: Runtime[Any]) -> bool:
     return rt.settings.public_base_url.startswith("https://")
 
 
-def _sign_in_page(
-    request: Request, *, error: str | None = None, notice: str | None = None, status: int = 200
+def home(visitor: Visitor) -> str:
+    """Where a signed-in visitor starts: "Nu" for staff, the info scripts for agents."""
+    return f"{PATH}/nu" if visitor.staff else f"{PATH}/info"
+
+
+def sign_in_page(
+    request: Request,
+    rt: Runtime[Any],
+    pre_session_id: str | None,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
 ) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request, "sign_in.html", {"error": error, "notice": notice, "visitor": None}, status_code=status
+    """A sign-in form with its CSRF token; a browser without a pre-session cookie gets one."""
+    known = pre_session_id or new_pre_session()
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {"visitor": None, "sign_in_csrf": sign_in_token(known), **context},
+        status_code=status,
+    )
+    if known != pre_session_id:
+        set_sign_in_cookie(response, known, secure=_secure(rt))
+    return response
+
+
+def _sign_in_page(
+    request: Request,
+    rt: Runtime[Any],
+    pre_session_id: str | None,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    return sign_in_page(
+        request, rt, pre_session_id, "sign_in.html", {"error": error, "notice": notice}, status=status
     )
 
 
 @router.get("", response_class=HTMLResponse)
 def sign_in_form(
     request: Request,
+    rt: Rt,
     visitor: Annotated[Visitor | None, Depends(optional_visitor)],
+    pre_session_id: SignInCookie = None,
     afgemeld: str | None = None,
 ) -> Response:
-    """The sign-in form; a signed-in browser goes straight to "Nu"."""
+    """The sign-in form; a signed-in browser goes straight to its first page."""
     if visitor is not None:
-        return RedirectResponse(f"{PATH}/nu", status_code=303)
-    return _sign_in_page(request, notice="U bent afgemeld." if afgemeld is not None else None)
+        return RedirectResponse(home(visitor), status_code=303)
+    notice = "U bent afgemeld." if afgemeld is not None else None
+    return _sign_in_page(request, rt, pre_session_id, notice=notice)
 
 
 @router.post("", response_class=HTMLResponse)
-async def sign_in(request: Request, rt: Rt, token: Annotated[str, Form()] = "") -> Response:
+async def sign_in(
+    request: Request,
+    rt: Rt,
+    pre_session_id: SignInCookie = None,
+    token: Annotated[str, Form()] = "",
+    csrf: Annotated[str | None, Form()] = None,
+) -> Response:
     """Sign in with a token of ``IVR_API_TOKENS``: a session of its role, in a cookie."""
+    if not sign_in_csrf_valid(pre_session_id, csrf):
+        log.info("console sign-in refused: no valid sign-in form token")
+        return refused(request, None, back=PATH)
     role = rt.settings.ivr_api_tokens.role_of(token.strip()) if token.strip() else None
     if role is None:
         await asyncio.sleep(FAILED_SIGN_IN_DELAY_S)
         log.info("console sign-in refused")
         return _sign_in_page(
             request,
+            rt,
+            pre_session_id,
             error="Dit token is niet juist. Controleer het en probeer opnieuw.",
             status=401,
         )
@@ -117,9 +171,9 @@ def sign_out(
     request: Request, rt: Rt, session_id: SessionCookie = None, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
     """End the session everywhere (it is removed from the database) and clear the cookie."""
-    visitor = page_visitor(rt, session_id)
+    visitor = agent_page_visitor(rt, session_id)
     if not csrf_valid(visitor, csrf):
-        return _refused(request, visitor)
+        return refused(request, visitor)
     with rt.session() as session:
         close_session(session, visitor.session_id)
     log.info("console sign-out", extra={"role": visitor.role})
@@ -128,13 +182,46 @@ def sign_out(
     return response
 
 
-def _refused(request: Request, visitor: Visitor) -> HTMLResponse:
+def refused(request: Request, visitor: Visitor | None, *, back: str | None = None) -> HTMLResponse:
+    """The 403 page of a form without its valid CSRF token: nothing was changed."""
     return templates.TemplateResponse(
         request,
         "refused.html",
-        {"visitor": visitor, "helpdesks": []},
+        {
+            "visitor": visitor,
+            "helpdesks": [],
+            "back": back or (home(visitor) if visitor is not None else PATH),
+            "reason": "csrf",
+        },
         status_code=403,
     )
+
+
+def _refused(request: Request, visitor: Visitor) -> HTMLResponse:
+    return refused(request, visitor)
+
+
+def not_for_this_role(request: Request, visitor: Visitor) -> HTMLResponse:
+    """The 403 page of a page or form this visitor's role may not use."""
+    return templates.TemplateResponse(
+        request,
+        "refused.html",
+        {"visitor": visitor, "helpdesks": [], "back": home(visitor), "reason": "role"},
+        status_code=403,
+    )
+
+
+async def staff_only_page(request: Request, exc: Exception) -> Response:
+    """The answer to ``StaffOnlyError``: the 403 page for an agent on a staff page."""
+    visitor = visitor_of_request(request)
+    if visitor is None:  # signed out meanwhile
+        return RedirectResponse(PATH, status_code=303)
+    return not_for_this_role(request, visitor)
+
+
+def visitor_of_request(request: Request) -> Visitor | None:
+    rt: Runtime[Any] = request.app.state.runtime
+    return visitor_of(rt, request.cookies.get(COOKIE))
 
 
 def _now(rt: Runtime[Any]) -> NowView:

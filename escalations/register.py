@@ -122,11 +122,15 @@ def escalation(session: Session, escalation_id: int) -> EscalationView:
 
 
 def escalations(
-    session: Session, *, helpdesk_id: str | None = None, status: Status | None = None
+    session: Session,
+    *,
+    helpdesk_id: str | None = None,
+    status: Status | None = None,
+    agent: str | None = None,
 ) -> list[EscalationView]:
     """The escalations in the order of the work: those still to handle first (``open`` and
     ``in_progress``), urgent before normal and the longest waiting first; then the closed ones,
-    the most recently closed first."""
+    the most recently closed first. ``agent``: only those this agent's code escalated."""
     closed = Escalation.status.in_([state.value for state in CLOSED])
     query = select(Escalation).order_by(
         case((closed, 1), else_=0),
@@ -139,6 +143,8 @@ def escalations(
         query = query.where(Escalation.helpdesk_id == helpdesk_id)
     if status is not None:
         query = query.where(Escalation.status == status.value)
+    if agent is not None:
+        query = query.where(Escalation.agent == agent)
     return [view(row) for row in session.scalars(query)]
 
 

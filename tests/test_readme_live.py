@@ -42,8 +42,8 @@ PIN = "2580"
 DOCUMENTED_BASE_URL = "http://localhost:8000"
 OFFLINE = ("ivr simulate ", "ivr check-config ")
 # What the README shows; a removed example must be removed here too, on purpose.
-CURL_EXAMPLES = 45
-IVR_EXAMPLES = 43
+CURL_EXAMPLES = 47
+IVR_EXAMPLES = 44
 
 FENCE = re.compile(r"^```(?P<lang>[a-z]*)\n(?P<body>.*?)^```$", re.DOTALL | re.MULTILINE)
 

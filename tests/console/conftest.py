@@ -13,11 +13,19 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 
 from app import create_app
-from console.auth import COOKIE
+from console.auth import COOKIE, SIGN_IN_COOKIE
+from console.sessions import sign_in_token
 from service.runtime import Runtime
 from tests.ivr.conftest import BASE, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, make_settings
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+def form_csrf(page: str) -> str:
+    """The CSRF token of the (first) form on ``page``."""
+    found = CSRF_FIELD.search(page)
+    assert found is not None
+    return found.group(1)
 
 
 @dataclass
@@ -27,7 +35,33 @@ class Console:
     clock: Clock
 
     def sign_in(self, token: str = SUPERVISOR_TOKEN) -> Response:
-        return self.client.post("/console", data={"token": token}, follow_redirects=False)
+        """Sign in as a browser does: the form (and its pre-session cookie) first."""
+        return self.client.post(
+            "/console", data={"token": token, "csrf": self.sign_in_csrf("/console")}, follow_redirects=False
+        )
+
+    def sign_in_csrf(self, form: str) -> str:
+        """The sign-in form's token: read from the form, or (already signed in, the form is not
+        shown) derived from the pre-session cookie the form set."""
+        page = self.client.get(form, follow_redirects=False)
+        if page.status_code == 200:
+            return form_csrf(page.text)
+        pre_session: str | None = self.client.cookies.get(SIGN_IN_COOKIE)
+        assert pre_session is not None
+        return sign_in_token(pre_session)
+
+    def sign_in_agent(self, helpdesk: str, code: str, pin: str) -> Response:
+        """Sign in as an agent from the agents' form."""
+        return self.client.post(
+            "/console/medewerker",
+            data={
+                "helpdesk": helpdesk,
+                "code": code,
+                "pin": pin,
+                "csrf": self.sign_in_csrf("/console/medewerker"),
+            },
+            follow_redirects=False,
+        )
 
     def signed_in(self, token: str = SUPERVISOR_TOKEN) -> str:
         """Sign in and return the page's CSRF token."""
