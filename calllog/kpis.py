@@ -113,7 +113,7 @@ def summary(
         .scalar_subquery()
     )
     query = select(*_aggregates(thresholds), invitations.label("invitations")).where(
-        _period(helpdesk, first, last)
+        period_filter(helpdesk, first, last)
     )
     row = session.execute(query).one()._mapping
     return _kpis(row, int(row["invitations"]))
@@ -136,7 +136,7 @@ def series(
     """
     _check_range(first, last)
     minutes = STEPS[step]
-    period = _period(helpdesk, first, last)
+    period = period_filter(helpdesk, first, last)
     labelled: list[Label[Any]] = [CallRecord.arrival_date.label("key_day")]
     if step != "day":
         labelled.append((CallRecord.arrival_minute // minutes).label("key_bucket"))
@@ -190,7 +190,8 @@ def _check_range(first: dt.date, last: dt.date) -> None:
         raise ValueError(f"the period starts ({first}) after it ends ({last})")
 
 
-def _period(helpdesk: str | None, first: dt.date, last: dt.date) -> ColumnElement[bool]:
+def period_filter(helpdesk: str | None, first: dt.date, last: dt.date) -> ColumnElement[bool]:
+    """The calls of ``helpdesk`` (``None``: all) that arrived on the local dates ``first`` to ``last``."""
     dates = CallRecord.arrival_date.between(first, last)
     return dates if helpdesk is None else and_(CallRecord.helpdesk_id == helpdesk, dates)
 
