@@ -28,6 +28,7 @@ from api import staffing_plan as staffing_plan_api
 from api.metrics import metrics_registry
 from config import HelpdeskConfig, Settings
 from console import pages as console_pages
+from console import today as console_today
 from database import make_engine, make_sessionmaker, writer_lock
 from ivr import agent_line, agent_outbound, escalations, media_routes, webhooks
 from ivr.failsafe import fail_safe_for
@@ -177,6 +178,7 @@ def create_app(
     app.include_router(forecast_api.router)
     app.include_router(staffing_plan_api.router)
     app.include_router(console_pages.router)
+    app.include_router(console_today.router)
 
     # A webhook whose handler raises still answers TwiML that Twilio can run.
     app.add_middleware(FailSafeAnswers, fail_safe=fail_safe_for(runtime))

@@ -48,6 +48,8 @@ ASSETS: Final[dict[str, tuple[str, bool]]] = {
     "console.css": ("text/css; charset=utf-8", False),
     "favicon.svg": ("image/svg+xml", False),
     "now.js": ("text/javascript; charset=utf-8", True),
+    "figures.js": ("text/javascript; charset=utf-8", True),
+    "figures.css": ("text/css; charset=utf-8", True),
 }
 
 templates = Jinja2Templates(
