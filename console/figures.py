@@ -177,6 +177,8 @@ def chart_data(
         "timezone": zone,
         "step": step,
         "times": [int(bucket.start.timestamp()) for bucket in buckets],
+        # In this order (the JSON's objects are written with sorted keys).
+        "keys": list(BUCKET_COLUMNS),
         "labels": dict(BUCKET_COLUMNS),
         "series": series,
         "waits": {

@@ -22,9 +22,40 @@
     return Math.max(280, Math.floor(element.getBoundingClientRect().width));
   }
 
+  function pad(number) {
+    return String(number).padStart(2, "0");
+  }
+
+  // Times on the axis and in the legend as the tables write them: 14:00, or 04-12 at midnight
+  // and per day.
+  function timeText(data, local) {
+    const date = pad(local.getDate()) + "-" + pad(local.getMonth() + 1);
+    const clock = pad(local.getHours()) + ":" + pad(local.getMinutes());
+    if (data.step === "day") {
+      return date;
+    }
+    const oneDay = data.times.length > 0 && data.times[data.times.length - 1] - data.times[0] < 86400;
+    return oneDay || clock !== "00:00" ? clock : date;
+  }
+
   function callsChart(data, element) {
-    const keys = Object.keys(data.series);
-    const series = [{}];
+    const keys = data.keys;
+    const local = function (ts) {
+      return uPlot.tzDate(new Date(ts * 1000), data.timezone);
+    };
+    const series = [
+      {
+        label: data.step === "day" ? "Dag" : "Tijd",
+        value: function (u, ts) {
+          if (ts === null || ts === undefined) {
+            return "–";
+          }
+          const at = local(ts);
+          const date = pad(at.getDate()) + "-" + pad(at.getMonth() + 1);
+          return data.step === "day" ? date : date + " " + pad(at.getHours()) + ":" + pad(at.getMinutes());
+        },
+      },
+    ];
     for (const key of keys) {
       const percent = key === "service_level";
       series.push({
@@ -45,12 +76,14 @@
     const options = {
       width: width(element),
       height: HEIGHT,
-      tzDate: function (ts) {
-        return uPlot.tzDate(new Date(ts * 1000), data.timezone);
-      },
+      tzDate: local,
       scales: { x: { time: true }, calls: { auto: true }, "%": { auto: false, range: [0, 100] } },
       axes: [
-        {},
+        {
+          values: function (u, splits) {
+            return splits.map(function (ts) { return timeText(data, local(ts)); });
+          },
+        },
         { scale: "calls", label: "Oproepen" },
         { scale: "%", side: 1, label: "Service level (%)", grid: { show: false } },
       ],
