@@ -34,6 +34,7 @@ from console import info as console_info
 from console import ops as console_ops
 from console import pages as console_pages
 from console import plan as console_plan
+from console import today as console_today
 from console.auth import StaffOnlyError
 from database import make_engine, make_sessionmaker, writer_lock
 from ivr import agent_line, agent_outbound, escalations, media_routes, webhooks
@@ -191,6 +192,7 @@ def create_app(
     app.include_router(console_agent_sign_in.router)
     app.include_router(console_info.router)
     app.add_exception_handler(StaffOnlyError, console_pages.staff_only_page)
+    app.include_router(console_today.router)
 
     # A webhook whose handler raises still answers TwiML that Twilio can run.
     app.add_middleware(FailSafeAnswers, fail_safe=fail_safe_for(runtime))

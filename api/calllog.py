@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict
 from typing import Annotated, Any, Final, Literal
 
 import pydantic.dataclasses
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.types import DecoratedCallable
 from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema, TypeAdapter, create_model
-from sqlalchemy.orm import Session
 
 from api.auth import require_role
 from api.call_list_schemas import FiguresOut
 from api.errors import REFUSED
 from calllog import (
     CALL_COLUMNS,
-    FIRST_REPORT_DATE,
-    KPI_COLUMNS,
-    LAST_REPORT_DATE,
     MAX_LIMIT,
     OVERFLOW_REASONS,
     CallEntry,
@@ -35,39 +31,34 @@ from calllog import (
     Kpis,
     MenuKpis,
     Step,
-    Thresholds,
-    bucket_count,
     call_row,
-    kpi_row,
     list_calls,
     list_invitations,
-    local_midnight,
     menu_summary,
-    series,
     set_invitations,
-    summary,
     to_csv,
+    wait_distribution,
 )
-from complaints import COMPLAINT_COLUMNS, ComplaintFigures, complaint_days, complaint_figures, complaint_row
+from complaints import ComplaintFigures
 from config import HelpdeskConfig
-from escalations import (
-    ESCALATION_COLUMNS,
-    EscalationFigures,
-    escalation_counts,
-    escalation_figures,
-    escalation_row,
-    figures,
+from escalations import EscalationFigures
+from service.reports import (
+    BadPeriodError,
+    UnknownHelpdeskError,
+    check_buckets,
+    check_period,
+    period_csv,
+    period_figures_of,
+    report_name,
+    series_csv,
+    series_figures,
 )
-from outbound import OUTBOUND_COLUMNS, OutboundFigures, outbound_row, period_figures
 from service.runtime import Runtime, runtime
 
 router = APIRouter(prefix="/api", tags=["metrics"])
 Rt = Annotated[Runtime[Any], Depends(runtime)]
 readers = [Depends(require_role("supervisor", "ops"))]
 
-MAX_DAYS: Final = 366
-# A 15-minute series over a whole year would be 35,000 rows; past this, ask for a coarser step.
-MAX_BUCKETS: Final = 10_000
 CSV_TYPE: Final = "text/csv; charset=utf-8"
 CSV_RESPONSE: Final[dict[str, object]] = {
     "content": {"text/csv": {"schema": {"type": "string"}}},
@@ -204,27 +195,12 @@ class InvitationListOut(Period):
 
 
 def _period(config: HelpdeskConfig, helpdesk: str | None, first: dt.date, last: dt.date) -> None:
-    if helpdesk is not None and config.helpdesk(helpdesk) is None:
-        raise HTTPException(status_code=404, detail=f"unknown helpdesk {helpdesk!r}")
-    if first > last:
-        raise HTTPException(status_code=422, detail=f"from ({first}) is after to ({last})")
-    if first < FIRST_REPORT_DATE or last > LAST_REPORT_DATE:
-        raise HTTPException(
-            status_code=422, detail=f"dates must lie between {FIRST_REPORT_DATE} and {LAST_REPORT_DATE}"
-        )
-    if (last - first).days + 1 > MAX_DAYS:
-        raise HTTPException(status_code=422, detail=f"the period is longer than {MAX_DAYS} days")
-
-
-def thresholds_for(config: HelpdeskConfig, helpdesk: str | None) -> Thresholds | Mapping[str, Thresholds]:
-    """The helpdesk's ``short_abandon`` and ``service_level_s``, or every helpdesk's for ``None``."""
-    by_desk = {
-        desk.id: Thresholds(
-            short_abandon=desk.queue.short_abandon, service_level_s=desk.queue.service_level_s
-        )
-        for desk in config.helpdesks
-    }
-    return by_desk[helpdesk] if helpdesk is not None else by_desk
+    try:
+        check_period(config, helpdesk, first, last)
+    except UnknownHelpdeskError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except BadPeriodError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
 def _wants_csv(request: Request, format_: str | None) -> bool:
@@ -235,100 +211,15 @@ def _wants_csv(request: Request, format_: str | None) -> bool:
 
 
 def _csv(columns: Sequence[str], rows: list[dict[str, Cell]], name: str) -> Response:
+    return csv_response(to_csv(columns, rows), name)
+
+
+def csv_response(content: str, name: str) -> Response:
     return Response(
-        content=to_csv(columns, rows),
+        content=content,
         media_type=CSV_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
-
-
-def _name(kind: str, helpdesk: str | None, first: dt.date, last: dt.date) -> str:
-    return f"{kind}-{helpdesk or 'all'}-{first.isoformat()}-{last.isoformat()}"
-
-
-@dataclass(frozen=True)
-class PeriodFigures:
-    """Everything a period's report shows: the call KPIs with the escalations, the calls to
-    citizens and the complaints register."""
-
-    kpis: Kpis
-    escalations: EscalationFigures
-    outbound: OutboundFigures
-    complaints: ComplaintFigures
-
-    def row(self) -> dict[str, Cell]:
-        return {
-            **kpi_row(self.kpis),
-            **escalation_row(self.escalations),
-            **outbound_row(self.outbound),
-            **complaint_row(self.complaints),
-        }
-
-
-PERIOD_COLUMNS: Final = (*KPI_COLUMNS, *ESCALATION_COLUMNS, *OUTBOUND_COLUMNS, *COMPLAINT_COLUMNS)
-SERIES_COLUMNS: Final = (*KPI_COLUMNS, *ESCALATION_COLUMNS, *COMPLAINT_COLUMNS)
-
-
-@dataclass(frozen=True)
-class BucketFigures:
-    """One bucket of a series: the call KPIs with the escalations, and the complaints of the day
-    (``None`` in buckets shorter than a day)."""
-
-    start: dt.datetime
-    kpis: Kpis
-    escalations: EscalationFigures
-    complaints: ComplaintFigures | None
-
-    def row(self) -> dict[str, Cell]:
-        complaints: dict[str, Cell] = (
-            dict(complaint_row(self.complaints))
-            if self.complaints is not None
-            else dict.fromkeys(COMPLAINT_COLUMNS)
-        )
-        return {
-            "start": self.start.isoformat(),
-            **kpi_row(self.kpis),
-            **escalation_row(self.escalations),
-            **complaints,
-        }
-
-
-def period_figures_of(
-    session: Session, config: HelpdeskConfig, helpdesk: str | None, first: dt.date, last: dt.date
-) -> PeriodFigures:
-    """The figures of ``helpdesk`` (None: all) for the local dates ``first`` to ``last``."""
-    kpis = summary(session, helpdesk, first, last, thresholds_for(config, helpdesk))
-    return PeriodFigures(
-        kpis=kpis,
-        escalations=escalation_figures(session, helpdesk, first, last, config.zone, kpis.answered),
-        outbound=period_figures(session, helpdesk, first, last, config.zone),
-        complaints=complaint_figures(session, helpdesk, first, last),
-    )
-
-
-def series_figures(
-    session: Session,
-    config: HelpdeskConfig,
-    helpdesk: str | None,
-    first: dt.date,
-    last: dt.date,
-    step: Step,
-) -> list[BucketFigures]:
-    """The figures per ``step`` of local time; daily buckets add up to :func:`period_figures_of`."""
-    zone = config.zone
-    buckets = series(session, helpdesk, first, last, step, zone, thresholds_for(config, helpdesk))
-    end = local_midnight(last + dt.timedelta(days=1), zone)
-    counts = escalation_counts(session, helpdesk, [bucket.start for bucket in buckets], end)
-    days = complaint_days(session, helpdesk, first, last) if step == "day" else {}
-    return [
-        BucketFigures(
-            start=bucket.start,
-            kpis=bucket.kpis,
-            escalations=figures(total, urgent, bucket.kpis.answered),
-            complaints=days.get(bucket.start.date()),
-        )
-        for bucket, (total, urgent) in zip(buckets, counts, strict=True)
-    ]
 
 
 def _report(
@@ -355,10 +246,9 @@ def get_metrics(
     with rt.session() as session:
         found = period_figures_of(session, config, helpdesk, first, last)
     if _wants_csv(request, format_):
-        row: dict[str, Cell] = {"helpdesk": helpdesk, "from": first.isoformat(), "to": last.isoformat()}
-        row.update(found.row())
-        columns = ("helpdesk", "from", "to", *PERIOD_COLUMNS)
-        return _csv(columns, [row], _name("metrics", helpdesk, first, last))
+        return csv_response(
+            period_csv(helpdesk, first, last, found), report_name("metrics", helpdesk, first, last)
+        )
     return MetricsOut(
         helpdesk=helpdesk,
         from_=first,
@@ -416,6 +306,39 @@ def get_menu_metrics(rt: Rt, first: FromQuery, last: ToQuery, menu: MenuQuery = 
     return MenusOut(from_=first, to=last, menus=out)
 
 
+class WaitBandOut(BaseModel):
+    """The calls that waited at least ``from_s`` and less than ``to_s`` seconds in the queue."""
+
+    from_s: int
+    to_s: int | None = Field(description="excluded; null for the last band (every longer wait)")
+    calls: int
+    answered: int
+    abandoned: int
+    overflowed: int
+
+
+class WaitsOut(Period):
+    bands: list[WaitBandOut] = Field(
+        description="every band, shortest waits first; the calls that entered the queue with a known wait"
+    )
+
+
+@router.get(
+    "/metrics/waits",
+    summary="The distribution of waits: the calls that entered the queue per band of waiting time",
+    dependencies=readers,
+    response_model=WaitsOut,
+    responses=REFUSED,
+)
+def get_waits(rt: Rt, first: FromQuery, last: ToQuery, helpdesk: HelpdeskQuery = None) -> WaitsOut:
+    _period(rt.config, helpdesk, first, last)
+    with rt.session() as session:
+        bands = wait_distribution(session, helpdesk, first, last)
+    return WaitsOut(
+        helpdesk=helpdesk, from_=first, to=last, bands=[WaitBandOut(**asdict(band)) for band in bands]
+    )
+
+
 @_report(
     "/metrics/series",
     "Call KPIs per 15 minutes, hour or day of local time (empty buckets included)",
@@ -432,16 +355,14 @@ def get_series(
 ) -> SeriesOut | Response:
     config = rt.config
     _period(config, helpdesk, first, last)
-    if bucket_count(first, last, step, config.zone) > MAX_BUCKETS:
-        raise HTTPException(
-            status_code=422,
-            detail=f"more than {MAX_BUCKETS} buckets; choose a longer step or a shorter period",
-        )
+    try:
+        check_buckets(config, first, last, step)
+    except BadPeriodError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
     with rt.session() as session:
         buckets = series_figures(session, config, helpdesk, first, last, step)
     if _wants_csv(request, format_):
-        rows = [bucket.row() for bucket in buckets]
-        return _csv(("start", *SERIES_COLUMNS), rows, _name(f"series-{step}", helpdesk, first, last))
+        return csv_response(series_csv(buckets), report_name(f"series-{step}", helpdesk, first, last))
     return SeriesOut(
         helpdesk=helpdesk,
         from_=first,
@@ -488,7 +409,7 @@ def get_calls(
         response = _csv(
             CALL_COLUMNS,
             [call_row(call, config.zone) for call in page.calls],
-            _name("calls", helpdesk, first, last),
+            report_name("calls", helpdesk, first, last),
         )
         if page.next_cursor is not None:
             response.headers["X-Next-Cursor"] = page.next_cursor

@@ -32,6 +32,7 @@ from calllog.privacy import DEFAULT_RETENTION_DAYS, Caller, caller_fields, mask_
 from calllog.projection import FINAL_STATUSES, OUTCOMES, Event, Projection, project
 from calllog.recent import wait_history
 from calllog.tables import CallEvent, CallRecord, Invitation
+from calllog.waits import WAIT_BANDS, WaitBand, wait_distribution
 
 __all__ = [
     "CALL_COLUMNS",
@@ -46,6 +47,7 @@ __all__ = [
     "OUTCOMES",
     "OVERFLOW_REASONS",
     "STEPS",
+    "WAIT_BANDS",
     "Bucket",
     "CallEntry",
     "CallEvent",
@@ -64,6 +66,7 @@ __all__ = [
     "Projection",
     "Step",
     "Thresholds",
+    "WaitBand",
     "bucket_count",
     "call_row",
     "caller_fields",
@@ -84,5 +87,6 @@ __all__ = [
     "set_invitations",
     "summary",
     "to_csv",
+    "wait_distribution",
     "wait_history",
 ]

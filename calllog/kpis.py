@@ -112,8 +112,8 @@ def summary(
         .where(_invitation_filter(helpdesk, first, last))
         .scalar_subquery()
     )
-    query = select(*_aggregates(thresholds), invitations.label("invitations")).where(
-        _period(helpdesk, first, last)
+    query = select(*_aggregates_for(thresholds), invitations.label("invitations")).where(
+        period_filter(helpdesk, first, last)
     )
     row = session.execute(query).one()._mapping
     return _kpis(row, int(row["invitations"]))
@@ -136,11 +136,11 @@ def series(
     """
     _check_range(first, last)
     minutes = STEPS[step]
-    period = _period(helpdesk, first, last)
+    period = period_filter(helpdesk, first, last)
     labelled: list[Label[Any]] = [CallRecord.arrival_date.label("key_day")]
     if step != "day":
         labelled.append((CallRecord.arrival_minute // minutes).label("key_bucket"))
-    query: Select[Any] = select(*labelled, *_aggregates(thresholds)).where(period).group_by(*labelled)
+    query: Select[Any] = select(*labelled, *_aggregates_for(thresholds)).where(period).group_by(*labelled)
     rows = {tuple(row._mapping[key.name] for key in labelled): row._mapping for row in session.execute(query)}
 
     invitations: dict[dt.date, int] = {}
@@ -190,7 +190,8 @@ def _check_range(first: dt.date, last: dt.date) -> None:
         raise ValueError(f"the period starts ({first}) after it ends ({last})")
 
 
-def _period(helpdesk: str | None, first: dt.date, last: dt.date) -> ColumnElement[bool]:
+def period_filter(helpdesk: str | None, first: dt.date, last: dt.date) -> ColumnElement[bool]:
+    """The calls of ``helpdesk`` (``None``: all) that arrived on the local dates ``first`` to ``last``."""
     dates = CallRecord.arrival_date.between(first, last)
     return dates if helpdesk is None else and_(CallRecord.helpdesk_id == helpdesk, dates)
 
@@ -211,6 +212,19 @@ def _threshold(thresholds: ThresholdsArg, name: str) -> ColumnElement[int]:
         value=CallRecord.helpdesk_id,
         else_=default,
     )
+
+
+def _aggregates_for(thresholds: ThresholdsArg) -> tuple[Label[Any], ...]:
+    """The aggregate columns for these thresholds, built once: building the thirty-odd SQL
+    expressions costs more than the database's reading of a day's rows (the expressions are
+    immutable; the answers are never kept)."""
+    key = thresholds if isinstance(thresholds, Thresholds) else tuple(sorted(thresholds.items()))
+    return _built_aggregates(key)
+
+
+@functools.lru_cache(maxsize=64)
+def _built_aggregates(key: Thresholds | tuple[tuple[str, Thresholds], ...]) -> tuple[Label[Any], ...]:
+    return tuple(_aggregates(key if isinstance(key, Thresholds) else dict(key)))
 
 
 def _aggregates(thresholds: ThresholdsArg) -> list[Label[Any]]:

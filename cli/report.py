@@ -15,7 +15,6 @@ from typing import get_args
 
 from sqlalchemy.orm import Session
 
-from api.calllog import MAX_DAYS, PERIOD_COLUMNS, SERIES_COLUMNS, period_figures_of, series_figures
 from calllog import (
     FIRST_REPORT_DATE,
     KPI_COLUMNS,
@@ -27,6 +26,7 @@ from calllog import (
 )
 from config import ConfigError, HelpdeskConfig, Settings, load_config
 from database import make_engine, make_sessionmaker
+from service.reports import MAX_DAYS, PERIOD_COLUMNS, SERIES_COLUMNS, period_figures_of, series_figures
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -55,6 +55,8 @@ ASSETS: Final[dict[str, tuple[str, bool]]] = {
     "favicon.svg": ("image/svg+xml", False),
     "now.js": ("text/javascript; charset=utf-8", True),
     "beheer.css": ("text/css; charset=utf-8", True),
+    "figures.js": ("text/javascript; charset=utf-8", True),
+    "figures.css": ("text/css; charset=utf-8", True),
 }
 
 templates = Jinja2Templates(
