@@ -28,6 +28,7 @@ from api import staffing_plan as staffing_plan_api
 from api.metrics import metrics_registry
 from config import HelpdeskConfig, Settings
 from console import pages as console_pages
+from console.now import SharedNow
 from database import make_engine, make_sessionmaker, writer_lock
 from ivr import agent_line, agent_outbound, escalations, media_routes, webhooks
 from ivr.failsafe import fail_safe_for
@@ -162,6 +163,8 @@ def create_app(
     app.state.notifier = notifier
     app.state.config_watcher = watcher
     app.state.metrics_registry = metrics_registry(runtime)
+    # The console's "Nu" pages share one reading of the live state per second.
+    app.state.console_now = SharedNow()
     app.include_router(media_routes.router)
     app.include_router(agents_api.router)
     app.include_router(calllog_api.router)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
@@ -30,11 +31,12 @@ from console.auth import (
     data_visitor,
     optional_visitor,
     page_visitor,
+    recent_sessions,
+    refresh_visitor,
     set_session_cookie,
 )
-from console.now import FIELD_LABELS, NowView, now_view
+from console.now import FIELD_LABELS, SharedNow
 from console.sessions import close_session, open_session
-from service.live import agents_live, helpdesks_live
 from service.runtime import Runtime
 
 log = logging.getLogger("ivr.console")
@@ -61,6 +63,7 @@ templates = Jinja2Templates(
 )
 router = APIRouter(prefix=PATH, include_in_schema=False)
 PageVisitor = Annotated[Visitor, Depends(page_visitor)]
+Made = TypeVar("Made")
 
 
 def _secure(rt: Runtime[Any]) -> bool:
@@ -121,6 +124,7 @@ def sign_out(
         return _refused(request, visitor)
     with rt.session() as session:
         close_session(session, visitor.session_id)
+    recent_sessions.forget(visitor.session_id)
     log.info("console sign-out", extra={"role": visitor.role})
     response = RedirectResponse(f"{PATH}?afgemeld", status_code=303)
     clear_session_cookie(response, secure=_secure(rt))
@@ -136,21 +140,27 @@ def _refused(request: Request, visitor: Visitor) -> HTMLResponse:
     )
 
 
-def _now(rt: Runtime[Any]) -> NowView:
-    now = rt.clock()
+async def shared_now(request: Request) -> SharedNow:
+    """The app's "Nu" texts, shared by its pages for at most a second (``console.now``)."""
+    shared: SharedNow = request.app.state.console_now
+    return shared
+
+
+Shared = Annotated[SharedNow, Depends(shared_now)]
+
+
+def _now(make: Callable[[], Made]) -> Made:
     try:
-        helpdesks = helpdesks_live(rt, now)
-        agents = agents_live(rt, None, now)
+        return make()
     except SQLAlchemyError:
         log.warning("database unreachable: console shows no live state", exc_info=True)
         raise HTTPException(status_code=503, detail="database unreachable") from None
-    return now_view(helpdesks, agents, now, rt.config.zone)
 
 
 @router.get("/nu", response_class=HTMLResponse)
-def now_page(request: Request, rt: Rt, visitor: PageVisitor) -> HTMLResponse:
+def now_page(request: Request, rt: Rt, shared: Shared, visitor: PageVisitor) -> HTMLResponse:
     """Nu: every helpdesk open or closed, its agents and waiting callers, and the agents' table."""
-    view = _now(rt)
+    view = _now(lambda: shared.view(rt))
     return templates.TemplateResponse(
         request,
         "now.html",
@@ -158,10 +168,14 @@ def now_page(request: Request, rt: Rt, visitor: PageVisitor) -> HTMLResponse:
     )
 
 
-@router.get("/nu.json", dependencies=[Depends(data_visitor)])
-def now_data(rt: Rt) -> NowView:
-    """The texts of the "Nu" page, for its script's refresh."""
-    return _now(rt)
+@router.get("/nu.json", dependencies=[Depends(refresh_visitor)])
+async def now_data(rt: Rt, shared: Shared) -> Response:
+    """The texts of the "Nu" page (a ``NowView``), for its script's refresh; read in a thread only
+    when the shared reading is not recent."""
+    encoded = shared.recent_encoded(rt)
+    if encoded is None:
+        encoded = await run_in_threadpool(_now, lambda: shared.encoded(rt))
+    return Response(encoded, media_type="application/json")
 
 
 @router.get("/static/{name}")
