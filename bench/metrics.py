@@ -42,6 +42,7 @@ from sqlalchemy import Table, func, insert, select
 
 from bench.databases import DEFAULT_POSTGRES, fresh_database
 from bench.helpdesks import EXAMPLE_CONFIG
+from bench.now_pages import NowPagesCost, measure_now_pages, report_now_pages
 from bench.service import Service, start_uvicorn, stop
 from calllog import CallRecord, Invitation
 from database import make_engine
@@ -217,7 +218,9 @@ def time_request(service: Service, token: str, path: str) -> tuple[float, float]
     return statistics.median(took), took[int(0.95 * (len(took) - 1))]
 
 
-def measure(database: str, total: int, postgres_url: str, workdir: Path) -> list[Timing]:
+def measure(
+    database: str, total: int, postgres_url: str, workdir: Path, now_pages: list[NowPagesCost] | None = None
+) -> list[Timing]:
     helpdesks = bench_config(workdir / "helpdesk.yaml")
     with fresh_database(database, workdir / f"metrics-{total}.sqlite3", postgres_url) as url:
         seconds = fill(url, total, helpdesks)
@@ -250,6 +253,8 @@ def measure(database: str, total: int, postgres_url: str, workdir: Path) -> list
             timings.append(Timing(FORECAST, GROWING, rows_in_month(url, GROWING), median, p95))
         finally:
             stop(service)
+        if now_pages is not None:
+            now_pages.append(measure_now_pages(database, url, workdir / "helpdesk.yaml", workdir))
         return timings
 
 
@@ -300,10 +305,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     passed = True
     for database in args.database or ("sqlite", "postgresql"):
         results: dict[int, list[Timing]] = {}
+        now_pages: list[NowPagesCost] = []
         for size in sorted(args.sizes):
             with tempfile.TemporaryDirectory(prefix="ivr-bench-metrics-") as workdir:
-                results[size] = measure(database, size, args.postgres_url, Path(workdir))
+                largest = size == max(args.sizes)
+                results[size] = measure(
+                    database, size, args.postgres_url, Path(workdir), now_pages if largest else None
+                )
         passed = report(database, results) and passed
+        for cost in now_pages:
+            passed = report_now_pages(cost, max(args.sizes)) and passed
     return 0 if passed else 1
 
 
