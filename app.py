@@ -148,6 +148,7 @@ def create_app(
             *agent_line.router.routes,
             *agent_outbound.router.routes,
             *escalations.router.routes,
+            *console_pages.refresh_routes,
         ],
         lifespan=lifespan,
         title="Vaccination helpdesk call flow",

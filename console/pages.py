@@ -19,9 +19,11 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from config.settings import Role
 from console.auth import (
+    COOKIE,
     PATH,
     Rt,
     SessionCookie,
@@ -168,14 +170,25 @@ def now_page(request: Request, rt: Rt, shared: Shared, visitor: PageVisitor) -> 
     )
 
 
-@router.get("/nu.json", dependencies=[Depends(refresh_visitor)])
-async def now_data(rt: Rt, shared: Shared) -> Response:
-    """The texts of the "Nu" page (a ``NowView``), for its script's refresh; read in a thread only
-    when the shared reading is not recent."""
+async def now_data(request: Request) -> Response:
+    """``GET /console/nu.json``: the texts of the "Nu" page (a ``NowView``), for its script's refresh.
+
+    Every open page asks every 5 s (fifty pages: ten requests a second, ``make bench-metrics``),
+    so it is a plain Starlette route among the app's first, like the webhooks, with no
+    dependencies to solve, and runs on the event loop; only a session not checked lately, or a
+    shared reading not recent, is read in a thread. Without a session: 401, as ``data_visitor``.
+    """
+    rt: Runtime[Any] = request.app.state.runtime
+    await refresh_visitor(rt, request.cookies.get(COOKIE))
+    shared: SharedNow = request.app.state.console_now
     encoded = shared.recent_encoded(rt)
     if encoded is None:
         encoded = await run_in_threadpool(_now, lambda: shared.encoded(rt))
     return Response(encoded, media_type="application/json")
+
+
+# Put by the app among its first routes (app.py), before the API's routers.
+refresh_routes = [Route(f"{PATH}/nu.json", now_data, methods=["GET"])]
 
 
 @router.get("/static/{name}")
