@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import delete
 
 from agents import PresenceStatus, set_presence
@@ -67,7 +68,9 @@ def test_now_shows_no_alert_with_enough_agents(console: Console) -> None:
 
 def test_the_pages_share_one_reading_for_at_most_a_second(console: Console) -> None:
     ticks = Ticks()
-    console.client.app.state.console_now = SharedNow(RecentLive(clock=ticks))  # type: ignore[attr-defined]
+    app = console.client.app
+    assert isinstance(app, FastAPI)
+    app.state.console_now = SharedNow(RecentLive(clock=ticks))
     console.sign_in()
     before = _alerts(console)["voorkempen"]
     _available(console, "voorkempen", 2)

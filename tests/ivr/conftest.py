@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -111,3 +112,11 @@ def example_config() -> HelpdeskConfig:
 @pytest.fixture
 def line(migrated_db_url: str) -> Iterator[Line]:
     yield from build_line(migrated_db_url)
+
+
+def runtime_of(client: TestClient) -> Runtime[Any]:
+    """The runtime of the app ``client`` drives (its ``app.state.runtime``), typed."""
+    app = client.app
+    assert isinstance(app, FastAPI)
+    runtime: Runtime[Any] = app.state.runtime
+    return runtime

@@ -16,7 +16,7 @@ from httpx2 import Response
 from app import create_app
 from config import load_config
 from tests.conftest import _new_database
-from tests.ivr.conftest import BASE, CONFIG, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, make_settings
+from tests.ivr.conftest import BASE, CONFIG, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, make_settings, runtime_of
 from tests.planning.synthetic import generate
 
 WEEK = {"helpdesk": "voorkempen", "from": "2026-11-16", "to": "2026-11-22"}
@@ -64,7 +64,7 @@ def test_supervisors_and_ops_may_read_it(client: TestClient, token: str) -> None
 
 
 def test_another_role_is_refused(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    tokens = client.app.state.runtime.settings.ivr_api_tokens  # type: ignore[attr-defined]
+    tokens = runtime_of(client).settings.ivr_api_tokens
     monkeypatch.setattr(
         type(tokens), "role_of", lambda self, token: "agent" if token == "agent-token" else None
     )
