@@ -23,7 +23,16 @@ from app import create_app
 from calllog import CallRecord
 from config import load_config
 from tests.conftest import _new_database
-from tests.ivr.conftest import BASE, CONFIG, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, make_settings, runtime_of
+from tests.ivr.conftest import (
+    BASE,
+    CONFIG,
+    OPS_TOKEN,
+    SUPERVISOR_TOKEN,
+    Clock,
+    assert_refused,
+    make_settings,
+    runtime_of,
+)
 from tests.planning.synthetic import generate
 
 WEEK = {"helpdesk": "voorkempen", "week": "2026-W47"}
@@ -145,13 +154,7 @@ def test_bad_input_is_refused_with_a_reason(
     params: dict[str, str],
     detail: str | list[list[str]],
 ) -> None:
-    response = _get(client, **(WEEK | params))
-    body = response.json()["detail"]
-    assert (response.status_code, body if isinstance(body, str) else [error["loc"] for error in body]) == (
-        422,
-        detail,
-    )
-    assert document["/api/staffing-plan"]["GET"].is_valid_response(response)
+    assert_refused(_get(client, **(WEEK | params)), detail, document, "/api/staffing-plan")
 
 
 def _forecast_hours(client: TestClient) -> dict[tuple[str, int], int]:
