@@ -36,6 +36,7 @@ from console import pages as console_pages
 from console import plan as console_plan
 from console import today as console_today
 from console.auth import StaffOnlyError
+from console.now import SharedNow
 from database import make_engine, make_sessionmaker, writer_lock
 from ivr import agent_line, agent_outbound, escalations, media_routes, webhooks
 from ivr.failsafe import fail_safe_for
@@ -155,6 +156,7 @@ def create_app(
             *agent_line.router.routes,
             *agent_outbound.router.routes,
             *escalations.router.routes,
+            *console_pages.refresh_routes,
         ],
         lifespan=lifespan,
         title="Vaccination helpdesk call flow",
@@ -170,6 +172,8 @@ def create_app(
     app.state.notifier = notifier
     app.state.config_watcher = watcher
     app.state.metrics_registry = metrics_registry(runtime)
+    # The console's "Nu" pages share one reading of the live state per second.
+    app.state.console_now = SharedNow()
     app.include_router(media_routes.router)
     app.include_router(agents_api.router)
     app.include_router(calllog_api.router)

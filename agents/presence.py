@@ -103,6 +103,16 @@ def agents_outbound(session: Session, helpdesk_id: str) -> int:
     ).scalar_one()
 
 
+def agents_outbound_by_helpdesk(session: Session) -> dict[str, int]:
+    """:func:`agents_outbound` of every helpdesk with such agents, in one statement (others: 0)."""
+    rows = session.execute(
+        select(AgentPresence.helpdesk_id, func.count())
+        .where(AgentPresence.status == PresenceStatus.OUTBOUND)
+        .group_by(AgentPresence.helpdesk_id)
+    )
+    return {row[0]: row[1] for row in rows}
+
+
 def presence(session: Session, helpdesk_id: str) -> list[Presence]:
     """Every agent known to ``helpdesk_id`` with their status, by name."""
     rows = session.execute(

@@ -14,6 +14,7 @@ from service.runtime import Runtime, runtime
 bearer = HTTPBearer(auto_error=False)
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+Rt = Annotated[Runtime[Any], Depends(runtime)]
 
 
 def require_role(*roles: Role) -> Callable[[Runtime[Any], HTTPAuthorizationCredentials | None], None]:
@@ -32,3 +33,7 @@ def require_role(*roles: Role) -> Callable[[Runtime[Any], HTTPAuthorizationCrede
             raise HTTPException(status_code=403, detail=f"this needs the {needed} role")
 
     return check
+
+
+# The routes supervisors and operations staff may both use.
+SUPERVISION = [Depends(require_role("supervisor", "ops"))]

@@ -11,14 +11,14 @@ import datetime as dt
 import logging
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.auth import Credentials, require_role
+from api.auth import SUPERVISION, Credentials, Rt
 from api.closures import api_caller
-from api.errors import REFUSED, NoInputEcho, Refusal
+from api.errors import ID_MAX, REFUSED, NoInputEcho, Refusal, not_found
 from complaints import (
     MAX_CONTACT,
     MAX_NAME,
@@ -43,19 +43,14 @@ from complaints import (
     quarter_complaints,
     update_complaint,
 )
-from service.runtime import Runtime, runtime
+from service.runtime import Runtime
 
 log = logging.getLogger("ivr.complaints")
 
 
 router = APIRouter(prefix="/api/complaints", tags=["complaints"], route_class=NoInputEcho)
-Rt = Annotated[Runtime[Any], Depends(runtime)]
-SUPERVISION = [Depends(require_role("supervisor", "ops"))]
-ID_MAX: Final = 2**31 - 1
 ComplaintId = Annotated[int, Path(ge=1, le=ID_MAX, description="the complaint's id")]
-NOT_FOUND: Final[dict[int | str, dict[str, Any]]] = {
-    404: {"model": Refusal, "description": "no such complaint"}
-}
+NOT_FOUND: Final = not_found("no such complaint")
 CLOSED: Final[dict[int | str, dict[str, Any]]] = {
     409: {"model": Refusal, "description": "the complaint was answered or forwarded: it changes no more"}
 }

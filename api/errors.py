@@ -50,6 +50,15 @@ REFUSED: Final[dict[int | str, dict[str, Any]]] = {
 }
 
 
+# The largest id of a register's row (a 32-bit integer column): a larger one in a path is a 422.
+ID_MAX: Final = 2**31 - 1
+
+
+def not_found(what: str) -> dict[int | str, dict[str, Any]]:
+    """The 404 of a route about one row of a register, ``what`` naming it ("no such complaint")."""
+    return {404: {"model": Refusal, "description": what}}
+
+
 class NoInputEcho(APIRoute):
     """Validation errors without the ``input`` FastAPI normally echoes: it may be a PIN or a
     citizen's or complainant's details."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.background import BackgroundTask
 
-from api.auth import Credentials, require_role
+from api.auth import SUPERVISION, Credentials, Rt
 from api.closures import api_caller
-from api.errors import REFUSED, NoInputEcho, Refusal
+from api.errors import ID_MAX, REFUSED, NoInputEcho, Refusal, not_found
 from escalations import (
     CLOSED,
     MAX_NOTE,
@@ -50,17 +50,11 @@ from service.recordings import (
     TwilioUnreachableError,
     delete_closed_recording,
 )
-from service.runtime import Runtime, runtime
 
 log = logging.getLogger("ivr.escalations")
 router = APIRouter(prefix="/api/escalations", tags=["escalations"], route_class=NoInputEcho)
-Rt = Annotated[Runtime[Any], Depends(runtime)]
-SUPERVISION = [Depends(require_role("supervisor", "ops"))]
-ID_MAX: Final = 2**31 - 1
 EscalationId = Annotated[int, Path(ge=1, le=ID_MAX, description="the escalation's id")]
-NOT_FOUND: Final[dict[int | str, dict[str, Any]]] = {
-    404: {"model": Refusal, "description": "no such escalation"}
-}
+NOT_FOUND: Final = not_found("no such escalation")
 
 
 async def recordings(request: Request) -> Recordings:

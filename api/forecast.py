@@ -4,6 +4,7 @@ batches (playbook 1.2.1, 1.4.1): ``GET /api/forecast`` for supervisors and ops."
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -91,18 +92,34 @@ def targets_of(config: HelpdeskConfig, desk: Helpdesk) -> Targets:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ForecastRefused:
+    """Why a forecast of a period cannot be made, in one line."""
+
+    problem: str
+
+
+def forecast_desk(
+    config: HelpdeskConfig, helpdesk: str, first: dt.date, last: dt.date
+) -> Helpdesk | ForecastRefused:
+    """The helpdesk to forecast from ``first`` to ``last``, or why that forecast cannot be made."""
+    desk = config.helpdesk(helpdesk)
+    if desk is None:
+        known = ", ".join(desk.id for desk in config.helpdesks)
+        return ForecastRefused(f"unknown helpdesk {helpdesk!r}; the helpdesks are {known}")
+    if first > last:
+        return ForecastRefused(f"from ({first}) is after to ({last})")
+    if first < FIRST_REPORT_DATE or last > LAST_REPORT_DATE:
+        return ForecastRefused(f"dates must lie between {FIRST_REPORT_DATE} and {LAST_REPORT_DATE}")
+    if (last - first).days + 1 > MAX_FORECAST_DAYS:
+        return ForecastRefused(f"the period is longer than {MAX_FORECAST_DAYS} days")
+    return desk
+
+
 def forecast_problem(config: HelpdeskConfig, helpdesk: str, first: dt.date, last: dt.date) -> str | None:
     """Why a forecast of this period cannot be made, in one line; ``None`` when it can."""
-    if config.helpdesk(helpdesk) is None:
-        known = ", ".join(desk.id for desk in config.helpdesks)
-        return f"unknown helpdesk {helpdesk!r}; the helpdesks are {known}"
-    if first > last:
-        return f"from ({first}) is after to ({last})"
-    if first < FIRST_REPORT_DATE or last > LAST_REPORT_DATE:
-        return f"dates must lie between {FIRST_REPORT_DATE} and {LAST_REPORT_DATE}"
-    if (last - first).days + 1 > MAX_FORECAST_DAYS:
-        return f"the period is longer than {MAX_FORECAST_DAYS} days"
-    return None
+    found = forecast_desk(config, helpdesk, first, last)
+    return found.problem if isinstance(found, ForecastRefused) else None
 
 
 def forecast_out(
@@ -164,11 +181,9 @@ def get_forecast(
     step: Annotated[Step, Query(description="a bucket per day or per hour")] = Step.DAY,
 ) -> ForecastOut:
     config = rt.config
-    problem = forecast_problem(config, helpdesk, first, last)
-    if problem is not None:
-        raise HTTPException(status_code=422, detail=problem)
-    desk = config.helpdesk(helpdesk)
-    assert desk is not None  # noqa: S101 - checked by forecast_problem
+    desk = forecast_desk(config, helpdesk, first, last)
+    if isinstance(desk, ForecastRefused):
+        raise HTTPException(status_code=422, detail=desk.problem)
     today = rt.clock().astimezone(config.zone).date()
     try:
         with rt.session() as session:

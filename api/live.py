@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
@@ -44,6 +44,17 @@ class HelpdeskNow(BaseModel):
     closure: ClosureOut | None = Field(
         default=None, description="the closure set by ops while it applies (it beats the hours); else null"
     )
+    staffing_reason: Literal["min_agents", "forecast"] | None = Field(
+        default=None,
+        description="why the helpdesk is short of agents now: min_agents (staffing_alert), else forecast "
+        "while the staffing watch's alert of the forecast lasts and fewer agents are logged in than the "
+        "forecast needs this hour; null when neither",
+    )
+    agents_required: int | None = Field(
+        default=None,
+        description="the agents needed for staffing_reason: min_agents, or the forecast's need this hour; "
+        "null when staffing_reason is null",
+    )
 
 
 @router.get(
@@ -74,6 +85,8 @@ def helpdesks(rt: Annotated[Runtime[Any], Depends(runtime)]) -> list[HelpdeskNow
             min_agents=desk.min_agents,
             staffing_alert=desk.staffing_alert,
             closure=ClosureOut.of(desk.closure, config) if desk.closure is not None else None,
+            staffing_reason=desk.staffing_reason.value if desk.staffing_reason is not None else None,
+            agents_required=desk.agents_required,
         )
         for desk in live
     ]

@@ -6,6 +6,7 @@ Shared by ``make soak`` and ``make bench``. Only the loopback interface is ever 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -170,3 +171,11 @@ def stop(service: Service) -> None:
     except subprocess.TimeoutExpired:
         service.process.kill()
         service.process.wait(timeout=STOP_TIMEOUT_S)
+
+
+def sign_in_csrf(form: str) -> str:
+    """The CSRF token of the console's sign-in form (bound to the pre-session cookie it set)."""
+    found = re.search(r'name="csrf" value="([^"]+)"', form)
+    if found is None:
+        raise RuntimeError("the console's sign-in form has no CSRF token")
+    return found.group(1)

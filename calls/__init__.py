@@ -4,6 +4,7 @@ from calls.closures import AuditEntry, ClosureState, close_helpdesk, closure_aud
 from calls.queue import (
     FoldedRead,
     QueueChanges,
+    QueueNow,
     answered_since,
     apply_queue_changes,
     callers_waiting,
@@ -17,6 +18,7 @@ from calls.queue import (
     lock_lines,
     longest_wait,
     mark_answered,
+    queues_now,
     returning_waiting,
     waiting_call_sids,
 )
@@ -30,6 +32,7 @@ __all__ = [
     "HelpdeskClosure",
     "QueueChanges",
     "QueueEntry",
+    "QueueNow",
     "answered_since",
     "apply_queue_changes",
     "callers_waiting",
@@ -46,6 +49,7 @@ __all__ = [
     "lock_lines",
     "longest_wait",
     "mark_answered",
+    "queues_now",
     "reopen_helpdesk",
     "returning_waiting",
     "waiting_call_sids",

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    case,
     func,
     literal,
     or_,
@@ -207,6 +208,39 @@ def longest_wait(session: Session, helpdesk_id: str, now: dt.datetime) -> int | 
     if oldest is None:
         return None
     return max(0, int((now - oldest).total_seconds()))
+
+
+class QueueNow(NamedTuple):
+    """A helpdesk's queue now: the returning callers among those waiting (:func:`returning_waiting`)
+    and the longest wait in whole seconds (:func:`longest_wait`)."""
+
+    returning: int
+    longest_wait_s: int | None
+
+
+def queues_now(session: Session, helpdesk_ids: Sequence[str], now: dt.datetime) -> dict[str, QueueNow]:
+    """:func:`returning_waiting` and :func:`longest_wait` of each of ``helpdesk_ids`` with callers
+    waiting, in one statement (on the (helpdesk_id, left_at) index); a helpdesk without waiting
+    callers is absent (0 and ``None``)."""
+    if now.tzinfo is None:
+        raise ValueError(f"naive datetime {now.isoformat()} refused: pass a timezone-aware datetime")
+    rows = session.execute(
+        select(
+            QueueEntry.helpdesk_id,
+            func.count(case((QueueEntry.returning_queue.is_(True), 1))),
+            func.min(QueueEntry.enqueued_at),
+        )
+        .where(
+            QueueEntry.helpdesk_id.in_(helpdesk_ids),
+            QueueEntry.left_at.is_(None),
+            QueueEntry.answered_at.is_(None),
+        )
+        .group_by(QueueEntry.helpdesk_id)
+    )
+    return {
+        helpdesk_id: QueueNow(returning, max(0, int((now - oldest).total_seconds())))
+        for helpdesk_id, returning, oldest in rows
+    }
 
 
 def lock_lines(session: Session, helpdesk_ids: Sequence[str]) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from api.forecast import forecast_problem, targets_of
+from api.forecast import ForecastRefused, forecast_desk, targets_of
 from calllog import Cell, to_csv
 from cli.errors import FAILED, OK, USAGE, database_failed
 from config import ConfigError, Helpdesk, HelpdeskConfig, Settings, load_config
@@ -72,12 +72,10 @@ def _run(args: argparse.Namespace, *, backtest: bool) -> int:
     helpdesk: str = args.helpdesk
     first: dt.date = args.first
     last: dt.date = args.last
-    problem = forecast_problem(config, helpdesk, first, last)
-    if problem is not None:
-        print(f"{command}: {problem}", file=sys.stderr)
+    desk = forecast_desk(config, helpdesk, first, last)
+    if isinstance(desk, ForecastRefused):
+        print(f"{command}: {desk.problem}", file=sys.stderr)
         return USAGE
-    desk = config.helpdesk(helpdesk)
-    assert desk is not None  # noqa: S101 - checked by forecast_problem
     engine = make_engine(settings.database_url)
     try:
         with make_sessionmaker(engine)() as session:

@@ -13,15 +13,22 @@ other site's page sends it), ``Secure`` when ``PUBLIC_BASE_URL`` is https, limit
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, Final
 
 from fastapi import Cookie, Depends, HTTPException, Response
+from starlette.concurrency import run_in_threadpool
 
 from console.sessions import (
     LIFETIME,
     AgentId,
     ConsoleRole,
+    SignedIn,
     csrf_matches,
     csrf_token,
     sign_in_token_matches,
@@ -39,6 +46,9 @@ ROLE_NAMES: Final[dict[ConsoleRole, str]] = {
     "ops": "operations",
     "agent": "medewerker",
 }
+# How long a session found signed in is taken as such without asking the database again: the
+# longest a session signed out through another instance still works here.
+SESSION_RECHECK_S: Final = 5.0
 
 
 class StaffOnlyError(HTTPException):
@@ -79,13 +89,70 @@ Rt = Annotated[Runtime[Any], Depends(runtime)]
 SessionCookie = Annotated[str | None, Cookie(alias=COOKIE)]
 
 
+class RecentSessions:
+    """The sessions this process found signed in during the last ``ttl_s`` (monotonic clock).
+
+    Every refresh of an open "Nu" page needs its visitor; looking the session up once per
+    ``ttl_s`` instead of every time saves a statement per request. The bound: a session signed out
+    through another instance is refused here within ``ttl_s``; signed out through this one, at
+    once (:meth:`forget`). Expiry is checked on every request against the session's own
+    ``expires_at``. Only sessions found live are kept, by the hash of their id, never the id.
+    """
+
+    def __init__(self, ttl_s: float = SESSION_RECHECK_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._known: dict[str, tuple[float, SignedIn]] = {}
+
+    def recent(self, session_id: str) -> SignedIn | None:
+        with self._lock:
+            known = self._known.get(_key(session_id))
+        if known is None or self._clock() >= known[0]:
+            return None
+        return known[1]
+
+    def remember(self, session_id: str, found: SignedIn) -> None:
+        now = self._clock()
+        with self._lock:
+            self._known = {key: kept for key, kept in self._known.items() if kept[0] > now}
+            self._known[_key(session_id)] = (now + self._ttl_s, found)
+
+    def forget(self, session_id: str) -> None:
+        with self._lock:
+            self._known.pop(_key(session_id), None)
+
+
+def _key(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+# One per process, as the sessions' rows are one per database: a session id is random (256 bits),
+# so the ids of two apps in one process never meet.
+recent_sessions = RecentSessions()
+
+
 def visitor_of(rt: Runtime[Any], session_id: str | None) -> Visitor | None:
-    """The visitor with this session id now, or ``None`` (no cookie, unknown, expired, signed out)."""
+    """The visitor with this session id now, or ``None`` (no cookie, unknown, expired, signed out).
+
+    Read with :data:`recent_sessions`: a session signed out elsewhere may serve ``SESSION_RECHECK_S``
+    longer.
+    """
     if not session_id:
         return None
-    with rt.session() as session:
-        found = signed_in(session, session_id, rt.clock())
+    now = rt.clock()
+    found = recent_sessions.recent(session_id)
     if found is None:
+        with rt.sessions() as session:
+            found = signed_in(session, session_id, now)
+        if found is None:
+            return None
+        recent_sessions.remember(session_id, found)
+    return _visitor(session_id, found, now)
+
+
+def _visitor(session_id: str, found: SignedIn, now: datetime) -> Visitor | None:
+    if found.expires_at <= now:
         return None
     return Visitor(role=found.role, session_id=session_id, csrf=csrf_token(session_id), agent=found.agent)
 
@@ -121,6 +188,20 @@ def data_visitor(rt: Rt, session_id: SessionCookie = None) -> Visitor:
     if not visitor.staff:
         raise HTTPException(status_code=403, detail="for supervisors and operations staff")
     return visitor
+
+
+async def refresh_visitor(rt: Rt, session_id: SessionCookie = None) -> Visitor:
+    """:func:`data_visitor` for a page's periodic refresh: a session found live within
+    ``SESSION_RECHECK_S`` is taken on the event loop; otherwise it is looked up in a thread."""
+    found = recent_sessions.recent(session_id) if session_id else None
+    if session_id and found is not None:
+        visitor = _visitor(session_id, found, rt.clock())
+        if visitor is None:
+            raise HTTPException(status_code=401, detail="sign in first")
+        if not visitor.staff:
+            raise HTTPException(status_code=403, detail="for supervisors and operations staff")
+        return visitor
+    return await run_in_threadpool(data_visitor, rt, session_id)
 
 
 def csrf_valid(visitor: Visitor, presented: str | None) -> bool:

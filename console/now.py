@@ -7,13 +7,19 @@ place and the script holds no formatting of its own.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import Any
+
+from pydantic import TypeAdapter
 
 from agents import AgentState, PresenceStatus
-from service.live import HelpdeskLive
+from service.live import HelpdeskLive, LiveState, RecentLive
+from service.runtime import Runtime
+from staffing import StaffingReason
 
 _WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 _MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
@@ -54,10 +60,16 @@ def opening_text(desk: HelpdeskLive, now: datetime, zone: tzinfo) -> str:
 
 
 def alert_text(desk: HelpdeskLive) -> str:
-    """The staffing alert (playbook 1.2.1: ``queue.min_agents`` while open) and why, or "Geen"."""
-    if not desk.staffing_alert:
-        return "Geen"
-    return f"Te weinig medewerkers: {desk.agents_logged_in} beschikbaar, minimum {desk.min_agents}"
+    """The staffing alert and why (playbook 1.2.1: ``queue.min_agents`` while open, and the peaks
+    the forecast expects this hour), or "Geen"."""
+    if desk.staffing_reason is StaffingReason.MIN_AGENTS:
+        return f"Te weinig medewerkers: {desk.agents_logged_in} beschikbaar, minimum {desk.min_agents}"
+    if desk.staffing_reason is StaffingReason.FORECAST:
+        return (
+            f"Te weinig medewerkers voor de prognose: {desk.agents_logged_in} beschikbaar, "
+            f"{desk.agents_required} nodig dit uur"
+        )
+    return "Geen"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +122,7 @@ def now_view(
         HelpdeskView(
             id=desk.id,
             name=desk.name,
-            alert=desk.staffing_alert,
+            alert=desk.staffing_reason is not None,
             fields={
                 "opening": opening_text(desk, now, zone),
                 "central": "Open" if desk.central_open_now else "Gesloten",
@@ -146,3 +158,42 @@ def _agent_status(agent: AgentState) -> str:
     if not agent.enabled:
         words += " (uitgeschakeld)"
     return words
+
+
+_NOW_JSON = TypeAdapter(NowView)
+
+
+class SharedNow:
+    """The "Nu" page's texts of the live reading every page of this process shares
+    (:class:`service.live.RecentLive`, at most a second old), put into words and encoded as JSON
+    once per reading rather than once per page."""
+
+    def __init__(self, live: RecentLive | None = None) -> None:
+        self._live = live if live is not None else RecentLive()
+        self._lock = threading.Lock()
+        self._made: tuple[LiveState, NowView, bytes] | None = None
+
+    def _of(self, rt: Runtime[Any]) -> tuple[NowView, bytes]:
+        state = self._live.read(rt)
+        with self._lock:
+            made = self._made
+            if made is None or made[0] is not state:
+                view = now_view(state.helpdesks, state.agents, state.now, rt.config.zone)
+                made = (state, view, _NOW_JSON.dump_json(view))
+                self._made = made
+            return made[1], made[2]
+
+    def view(self, rt: Runtime[Any]) -> NowView:
+        """The texts of the page (raises ``SQLAlchemyError`` when the database cannot be read)."""
+        return self._of(rt)[0]
+
+    def encoded(self, rt: Runtime[Any]) -> bytes:
+        """The same texts as JSON, for the page's script."""
+        return self._of(rt)[1]
+
+    def recent_encoded(self, rt: Runtime[Any]) -> bytes | None:
+        """:meth:`encoded` if the shared reading is still recent, else ``None`` (never reads)."""
+        made = self._made
+        if made is None or self._live.recent(rt) is not made[0]:
+            return None
+        return made[2]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import APIRouter, Cookie, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
@@ -18,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from config.settings import Role
 from console.auth import (
@@ -33,14 +35,15 @@ from console.auth import (
     data_visitor,
     optional_visitor,
     page_visitor,
+    recent_sessions,
+    refresh_visitor,
     set_session_cookie,
     set_sign_in_cookie,
     sign_in_csrf_valid,
     visitor_of,
 )
-from console.now import FIELD_LABELS, NowView, now_view
+from console.now import FIELD_LABELS, SharedNow
 from console.sessions import close_session, new_pre_session, open_session, sign_in_token
-from service.live import agents_live, helpdesks_live
 from service.runtime import Runtime
 
 log = logging.getLogger("ivr.console")
@@ -71,6 +74,7 @@ templates = Jinja2Templates(
 router = APIRouter(prefix=PATH, include_in_schema=False)
 PageVisitor = Annotated[Visitor, Depends(page_visitor)]
 SignInCookie = Annotated[str | None, Cookie(alias=SIGN_IN_COOKIE)]
+Made = TypeVar("Made")
 
 
 def _secure(rt: Runtime[Any]) -> bool:
@@ -178,6 +182,7 @@ def sign_out(
         return refused(request, visitor)
     with rt.session() as session:
         close_session(session, visitor.session_id)
+    recent_sessions.forget(visitor.session_id)
     log.info("console sign-out", extra={"role": visitor.role})
     response = RedirectResponse(f"{PATH}?afgemeld", status_code=303)
     clear_session_cookie(response, secure=_secure(rt))
@@ -226,21 +231,27 @@ def visitor_of_request(request: Request) -> Visitor | None:
     return visitor_of(rt, request.cookies.get(COOKIE))
 
 
-def _now(rt: Runtime[Any]) -> NowView:
-    now = rt.clock()
+async def shared_now(request: Request) -> SharedNow:
+    """The app's "Nu" texts, shared by its pages for at most a second (``console.now``)."""
+    shared: SharedNow = request.app.state.console_now
+    return shared
+
+
+Shared = Annotated[SharedNow, Depends(shared_now)]
+
+
+def _now(make: Callable[[], Made]) -> Made:
     try:
-        helpdesks = helpdesks_live(rt, now)
-        agents = agents_live(rt, None, now)
+        return make()
     except SQLAlchemyError:
         log.warning("database unreachable: console shows no live state", exc_info=True)
         raise HTTPException(status_code=503, detail="database unreachable") from None
-    return now_view(helpdesks, agents, now, rt.config.zone)
 
 
 @router.get("/nu", response_class=HTMLResponse)
-def now_page(request: Request, rt: Rt, visitor: PageVisitor) -> HTMLResponse:
+def now_page(request: Request, rt: Rt, shared: Shared, visitor: PageVisitor) -> HTMLResponse:
     """Nu: every helpdesk open or closed, its agents and waiting callers, and the agents' table."""
-    view = _now(rt)
+    view = _now(lambda: shared.view(rt))
     return templates.TemplateResponse(
         request,
         "now.html",
@@ -248,10 +259,25 @@ def now_page(request: Request, rt: Rt, visitor: PageVisitor) -> HTMLResponse:
     )
 
 
-@router.get("/nu.json", dependencies=[Depends(data_visitor)])
-def now_data(rt: Rt) -> NowView:
-    """The texts of the "Nu" page, for its script's refresh."""
-    return _now(rt)
+async def now_data(request: Request) -> Response:
+    """``GET /console/nu.json``: the texts of the "Nu" page (a ``NowView``), for its script's refresh.
+
+    Every open page asks every 5 s (fifty pages: ten requests a second, ``make bench-metrics``),
+    so it is a plain Starlette route among the app's first, like the webhooks, with no
+    dependencies to solve, and runs on the event loop; only a session not checked lately, or a
+    shared reading not recent, is read in a thread. Without a session: 401, as ``data_visitor``.
+    """
+    rt: Runtime[Any] = request.app.state.runtime
+    await refresh_visitor(rt, request.cookies.get(COOKIE))
+    shared: SharedNow = request.app.state.console_now
+    encoded = shared.recent_encoded(rt)
+    if encoded is None:
+        encoded = await run_in_threadpool(_now, lambda: shared.encoded(rt))
+    return Response(encoded, media_type="application/json")
+
+
+# Put by the app among its first routes (app.py), before the API's routers.
+refresh_routes = [Route(f"{PATH}/nu.json", now_data, methods=["GET"])]
 
 
 @router.get("/static/{name}")

@@ -15,6 +15,8 @@ from agents import (
     Presence,
     PresenceStatus,
     agents_logged_in,
+    agents_outbound,
+    agents_outbound_by_helpdesk,
     end_agent_call,
     presence,
     set_presence,
@@ -166,3 +168,22 @@ def test_the_database_refuses_an_unknown_status(session: Session) -> None:
                 "VALUES ('voorkempen', 'An', 'lunch', '2026-12-02 08:00:00')"
             )
         )
+
+
+def test_agents_outbound_of_every_helpdesk_at_once_equal_each_ones_own(session: Session) -> None:
+    outbound = PresenceStatus.OUTBOUND
+    for helpdesk, agent, status in (
+        ("voorkempen", "An", outbound),
+        ("voorkempen", "Bart", outbound),
+        ("voorkempen", "Chris", AVAILABLE),
+        ("kempen-zuid", "Dirk", outbound),
+        ("kempen-zuid", "Eva", BREAK),
+        ("elders", "Fien", OFFLINE),
+    ):
+        set_presence(session, helpdesk, agent, status, T0)
+
+    together = agents_outbound_by_helpdesk(session)
+
+    assert together == {"voorkempen": 2, "kempen-zuid": 1}
+    assert {helpdesk: agents_outbound(session, helpdesk) for helpdesk in together} == together
+    assert agents_outbound(session, "elders") == 0

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from agents import PresenceStatus, set_presence
 from calls import (
     QueueEntry,
+    QueueNow,
     answered_since,
     callers_waiting,
     enter_queue,
@@ -21,6 +22,8 @@ from calls import (
     line_states,
     longest_wait,
     mark_answered,
+    queues_now,
+    returning_waiting,
     waiting_call_sids,
 )
 from routing import LineState
@@ -241,3 +244,22 @@ def test_answered_since_finds_the_agents_caller_waiting_or_gone(
     leave_queue(session, sid(1), at(80), "bridged")
 
     assert (still_bridged, answered_since(session, helpdesk, agent, at(since))) == (expected, expected)
+
+
+def test_the_queues_of_every_helpdesk_read_at_once_equal_each_ones_own(session: Session) -> None:
+    enter_queue(session, sid(1), "voorkempen", at(0))
+    enter_queue(session, sid(2), "voorkempen", at(30), returning_queue=True)
+    enter_queue(session, sid(3), "voorkempen", at(40), returning_queue=True)
+    enter_queue(session, sid(4), "kempen-zuid", at(50))
+    enter_queue(session, sid(5), "kempen-zuid", at(-600))
+    leave_queue(session, sid(5), at(10), "hangup")
+    mark_answered(session, sid(3), "101", 20, at(60))
+    enter_queue(session, sid(6), "elders", at(0))
+    ids = ["voorkempen", "kempen-zuid", "nobody-waits"]
+
+    together = queues_now(session, ids, at(120.5))
+
+    assert together == {"voorkempen": QueueNow(1, 120), "kempen-zuid": QueueNow(0, 70)}
+    for helpdesk in ids:
+        own = QueueNow(returning_waiting(session, helpdesk), longest_wait(session, helpdesk, at(120.5)))
+        assert together.get(helpdesk, QueueNow(0, None)) == own

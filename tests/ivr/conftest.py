@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,6 +23,9 @@ from config import HelpdeskConfig, Settings, load_config
 from config.settings import ApiTokens
 from ivr.twiml import Renderer
 from service.runtime import Runtime
+
+if TYPE_CHECKING:
+    import schemathesis
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 TOKEN = "test-auth-token-0123456789abcdef"
@@ -111,3 +115,24 @@ def example_config() -> HelpdeskConfig:
 @pytest.fixture
 def line(migrated_db_url: str) -> Iterator[Line]:
     yield from build_line(migrated_db_url)
+
+
+def runtime_of(client: TestClient) -> Runtime[Any]:
+    """The runtime of the app ``client`` drives (its ``app.state.runtime``), typed."""
+    app = client.app
+    assert isinstance(app, FastAPI)
+    runtime: Runtime[Any] = app.state.runtime
+    return runtime
+
+
+def assert_refused(
+    response: Response, detail: str | list[list[str]], document: schemathesis.BaseSchema, path: str
+) -> None:
+    """``response`` is a 422 with ``detail`` (the reason, or the locations of the malformed
+    parameters) and as the OpenAPI ``document`` describes ``GET path``'s answers."""
+    body = response.json()["detail"]
+    assert (response.status_code, body if isinstance(body, str) else [error["loc"] for error in body]) == (
+        422,
+        detail,
+    )
+    assert document[path]["GET"].is_valid_response(response)

@@ -23,7 +23,7 @@ from outbound import OUTBOUND_COLUMNS
 from tests.calllog.conftest import abandoned, answered, local, overflowed, play, sid
 from tests.calllog.test_calllog_kpis import build_calls
 from tests.conftest import _new_database
-from tests.ivr.conftest import BASE, BRUSSELS, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, make_settings
+from tests.ivr.conftest import BASE, BRUSSELS, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, make_settings, runtime_of
 from tests.outbound.test_outbound_figures import build_calls as build_outbound_calls
 
 PERIOD = {"helpdesk": "voorkempen", "from": "2026-12-01", "to": "2026-12-02"}
@@ -540,7 +540,7 @@ def test_listing_invitations_needs_a_role_that_reads(
         _get(writer, "/api/invitations", token, **period).status_code
         for token in (SUPERVISOR_TOKEN, OPS_TOKEN)
     ]
-    tokens = writer.app.state.runtime.settings.ivr_api_tokens  # type: ignore[attr-defined]
+    tokens = runtime_of(writer).settings.ivr_api_tokens
     monkeypatch.setattr(
         type(tokens), "role_of", lambda self, token: "agent" if token == "agent-token" else None
     )

@@ -16,7 +16,16 @@ from httpx2 import Response
 from app import create_app
 from config import load_config
 from tests.conftest import _new_database
-from tests.ivr.conftest import BASE, CONFIG, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, make_settings
+from tests.ivr.conftest import (
+    BASE,
+    CONFIG,
+    OPS_TOKEN,
+    SUPERVISOR_TOKEN,
+    Clock,
+    assert_refused,
+    make_settings,
+    runtime_of,
+)
 from tests.planning.synthetic import generate
 
 WEEK = {"helpdesk": "voorkempen", "from": "2026-11-16", "to": "2026-11-22"}
@@ -64,7 +73,7 @@ def test_supervisors_and_ops_may_read_it(client: TestClient, token: str) -> None
 
 
 def test_another_role_is_refused(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    tokens = client.app.state.runtime.settings.ivr_api_tokens  # type: ignore[attr-defined]
+    tokens = runtime_of(client).settings.ivr_api_tokens
     monkeypatch.setattr(
         type(tokens), "role_of", lambda self, token: "agent" if token == "agent-token" else None
     )
@@ -98,13 +107,7 @@ def test_bad_input_is_refused_with_a_reason(
     params: dict[str, str],
     detail: str | list[list[str]],
 ) -> None:
-    response = _get(client, **(WEEK | params))
-    body = response.json()["detail"]
-    assert (response.status_code, body if isinstance(body, str) else [error["loc"] for error in body]) == (
-        422,
-        detail,
-    )
-    assert document["/api/forecast"]["GET"].is_valid_response(response)
+    assert_refused(_get(client, **(WEEK | params)), detail, document, "/api/forecast")
 
 
 def test_the_week_is_learned_per_day_with_the_planned_batch(client: TestClient) -> None:

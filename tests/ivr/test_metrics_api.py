@@ -14,6 +14,7 @@ from agents import PresenceStatus, set_presence
 from app import create_app
 from calls import enter_queue
 from service.operations import LeaveQueue
+from staffing import StaffingReason, raise_alert
 from tests.ivr.conftest import BASE, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, Line, make_settings
 
 UNREACHABLE_DB = "postgresql+psycopg://ivr@127.0.0.1:1/ivr"
@@ -235,6 +236,8 @@ def test_live_state_of_every_helpdesk(line: Line) -> None:
             "min_agents": 2,
             "staffing_alert": True,
             "closure": None,
+            "staffing_reason": "min_agents",
+            "agents_required": 2,
         },
         {
             "id": "kempen-zuid",
@@ -251,8 +254,60 @@ def test_live_state_of_every_helpdesk(line: Line) -> None:
             "min_agents": 2,
             "staffing_alert": False,
             "closure": None,
+            "staffing_reason": None,
+            "agents_required": None,
         },
     ]
+
+
+def _forecast_alert(line: Line, helpdesk: str, agents: int, required: int) -> None:
+    """The staffing watch's alert of the forecast, as it records it."""
+    with line.runtime.session() as session:
+        raise_alert(session, helpdesk, line.clock(), agents, required, StaffingReason.FORECAST)
+
+
+def test_live_state_gives_the_forecasts_staffing_reason(line: Line) -> None:
+    line.agents("voorkempen", 1)
+    line.agents("kempen-zuid", 3)
+    _forecast_alert(line, "voorkempen", 1, 5)
+    _forecast_alert(line, "kempen-zuid", 3, 5)
+
+    reasons = [
+        {key: desk[key] for key in ("id", "staffing_alert", "staffing_reason", "agents_required")}
+        for desk in helpdesks(line)
+    ]
+
+    # Below min_agents the floor is the reason, whatever the forecast needs (as /metrics has it).
+    assert reasons == [
+        {"id": "voorkempen", "staffing_alert": True, "staffing_reason": "min_agents", "agents_required": 2},
+        {"id": "kempen-zuid", "staffing_alert": False, "staffing_reason": "forecast", "agents_required": 5},
+    ]
+
+
+def test_live_state_drops_the_forecasts_reason_once_enough_agents_are_in_or_closed(line: Line) -> None:
+    line.agents("kempen-zuid", 3)
+    _forecast_alert(line, "kempen-zuid", 3, 4)
+    line.agents("kempen-zuid", 4)
+
+    _, enough = helpdesks(line)
+    with line.runtime.session() as session:
+        set_presence(session, "kempen-zuid", "agent-3", PresenceStatus.BREAK, line.clock())
+    line.clock.set_local("2026-12-02 21:00")
+    _, closed = helpdesks(line)
+
+    assert (enough["staffing_reason"], enough["agents_required"]) == (None, None)
+    assert (closed["open_now"], closed["staffing_reason"], closed["agents_required"]) == (False, None, None)
+
+
+def test_the_staffing_reason_is_documented_in_openapi(line: Line) -> None:
+    schema = line.client.get("/openapi.json").json()["components"]["schemas"]["HelpdeskNow"]["properties"]
+
+    assert [option.get("enum") for option in schema["staffing_reason"]["anyOf"]] == [
+        ["min_agents", "forecast"],
+        None,
+    ]
+    assert "forecast" in schema["staffing_reason"]["description"]
+    assert "forecast's need this hour" in schema["agents_required"]["description"]
 
 
 def test_live_state_when_closed_names_the_next_opening(line: Line) -> None:

@@ -23,7 +23,16 @@ from app import create_app
 from calllog import CallRecord
 from config import load_config
 from tests.conftest import _new_database
-from tests.ivr.conftest import BASE, CONFIG, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, make_settings
+from tests.ivr.conftest import (
+    BASE,
+    CONFIG,
+    OPS_TOKEN,
+    SUPERVISOR_TOKEN,
+    Clock,
+    assert_refused,
+    make_settings,
+    runtime_of,
+)
 from tests.planning.synthetic import generate
 
 WEEK = {"helpdesk": "voorkempen", "week": "2026-W47"}
@@ -112,7 +121,7 @@ def test_a_valid_token_of_supervisor_or_ops_is_needed(
         200,
         200,
     ]
-    tokens = client.app.state.runtime.settings.ivr_api_tokens  # type: ignore[attr-defined]
+    tokens = runtime_of(client).settings.ivr_api_tokens
     monkeypatch.setattr(
         type(tokens), "role_of", lambda self, token: "agent" if token == "agent-token" else None
     )
@@ -145,13 +154,7 @@ def test_bad_input_is_refused_with_a_reason(
     params: dict[str, str],
     detail: str | list[list[str]],
 ) -> None:
-    response = _get(client, **(WEEK | params))
-    body = response.json()["detail"]
-    assert (response.status_code, body if isinstance(body, str) else [error["loc"] for error in body]) == (
-        422,
-        detail,
-    )
-    assert document["/api/staffing-plan"]["GET"].is_valid_response(response)
+    assert_refused(_get(client, **(WEEK | params)), detail, document, "/api/staffing-plan")
 
 
 def _forecast_hours(client: TestClient) -> dict[tuple[str, int], int]:
@@ -247,7 +250,7 @@ def test_a_need_above_the_enabled_agents_names_the_half_hours(
     # kempen-zuid has no history: the prior needs min_agents (2) in each open half hour.
     params = {"helpdesk": "kempen-zuid", "week": "2026-W47"}
     assert _get(client, **params).json()["max_agents"] is None
-    with client.app.state.runtime.session() as session:  # type: ignore[attr-defined]
+    with runtime_of(client).session() as session:
         create_agent(
             session, "kempen-zuid", "501", "Enige Agent", "482913", dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
         )
