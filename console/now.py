@@ -183,6 +183,10 @@ class SharedNow:
                 self._made = made
             return made[1], made[2]
 
+    def forget(self) -> None:
+        """Drop the shared reading, so that the next page shows a change made here at once."""
+        self._live.forget()
+
     def view(self, rt: Runtime[Any]) -> NowView:
         """The texts of the page (raises ``SQLAlchemyError`` when the database cannot be read)."""
         return self._of(rt)[0]

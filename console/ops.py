@@ -38,7 +38,7 @@ from agents import (
 from agents.accounts import MAX_NAME_LENGTH
 from config import Helpdesk
 from console.auth import PATH, Visitor, csrf_valid, page_visitor
-from console.now import STATUS_WORDS, moment, opening_text
+from console.now import STATUS_WORDS, SharedNow, moment, opening_text
 from console.ops_view import (
     CLOSURE_FIELDS,
     CODE_PROBLEM,
@@ -138,7 +138,11 @@ def ops_page(request: Request, rt: Rt, visitor: PageVisitor) -> HTMLResponse:
     return _page(request, rt, visitor)
 
 
-def _done(action: str, **params: str) -> RedirectResponse:
+def _done(request: Request, action: str, **params: str) -> RedirectResponse:
+    """Back to the page with a notice. The shared live reading is dropped first, so that "Nu"
+    shows what was just done at once rather than up to a second later (``console.now``)."""
+    shared: SharedNow = request.app.state.console_now
+    shared.forget()
     return RedirectResponse(f"{PAGE}?{urlencode({'gedaan': action, **params})}", status_code=303)
 
 
@@ -203,7 +207,7 @@ def reload_config(request: Request, visitor: PageVisitor, csrf: Field = None) ->
     if watcher is None:
         raise HTTPException(status_code=409, detail="the config was given explicitly; there is no file")
     result = watcher.check(force=True)
-    return _done(f"herladen-{result.status}", versie=result.version)
+    return _done(request, f"herladen-{result.status}", versie=result.version)
 
 
 # --- Closing and reopening ----------------------------------------------------------------------
@@ -246,7 +250,7 @@ def close_desk(
             key = name if name in CLOSURE_FIELDS else "reason"
             errors[key] = f"{errors[key]} {text}" if key in errors else text
         return _page(request, rt, visitor, failed=Failed(f"close:{desk.id}", values, errors))
-    return _done("gesloten", helpdesk=desk.id)
+    return _done(request, "gesloten", helpdesk=desk.id)
 
 
 @router.post("/helpdesks/{helpdesk_id}/heropenen")
@@ -269,7 +273,7 @@ def reopen_desk(
                 f"reopen:{desk.id}", {}, {"reopen": "Deze helpdesk was niet (meer) gesloten door ops."}
             ),
         )
-    return _done("heropend", helpdesk=desk.id)
+    return _done(request, "heropend", helpdesk=desk.id)
 
 
 # --- Agents ---------------------------------------------------------------------------------------
@@ -319,7 +323,7 @@ def add_agent_form(
         except AgentDataError:  # pragma: no cover - every field was checked above
             errors["code"] = CODE_PROBLEM
         else:
-            return _done("toegevoegd", helpdesk=agent.helpdesk_id, code=agent.code)
+            return _done(request, "toegevoegd", helpdesk=agent.helpdesk_id, code=agent.code)
     return _page(request, rt, visitor, failed=Failed("add", values, errors))
 
 
@@ -348,7 +352,7 @@ def pin_form(
                 new_pin(rt, desk.id, code, pin or "")
         except UnknownAgentError:
             raise HTTPException(status_code=404, detail="unknown agent") from None
-        return _done("pincode", helpdesk=desk.id, code=code)
+        return _done(request, "pincode", helpdesk=desk.id, code=code)
     return _page(request, rt, visitor, failed=Failed(_agent_form("pin", desk.id, code), {}, errors))
 
 
@@ -369,7 +373,7 @@ def _enable(
             allow_logins(rt, desk.id, code, enabled)
     except UnknownAgentError:
         raise HTTPException(status_code=404, detail="unknown agent") from None
-    return _done("ingeschakeld" if enabled else "uitgeschakeld", helpdesk=desk.id, code=code)
+    return _done(request, "ingeschakeld" if enabled else "uitgeschakeld", helpdesk=desk.id, code=code)
 
 
 @router.post("/medewerkers/{helpdesk_id}/{code}/inschakelen")
@@ -422,4 +426,4 @@ def presence_form(
                 {"status": DISABLED_PROBLEM},
             ),
         )
-    return _done(f"status-{known.value}", helpdesk=desk.id, code=code)
+    return _done(request, f"status-{known.value}", helpdesk=desk.id, code=code)

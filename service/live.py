@@ -154,6 +154,7 @@ class RecentLive:
         self._clock = clock
         self._reading = threading.Lock()
         self._known: tuple[float, object, LiveState] | None = None
+        self._forgotten = float("-inf")
 
     def recent(self, rt: Runtime[Any]) -> LiveState | None:
         """The shared reading if recent, else ``None`` (never reads)."""
@@ -166,6 +167,12 @@ class RecentLive:
             return state
         return None
 
+    def forget(self) -> None:
+        """Drop the shared reading: the next page reads again (after a change made here). A reading
+        that started before this is not kept either."""
+        self._forgotten = self._clock()
+        self._known = None
+
     def read(self, rt: Runtime[Any]) -> LiveState:
         """The shared reading if recent, else a new one at ``rt.clock()`` (blocking)."""
         with self._reading:
@@ -175,5 +182,6 @@ class RecentLive:
             now = rt.clock()
             started = self._clock()
             state = live_state(rt, now)
-            self._known = (started + self._ttl_s, rt.config, state)
+            if started > self._forgotten:
+                self._known = (started + self._ttl_s, rt.config, state)
             return state

@@ -28,6 +28,15 @@ def form_csrf(page: str) -> str:
     return found.group(1)
 
 
+def sign_in_with_token(client: TestClient, token: str) -> Response:
+    """Sign ``client`` in with ``token`` as a browser does: the form (its CSRF token and
+    pre-session cookie) first."""
+    form = client.get("/console", follow_redirects=False)
+    assert form.status_code == 200
+    data = {"token": token, "csrf": form_csrf(form.text)}
+    return client.post("/console", data=data, follow_redirects=False)
+
+
 @dataclass
 class Console:
     client: TestClient

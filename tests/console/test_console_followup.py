@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from escalations import Priority
 from outbound import Outcome
-from tests.console.conftest import CSRF_FIELD
+from tests.console.conftest import CSRF_FIELD, sign_in_with_token
 from tests.console.page_html import rows, texts
 from tests.ivr.conftest import OPS_TOKEN, SUPERVISOR_TOKEN, TOKEN
 from tests.ivr.test_escalations_api import ACCOUNT, AUDIO, Service, build
@@ -28,7 +28,7 @@ def service(migrated_db_url: str) -> Iterator[Service]:
 
 
 def _sign_in(service: Service, token: str) -> str:
-    signed = service.client.post("/console", data={"token": token}, follow_redirects=False)
+    signed = sign_in_with_token(service.client, token)
     assert signed.status_code == 303
     page = service.client.get("/console/opvolging")
     assert page.status_code == 200
@@ -167,7 +167,7 @@ def test_a_form_without_the_sessions_csrf_token_is_refused(
     if csrf == "other":
         # The token of another session is no good either.
         other = TestClient(service.app, base_url=str(service.client.base_url))
-        other.post("/console", data={"token": token})
+        assert sign_in_with_token(other, token).status_code == 303
         found = CSRF_FIELD.search(other.get("/console/opvolging").text)
         assert found is not None
         assert found.group(1) != real

@@ -84,6 +84,18 @@ def test_the_pages_share_one_reading_for_at_most_a_second(console: Console) -> N
     assert read_again == (False, "Geen")
 
 
+def test_a_forgotten_reading_is_read_again_at_once(console: Console) -> None:
+    ticks = Ticks()
+    live = RecentLive(clock=ticks)
+    first = live.read(console.runtime)
+    assert live.read(console.runtime) is first
+
+    live.forget()
+
+    assert live.recent(console.runtime) is None
+    assert live.read(console.runtime) is not first
+
+
 def test_a_reading_is_not_shared_across_a_clock_change_or_a_new_config(console: Console) -> None:
     ticks = Ticks()
     live = RecentLive(clock=ticks)
