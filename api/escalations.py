@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.background import BackgroundTask
 
 from api.auth import SUPERVISION, Credentials, Rt
 from api.closures import api_caller
@@ -43,13 +42,7 @@ from escalations import (
     reveal_contact,
     update_escalation,
 )
-from service.recordings import (
-    RecordingGoneError,
-    Recordings,
-    RecordingsNotConfiguredError,
-    TwilioUnreachableError,
-    delete_closed_recording,
-)
+from service.recordings import Recordings, delete_closed_recording, recording_response
 
 log = logging.getLogger("ivr.escalations")
 router = APIRouter(prefix="/api/escalations", tags=["escalations"], route_class=NoInputEcho)
@@ -318,29 +311,4 @@ def recording(rt: Rt, twilio: TwilioRecordings, escalation_id: EscalationId) -> 
         raise _unknown(escalation_id) from None
     except SQLAlchemyError as exc:
         raise _unreachable(exc) from None
-    if sid is None:
-        raise HTTPException(
-            status_code=404, detail=f"escalation {escalation_id} has no recording to listen to"
-        )
-    try:
-        audio = twilio.audio(sid)
-    except RecordingsNotConfiguredError:
-        raise HTTPException(
-            status_code=503, detail="Twilio is not configured: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
-        ) from None
-    except RecordingGoneError:
-        raise HTTPException(
-            status_code=404, detail=f"Twilio no longer has the recording of escalation {escalation_id}"
-        ) from None
-    except TwilioUnreachableError as exc:
-        log.warning("recording not fetched: %s", exc, extra={"escalation": escalation_id})
-        raise HTTPException(status_code=502, detail=f"recording not fetched: {exc}") from None
-    return StreamingResponse(
-        audio.chunks(),
-        media_type=audio.media_type,
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Disposition": f'inline; filename="escalation-{escalation_id}.wav"',
-        },
-        background=BackgroundTask(audio.close),
-    )
+    return recording_response(twilio, sid, escalation_id, f"escalation-{escalation_id}.wav")

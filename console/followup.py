@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.background import BackgroundTask
 
 from complaints import Category, Channel, ComplaintView, complaints
 from complaints import Status as ComplaintStatus
@@ -45,13 +44,7 @@ from escalations import (
     update_escalation,
 )
 from outbound import ListSummary, OutboundFigures, list_figures, list_summaries
-from service.recordings import (
-    RecordingGoneError,
-    Recordings,
-    RecordingsNotConfiguredError,
-    TwilioUnreachableError,
-    delete_closed_recording,
-)
+from service.recordings import Recordings, delete_closed_recording, recording_response
 from service.runtime import Runtime
 
 log = logging.getLogger("ivr.console")
@@ -418,25 +411,4 @@ def escalation_recording(
         return _unknown(request, visitor, escalation_id)
     except SQLAlchemyError:
         raise _unreachable() from None
-    if sid is None:
-        raise HTTPException(status_code=404, detail=f"escalation {number} has no recording to listen to")
-    try:
-        audio = _recordings(request).audio(sid)
-    except RecordingsNotConfiguredError:
-        raise HTTPException(status_code=503, detail="Twilio is not configured") from None
-    except RecordingGoneError:
-        raise HTTPException(
-            status_code=404, detail=f"Twilio no longer has the recording of escalation {number}"
-        ) from None
-    except TwilioUnreachableError as exc:
-        log.warning("recording not fetched: %s", exc, extra={"escalation": number})
-        raise HTTPException(status_code=502, detail=f"recording not fetched: {exc}") from None
-    return StreamingResponse(
-        audio.chunks(),
-        media_type=audio.media_type,
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Disposition": f'inline; filename="escalatie-{number}.wav"',
-        },
-        background=BackgroundTask(audio.close),
-    )
+    return recording_response(_recordings(request), sid, number, f"escalatie-{number}.wav")

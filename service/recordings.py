@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import httpx
+from fastapi import HTTPException
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -135,6 +138,38 @@ class Recordings:
 
     def close(self) -> None:
         self._client.close()
+
+
+def recording_response(
+    recordings: Recordings, sid: str | None, escalation_id: int, filename: str
+) -> StreamingResponse:
+    """The answer that streams escalation ``escalation_id``'s recording ``sid`` from Twilio, for
+    the API and the console alike: never cached, never a Twilio URL. ``HTTPException`` 404 when
+    there is none (``sid`` None) or Twilio no longer has it, 503 when Twilio is not configured,
+    502 when Twilio fails."""
+    if sid is None:
+        raise HTTPException(
+            status_code=404, detail=f"escalation {escalation_id} has no recording to listen to"
+        )
+    try:
+        audio = recordings.audio(sid)
+    except RecordingsNotConfiguredError:
+        raise HTTPException(
+            status_code=503, detail="Twilio is not configured: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
+        ) from None
+    except RecordingGoneError:
+        raise HTTPException(
+            status_code=404, detail=f"Twilio no longer has the recording of escalation {escalation_id}"
+        ) from None
+    except TwilioUnreachableError as exc:
+        log.warning("recording not fetched: %s", exc, extra={"escalation": escalation_id})
+        raise HTTPException(status_code=502, detail=f"recording not fetched: {exc}") from None
+    return StreamingResponse(
+        audio.chunks(),
+        media_type=audio.media_type,
+        headers={"Cache-Control": "no-store", "Content-Disposition": f'inline; filename="{filename}"'},
+        background=BackgroundTask(audio.close),
+    )
 
 
 def delete_closed_recording(rt: Runtime[Any], recordings: Recordings, escalation_id: int) -> bool:
