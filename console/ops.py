@@ -190,6 +190,17 @@ def _database() -> Iterator[None]:
         raise HTTPException(status_code=503, detail="database unreachable") from None
 
 
+@contextmanager
+def _on_agent() -> Iterator[None]:
+    """An action on one agent: the database as in :func:`_database`, and 404 for an agent that
+    is not there (removed meanwhile, or a forged address)."""
+    try:
+        with _database():
+            yield
+    except UnknownAgentError:
+        raise HTTPException(status_code=404, detail="unknown agent") from None
+
+
 # --- The config ---------------------------------------------------------------------------------
 
 
@@ -347,11 +358,8 @@ def pin_form(
     desk = _desk(rt, helpdesk_id)
     errors = _field_problems({"pin": (validate_pin, pin or "", PIN_PROBLEM)})
     if not errors:
-        try:
-            with _database():
-                new_pin(rt, desk.id, code, pin or "")
-        except UnknownAgentError:
-            raise HTTPException(status_code=404, detail="unknown agent") from None
+        with _on_agent():
+            new_pin(rt, desk.id, code, pin or "")
         return _done(request, "pincode", helpdesk=desk.id, code=code)
     return _page(request, rt, visitor, failed=Failed(_agent_form("pin", desk.id, code), {}, errors))
 
@@ -368,11 +376,8 @@ def _enable(
     if (refused := acting(request, visitor, csrf)) is not None:
         return refused
     desk = _desk(rt, helpdesk_id)
-    try:
-        with _database():
-            allow_logins(rt, desk.id, code, enabled)
-    except UnknownAgentError:
-        raise HTTPException(status_code=404, detail="unknown agent") from None
+    with _on_agent():
+        allow_logins(rt, desk.id, code, enabled)
     return _done(request, "ingeschakeld" if enabled else "uitgeschakeld", helpdesk=desk.id, code=code)
 
 
@@ -411,10 +416,8 @@ def presence_form(
     if known is None:
         return _page(request, rt, visitor, failed=Failed(form, {}, {"status": "Kies een status."}))
     try:
-        with _database():
+        with _on_agent():
             change_presence(rt, desk.id, code, known)
-    except UnknownAgentError:
-        raise HTTPException(status_code=404, detail="unknown agent") from None
     except AgentDisabledError:
         return _page(
             request,
