@@ -51,13 +51,6 @@ ROLE_NAMES: Final[dict[ConsoleRole, str]] = {
 SESSION_RECHECK_S: Final = 5.0
 
 
-class StaffOnlyError(HTTPException):
-    """An agent's session on a page for staff: the console answers its 403 page."""
-
-    def __init__(self) -> None:
-        super().__init__(status_code=403, detail="this page is for supervisors and operations staff")
-
-
 @dataclass(frozen=True, slots=True)
 class Visitor:
     """A signed-in browser: its role (and the agent, for an agent's session) and the CSRF token
@@ -83,6 +76,15 @@ class Visitor:
     def acts(self) -> bool:
         """Operations staff also change things; supervisors only look (as in the API)."""
         return self.role == "ops"
+
+
+class StaffOnlyError(HTTPException):
+    """An agent's session on a page for staff: the console answers its 403 page (for the agent
+    it carries, so the answer needs no second look-up of the session)."""
+
+    def __init__(self, visitor: Visitor) -> None:
+        super().__init__(status_code=403, detail="this page is for supervisors and operations staff")
+        self.visitor = visitor
 
 
 Rt = Annotated[Runtime[Any], Depends(runtime)]
@@ -175,7 +177,7 @@ def page_visitor(rt: Rt, session_id: SessionCookie = None) -> Visitor:
     agent's session gets the 403 page."""
     visitor = agent_page_visitor(rt, session_id)
     if not visitor.staff:
-        raise StaffOnlyError
+        raise StaffOnlyError(visitor)
     return visitor
 
 

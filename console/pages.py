@@ -28,6 +28,7 @@ from console.auth import (
     SIGN_IN_COOKIE,
     Rt,
     SessionCookie,
+    StaffOnlyError,
     Visitor,
     agent_page_visitor,
     clear_session_cookie,
@@ -40,7 +41,6 @@ from console.auth import (
     set_session_cookie,
     set_sign_in_cookie,
     sign_in_csrf_valid,
-    visitor_of,
 )
 from console.now import FIELD_LABELS, SharedNow
 from console.sessions import close_session, new_pre_session, open_session, sign_in_token
@@ -220,15 +220,9 @@ def not_for_this_role(request: Request, visitor: Visitor) -> HTMLResponse:
 
 async def staff_only_page(request: Request, exc: Exception) -> Response:
     """The answer to ``StaffOnlyError``: the 403 page for an agent on a staff page."""
-    visitor = visitor_of_request(request)
-    if visitor is None:  # signed out meanwhile
-        return RedirectResponse(PATH, status_code=303)
-    return not_for_this_role(request, visitor)
-
-
-def visitor_of_request(request: Request) -> Visitor | None:
-    rt: Runtime[Any] = request.app.state.runtime
-    return visitor_of(rt, request.cookies.get(COOKIE))
+    if not isinstance(exc, StaffOnlyError):  # registered for it alone (app.py)
+        raise exc
+    return not_for_this_role(request, exc.visitor)
 
 
 async def shared_now(request: Request) -> SharedNow:
