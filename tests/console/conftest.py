@@ -1,21 +1,25 @@
-"""The console on an app with a fixed clock and a migrated database, and a browser-like client."""
+"""The console on an app with a fixed clock and a migrated database, and a browser-like client;
+for the browser tests a fresh Chromium profile per test and the screenshots' folder (``browsing``)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx2 import Response
+from playwright.sync_api import BrowserContext
 
 from app import create_app
 from console.auth import COOKIE, SIGN_IN_COOKIE
 from console.sessions import sign_in_token
 from service.runtime import Runtime
+from tests.console.browsing import browser_context, screenshots_folder
 from tests.ivr.conftest import BASE, OPS_TOKEN, SUPERVISOR_TOKEN, Clock, make_settings
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([0-9a-f]+)"')
@@ -98,6 +102,16 @@ def console(migrated_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[C
     app: FastAPI = create_app(make_settings(migrated_db_url), clock=clock)
     with TestClient(app, base_url=BASE) as client:
         yield Console(client=client, runtime=app.state.runtime, clock=clock)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[BrowserContext]:
+    yield from browser_context(tmp_path / "profile")
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Iterator[Path]:
+    yield from screenshots_folder()
 
 
 __all__ = ["OPS_TOKEN", "SUPERVISOR_TOKEN", "Console"]

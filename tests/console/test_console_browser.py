@@ -8,67 +8,33 @@ is compared with the API's answer read just before and just after. Screenshots a
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import BrowserContext, Page
 
 from calls import enter_queue
-from database import make_engine, make_sessionmaker, upgrade
+from database import make_engine, make_sessionmaker
 from service.security import CONSOLE_CONTENT_SECURITY_POLICY
-from tests.ivr.conftest import CONFIG, OPS_TOKEN, SUPERVISOR_TOKEN
-from tests.ivr.service_process import Service, start_service
+from tests.console.browsing import BRUSSELS, api_json, console_service, database_in, photograph, sign_in
+from tests.ivr.conftest import OPS_TOKEN, SUPERVISOR_TOKEN
+from tests.ivr.service_process import Service
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-BRUSSELS = ZoneInfo("Europe/Brussels")
 STATUS_WORDS = {"available": "beschikbaar", "break": "pauze", "outbound": "belt uit", "offline": "afgemeld"}
 REFRESH_S = 5
 
 
-def _chromium() -> Path:
-    if CHROMIUM.exists():
-        return CHROMIUM
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); the browser tests need it")
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    _chromium()
     folder = tmp_path_factory.mktemp("console-service")
-    url = f"sqlite:///{folder / 'ivr.sqlite3'}"
-    upgrade(url)
-    running = start_service(
-        url,
-        CONFIG,
-        folder / "spool",
-        folder / "service.log",
-        env={"IVR_API_TOKENS": f"ops:{OPS_TOKEN},supervisor:{SUPERVISOR_TOKEN}"},
-    )
-    try:
-        _set_up(running, url)
+    with console_service(folder) as running:
+        _set_up(running, database_in(folder))
         yield running
-    finally:
-        running.stop()
 
 
 def _set_up(service: Service, url: str) -> None:
@@ -99,54 +65,6 @@ def _set_up(service: Service, url: str) -> None:
                 enter_queue(session, f"CA{number:032x}", "voorkempen", now - timedelta(seconds=waited))
     finally:
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def screenshots() -> Iterator[Path]:
-    chosen = os.environ.get("IVR_SCREENSHOTS")
-    if chosen:
-        folder = Path(chosen)
-        folder.mkdir(parents=True, exist_ok=True)
-        yield folder
-        return
-    folder = Path(tempfile.mkdtemp(prefix="ivr-screenshots-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[BrowserContext]:
-    chromium = _chromium()
-    with sync_playwright() as playwright:
-        context = _launch(playwright, chromium, tmp_path / "profile")
-        try:
-            yield context
-        finally:
-            context.close()
-
-
-def _launch(playwright: Playwright, chromium: Path, profile: Path) -> BrowserContext:
-    return playwright.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=str(chromium),
-        headless=True,
-        args=FLAGS,
-        viewport={"width": 1280, "height": 800},
-        locale="nl-BE",
-    )
-
-
-def _sign_in(page: Page, service: Service, token: str) -> None:
-    page.goto(f"{service.url}/console")
-    page.get_by_label("Token").fill(token)
-    page.get_by_role("button", name="Aanmelden").click()
-    page.wait_for_url(f"{service.url}/console/nu")
-
-
-def _api(service: Service, path: str) -> Any:
-    answer = httpx.get(f"{service.url}{path}", headers={"Authorization": f"Bearer {SUPERVISOR_TOKEN}"})
-    assert answer.status_code == 200
-    return answer.json()
 
 
 def _shown(page: Page) -> dict[str, dict[str, str]]:
@@ -180,7 +98,7 @@ def _local_clock(text: str) -> str:
 def _check_figures(page: Page, service: Service) -> None:
     """Every figure of "Nu" equals the API's, read just before and just after the page's next
     refresh (the longest wait ticks on in between)."""
-    before, agents_before = _api(service, "/api/helpdesks"), _api(service, "/api/agents")
+    before, agents_before = api_json(service.url, "/api/helpdesks"), api_json(service.url, "/api/agents")
     updated = page.locator("[data-updated]").text_content()
     page.wait_for_function(
         "shown => document.querySelector('[data-updated]').textContent !== shown",
@@ -188,7 +106,7 @@ def _check_figures(page: Page, service: Service) -> None:
         timeout=(REFRESH_S + 3) * 1000,
     )
     shown, rows = _shown(page), _rows(page)
-    after, agents_after = _api(service, "/api/helpdesks"), _api(service, "/api/agents")
+    after, agents_after = api_json(service.url, "/api/helpdesks"), api_json(service.url, "/api/agents")
     assert [desk["id"] for desk in before] == list(shown)
     on_break = Counter(agent["helpdesk"] for agent in agents_before if agent["status"] == "break")
     for desk, later in zip(before, after, strict=True):
@@ -240,13 +158,10 @@ def test_now_shows_the_apis_figures_and_follows_them_without_reloading(
     page = browser.new_page()
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    _sign_in(page, service, SUPERVISOR_TOKEN)
+    sign_in(page, service.url, SUPERVISOR_TOKEN)
     _check_figures(page, service)
     assert _shown(page)["voorkempen"]["waiting"] == "3"
-    page.screenshot(path=str(screenshots / "console-nu-1280x800.png"), full_page=False)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(screenshots / "console-nu-390x844.png"), full_page=False)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    photograph(page, screenshots, "nu")
 
     # A figure changes: the page follows within the refresh, without loading again.
     page.evaluate("() => { window.notReloaded = true; }")

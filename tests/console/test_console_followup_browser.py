@@ -12,10 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import os
-import shutil
 import struct
-import tempfile
 import threading
 import time
 import wave
@@ -28,14 +25,14 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page
 
 from app import create_app
 from calllog import CallRecord
 from database import upgrade
 from escalations import NewEscalation, Priority, RecordingReport, RecordingStatus, Source, record_escalation
 from service.runtime import Runtime
-from tests.console.test_console_browser import _chromium, _launch
+from tests.console.browsing import api_json, chromium, photograph, sign_in
 from tests.ivr.conftest import OPS_TOKEN, SUPERVISOR_TOKEN, make_settings
 from tests.ivr.service_process import free_port
 from tests.ivr.test_escalations_api import ACCOUNT, FakeTwilio
@@ -73,7 +70,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    _chromium()
+    chromium()
     folder = tmp_path_factory.mktemp("console-followup")
     url = f"sqlite:///{folder / 'ivr.sqlite3'}"
     upgrade(url)
@@ -183,43 +180,6 @@ def _set_up(served: Served) -> None:
             assert recorded.escalation_id is not None
 
 
-@pytest.fixture(scope="module")
-def screenshots() -> Iterator[Path]:
-    chosen = os.environ.get("IVR_SCREENSHOTS")
-    if chosen:
-        folder = Path(chosen)
-        folder.mkdir(parents=True, exist_ok=True)
-        yield folder
-        return
-    folder = Path(tempfile.mkdtemp(prefix="ivr-screenshots-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[BrowserContext]:
-    chromium = _chromium()
-    with sync_playwright() as playwright:
-        context = _launch(playwright, chromium, tmp_path / "profile")
-        try:
-            yield context
-        finally:
-            context.close()
-
-
-def _sign_in(page: Page, served: Served, token: str) -> None:
-    page.goto(f"{served.url}/console")
-    page.get_by_label("Token").fill(token)
-    page.get_by_role("button", name="Aanmelden").click()
-    page.wait_for_url(f"{served.url}/console/nu")
-
-
-def _api(served: Served, path: str) -> Any:
-    answer = httpx.get(f"{served.url}{path}", headers={"Authorization": f"Bearer {SUPERVISOR_TOKEN}"})
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
 def _rows(page: Page, selector: str) -> list[list[str]]:
     found: list[list[str]] = page.evaluate(
         """selector => [...document.querySelectorAll(selector)].map(
@@ -238,13 +198,6 @@ def _decimal(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
-def _screenshots(page: Page, folder: Path, name: str) -> None:
-    page.screenshot(path=str(folder / f"console-{name}-1280x800.png"), full_page=False)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(folder / f"console-{name}-390x844.png"), full_page=False)
-    page.set_viewport_size({"width": 1280, "height": 800})
-
-
 def _escalation_ids(page: Page, state: str) -> list[int]:
     found: list[str] = page.evaluate(
         """state => [...document.querySelectorAll(`[data-escalations="${state}"] > [data-escalation]`)].map(
@@ -260,14 +213,14 @@ def test_plan_shows_the_apis_forecast_batches_and_advice(
     page = browser.new_page()
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    _sign_in(page, served, SUPERVISOR_TOKEN)
+    sign_in(page, served.url, SUPERVISOR_TOKEN)
     page.get_by_role("link", name="Plan", exact=True).click()
     page.wait_for_url(f"{served.url}/console/plan")
     assert page.get_by_role("heading", level=1).text_content() == "Plan – Vaccinatiecentrum Voorkempen"
 
     today = dt.datetime.now(BRUSSELS).date()
     last = today + dt.timedelta(days=13)
-    forecast = _api(served, f"/api/forecast?helpdesk=voorkempen&from={today}&to={last}")
+    forecast = api_json(served.url, f"/api/forecast?helpdesk=voorkempen&from={today}&to={last}")
     assert _rows(page, "[data-forecast] tbody tr") == [
         [
             _day(bucket["start"]),
@@ -280,8 +233,8 @@ def test_plan_shows_the_apis_forecast_batches_and_advice(
     ]
     assert forecast["basis"] == "prior"
     assert (page.locator("[data-basis]").text_content() or "").startswith("Te weinig geschiedenis")
-    advice = _api(
-        served,
+    advice = api_json(
+        served.url,
         f"/api/invitations/advice?helpdesk=voorkempen&from={today + dt.timedelta(days=1)}"
         f"&to={today + dt.timedelta(days=92)}",
     )
@@ -294,7 +247,7 @@ def test_plan_shows_the_apis_forecast_batches_and_advice(
     flagged = page.locator(f'[data-advice] > li[data-day="{friday}"]')
     assert flagged.locator(".flags strong").all_text_contents() == ["Piek vlak voor een sluitingsdag."]
     assert [flag["reason"] for flag in advice["batches"][0]["flags"]] == ["peak_before_closed_day"]
-    _screenshots(page, screenshots, "plan")
+    photograph(page, screenshots, "plan")
 
     # Another helpdesk, chosen with the form, by keyboard.
     page.get_by_label("Helpdesk").select_option("kempen-zuid")
@@ -310,24 +263,24 @@ def test_follow_up_shows_the_apis_lists_plays_the_recording_and_ops_handle(
     page = browser.new_page()
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    _sign_in(page, served, OPS_TOKEN)
+    sign_in(page, served.url, OPS_TOKEN)
     page.get_by_role("link", name="Opvolging", exact=True).click()
     page.wait_for_url(f"{served.url}/console/opvolging")
 
-    escalations = _api(served, "/api/escalations")
+    escalations = api_json(served.url, "/api/escalations")
     open_ids = [item["id"] for item in escalations if item["status"] in {"open", "in_progress"}]
     assert _escalation_ids(page, "open") == open_ids
     assert escalations[0]["priority"] == "urgent"
 
-    complaints = {str(item["id"]): item for item in _api(served, "/api/complaints")}
+    complaints = {str(item["id"]): item for item in api_json(served.url, "/api/complaints")}
     shown = _rows(page, "[data-complaint]")
     open_rows = [row for row in shown if complaints[row[0]]["status"] == "open"]
     assert [complaints[row[0]]["overdue"] for row in open_rows] == [True, True, False]
     assert [row[6] for row in open_rows] == [_day(complaints[row[0]]["deadline"]) for row in open_rows]
     assert [row[7].startswith("Dringend:") for row in open_rows] == [True, True, False]
 
-    [listed] = _api(served, "/api/call-lists")
-    detail = _api(served, f"/api/call-lists/{listed['id']}")
+    [listed] = api_json(served.url, "/api/call-lists")
+    detail = api_json(served.url, f"/api/call-lists/{listed['id']}")
     [row] = _rows(page, "[data-list]")
     assert row[0] == "reservelijst vrijdag"
     assert row[4:8] == [
@@ -336,7 +289,7 @@ def test_follow_up_shows_the_apis_lists_plays_the_recording_and_ops_handle(
         str(detail["figures"]["people_called"]),
         str(detail["figures"]["reached"]),
     ]
-    _screenshots(page, screenshots, "opvolging")
+    photograph(page, screenshots, "opvolging")
 
     # The question plays from the page's own player: the service fetched it behind the session.
     first = open_ids[0]
@@ -360,7 +313,7 @@ def test_follow_up_shows_the_apis_lists_plays_the_recording_and_ops_handle(
     assert page.get_by_role("status").text_content() == f"Escalatie {first} is nu beantwoord."
     assert _escalation_ids(page, "open") == open_ids[1:]
     assert _escalation_ids(page, "closed") == [first]
-    after = next(item for item in _api(served, "/api/escalations") if item["id"] == first)
+    after = next(item for item in api_json(served.url, "/api/escalations") if item["id"] == first)
     assert (after["status"], after["note"], after["updated_by"]) == (
         "answered",
         "Teruggebeld, vraag beantwoord",

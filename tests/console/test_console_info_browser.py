@@ -6,48 +6,37 @@ agent line. Screenshots at 1280x800 and 390x844 go to ``IVR_SCREENSHOTS``.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, Response, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Response
 
-from database import make_engine, make_sessionmaker, upgrade
+from database import make_engine, make_sessionmaker
 from infoscripts import seed
-from tests.console.test_console_browser import _chromium, _launch
-from tests.ivr.conftest import CONFIG, OPS_TOKEN, SUPERVISOR_TOKEN
-from tests.ivr.service_process import Service, start_service
+from tests.console.browsing import console_service
+from tests.ivr.conftest import OPS_TOKEN, SUPERVISOR_TOKEN
+from tests.ivr.service_process import Service
 
 PIN = "4826"
 TRANSPORT = "Vragen over vervoer van en naar het vaccinatiecentrum"
 HOME_VACCINATION = "Vragen over thuisvaccinaties"
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    _chromium()
-    folder = tmp_path_factory.mktemp("console-info-service")
-    url = f"sqlite:///{folder / 'ivr.sqlite3'}"
-    upgrade(url)
+def _seed(url: str) -> None:
     engine = make_engine(url)
     try:
         with make_sessionmaker(engine).begin() as session:
             seed(session, datetime.now(UTC))
     finally:
         engine.dispose()
-    running = start_service(
-        url,
-        CONFIG,
-        folder / "spool",
-        folder / "service.log",
-        env={"IVR_API_TOKENS": f"ops:{OPS_TOKEN},supervisor:{SUPERVISOR_TOKEN}"},
-    )
-    try:
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    with console_service(tmp_path_factory.mktemp("console-info-service"), _seed) as running:
         created = httpx.post(
             f"{running.url}/api/agents",
             json={"helpdesk": "voorkempen", "code": "101", "name": "An Peeters", "pin": PIN},
@@ -55,32 +44,6 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         )
         assert created.status_code == 201, created.text
         yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
-def screenshots() -> Iterator[Path]:
-    chosen = os.environ.get("IVR_SCREENSHOTS")
-    if chosen:
-        folder = Path(chosen)
-        folder.mkdir(parents=True, exist_ok=True)
-        yield folder
-        return
-    folder = Path(tempfile.mkdtemp(prefix="ivr-screenshots-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[BrowserContext]:
-    chromium = _chromium()
-    with sync_playwright() as playwright:
-        context = _launch(playwright, chromium, tmp_path / "profile")
-        try:
-            yield context
-        finally:
-            context.close()
 
 
 def _agent_sign_in(page: Page, service: Service, pin: str) -> None:

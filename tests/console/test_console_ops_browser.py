@@ -16,10 +16,9 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from database import upgrade
-from tests.console import test_console_browser as shared
-from tests.ivr.conftest import CONFIG, OPS_TOKEN, SUPERVISOR_TOKEN
-from tests.ivr.service_process import Service, start_service
+from tests.console.browsing import BRUSSELS, console_service, photograph, sign_in
+from tests.ivr.conftest import OPS_TOKEN, SUPERVISOR_TOKEN
+from tests.ivr.service_process import Service
 
 WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
@@ -29,18 +28,7 @@ NOTICE = "p.notice[role=status]"
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    shared._chromium()
-    folder = tmp_path_factory.mktemp("console-ops-service")
-    url = f"sqlite:///{folder / 'ivr.sqlite3'}"
-    upgrade(url)
-    running = start_service(
-        url,
-        CONFIG,
-        folder / "spool",
-        folder / "service.log",
-        env={"IVR_API_TOKENS": f"ops:{OPS_TOKEN},supervisor:{SUPERVISOR_TOKEN}"},
-    )
-    try:
+    with console_service(tmp_path_factory.mktemp("console-ops-service")) as running:
         with httpx.Client(base_url=running.url, headers=OPS) as api:
             for code, name in (("101", "An Peeters"), ("102", "Bart Janssens")):
                 made = api.post(
@@ -50,13 +38,6 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
                 put = api.put(f"/api/agents/voorkempen/{code}/presence", json={"status": "available"})
                 assert put.status_code == 200, put.text
         yield running
-    finally:
-        running.stop()
-
-
-# The Now page's browser tests' own: a fresh Chromium profile per test, and the screenshots folder.
-browser = shared.browser
-screenshots = shared.screenshots
 
 
 def _api(service: Service, path: str) -> Any:
@@ -65,8 +46,8 @@ def _api(service: Service, path: str) -> Any:
 
 def _local(text: str, now: datetime) -> str:
     """A time as "Nu" shows it: ``14:00`` today, otherwise ``wo 3 dec 08:00``."""
-    at, today = datetime.fromisoformat(text), now.astimezone(shared.BRUSSELS).date()
-    at = at.astimezone(shared.BRUSSELS)
+    at, today = datetime.fromisoformat(text), now.astimezone(BRUSSELS).date()
+    at = at.astimezone(BRUSSELS)
     if at.date() == today:
         return f"{at:%H:%M}"
     return f"{WEEKDAYS[at.weekday()]} {at.day} {MONTHS[at.month - 1]} {at:%H:%M}"
@@ -95,17 +76,14 @@ def test_ops_closes_a_helpdesk_now_sees_it_on_nu_reopens_it_and_puts_an_agent_on
     page = browser.new_page()
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    shared._sign_in(page, service, OPS_TOKEN)
+    sign_in(page, service.url, OPS_TOKEN)
     page.get_by_role("link", name="Beheer").click()
     page.wait_for_url(f"{service.url}/console/beheer")
-    page.screenshot(path=str(screenshots / "console-beheer-1280x800.png"), full_page=False)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(screenshots / "console-beheer-390x844.png"), full_page=False)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    photograph(page, screenshots, "beheer")
 
     # Close voorkempen until two hours from now (a local date and time, whatever the hour).
     now = datetime.now(UTC)
-    until = (now + timedelta(hours=2)).astimezone(shared.BRUSSELS)
+    until = (now + timedelta(hours=2)).astimezone(BRUSSELS)
     desk = page.locator("#beheer-voorkempen")
     desk.get_by_text("Nu sluiten…").click()
     desk.get_by_label("Reden").fill("Stroomuitval in het centrum")
@@ -154,7 +132,7 @@ def test_a_supervisor_finds_no_button_and_a_forged_post_is_refused(
     browser: BrowserContext, service: Service, screenshots: Path
 ) -> None:
     page = browser.new_page()
-    shared._sign_in(page, service, SUPERVISOR_TOKEN)
+    sign_in(page, service.url, SUPERVISOR_TOKEN)
     page.get_by_role("link", name="Beheer").click()
     page.wait_for_url(f"{service.url}/console/beheer")
     main = page.locator("main")

@@ -10,28 +10,23 @@ and both pages are photographed at 1280x800 and 390x844 (``IVR_SCREENSHOTS``).
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
-import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page
 
-from database import make_engine, make_sessionmaker, upgrade
+from database import make_engine, make_sessionmaker
 from tests.calllog.conftest import Ev, abandoned, answered, overflowed, play, sid, status
-from tests.console.test_console_browser import _chromium, _launch, _sign_in
+from tests.console.browsing import BRUSSELS, console_service, photograph, sign_in
 from tests.console.test_console_today import HOUR_COLUMNS, WAIT_COLUMNS, _flat, _text
-from tests.ivr.conftest import CONFIG, OPS_TOKEN, SUPERVISOR_TOKEN
-from tests.ivr.service_process import Service, start_service
+from tests.ivr.conftest import SUPERVISOR_TOKEN
+from tests.ivr.service_process import Service
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 REASONS = ("closed", "no_agents", "queue_full", "wait_timeout", "error")
 KPI_KEYS_JS = "[...document.querySelectorAll('[data-kpis] tbody tr')].map(r => r.dataset.key)"
 
@@ -82,46 +77,11 @@ def _today() -> date:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    _chromium()
-    folder = tmp_path_factory.mktemp("console-today-service")
-    url = f"sqlite:///{folder / 'ivr.sqlite3'}"
-    upgrade(url)
-    load_days(url, [_today(), _today() - timedelta(days=7)])
-    running = start_service(
-        url,
-        CONFIG,
-        folder / "spool",
-        folder / "service.log",
-        env={"IVR_API_TOKENS": f"ops:{OPS_TOKEN},supervisor:{SUPERVISOR_TOKEN}"},
-    )
-    try:
+    with console_service(
+        tmp_path_factory.mktemp("console-today-service"),
+        lambda url: load_days(url, [_today(), _today() - timedelta(days=7)]),
+    ) as running:
         yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
-def screenshots() -> Iterator[Path]:
-    chosen = os.environ.get("IVR_SCREENSHOTS")
-    if chosen:
-        folder = Path(chosen)
-        folder.mkdir(parents=True, exist_ok=True)
-        yield folder
-        return
-    folder = Path(tempfile.mkdtemp(prefix="ivr-screenshots-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[BrowserContext]:
-    chromium = _chromium()
-    with sync_playwright() as playwright:
-        context = _launch(playwright, chromium, tmp_path / "profile")
-        try:
-            yield context
-        finally:
-            context.close()
 
 
 def _api(service: Service, path: str, **params: str) -> httpx.Response:
@@ -163,10 +123,7 @@ def _check_page(page: Page, service: Service, query: dict[str, str], columns: in
 
 
 def _photograph(page: Page, screenshots: Path, name: str) -> None:
-    page.screenshot(path=str(screenshots / f"console-{name}-1280x800.png"), full_page=False)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(screenshots / f"console-{name}-390x844.png"), full_page=False)
-    page.set_viewport_size({"width": 1280, "height": 800})
+    photograph(page, screenshots, name)
     # The charts, below the fold of both.
     page.locator("#chart-calls").scroll_into_view_if_needed()
     page.screenshot(path=str(screenshots / f"console-{name}-chart-1280x800.png"), full_page=False)
@@ -178,7 +135,7 @@ def test_today_and_a_period_show_the_apis_figures_and_its_csv(
     page = browser.new_page()
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    _sign_in(page, service, SUPERVISOR_TOKEN)
+    sign_in(page, service.url, SUPERVISOR_TOKEN)
 
     # Vandaag, all helpdesks: today's column and last week's.
     page.get_by_role("link", name="Vandaag").click()
