@@ -35,6 +35,9 @@ EXISTING_PACKAGES = $(patsubst %/__init__.py,%,$(wildcard $(addsuffix /__init__.
 TYPED = $(EXISTING_PACKAGES) $(wildcard app.py) $(wildcard tests) \
 	$(wildcard alembic/env.py alembic/versions/*.py)
 
+# pytest's workers (pytest-xdist): one per core by default; each test file runs whole on one
+# worker, so that a module's service process or browser starts once. 0: all in one process.
+PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 # Prerequisite of every check; `make SETUP= lint` uses tools installed some other way.
 SETUP ?= setup
@@ -79,7 +82,7 @@ imports: $(SETUP)
 
 # pytest exits 5 when it collected no tests: a run that tested nothing is a failure.
 pytest: $(SETUP)
-	@status=0; $(PYTEST) $(PYTEST_ARGS) || status=$$?; \
+	@status=0; $(PYTEST) -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; fi; \
 	exit $$status
 
