@@ -127,6 +127,7 @@ def test_make_bench_metrics_runs_end_to_end(tmp_path: Path) -> None:
         ("month hourly series", "kempen-zuid"),
         ("month hourly forecast", "kempen-zuid"),
         ("console Today page", "all"),
+        ("console Plan page", "kempen-zuid"),
     ]
     # voorkempen has 10,000 calls a year and March has 22 weekdays and 9 weekend days.
     assert 700 < timings[0].rows < 1_000
