@@ -185,7 +185,8 @@ def batches(helpdesks: Sequence[str], rng: random.Random) -> Iterator[dict[str, 
                 yield {"helpdesk_id": helpdesk, "date": day, "count": rng.randint(500, 5000)}
 
 
-def rows_in_month(url: str, helpdesk: str) -> int:
+def rows_between(url: str, helpdesk: str, first: dt.date, last: dt.date) -> int:
+    """The helpdesk's calls that arrived from ``first`` to ``last``, both included."""
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
@@ -195,12 +196,16 @@ def rows_in_month(url: str, helpdesk: str) -> int:
                     .select_from(CallRecord)
                     .where(
                         CallRecord.helpdesk_id == helpdesk,
-                        CallRecord.arrival_date.between(*MONTH),
+                        CallRecord.arrival_date.between(first, last),
                     )
                 ).scalar_one()
             )
     finally:
         engine.dispose()
+
+
+def rows_in_month(url: str, helpdesk: str) -> int:
+    return rows_between(url, helpdesk, *MONTH)
 
 
 @dataclass(frozen=True)
@@ -214,25 +219,6 @@ class Timing:
     @property
     def us_per_row(self) -> float:
         return self.median_ms * 1000 / max(self.rows, 1)
-
-
-def rows_learned_from(url: str, helpdesk: str, today: dt.date) -> int:
-    """The helpdesk's calls in the forecast's history on ``today`` (LOOKBACK_DAYS before it)."""
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            return int(
-                connection.execute(
-                    select(func.count())
-                    .select_from(CallRecord)
-                    .where(
-                        CallRecord.helpdesk_id == helpdesk,
-                        CallRecord.arrival_date.between(today - dt.timedelta(days=LOOKBACK_DAYS), today),
-                    )
-                ).scalar_one()
-            )
-    finally:
-        engine.dispose()
 
 
 def rows_on_day(url: str, day: dt.date) -> int:
@@ -319,7 +305,8 @@ def measure(
             median, p95 = time_request(service, token, f"/console/vandaag?dag={TODAY}", session)
             timings.append(Timing(TODAY_PAGE, "all", rows_on_day(url, TODAY), median, p95))
             median, p95 = time_request(service, token, f"/console/plan?helpdesk={GROWING}", session)
-            learned = rows_learned_from(url, GROWING, dt.datetime.now(ZONE).date())
+            today = dt.datetime.now(ZONE).date()
+            learned = rows_between(url, GROWING, today - dt.timedelta(days=LOOKBACK_DAYS), today)
             timings.append(Timing(PLAN_PAGE, GROWING, learned, median, p95))
         finally:
             stop(service)
